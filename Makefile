@@ -1,0 +1,104 @@
+# Build, dependency install, tests and benchmarks for the sandbox.
+#   make          install missing Debian build deps (as root) and build build/sandbox
+#   make test     unit tests, syscall conformance (native + sandbox), e2e and security tests
+#   make asan     the same binaries with ASan/UBSan, under build-asan/
+#   make bench    benchmarks side by side with native and proot
+
+DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
+            libcriterion-dev busybox-static proot
+PKGS     := libseccomp libunwind-ptrace libunwind capstone
+
+BUILD    ?= build
+CC       ?= gcc
+SAN      ?=
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+            -Wno-missing-field-initializers -fno-strict-aliasing \
+            -D_GNU_SOURCE -I. $(SAN)
+LDFLAGS  += $(SAN)
+
+LIB_SRCS := $(wildcard sentry/*.c syscalls/*.c fs/*.c fs/*/*.c net/*.c net/*/*.c \
+                       platform/ptrace/*.c)
+LIB_ASM  := $(wildcard platform/ptrace/*.S)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
+
+.PHONY: all deps test unit-test syscall-test e2e-test asan bench clean
+
+all: $(BUILD)/.deps-ok $(BUILD)/sandbox
+
+# Install missing Debian packages when root; otherwise print the exact command.
+$(BUILD)/.deps-ok: Makefile
+	@mkdir -p $(BUILD)
+	@missing=""; for p in $(DEB_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get install -y -q $$missing || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing)) >&2 || exit 1; \
+	  else \
+	    echo "missing build dependencies; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi; touch $@
+
+deps: $(BUILD)/.deps-ok
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+$(BUILD)/libsentry.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# --whole-archive: syscall handlers are reached through weak references in
+# the table, which alone would not pull their objects out of the archive.
+LINK_LIB = -Wl,--whole-archive $(BUILD)/libsentry.a -Wl,--no-whole-archive $(PKG_LIBS)
+
+$(BUILD)/sandbox: $(BUILD)/obj/cmd/sandbox.o $(BUILD)/libsentry.a
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cmd/sandbox.o $(LINK_LIB)
+
+$(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libsentry.a
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LINK_LIB) -lcriterion
+
+# Conformance programs are plain C programs with no project headers.
+$(BUILD)/syscalls/%: tests/syscalls/%.c tests/syscalls/conformance.h
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -std=gnu11 -Wall -Werror -D_GNU_SOURCE -o $@ $< -lpthread
+
+SYSTESTS := $(SYSTEST_SRCS:tests/syscalls/%.c=$(BUILD)/syscalls/%)
+
+unit-test: all $(BUILD)/unit-tests
+	$(BUILD)/unit-tests --jobs 2
+
+syscall-test: all $(SYSTESTS)
+	tests/syscalls/run.sh --build $(BUILD) --sandbox $(BUILD)/sandbox
+
+e2e-test: all
+	tests/e2e/run.sh $(BUILD)
+
+test: unit-test syscall-test e2e-test
+
+asan:
+	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all
+
+asan-test: asan
+	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+bench: all
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,82 @@
+/*
+ * The platform interface: how the sentry runs guest code. Address-space
+ * operations are kept apart from execution so that ptrace, KVM and a
+ * seccomp-trap platform fit behind the same calls. Only sentry/ includes
+ * this header.
+ */
+#ifndef PLATFORM_PLATFORM_H
+#define PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Guest general-purpose registers, in Linux's user_regs_struct layout. */
+struct guest_regs {
+	uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	uint64_t rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+	uint64_t fs_base, gs_base, ds, es, fs, gs;
+};
+
+/* What stopped the guest. */
+enum plat_event_kind {
+	PLAT_EV_SYSCALL,      /* a 64-bit syscall instruction: number in orig_rax */
+	PLAT_EV_SYSCALL32,    /* int 0x80 / sysenter from the 64-bit guest */
+	PLAT_EV_FAULT,        /* a synchronous fault: signo, si_code, addr */
+	PLAT_EV_INTERRUPT,    /* plat_ctx_interrupt() or a host signal for the stub */
+	PLAT_EV_DIED,         /* the stub vanished (killed from outside) */
+};
+
+struct plat_event {
+	enum plat_event_kind kind;
+	int signo;            /* PLAT_EV_FAULT: SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE */
+	int si_code;
+	uint64_t addr;        /* fault address */
+};
+
+struct plat_as;
+struct plat_ctx;
+
+/* One-time set up, given the MemoryFile's fd; 0 or -errno. */
+int plat_init(int memfd);
+
+/* Highest guest address + 1 this platform allows. */
+uint64_t plat_task_size(void);
+
+/* ---- address spaces: the sentry's MM decides, the platform mirrors ---- */
+
+/* Create an empty address space; NULL on failure. */
+struct plat_as *plat_as_create(void);
+
+/* Mirror [addr, addr+len) -> MemoryFile [off, off+len) with prot; 0 or -errno. */
+int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, int prot);
+
+/* Remove the mirror of a range; 0 or -errno. */
+int plat_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
+
+/* Change protection of a mirrored range; 0 or -errno. */
+int plat_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
+
+/* Release the address space (its stub goes away). */
+void plat_as_release(struct plat_as *as);
+
+/* ---- execution contexts: one per sentry thread that runs a task ---- */
+
+/* Create a context bound to the calling thread; NULL on failure. */
+struct plat_ctx *plat_ctx_create(void);
+void plat_ctx_release(struct plat_ctx *ctx);
+
+/*
+ * Run the guest with regs in address space as until an event; regs are
+ * updated with the guest's state at the event. Returns 0 or -errno (a
+ * platform failure, which ends the task).
+ */
+int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs *regs,
+		    struct plat_event *ev);
+
+/* Make a running or about-to-run context return PLAT_EV_INTERRUPT soon. */
+void plat_ctx_interrupt(struct plat_ctx *ctx);
+
+/* Host pid of the stub behind an address space, or -1 (tests and diagnostics only). */
+int plat_as_host_pid(struct plat_as *as);
+
+#endif

@@ -1,0 +1,52 @@
+/* Guest credentials: virtual ids and capabilities, never the host's. */
+#ifndef SENTRY_CRED_H
+#define SENTRY_CRED_H
+
+#include "sentry/types.h"
+
+#define CRED_NGROUPS_MAX 65536
+
+/*
+ * A task's credentials. Owned by the task (copied on clone); the VFS
+ * reads them for permission checks and never keeps a pointer.
+ */
+struct cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t ngroups;
+	uint32_t *groups;          /* heap array of ngroups gids, or NULL */
+	uint64_t cap_effective;    /* Linux capability bit sets */
+	uint64_t cap_permitted;
+	uint64_t cap_inheritable;
+	uint64_t cap_bounding;
+};
+
+/* Linux capability numbers the VFS checks. */
+#define CAP_CHOWN 0
+#define CAP_DAC_OVERRIDE 1
+#define CAP_DAC_READ_SEARCH 2
+#define CAP_FOWNER 3
+#define CAP_FSETID 4
+#define CAP_SYS_ADMIN 21
+#define CAP_MKNOD 27
+#define CAP_FULL_SET ((1ULL << 41) - 1)
+
+/* True if the credentials hold capability cap in their effective set. */
+static inline bool cred_capable(const struct cred *c, int cap)
+{
+	return (c->cap_effective >> cap) & 1;
+}
+
+/* True if gid is the fsgid or one of the supplementary groups. */
+bool cred_in_group(const struct cred *c, uint32_t gid);
+
+/* Initialise root credentials (uid 0, full capabilities). */
+void cred_init_root(struct cred *c);
+
+/* Deep copy (groups array included); returns 0 or -ENOMEM. */
+int cred_copy(struct cred *dst, const struct cred *src);
+
+/* Free what cred_copy allocated. */
+void cred_release(struct cred *c);
+
+#endif

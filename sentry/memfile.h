@@ -1,0 +1,36 @@
+/*
+ * MemoryFile: one memfd holds every page of guest memory (anonymous memory,
+ * tmpfs file data, private copies of file pages). The sentry maps it once,
+ * so guest memory is a memcpy away after an MM translation.
+ */
+#ifndef SENTRY_MEMFILE_H
+#define SENTRY_MEMFILE_H
+
+#include "sentry/types.h"
+
+/* Create the sandbox's MemoryFile and map it; 0 or -errno. Called once. */
+int mf_init(void);
+
+/* The memfd (for the platform to mirror mappings from). */
+int mf_fd(void);
+
+/*
+ * Reserve len bytes (rounded up to pages) of file offset space. Pages are
+ * zero and cost nothing until touched. Returns 0 and *off, or -ENOMEM
+ * (also when the sandbox memory limit would be exceeded).
+ */
+int mf_alloc(uint64_t len, uint64_t *off);
+
+/* Release a range from mf_alloc (its pages return to the host). */
+void mf_free(uint64_t off, uint64_t len);
+
+/* Drop the pages of a range but keep it allocated (reads as zero again). */
+void mf_zero(uint64_t off, uint64_t len);
+
+/* The sentry's host pointer for MemoryFile offset off. */
+void *mf_ptr(uint64_t off);
+
+/* Bytes currently reserved by mf_alloc, for accounting. */
+uint64_t mf_reserved(void);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * MM: a guest address space as VMAs over the MemoryFile, and the one
+ * checked API through which the sentry touches guest memory.
+ */
+#ifndef SENTRY_MM_H
+#define SENTRY_MM_H
+
+#include <sys/uio.h>
+#include "sentry/types.h"
+
+/* Highest guest address + 1; the stub's pages live above it. */
+#define GUEST_TASK_SIZE 0x7ffffff00000ULL
+/* Lowest address a guest may map (Linux's default mmap_min_addr). */
+#define GUEST_MMAP_MIN 0x10000ULL
+
+/* A guest iovec, as imported from guest memory. */
+struct giovec {
+	gaddr_t base;
+	size_t len;
+};
+
+/* UIO_MAXIOV and MAX_RW_COUNT as Linux defines them. */
+#define GUEST_UIO_MAXIOV 1024
+#define GUEST_MAX_RW_COUNT (0x7ffff000UL)
+
+/* Reference counting: every task using the address space holds one. */
+struct mm *mm_create(void);
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+
+/*
+ * Copy len bytes from guest address src to host buffer dst.
+ * Returns 0, or -EFAULT if any byte is unmapped or not readable.
+ */
+int mm_copy_in(struct mm *mm, void *dst, gaddr_t src, size_t len);
+
+/* Copy len bytes from host src to guest dst; 0 or -EFAULT (also if not writable). */
+int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
+
+/* Zero len bytes of guest memory at dst; 0 or -EFAULT. */
+int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len);
+
+/*
+ * Copy a NUL-terminated string of at most cap-1 characters into dst.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG if no NUL in cap bytes.
+ */
+long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap);
+
+/*
+ * Describe the guest range [addr, addr+len) as host iovecs pointing into
+ * the sentry's mapping of the MemoryFile, for zero-copy I/O. `write` is true
+ * when the sentry will store into the range (the guest must have it
+ * writable), false when it will load from it (readable).
+ * Fills at most maxiov entries and returns the number of bytes covered,
+ * which is short if a later page faults or maxiov ran out, or -EFAULT if
+ * the first byte faults. *niov receives the number of entries used.
+ */
+long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write,
+		  struct iovec *iov, int maxiov, int *niov);
+
+/*
+ * Import a guest iovec array (readv/writev/preadv...). Validates iovcnt
+ * (0..UIO_MAXIOV, else -EINVAL) and lengths (negative as ssize_t: -EINVAL);
+ * the total is clamped to MAX_RW_COUNT as Linux does. On success *out is a
+ * heap array the caller frees, and the return value is the total length.
+ */
+long mm_import_iovec(struct mm *mm, gaddr_t uiov, int iovcnt, struct giovec **out);
+
+/* ---- Address-space operations (sys_mmap.c and the ELF loader use them) ---- */
+
+/* mmap(2) flags we keep on a VMA, beside Linux's PROT_* bits. */
+#define VMA_SHARED 0x1
+#define VMA_GROWSDOWN 0x2
+#define VMA_STACK 0x4
+#define VMA_HEAP 0x8
+
+/*
+ * Map len bytes (page multiple) at addr. With fixed false, addr is a hint
+ * and a free range is chosen top-down. file NULL means anonymous memory.
+ * A private file mapping copies the file's bytes [off, off+len) (zero past
+ * EOF). Returns the mapped address or -errno (as a negative long).
+ */
+long mm_map(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
+	    bool fixed, bool noreplace, struct file *file, uint64_t off);
+
+/* munmap(2) of [addr, addr+len); 0 or -errno. */
+int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
+
+/* mprotect(2); 0 or -errno (-ENOMEM if a page in the range is unmapped). */
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
+
+/* mremap(2) with Linux's flags; new address or -errno. */
+long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len,
+	      int flags, uint64_t new_addr);
+
+/* brk(2): returns the new (or unchanged) break. */
+uint64_t mm_brk(struct mm *mm, uint64_t want);
+
+/* Set the initial break right after the loaded image. */
+void mm_set_brk_start(struct mm *mm, uint64_t start);
+
+/* madvise(2); 0 or -errno. */
+int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+
+/* Choose a free range of len bytes below hint (top-down); address or -ENOMEM. */
+long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
+
+/* Where argv and envp live on the initial stack (for /proc/PID/cmdline, environ). */
+struct mm_layout {
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t mmap_base;
+};
+void mm_get_layout(struct mm *mm, struct mm_layout *out);
+void mm_set_layout(struct mm *mm, const struct mm_layout *in);
+
+/*
+ * Format the address space like /proc/PID/maps into a heap buffer
+ * (*out, caller frees); returns its length or -ENOMEM.
+ */
+long mm_format_maps(struct mm *mm, char **out);
+
+/* Total mapped bytes and resident estimate, for /proc status and sysinfo. */
+void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss);
+
+/*
+ * Apply pending address-space changes to the platform (called by the task
+ * loop before it switches into the guest); 0 or -errno.
+ */
+struct plat_as;
+struct plat_as *mm_platform_as(struct mm *mm);
+
+#endif
