@@ -105,6 +105,9 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
 /* Choose a free range of len bytes below hint (top-down); address or -ENOMEM. */
 long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 
+/* True if every page of [addr, addr+len) is mapped. */
+bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len);
+
 /* Where argv and envp live on the initial stack (for /proc/PID/cmdline, environ). */
 struct mm_layout {
 	uint64_t arg_start, arg_end, env_start, env_end;

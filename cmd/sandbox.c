@@ -1,0 +1,149 @@
+/*
+ * The `sandbox` command line. It only parses arguments and calls the
+ * sentry library.
+ *
+ *   sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... [--cwd DIR]
+ *               [--debug] -- PROGRAM [ARG...]
+ *   sandbox compat          print the syscall compatibility table (Markdown)
+ *   sandbox --version
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sentry/sentry.h"
+
+#define SANDBOX_VERSION "0.1.0"
+
+extern char **environ;
+
+/* A CLI error: a message naming the input, printed once by main. */
+struct cli_error {
+	char msg[512];
+};
+
+static int cli_fail(struct cli_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... "
+		   "[--cwd DIR] [--debug] -- PROGRAM [ARG...]\n"
+		   "       sandbox compat\n"
+		   "       sandbox --version\n");
+}
+
+/* Build the guest environment: the host's, then --env overrides. */
+static int env_set(char ***envp, size_t *n, const char *kv, struct cli_error *err)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return cli_fail(err, "--env %s: expected KEY=VALUE", kv);
+	size_t klen = eq - kv + 1;
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp((*envp)[i], kv, klen) == 0) {
+			(*envp)[i] = (char *)kv;
+			return 0;
+		}
+	}
+	char **p = realloc(*envp, (*n + 2) * sizeof(char *));
+	if (!p)
+		return cli_fail(err, "out of memory");
+	p[(*n)++] = (char *)kv;
+	p[*n] = NULL;
+	*envp = p;
+	return 0;
+}
+
+static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct cli_error *err)
+{
+	size_t nenv = 0;
+	while (environ[nenv])
+		nenv++;
+	char **envp = calloc(nenv + 1, sizeof(char *));
+	if (!envp)
+		return cli_fail(err, "out of memory");
+	memcpy(envp, environ, nenv * sizeof(char *));
+	int i = 0;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		const char *val = NULL;
+		if ((strcmp(a, "--rootfs") == 0 || strcmp(a, "--env") == 0 ||
+		     strcmp(a, "--cwd") == 0)) {
+			if (i + 1 >= argc)
+				return cli_fail(err, "%s needs a value", a);
+			val = argv[++i];
+		}
+		if (strcmp(a, "--rootfs") == 0)
+			cfg->rootfs = val;
+		else if (strncmp(a, "--rootfs=", 9) == 0)
+			cfg->rootfs = a + 9;
+		else if (strcmp(a, "--cwd") == 0)
+			cfg->cwd = val;
+		else if (strncmp(a, "--cwd=", 6) == 0)
+			cfg->cwd = a + 6;
+		else if (strcmp(a, "--env") == 0 || strncmp(a, "--env=", 6) == 0) {
+			if (env_set(&envp, &nenv, val ? val : a + 6, err))
+				return -1;
+		} else if (strcmp(a, "--strace") == 0)
+			cfg->strace_path = "-";
+		else if (strncmp(a, "--strace=", 9) == 0)
+			cfg->strace_path = a + 9;
+		else if (strcmp(a, "--debug") == 0)
+			cfg->debug = true;
+		else
+			return cli_fail(err, "run: unknown option %s", a);
+	}
+	if (i >= argc)
+		return cli_fail(err, "run: no program given");
+	cfg->argv = argv + i;
+	cfg->envp = envp;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_error err = { "" };
+	if (argc < 2) {
+		usage(stderr);
+		return SANDBOX_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-v") == 0) {
+		printf("sandbox version %s\n", SANDBOX_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "compat") == 0) {
+		sandbox_write_compat(1);
+		return 0;
+	}
+	if (strcmp(cmd, "run") == 0) {
+		struct sandbox_config cfg = { 0 };
+		if (parse_run(argc - 2, argv + 2, &cfg, &err)) {
+			fprintf(stderr, "sandbox: %s\n", err.msg);
+			return SANDBOX_EXIT_USAGE;
+		}
+		return sandbox_run(&cfg);
+	}
+	fprintf(stderr, "sandbox: unknown command %s\n", cmd);
+	usage(stderr);
+	return SANDBOX_EXIT_USAGE;
+}

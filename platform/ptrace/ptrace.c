@@ -1,0 +1,489 @@
+/*
+ * The ptrace platform. Each address space is a stub process forked from the
+ * sentry thread that first runs it; the stub unmaps everything but its own
+ * code page, installs a seccomp filter that allows only the host syscalls
+ * the sentry injects (mmap of the MemoryFile, munmap, mprotect), and is then
+ * driven entirely by PTRACE_SYSEMU: every guest syscall stops and is served
+ * by the sentry, never executed by the host.
+ *
+ * Mapping changes are queued on the address space and applied in one stop
+ * (stub_batch) just before the guest next runs.
+ *
+ * Threads: a context is bound to the sentry thread that created it, and
+ * only that thread may issue ptrace requests for the stubs it forked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/rseq.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "platform/platform.h"
+
+/* Must match stub.S. */
+#define STUB_BASE 0x7ffffff00000ULL
+#define STUB_CODE_SIZE 0x1000ULL
+#define STUB_OPS_ADDR (STUB_BASE + STUB_CODE_SIZE)
+#define STUB_OPS_SIZE 0x3000ULL
+#define STUB_OPS_MAX (STUB_OPS_SIZE / sizeof(struct stub_op))
+
+/* The signal plat_ctx_interrupt sends to a running stub thread. */
+#define INTERRUPT_SIGNAL SIGUSR1
+
+extern const char stub_code_start[], stub_code_end[], stub_batch[];
+
+/* Memory helpers provided by the sentry's MemoryFile. */
+int mf_alloc(uint64_t len, uint64_t *off);
+void mf_free(uint64_t off, uint64_t len);
+void *mf_ptr(uint64_t off);
+
+struct stub_op {
+	uint64_t nr;
+	uint64_t a[6];
+};
+
+struct plat_as {
+	pid_t pid;                  /* stub process, 0 until first switched into */
+	pid_t tracer;               /* host tid of the sentry thread tracing it */
+	uint64_t ops_off;           /* MemoryFile offset of the stub's op pages */
+	struct stub_op *pending;    /* queued mapping operations */
+	size_t npending, cap;
+	struct user_regs_struct stub_regs;   /* segment registers to run the stub with */
+};
+
+struct plat_ctx {
+	pid_t tid;                  /* the sentry thread this context belongs to */
+	struct plat_as *as;         /* the address space whose stub we trace */
+	volatile pid_t running_pid; /* for plat_ctx_interrupt */
+};
+
+static struct {
+	int memfd;
+	uint64_t code_off;
+	struct sock_fprog filter;
+} pt;
+
+static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The stub's seccomp filter: only the injected syscalls, mmap only of the MemoryFile. */
+static int build_filter(int memfd)
+{
+	scmp_filter_ctx c = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (!c)
+		return -ENOMEM;
+	int rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				  SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)memfd));
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(munmap), 0);
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 0);
+	if (!rc)
+		rc = seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
+	int fd = -1;
+	if (!rc) {
+		fd = memfd_create("stub-filter", MFD_CLOEXEC);
+		rc = fd < 0 ? -errno : seccomp_export_bpf(c, fd);
+	}
+	seccomp_release(c);
+	if (rc)
+		goto out;
+	off_t size = lseek(fd, 0, SEEK_END);
+	struct sock_filter *prog = malloc(size > 0 ? size : 1);
+	if (!prog || size <= 0 || pread(fd, prog, size, 0) != size) {
+		free(prog);
+		rc = -EIO;
+		goto out;
+	}
+	pt.filter.filter = prog;
+	pt.filter.len = size / sizeof(struct sock_filter);
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int plat_init(int memfd)
+{
+	size_t code_len = stub_code_end - stub_code_start;
+	if (code_len > STUB_CODE_SIZE)
+		return -E2BIG;
+	pt.memfd = memfd;
+	int rc = mf_alloc(STUB_CODE_SIZE, &pt.code_off);
+	if (rc)
+		return rc;
+	memcpy(mf_ptr(pt.code_off), stub_code_start, code_len);
+	return build_filter(memfd);
+}
+
+uint64_t plat_task_size(void)
+{
+	return STUB_BASE;
+}
+
+/* ---- address spaces ---- */
+
+struct plat_as *plat_as_create(void)
+{
+	struct plat_as *as = calloc(1, sizeof(*as));
+	if (!as)
+		return NULL;
+	if (mf_alloc(STUB_OPS_SIZE, &as->ops_off)) {
+		free(as);
+		return NULL;
+	}
+	return as;
+}
+
+static int as_queue(struct plat_as *as, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		    uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (as->npending == as->cap) {
+		size_t cap = as->cap ? as->cap * 2 : 64;
+		struct stub_op *p = realloc(as->pending, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		as->pending = p;
+		as->cap = cap;
+	}
+	as->pending[as->npending++] = (struct stub_op){ nr, { a0, a1, a2, a3, a4, a5 } };
+	return 0;
+}
+
+int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, int prot)
+{
+	return as_queue(as, SYS_mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, pt.memfd, off);
+}
+
+int plat_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len)
+{
+	return as_queue(as, SYS_munmap, addr, len, 0, 0, 0, 0);
+}
+
+int plat_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot)
+{
+	return as_queue(as, SYS_mprotect, addr, len, prot, 0, 0, 0);
+}
+
+static void stub_kill(struct plat_as *as)
+{
+	if (as->pid <= 0)
+		return;
+	kill(as->pid, SIGKILL);
+	int status;
+	while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	as->pid = 0;
+}
+
+void plat_as_release(struct plat_as *as)
+{
+	if (!as)
+		return;
+	stub_kill(as);
+	mf_free(as->ops_off, STUB_OPS_SIZE);
+	free(as->pending);
+	free(as);
+}
+
+int plat_as_host_pid(struct plat_as *as)
+{
+	return as && as->pid > 0 ? as->pid : -1;
+}
+
+/* ---- stub creation ---- */
+
+/*
+ * Runs in the freshly forked child: raw syscalls only (the child shares
+ * nothing with the sentry's libc state), then jumps into the stub page,
+ * which unmaps the rest of the sentry's image and stops.
+ */
+static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_t ops_off,
+							   uint64_t rseq_area, uint32_t rseq_len)
+{
+	uint64_t empty = 0;
+	long rc = 0;
+	/*
+	 * fork keeps glibc's rseq registration, whose area is about to be
+	 * unmapped: the kernel would fault writing cpu ids into it.
+	 */
+	if (rseq_len)
+		rc = raw_syscall6(SYS_rseq, rseq_area, rseq_len, RSEQ_FLAG_UNREGISTER, RSEQ_SIG, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
+	if (!rc && raw_syscall6(SYS_getppid, 0, 0, 0, 0, 0, 0) != parent)
+		rc = -1;
+	if (!rc)
+		rc = raw_syscall6(SYS_setpgid, 0, 0, 0, 0, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&empty, 0, 8, 0, 0);
+	if (!rc) {
+		long p = raw_syscall6(SYS_mmap, STUB_BASE, STUB_CODE_SIZE, PROT_READ | PROT_EXEC,
+				      MAP_SHARED | MAP_FIXED, pt.memfd, pt.code_off);
+		rc = p == (long)STUB_BASE ? 0 : -1;
+	}
+	if (!rc) {
+		long p = raw_syscall6(SYS_mmap, STUB_OPS_ADDR, STUB_OPS_SIZE, PROT_READ,
+				      MAP_SHARED | MAP_FIXED, pt.memfd, ops_off);
+		rc = p == (long)STUB_OPS_ADDR ? 0 : -1;
+	}
+	/* Keep only the MemoryFile fd: the guest must name no host fd. */
+	if (!rc && pt.memfd > 0)
+		rc = raw_syscall6(SYS_close_range, 0, pt.memfd - 1, 0, 0, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_close_range, pt.memfd + 1, ~0U, 0, 0, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+	if (!rc)
+		rc = raw_syscall6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&pt.filter, 0, 0, 0);
+	if (rc)
+		raw_syscall6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
+	__asm__ volatile("jmp *%0" : : "r"(STUB_BASE));
+	__builtin_unreachable();
+}
+
+static int wait_stop(pid_t pid, int *status)
+{
+	for (;;) {
+		pid_t r = waitpid(pid, status, __WALL);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int stub_spawn(struct plat_ctx *ctx, struct plat_as *as)
+{
+	pid_t parent = getpid();
+	uint64_t rseq_area = 0;
+	uint32_t rseq_len = 0;
+	if (__rseq_size > 0) {
+		rseq_area = (uint64_t)__builtin_thread_pointer() + __rseq_offset;
+		rseq_len = __rseq_size < 32 ? 32 : __rseq_size;
+	}
+	long pid = syscall(SYS_fork);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		stub_child(parent, as->ops_off, rseq_area, rseq_len);
+	int status;
+	int rc = wait_stop(pid, &status);
+	if (rc)
+		return rc;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		if (WIFSTOPPED(status))
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, __WALL);
+		return -ECHILD;
+	}
+	as->pid = pid;
+	as->tracer = ctx->tid;
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0 ||
+	    ptrace(PTRACE_GETREGS, pid, 0, &as->stub_regs) < 0) {
+		rc = -errno;
+		stub_kill(as);
+		return rc;
+	}
+	/* A clean FPU state for the guest, not whatever the sentry had. */
+	struct user_fpregs_struct fp;
+	if (ptrace(PTRACE_GETFPREGS, pid, 0, &fp) == 0) {
+		uint32_t mask = fp.mxcr_mask;
+		memset(&fp, 0, sizeof(fp));
+		fp.cwd = 0x37f;
+		fp.mxcsr = 0x1f80;
+		fp.mxcr_mask = mask;
+		ptrace(PTRACE_SETFPREGS, pid, 0, &fp);
+	}
+	return 0;
+}
+
+/*
+ * Wait for the stub's next stop, skipping (and suppressing) asynchronous
+ * signals that are not what we wait for. Returns 0 with *status.
+ */
+static int stub_wait_trap(pid_t pid, int *status)
+{
+	for (;;) {
+		int rc = wait_stop(pid, status);
+		if (rc)
+			return rc;
+		if (!WIFSTOPPED(*status))
+			return -ECHILD;
+		if (WSTOPSIG(*status) == SIGTRAP)
+			return 0;
+		/* Any other signal during injection: drop it and go on. */
+		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+			return -errno;
+	}
+}
+
+/* Run the queued mapping operations in the stub. */
+static int as_flush(struct plat_as *as)
+{
+	size_t done = 0;
+	int rc = 0;
+	while (done < as->npending) {
+		size_t n = (as->npending - done < STUB_OPS_MAX ? as->npending - done : STUB_OPS_MAX);
+		memcpy(mf_ptr(as->ops_off), as->pending + done, n * sizeof(struct stub_op));
+		struct user_regs_struct r = as->stub_regs;
+		r.rip = STUB_BASE + (stub_batch - stub_code_start);
+		r.r12 = STUB_OPS_ADDR;
+		r.r13 = n;
+		r.r14 = 0;
+		int status;
+		if (ptrace(PTRACE_SETREGS, as->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, as->pid, 0, 0) < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = stub_wait_trap(as->pid, &status);
+		if (rc)
+			break;
+		if (ptrace(PTRACE_GETREGS, as->pid, 0, &r) < 0) {
+			rc = -errno;
+			break;
+		}
+		if (r.r14 != n) {
+			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
+			break;
+		}
+		done += n;
+	}
+	as->npending = 0;
+	return rc;
+}
+
+/* ---- contexts ---- */
+
+struct plat_ctx *plat_ctx_create(void)
+{
+	struct plat_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->tid = gettid();
+	/* Keep this thread and the stubs it forks on one CPU: a same-CPU
+	 * ptrace round trip is several times cheaper than a cross-CPU one. */
+	int cpu = sched_getcpu();
+	if (cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	return ctx;
+}
+
+void plat_ctx_release(struct plat_ctx *ctx)
+{
+	free(ctx);
+}
+
+void plat_ctx_interrupt(struct plat_ctx *ctx)
+{
+	pid_t pid = ctx->running_pid;
+	if (pid > 0)
+		syscall(SYS_tgkill, pid, pid, INTERRUPT_SIGNAL);
+}
+
+static void regs_to_host(const struct guest_regs *g, const struct plat_as *as,
+			 struct user_regs_struct *h)
+{
+	_Static_assert(sizeof(*g) == sizeof(*h), "guest_regs must match user_regs_struct");
+	memcpy(h, g, sizeof(*h));
+	/* The guest never chooses its segments: 64-bit user code and data. */
+	h->cs = as->stub_regs.cs;
+	h->ss = as->stub_regs.ss;
+	h->ds = h->es = h->fs = h->gs = 0;
+	h->eflags = (g->eflags & 0xcd5) | 0x202;   /* arithmetic flags, DF, TF; IF set */
+}
+
+int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs *regs,
+		    struct plat_event *ev)
+{
+	int rc;
+	if (as->pid == 0) {
+		rc = stub_spawn(ctx, as);
+		if (rc)
+			return rc;
+	} else if (as->tracer != ctx->tid) {
+		return -ENOSYS;    /* a second thread in one address space: not yet */
+	}
+	ctx->as = as;
+	if (as->npending) {
+		rc = as_flush(as);
+		if (rc)
+			return rc;
+	}
+	struct user_regs_struct h;
+	regs_to_host(regs, as, &h);
+	if (ptrace(PTRACE_SETREGS, as->pid, 0, &h) < 0)
+		return -errno;
+	ctx->running_pid = as->pid;
+	if (ptrace(PTRACE_SYSEMU, as->pid, 0, 0) < 0) {
+		ctx->running_pid = 0;
+		return -errno;
+	}
+	int status;
+	rc = wait_stop(as->pid, &status);
+	ctx->running_pid = 0;
+	if (rc)
+		return rc;
+	memset(ev, 0, sizeof(*ev));
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		as->pid = 0;
+		ev->kind = PLAT_EV_DIED;
+		return 0;
+	}
+	if (ptrace(PTRACE_GETREGS, as->pid, 0, &h) < 0)
+		return -errno;
+	memcpy(regs, &h, sizeof(h));
+	int sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		struct __ptrace_syscall_info info;
+		long n = ptrace(PTRACE_GET_SYSCALL_INFO, as->pid, sizeof(info), &info);
+		if (n < 0)
+			return -errno;
+		ev->kind = info.arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
+		return 0;
+	}
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
+		return -errno;
+	/* si_code > 0: raised by the kernel for an instruction the guest ran. */
+	if (si.si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+			       sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)) {
+		ev->kind = PLAT_EV_FAULT;
+		ev->signo = sig;
+		ev->si_code = si.si_code;
+		ev->addr = (uint64_t)si.si_addr;
+		return 0;
+	}
+	/* Anything else (our interrupt, a stray host signal) is suppressed. */
+	ev->kind = PLAT_EV_INTERRUPT;
+	ev->signo = sig;
+	return 0;
+}

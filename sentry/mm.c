@@ -1,0 +1,827 @@
+/*
+ * MM: guest address spaces. VMAs live in a sorted array; every change is
+ * mirrored to the platform address space (which batches it until the guest
+ * next runs). Guest memory is read and written through the sentry's own
+ * mapping of the MemoryFile, after checking the VMA's protection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include "fs/vfs.h"
+#include "platform/platform.h"
+#include "sentry/memfile.h"
+#include "sentry/mm_internal.h"
+
+#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->as = plat_as_create();
+	if (!mm->as) {
+		free(mm);
+		return NULL;
+	}
+	pthread_mutex_init(&mm->lock, NULL);
+	mm->refs = 1;
+	mm->layout.mmap_base = GUEST_TASK_SIZE - (1ULL << 30);
+	return mm;
+}
+
+void mm_get(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void vma_release(struct vma *v)
+{
+	mf_free(v->mf_off, v->end - v->start);
+	if (v->file)
+		file_put(v->file);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < mm->nvmas; i++)
+		vma_release(&mm->vmas[i]);
+	free(mm->vmas);
+	plat_as_release(mm->as);
+	pthread_mutex_destroy(&mm->lock);
+	free(mm);
+}
+
+struct plat_as *mm_platform_as(struct mm *mm)
+{
+	return mm->as;
+}
+
+/* Index of the VMA containing addr, or -1. Called with mm->lock held. */
+static long vma_find_locked(struct mm *mm, uint64_t addr)
+{
+	if (mm->last < mm->nvmas) {
+		struct vma *v = &mm->vmas[mm->last];
+		if (addr >= v->start && addr < v->end)
+			return mm->last;
+	}
+	size_t lo = 0, hi = mm->nvmas;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct vma *v = &mm->vmas[mid];
+		if (addr < v->start)
+			hi = mid;
+		else if (addr >= v->end)
+			lo = mid + 1;
+		else {
+			mm->last = mid;
+			return mid;
+		}
+	}
+	return -1;
+}
+
+/* Index of the first VMA ending above addr (may be nvmas). */
+static size_t vma_lower_bound_locked(struct mm *mm, uint64_t addr)
+{
+	size_t lo = 0, hi = mm->nvmas;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (mm->vmas[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool prot_allows(int prot, bool write)
+{
+	/* On x86-64 every mapping that is not PROT_NONE is readable. */
+	return write ? (prot & PROT_WRITE) : (prot & PROT_ALL) != 0;
+}
+
+/*
+ * Walk guest range [addr, addr+len) and call fn on each host piece. Stops at
+ * the first unmapped or forbidden byte. Returns bytes walked.
+ */
+typedef void (*mm_piece_fn)(void *host, size_t n, void *arg);
+
+static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool write, bool force,
+			     mm_piece_fn fn, void *arg)
+{
+	size_t done = 0;
+	while (done < len) {
+		uint64_t a = addr + done;
+		if (a < addr)
+			break;  /* wrapped */
+		long i = vma_find_locked(mm, a);
+		if (i < 0)
+			break;
+		struct vma *v = &mm->vmas[i];
+		if (!force && !prot_allows(v->prot, write))
+			break;
+		size_t n = MIN(len - done, v->end - a);
+		fn(mf_ptr(v->mf_off + (a - v->start)), n, arg);
+		done += n;
+	}
+	return done;
+}
+
+struct copy_arg {
+	uint8_t *buf;
+	bool to_guest;
+	bool zero;
+};
+
+static void copy_piece(void *host, size_t n, void *arg)
+{
+	struct copy_arg *c = arg;
+	if (c->zero)
+		memset(host, 0, n);
+	else if (c->to_guest)
+		memcpy(host, c->buf, n);
+	else
+		memcpy(c->buf, host, n);
+	c->buf += n;
+}
+
+static int mm_copy(struct mm *mm, uint64_t addr, void *buf, size_t len, bool to_guest,
+		   bool zero, bool force)
+{
+	if (!mm)
+		return -EFAULT;
+	if (len == 0)
+		return 0;
+	struct copy_arg c = { buf, to_guest, zero };
+	pthread_mutex_lock(&mm->lock);
+	size_t n = mm_walk_locked(mm, addr, len, to_guest, force, copy_piece, &c);
+	pthread_mutex_unlock(&mm->lock);
+	return n == len ? 0 : -EFAULT;
+}
+
+int mm_copy_in(struct mm *mm, void *dst, gaddr_t src, size_t len)
+{
+	return mm_copy(mm, src.v, dst, len, false, false, false);
+}
+
+int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len)
+{
+	return mm_copy(mm, dst.v, (void *)src, len, true, false, false);
+}
+
+int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len)
+{
+	return mm_copy(mm, dst.v, NULL, len, true, true, false);
+}
+
+int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
+{
+	return mm_copy(mm, addr, (void *)src, len, true, false, true);
+}
+
+long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
+{
+	if (!mm)
+		return -EFAULT;
+	size_t got = 0;
+	pthread_mutex_lock(&mm->lock);
+	while (got < cap) {
+		uint64_t a = src.v + got;
+		long i = vma_find_locked(mm, a);
+		if (i < 0 || !prot_allows(mm->vmas[i].prot, false)) {
+			pthread_mutex_unlock(&mm->lock);
+			return -EFAULT;
+		}
+		struct vma *v = &mm->vmas[i];
+		size_t n = MIN(cap - got, v->end - a);
+		const char *p = mf_ptr(v->mf_off + (a - v->start));
+		const char *nul = memchr(p, 0, n);
+		if (nul) {
+			size_t k = nul - p;
+			memcpy(dst + got, p, k + 1);
+			pthread_mutex_unlock(&mm->lock);
+			return got + k;
+		}
+		memcpy(dst + got, p, n);
+		got += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return -ENAMETOOLONG;
+}
+
+struct xlate_arg {
+	struct iovec *iov;
+	int max, n;
+	size_t covered;
+};
+
+long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct iovec *iov,
+		  int maxiov, int *niov)
+{
+	*niov = 0;
+	if (len == 0)
+		return 0;
+	if (!mm)
+		return -EFAULT;
+	size_t done = 0;
+	int n = 0;
+	pthread_mutex_lock(&mm->lock);
+	while (done < len && n < maxiov) {
+		uint64_t a = addr.v + done;
+		if (a < addr.v)
+			break;
+		long i = vma_find_locked(mm, a);
+		if (i < 0 || !prot_allows(mm->vmas[i].prot, write))
+			break;
+		struct vma *v = &mm->vmas[i];
+		size_t k = MIN(len - done, v->end - a);
+		iov[n].iov_base = mf_ptr(v->mf_off + (a - v->start));
+		iov[n].iov_len = k;
+		n++;
+		done += k;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	*niov = n;
+	return done ? (long)done : -EFAULT;
+}
+
+long mm_import_iovec(struct mm *mm, gaddr_t uiov, int iovcnt, struct giovec **out)
+{
+	*out = NULL;
+	if (iovcnt < 0 || iovcnt > GUEST_UIO_MAXIOV)
+		return -EINVAL;
+	if (iovcnt == 0)
+		return 0;
+	struct { uint64_t base, len; } *raw = malloc(iovcnt * 16);
+	struct giovec *v = malloc(iovcnt * sizeof(*v));
+	if (!raw || !v) {
+		free(raw);
+		free(v);
+		return -ENOMEM;
+	}
+	if (mm_copy_in(mm, raw, uiov, iovcnt * 16)) {
+		free(raw);
+		free(v);
+		return -EFAULT;
+	}
+	uint64_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if ((int64_t)raw[i].len < 0) {
+			free(raw);
+			free(v);
+			return -EINVAL;
+		}
+		uint64_t l = raw[i].len;
+		/* Linux truncates the total at MAX_RW_COUNT. */
+		if (l > GUEST_MAX_RW_COUNT - total)
+			l = GUEST_MAX_RW_COUNT - total;
+		v[i].base = gaddr(raw[i].base);
+		v[i].len = l;
+		total += l;
+	}
+	free(raw);
+	*out = v;
+	return total;
+}
+
+/* ---- VMA array manipulation (mm->lock held) ---- */
+
+static int vma_insert_locked(struct mm *mm, size_t idx, const struct vma *v)
+{
+	if (mm->nvmas == mm->cap) {
+		size_t cap = mm->cap ? mm->cap * 2 : 32;
+		struct vma *p = realloc(mm->vmas, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		mm->vmas = p;
+		mm->cap = cap;
+	}
+	memmove(&mm->vmas[idx + 1], &mm->vmas[idx], (mm->nvmas - idx) * sizeof(*v));
+	mm->vmas[idx] = *v;
+	mm->nvmas++;
+	return 0;
+}
+
+static void vma_remove_locked(struct mm *mm, size_t idx)
+{
+	memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nvmas - idx - 1) * sizeof(struct vma));
+	mm->nvmas--;
+}
+
+/* Split the VMA at index idx at address a (start < a < end). */
+static int vma_split_locked(struct mm *mm, size_t idx, uint64_t a)
+{
+	struct vma right = mm->vmas[idx];
+	uint64_t delta = a - right.start;
+	right.start = a;
+	right.mf_off += delta;
+	right.file_off += delta;
+	if (right.file)
+		file_get(right.file);
+	int rc = vma_insert_locked(mm, idx + 1, &right);
+	if (rc) {
+		if (right.file)
+			file_put(right.file);
+		return rc;
+	}
+	mm->vmas[idx].end = a;
+	return 0;
+}
+
+/* Make VMA boundaries at start and end; index of the first VMA inside. */
+static long vma_carve_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+	size_t i = vma_lower_bound_locked(mm, start);
+	if (i < mm->nvmas && mm->vmas[i].start < start) {
+		int rc = vma_split_locked(mm, i, start);
+		if (rc)
+			return rc;
+		i++;
+	}
+	size_t j = vma_lower_bound_locked(mm, end);
+	if (j < mm->nvmas && mm->vmas[j].start < end && mm->vmas[j].end > end) {
+		int rc = vma_split_locked(mm, j, end);
+		if (rc)
+			return rc;
+	}
+	return i;
+}
+
+static int unmap_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+	long i = vma_carve_locked(mm, start, end);
+	if (i < 0)
+		return i;
+	bool any = false;
+	while ((size_t)i < mm->nvmas && mm->vmas[i].start < end) {
+		vma_release(&mm->vmas[i]);
+		vma_remove_locked(mm, i);
+		any = true;
+	}
+	mm->last = 0;
+	return any ? plat_as_unmap(mm->as, start, end - start) : 0;
+}
+
+static bool range_free_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+	size_t i = vma_lower_bound_locked(mm, start);
+	return i == mm->nvmas || mm->vmas[i].start >= end;
+}
+
+static long find_free_locked(struct mm *mm, uint64_t len, uint64_t below)
+{
+	if (below > GUEST_TASK_SIZE)
+		below = GUEST_TASK_SIZE;
+	uint64_t top = below;
+	/* Walk VMAs from the highest down, looking for a gap under top. */
+	for (size_t k = mm->nvmas; ; k--) {
+		uint64_t gap_lo = k == 0 ? GUEST_MMAP_MIN : mm->vmas[k - 1].end;
+		uint64_t gap_hi = k == mm->nvmas ? GUEST_TASK_SIZE : mm->vmas[k].start;
+		if (gap_hi > top)
+			gap_hi = top;
+		if (gap_hi > gap_lo && gap_hi - gap_lo >= len)
+			return gap_hi - len;
+		if (k == 0)
+			break;
+	}
+	return -ENOMEM;
+}
+
+long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
+{
+	pthread_mutex_lock(&mm->lock);
+	long r = find_free_locked(mm, PAGE_ALIGN_UP(len), hint ? hint : mm->layout.mmap_base);
+	pthread_mutex_unlock(&mm->lock);
+	return r;
+}
+
+static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
+		       bool fixed, bool noreplace, struct file *file, uint64_t off)
+{
+	if (fixed) {
+		if (addr < GUEST_MMAP_MIN)
+			return -EPERM;
+		if (addr + len > GUEST_TASK_SIZE || addr + len < addr)
+			return -ENOMEM;
+		if (noreplace && !range_free_locked(mm, addr, addr + len))
+			return -EEXIST;
+	} else {
+		if (addr && addr >= GUEST_MMAP_MIN && addr + len <= GUEST_TASK_SIZE &&
+		    addr + len > addr && range_free_locked(mm, addr, addr + len)) {
+			/* The hint is free: Linux honours it. */
+		} else {
+			long a = find_free_locked(mm, len, mm->layout.mmap_base);
+			if (a < 0)
+				a = find_free_locked(mm, len, GUEST_TASK_SIZE);
+			if (a < 0)
+				return a;
+			addr = a;
+		}
+	}
+	uint64_t mf_off;
+	int rc = mf_alloc(len, &mf_off);
+	if (rc)
+		return rc;
+	if (file) {
+		/* A private copy of the file's bytes; past EOF reads as zero. */
+		ssize_t n = vfs_pread(file, mf_ptr(mf_off), len, off);
+		if (n < 0) {
+			mf_free(mf_off, len);
+			return n;
+		}
+	}
+	if (fixed) {
+		rc = unmap_locked(mm, addr, addr + len);
+		if (rc) {
+			mf_free(mf_off, len);
+			return rc;
+		}
+	}
+	struct vma v = {
+		.start = addr, .end = addr + len, .prot = prot, .flags = vma_flags,
+		.mf_off = mf_off, .file = file, .file_off = off,
+	};
+	if (vma_flags & VMA_STACK)
+		v.name = "[stack]";
+	else if (vma_flags & VMA_HEAP)
+		v.name = "[heap]";
+	rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, addr), &v);
+	if (rc) {
+		mf_free(mf_off, len);
+		return rc;
+	}
+	if (file)
+		file_get(file);
+	rc = plat_as_map(mm->as, addr, len, mf_off, prot);
+	return rc ? rc : (long)addr;
+}
+
+long mm_map(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags, bool fixed,
+	    bool noreplace, struct file *file, uint64_t off)
+{
+	if (len == 0 || (addr & ~PAGE_MASK) || (len & ~PAGE_MASK))
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	long r = map_locked(mm, addr, len, prot, vma_flags, fixed, noreplace, file, off);
+	pthread_mutex_unlock(&mm->lock);
+	return r;
+}
+
+int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	if ((addr & ~PAGE_MASK) || len == 0)
+		return -EINVAL;
+	len = PAGE_ALIGN_UP(len);
+	if (addr + len < addr || addr + len > GUEST_TASK_SIZE || len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	int rc = unmap_locked(mm, addr, addr + len);
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+static bool range_mapped_locked(struct mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t a = start;
+	size_t i = vma_lower_bound_locked(mm, start);
+	for (; a < end; i++) {
+		if (i >= mm->nvmas || mm->vmas[i].start > a)
+			return false;
+		a = mm->vmas[i].end;
+	}
+	return true;
+}
+
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
+{
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~(PROT_ALL | PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	prot &= PROT_ALL;
+	if (len == 0)
+		return 0;
+	len = PAGE_ALIGN_UP(len);
+	uint64_t end = addr + len;
+	if (end < addr || len == 0)
+		return -ENOMEM;
+	pthread_mutex_lock(&mm->lock);
+	int rc = 0;
+	if (!range_mapped_locked(mm, addr, end)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	long i = vma_carve_locked(mm, addr, end);
+	if (i < 0) {
+		rc = i;
+		goto out;
+	}
+	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++)
+		mm->vmas[i].prot = prot;
+	rc = plat_as_protect(mm->as, addr, len, prot);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+	      uint64_t new_addr)
+{
+	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (flags & MREMAP_DONTUNMAP)
+		return -EINVAL;    /* not supported yet: documented in docs/compat.md */
+	if (old & ~PAGE_MASK)
+		return -EINVAL;
+	old_len = PAGE_ALIGN_UP(old_len);
+	new_len = PAGE_ALIGN_UP(new_len);
+	if (new_len == 0)
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && (new_addr & ~PAGE_MASK))
+		return -EINVAL;
+	if (old_len == 0)
+		return -EINVAL;    /* old_len 0 duplicates shared mappings: unsupported */
+	pthread_mutex_lock(&mm->lock);
+	long r;
+	long i = vma_find_locked(mm, old);
+	if (i < 0 || mm->vmas[i].end < old + old_len) {
+		r = -EFAULT;
+		goto out;
+	}
+	struct vma v = mm->vmas[i];
+	if (!(flags & MREMAP_FIXED) && new_len <= old_len) {
+		if (new_len < old_len)
+			r = unmap_locked(mm, old + new_len, old + old_len);
+		else
+			r = 0;
+		if (r == 0)
+			r = old;
+		goto out;
+	}
+	/* Grow in place if the pages after are free (needs a contiguous MemoryFile range). */
+	if (!(flags & MREMAP_FIXED) && v.end == old + old_len &&
+	    old + new_len <= GUEST_TASK_SIZE && old + new_len > old &&
+	    range_free_locked(mm, v.end, old + new_len)) {
+		uint64_t grow = new_len - old_len;
+		uint64_t off;
+		/* Try to extend the MemoryFile range by allocating a fresh one and moving. */
+		r = mf_alloc(v.end - v.start + grow, &off);
+		if (r)
+			goto out;
+		mf_copy(off, v.mf_off, v.end - v.start);
+		mf_free(v.mf_off, v.end - v.start);
+		mm->vmas[i].mf_off = off;
+		mm->vmas[i].end += grow;
+		r = plat_as_map(mm->as, v.start, v.end - v.start + grow, off, v.prot);
+		if (r == 0)
+			r = old;
+		goto out;
+	}
+	if (!(flags & MREMAP_MAYMOVE)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* Move: a new range, the old bytes copied, the old range unmapped. */
+	uint64_t dst;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr < GUEST_MMAP_MIN || new_addr + new_len > GUEST_TASK_SIZE ||
+		    (new_addr < old + old_len && old < new_addr + new_len)) {
+			r = -EINVAL;
+			goto out;
+		}
+		dst = new_addr;
+	} else {
+		r = find_free_locked(mm, new_len, mm->layout.mmap_base);
+		if (r < 0)
+			goto out;
+		dst = r;
+	}
+	uint64_t off;
+	r = mf_alloc(new_len, &off);
+	if (r)
+		goto out;
+	/* Copy VMA by VMA: the old range may span several (same backing kind). */
+	for (uint64_t a = old; a < old + old_len;) {
+		long k = vma_find_locked(mm, a);
+		if (k < 0) {
+			mf_free(off, new_len);
+			r = -EFAULT;
+			goto out;
+		}
+		uint64_t n = MIN(old + old_len, mm->vmas[k].end) - a;
+		uint64_t keep = MIN(n, new_len > a - old ? new_len - (a - old) : 0);
+		if (keep)
+			mf_copy(off + (a - old), mm->vmas[k].mf_off + (a - mm->vmas[k].start), keep);
+		a += n;
+	}
+	if (v.file)
+		file_get(v.file);
+	r = unmap_locked(mm, old, old + old_len);
+	if (r == 0 && (flags & MREMAP_FIXED))
+		r = unmap_locked(mm, dst, dst + new_len);
+	if (r) {
+		if (v.file)
+			file_put(v.file);
+		mf_free(off, new_len);
+		goto out;
+	}
+	struct vma nv = v;
+	nv.start = dst;
+	nv.end = dst + new_len;
+	nv.mf_off = off;
+	nv.file_off = v.file_off + (old - v.start);
+	r = vma_insert_locked(mm, vma_lower_bound_locked(mm, dst), &nv);
+	if (r) {
+		if (v.file)
+			file_put(v.file);
+		mf_free(off, new_len);
+		goto out;
+	}
+	r = plat_as_map(mm->as, dst, new_len, off, v.prot);
+	if (r == 0)
+		r = dst;
+out:
+	mm->last = 0;
+	pthread_mutex_unlock(&mm->lock);
+	return r;
+}
+
+void mm_set_brk_start(struct mm *mm, uint64_t start)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->layout.start_brk = mm->layout.brk = start;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+uint64_t mm_brk(struct mm *mm, uint64_t want)
+{
+	pthread_mutex_lock(&mm->lock);
+	uint64_t cur = mm->layout.brk;
+	uint64_t start = mm->layout.start_brk;
+	if (want < start || want > GUEST_TASK_SIZE)
+		goto out;
+	uint64_t old_top = PAGE_ALIGN_UP(cur), new_top = PAGE_ALIGN_UP(want);
+	if (new_top > old_top) {
+		/* Like Linux, refuse to grow into another mapping. */
+		if (!range_free_locked(mm, old_top, new_top))
+			goto out;
+		if (map_locked(mm, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP,
+			       true, true, NULL, 0) < 0)
+			goto out;
+	} else if (new_top < old_top) {
+		if (unmap_locked(mm, new_top, old_top))
+			goto out;
+	}
+	mm->layout.brk = want;
+out:
+	cur = mm->layout.brk;
+	pthread_mutex_unlock(&mm->lock);
+	return cur;
+}
+
+static bool advice_valid(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK:
+	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT: case 22 /* POPULATE_READ */:
+	case 23 /* POPULATE_WRITE */: case 24 /* DONTNEED_LOCKED */: case 25 /* COLLAPSE */:
+		return true;
+	}
+	return false;
+}
+
+int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
+{
+	if ((addr & ~PAGE_MASK) || !advice_valid(advice))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	uint64_t end = PAGE_ALIGN_UP(addr + len);
+	if (end <= addr)
+		return -EINVAL;
+	bool discard = advice == MADV_DONTNEED || advice == MADV_FREE || advice == 24 ||
+		       advice == MADV_REMOVE;
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	for (uint64_t a = addr; a < end;) {
+		long i = vma_find_locked(mm, a);
+		if (i < 0) {
+			/* Linux applies the advice to what is mapped and reports ENOMEM. */
+			size_t j = vma_lower_bound_locked(mm, a);
+			if (j >= mm->nvmas || mm->vmas[j].start >= end) {
+				rc = -ENOMEM;
+				break;
+			}
+			rc = -ENOMEM;
+			a = mm->vmas[j].start;
+			continue;
+		}
+		struct vma *v = &mm->vmas[i];
+		uint64_t n = MIN(end, v->end) - a;
+		if (discard) {
+			uint64_t off = v->mf_off + (a - v->start);
+			mf_zero(off, n);
+			/* A private file mapping reads the file's bytes again. */
+			if (v->file && !(v->flags & VMA_SHARED))
+				vfs_pread(v->file, mf_ptr(off), n, v->file_off + (a - v->start));
+		}
+		a += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+void mm_get_layout(struct mm *mm, struct mm_layout *out)
+{
+	pthread_mutex_lock(&mm->lock);
+	*out = mm->layout;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+void mm_set_layout(struct mm *mm, const struct mm_layout *in)
+{
+	pthread_mutex_lock(&mm->lock);
+	mm->layout = *in;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+long mm_format_maps(struct mm *mm, char **out)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		uint64_t dev = 0, ino = 0;
+		char path[4096] = "";
+		if (v->file) {
+			file_dev_ino(v->file, &dev, &ino);
+			if (file_path(v->file, path, sizeof(path)) < 0)
+				path[0] = 0;
+		} else if (v->name) {
+			snprintf(path, sizeof(path), "%s", v->name);
+		}
+		int n = fprintf(f, "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu",
+				v->start, v->end, v->prot & PROT_READ ? 'r' : '-',
+				v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
+				v->flags & VMA_SHARED ? 's' : 'p', v->file ? v->file_off : 0,
+				(unsigned long)major(dev), (unsigned long)minor(dev), ino);
+		if (path[0])
+			fprintf(f, "%*s%s", n < 73 ? 73 - n : 1, "", path);
+		fputc('\n', f);
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	return size;
+}
+
+void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss)
+{
+	uint64_t total = 0;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++)
+		total += mm->vmas[i].end - mm->vmas[i].start;
+	pthread_mutex_unlock(&mm->lock);
+	*vm_size = total;
+	/* Residency of MemoryFile pages is not tracked per MM yet. */
+	*vm_rss = total;
+}
+
+int mm_prot_at(struct mm *mm, uint64_t addr)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr);
+	int prot = i < 0 ? 0 : mm->vmas[i].prot;
+	pthread_mutex_unlock(&mm->lock);
+	return prot;
+}
+
+bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	if (addr + len < addr)
+		return false;
+	pthread_mutex_lock(&mm->lock);
+	bool r = range_mapped_locked(mm, addr, addr + len);
+	pthread_mutex_unlock(&mm->lock);
+	return r;
+}

@@ -1,0 +1,44 @@
+/* MM internals shared by mm.c, the ELF loader and exec. */
+#ifndef SENTRY_MM_INTERNAL_H
+#define SENTRY_MM_INTERNAL_H
+
+#include <pthread.h>
+#include "sentry/mm.h"
+
+/*
+ * A VMA: [start, end) backed by MemoryFile [mf_off, mf_off + end - start).
+ * Every VMA owns its MemoryFile range (freed when unmapped) for now; the
+ * file pointer is only for /proc/PID/maps (a reference is held).
+ */
+struct vma {
+	uint64_t start, end;
+	int prot;
+	int flags;              /* VMA_* */
+	uint64_t mf_off;
+	struct file *file;
+	uint64_t file_off;
+	const char *name;       /* "[stack]", "[heap]" or NULL */
+};
+
+/*
+ * An address space. lock protects the VMA array and layout; it is taken
+ * for every guest-memory access and never held across a platform switch.
+ */
+struct mm {
+	pthread_mutex_t lock;
+	int refs;
+	struct vma *vmas;       /* sorted by start, non-overlapping */
+	size_t nvmas, cap;
+	struct mm_layout layout;
+	struct plat_as *as;
+	uint64_t last;          /* index hint for lookups */
+};
+
+/* Write into guest memory ignoring protection (the loader fills read-only text). */
+int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
+
+
+
+/* Protection of the VMA containing addr, or 0. */
+int mm_prot_at(struct mm *mm, uint64_t addr);
+#endif

@@ -1,0 +1,33 @@
+/* The sentry library's face for the command-line programs (cmd/). */
+#ifndef SENTRY_SENTRY_H
+#define SENTRY_SENTRY_H
+
+#include <stdbool.h>
+
+/* What `sandbox run` asks for. */
+struct sandbox_config {
+	const char *rootfs;        /* host directory for "/"; NULL means "/" */
+	char *const *argv;         /* the program and its arguments */
+	char *const *envp;         /* the guest's environment */
+	const char *cwd;           /* guest working directory; NULL means "/" */
+	const char *strace_path;   /* NULL: no strace; "" or "-": stderr; else a host file */
+	bool debug;
+};
+
+/* Exit statuses of `sandbox run` itself, as a shell would use them. */
+#define SANDBOX_EXIT_USAGE 125
+#define SANDBOX_EXIT_NOEXEC 126
+#define SANDBOX_EXIT_NOTFOUND 127
+
+/*
+ * Run a program in a new sandbox and wait for its first process to end.
+ * Returns the exit status for the CLI: the guest's exit code, 128+N if
+ * signal N killed it, 127 if the program was not found, 126 if it could
+ * not be executed, 125 if the sandbox itself could not start.
+ */
+int sandbox_run(const struct sandbox_config *cfg);
+
+/* Write the syscall compatibility table (Markdown) to fd. */
+void sandbox_write_compat(int fd);
+
+#endif

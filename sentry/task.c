@@ -1,0 +1,319 @@
+/*
+ * Tasks: each guest thread is run by its own sentry pthread, which loops
+ * run guest -> event -> serve -> run guest. Only that thread touches the
+ * task's registers and platform context.
+ */
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "fs/vfs.h"
+#include "sentry/kernel_internal.h"
+#include "sentry/log.h"
+#include "sentry/mm.h"
+#include "syscalls/table.h"
+
+struct task *task_alloc(void)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	struct thread_group *tg = calloc(1, sizeof(*tg));
+	if (!t || !tg) {
+		free(t);
+		free(tg);
+		return NULL;
+	}
+	t->refs = 1;
+	t->tg = tg;
+	tg->refs = 1;
+	tg->nr_threads = 1;
+	t->altstack_flags = SS_DISABLE;
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		getrlimit(i, &tg->rlimits[i]);
+	tg->rlimits[RLIMIT_NOFILE].rlim_cur = 1024;
+	if (tg->rlimits[RLIMIT_NOFILE].rlim_max < 1024 ||
+	    tg->rlimits[RLIMIT_NOFILE].rlim_max > 1048576)
+		tg->rlimits[RLIMIT_NOFILE].rlim_max = 1048576;
+	return t;
+}
+
+void task_get(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	t->refs++;
+	pthread_mutex_unlock(&kernel.lock);
+}
+
+static void tg_put(struct thread_group *tg)
+{
+	pthread_mutex_lock(&kernel.lock);
+	bool last = --tg->refs == 0;
+	pthread_mutex_unlock(&kernel.lock);
+	if (!last)
+		return;
+	if (tg->exe)
+		file_put(tg->exe);
+	free(tg);
+}
+
+void task_put(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	bool last = --t->refs == 0;
+	pthread_mutex_unlock(&kernel.lock);
+	if (!last)
+		return;
+	if (t->mm)
+		mm_put(t->mm);
+	if (t->files)
+		fdt_put(t->files);
+	if (t->fs)
+		fsctx_put(t->fs);
+	cred_release(&t->cred);
+	tg_put(t->tg);
+	free(t);
+}
+
+void task_exit_group(struct task *t, int status)
+{
+	pthread_mutex_lock(&kernel.lock);
+	if (!t->tg->exiting) {
+		t->tg->exiting = true;
+		t->tg->exit_status = status;
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	t->exited = true;
+}
+
+static const char *fault_code_name(int signo, int code)
+{
+	switch (signo) {
+	case SIGSEGV:
+		return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR" : "SEGV";
+	case SIGBUS:
+		return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" : "BUS";
+	case SIGILL:
+		return code == ILL_ILLOPC ? "ILL_ILLOPC" : code == ILL_ILLOPN ? "ILL_ILLOPN"
+		       : code == ILL_PRVOPC ? "ILL_PRVOPC" : "ILL";
+	case SIGFPE:
+		return code == FPE_INTDIV ? "FPE_INTDIV" : code == FPE_INTOVF ? "FPE_INTOVF" : "FPE";
+	case SIGTRAP:
+		return code == 0x80 ? "SI_KERNEL" : code == TRAP_BRKPT ? "TRAP_BRKPT" : "TRAP";
+	}
+	return "?";
+}
+
+/* Decode the instruction at rip with capstone, for the one-line fault report. */
+static void describe_insn(struct task *t, uint64_t rip, char *out, size_t cap)
+{
+	uint8_t code[16];
+	size_t n = sizeof(code);
+	while (n > 0 && mm_copy_in(t->mm, code, gaddr(rip), n) != 0)
+		n--;
+	snprintf(out, cap, "(instruction not readable)");
+	if (n == 0)
+		return;
+	csh h;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return;
+	cs_insn *insn;
+	if (cs_disasm(h, code, n, rip, 1, &insn) == 1) {
+		snprintf(out, cap, "%.31s %.159s", insn->mnemonic, insn->op_str);
+		cs_free(insn, 1);
+	} else {
+		snprintf(out, cap, "(undecodable bytes %02x %02x %02x %02x)", code[0],
+			 n > 1 ? code[1] : 0, n > 2 ? code[2] : 0, n > 3 ? code[3] : 0);
+	}
+	cs_close(&h);
+}
+
+static void task_fault(struct task *t, const struct plat_event *ev)
+{
+	char insn[320];
+	describe_insn(t, t->regs.rip, insn, sizeof(insn));
+	slog("pid %d (%s) killed by SIG%s (%s, address 0x%lx) at 0x%lx: %s", t->tg->tgid, t->comm,
+	     sigabbrev_np(ev->signo) ? sigabbrev_np(ev->signo) : "?",
+	     fault_code_name(ev->signo, ev->si_code), ev->addr, t->regs.rip, insn);
+	/* Handler delivery comes with signals; for now the default action: core. */
+	task_exit_group(t, ev->signo | 0x80);
+}
+
+static void task_syscall(struct task *t)
+{
+	struct syscall_args a;
+	/* Linux treats the number as a 32-bit int; x32 numbers fall outside the table. */
+	a.nr = (int)(uint32_t)t->regs.orig_rax;
+	a.arg[0] = t->regs.rdi;
+	a.arg[1] = t->regs.rsi;
+	a.arg[2] = t->regs.rdx;
+	a.arg[3] = t->regs.r10;
+	a.arg[4] = t->regs.r8;
+	a.arg[5] = t->regs.r9;
+	long ret = syscall_dispatch(t, &a);
+	/* Restart codes never reach the guest; without signals they mean EINTR. */
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	    ret == -ERESTART_RESTARTBLOCK)
+		ret = -EINTR;
+	if (t->strace)
+		strace_syscall(t, &a, ret);
+	t->regs.rax = ret;
+}
+
+static void task_syscall32(struct task *t)
+{
+	static int logged;
+	/* A 32-bit entry is never interpreted as a 64-bit call. */
+	if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
+		slog("pid %d: 32-bit syscall %lu (int 0x80) refused: ENOSYS", t->tg->tgid,
+		     t->regs.orig_rax);
+	if (t->strace) {
+		char line[128];
+		int n = snprintf(line, sizeof(line), "[pid %d] int80_syscall_%lu(...) = -1 ENOSYS\n",
+				 t->tid, t->regs.orig_rax);
+		if (kernel.strace_fd >= 0 && write(kernel.strace_fd, line, n) < 0)
+			(void)0;
+	}
+	t->regs.rax = -ENOSYS;
+}
+
+static void task_finish(struct task *t)
+{
+	/* The address space goes now (its stub is traced by this thread). */
+	struct mm *mm = t->mm;
+	t->mm = NULL;
+	mm_put(mm);
+	if (t->files) {
+		fdt_put(t->files);
+		t->files = NULL;
+	}
+	plat_ctx_release(t->ctx);
+	t->ctx = NULL;
+	if (t->tid == 1)
+		kernel_init_exited(t->tg->exit_status);
+	kernel_unregister_task(t);
+}
+
+static void *task_thread(void *arg)
+{
+	struct task *t = arg;
+	task_set_current(t);
+	crash_thread_init();
+	t->ctx = plat_ctx_create();
+	if (!t->ctx) {
+		slog("pid %d: cannot create an execution context", t->tid);
+		task_exit_group(t, SIGKILL);
+	}
+	while (!t->exited) {
+		struct plat_event ev;
+		int rc = plat_ctx_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &ev);
+		if (rc) {
+			slog("pid %d: platform failure: %s", t->tid, strerror(-rc));
+			task_exit_group(t, SIGKILL);
+			break;
+		}
+		sdebug("pid %d: event %d sig %d rip 0x%lx nr %ld", t->tid, ev.kind, ev.signo,
+		       t->regs.rip, (long)t->regs.orig_rax);
+		switch (ev.kind) {
+		case PLAT_EV_SYSCALL:
+			task_syscall(t);
+			break;
+		case PLAT_EV_SYSCALL32:
+			task_syscall32(t);
+			break;
+		case PLAT_EV_FAULT:
+			task_fault(t, &ev);
+			break;
+		case PLAT_EV_INTERRUPT:
+			break;
+		case PLAT_EV_DIED:
+			task_exit_group(t, SIGKILL);
+			break;
+		}
+		if (t->tg->exiting)
+			t->exited = true;
+	}
+	task_finish(t);
+	return NULL;
+}
+
+int task_start(struct task *t)
+{
+	int rc = kernel_register_task(t);
+	if (rc)
+		return rc;
+	t->tg->tgid = t->tid;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t->thread, &attr, task_thread, t);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		kernel_unregister_task(t);
+		return -rc;
+	}
+	return 0;
+}
+
+/* ---- /proc helpers ---- */
+
+static long read_area(struct task *t, uint64_t start, uint64_t end, char *buf, size_t cap)
+{
+	if (!t->mm || end <= start)
+		return 0;
+	size_t n = MIN(end - start, cap);
+	int rc = mm_copy_in(t->mm, buf, gaddr(start), n);
+	return rc ? rc : (long)n;
+}
+
+long task_read_cmdline(struct task *t, char *buf, size_t cap)
+{
+	if (!t->mm)
+		return 0;
+	struct mm_layout l;
+	mm_get_layout(t->mm, &l);
+	return read_area(t, l.arg_start, l.arg_end, buf, cap);
+}
+
+long task_read_environ(struct task *t, char *buf, size_t cap)
+{
+	if (!t->mm)
+		return 0;
+	struct mm_layout l;
+	mm_get_layout(t->mm, &l);
+	return read_area(t, l.env_start, l.env_end, buf, cap);
+}
+
+long task_format_status(struct task *t, char **out)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	uint64_t vsz = 0, rss = 0;
+	if (t->mm)
+		mm_usage(t->mm, &vsz, &rss);
+	const struct cred *c = &t->cred;
+	fprintf(f, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+		   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+		   "FDSize:\t64\nGroups:\t",
+		t->comm, t->exited ? "Z (zombie)" : "R (running)", t->tg->tgid, t->tid,
+		t->tg->ppid, c->uid, c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid, c->fsgid);
+	for (uint32_t i = 0; i < c->ngroups; i++)
+		fprintf(f, "%u ", c->groups[i]);
+	fprintf(f, "\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t%d\n"
+		   "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
+		   "SigBlk:\t%016lx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
+		   "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
+		   "NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed_list:\t0\n",
+		vsz >> 10, vsz >> 10, rss >> 10, t->tg->nr_threads, t->sigmask,
+		c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bounding);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*out = buf;
+	return size;
+}

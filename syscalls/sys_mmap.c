@@ -1,0 +1,125 @@
+/* Memory syscalls: mmap, munmap, mprotect, mremap, brk, madvise, msync. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include "fs/vfs.h"
+#include "sentry/mm.h"
+#include "sentry/task.h"
+#include "syscalls/table.h"
+
+#define MAP_TYPE_MASK 0x0f
+#define MAP_KNOWN_FLAGS (MAP_TYPE_MASK | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | \
+			 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE |           \
+			 MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC |       \
+			 MAP_FIXED_NOREPLACE | (0x3fU << 26) /* hugetlb size bits */)
+
+/* mmap(2) */
+long sys_mmap(struct task *t, const struct syscall_args *a)
+{
+	uint64_t addr = a->arg[0];
+	uint64_t len = a->arg[1];
+	int prot = (int)a->arg[2];
+	int flags = (int)a->arg[3];
+	int fd = (int)a->arg[4];
+	uint64_t off = a->arg[5];
+
+	int type = flags & MAP_TYPE_MASK;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_KNOWN_FLAGS))
+		return -EOPNOTSUPP;
+	if (type == MAP_SHARED_VALIDATE && (flags & MAP_SYNC))
+		return -EOPNOTSUPP;    /* no DAX here */
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (len == 0)
+		return -EINVAL;
+	uint64_t plen = PAGE_ALIGN_UP(len);
+	if (plen == 0 || plen > GUEST_TASK_SIZE)
+		return -ENOMEM;
+	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+	if (fixed && (addr & ~PAGE_MASK))
+		return -EINVAL;
+	if (flags & MAP_HUGETLB)
+		return -ENOMEM;        /* no huge pages are reserved, as on most hosts */
+	if (!fixed && (flags & MAP_32BIT) && !addr) {
+		long hint = mm_find_free(t->mm, plen, 0x80000000ULL);
+		if (hint < 0 || (uint64_t)hint < 0x40000000ULL)
+			return -ENOMEM;
+		addr = hint;
+	}
+	int vma_flags = (type != MAP_PRIVATE ? VMA_SHARED : 0) |
+			(flags & MAP_GROWSDOWN ? VMA_GROWSDOWN : 0);
+	struct file *f = NULL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		f = fdt_get_file(t->files, fd);
+		if (!f)
+			return -EBADF;
+		int acc = file_flags(f) & O_ACCMODE;
+		long rc = 0;
+		if (!file_mmappable(f))
+			rc = -ENODEV;
+		else if (acc == O_WRONLY)
+			rc = -EACCES;
+		else if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)
+			rc = -EACCES;
+		else if (off + plen < off)
+			rc = -EOVERFLOW;
+		if (rc) {
+			file_put(f);
+			return rc;
+		}
+	}
+	long ret = mm_map(t->mm, addr, plen, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vma_flags,
+			  fixed, flags & MAP_FIXED_NOREPLACE, f, f ? off : 0);
+	if (f)
+		file_put(f);
+	return ret;
+}
+
+/* munmap(2) */
+long sys_munmap(struct task *t, const struct syscall_args *a)
+{
+	return mm_unmap(t->mm, a->arg[0], a->arg[1]);
+}
+
+/* mprotect(2) */
+long sys_mprotect(struct task *t, const struct syscall_args *a)
+{
+	return mm_protect(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
+}
+
+/* mremap(2): old_address, old_size, new_size, flags, new_address. */
+long sys_mremap(struct task *t, const struct syscall_args *a)
+{
+	return mm_remap(t->mm, a->arg[0], a->arg[1], a->arg[2], (int)a->arg[3], a->arg[4]);
+}
+
+/* brk(2): the raw syscall returns the (possibly unchanged) break, never -errno. */
+long sys_brk(struct task *t, const struct syscall_args *a)
+{
+	return mm_brk(t->mm, a->arg[0]);
+}
+
+/* madvise(2) */
+long sys_madvise(struct task *t, const struct syscall_args *a)
+{
+	return mm_advise(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
+}
+
+/* msync(2): validated; shared file mappings are private copies for now. */
+long sys_msync(struct task *t, const struct syscall_args *a)
+{
+	uint64_t addr = a->arg[0];
+	uint64_t len = a->arg[1];
+	int flags = (int)a->arg[2];
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	len = PAGE_ALIGN_UP(len);
+	/* Every page in the range must be mapped (Linux: ENOMEM). */
+	return mm_range_mapped(t->mm, addr, len) ? 0 : -ENOMEM;
+}

@@ -1,0 +1,121 @@
+/*
+ * Signal bookkeeping: rt_sigaction, rt_sigprocmask, rt_sigpending,
+ * sigaltstack. Delivery to guest handlers comes with the signals work.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include "sentry/mm.h"
+#include "sentry/task.h"
+#include "syscalls/table.h"
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define GUEST_MINSIGSTKSZ 2048
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31)
+#endif
+
+/* rt_sigaction(2): signum, act, oldact, sigsetsize. */
+long sys_rt_sigaction(struct task *t, const struct syscall_args *a)
+{
+	int sig = (int)a->arg[0];
+	gaddr_t uact = gaddr(a->arg[1]), uold = gaddr(a->arg[2]);
+	if (a->arg[3] != 8)
+		return -EINVAL;
+	if (sig < 1 || sig > GUEST_NSIG)
+		return -EINVAL;
+	struct guest_sigaction act;
+	if (uact.v) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			return -EINVAL;
+		if (mm_copy_in(t->mm, &act, uact, sizeof(act)))
+			return -EFAULT;
+		act.mask &= ~UNBLOCKABLE;
+	}
+	pthread_mutex_lock(&kernel.lock);
+	struct guest_sigaction old = t->tg->actions[sig - 1];
+	if (uact.v)
+		t->tg->actions[sig - 1] = act;
+	pthread_mutex_unlock(&kernel.lock);
+	if (uold.v && mm_copy_out(t->mm, uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+/* rt_sigprocmask(2): how, set, oldset, sigsetsize. */
+long sys_rt_sigprocmask(struct task *t, const struct syscall_args *a)
+{
+	int how = (int)a->arg[0];
+	gaddr_t uset = gaddr(a->arg[1]), uold = gaddr(a->arg[2]);
+	if (a->arg[3] != 8)
+		return -EINVAL;
+	uint64_t old = t->sigmask, set = 0;
+	if (uset.v) {
+		if (mm_copy_in(t->mm, &set, uset, 8))
+			return -EFAULT;
+		switch (how) {
+		case SIG_BLOCK:
+			t->sigmask |= set;
+			break;
+		case SIG_UNBLOCK:
+			t->sigmask &= ~set;
+			break;
+		case SIG_SETMASK:
+			t->sigmask = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+		t->sigmask &= ~UNBLOCKABLE;
+	}
+	if (uold.v && mm_copy_out(t->mm, uold, &old, 8))
+		return -EFAULT;
+	return 0;
+}
+
+/* rt_sigpending(2): nothing is ever pending before signal delivery exists. */
+long sys_rt_sigpending(struct task *t, const struct syscall_args *a)
+{
+	if (a->arg[1] > 8)
+		return -EINVAL;
+	uint64_t none = 0;
+	return mm_copy_out(t->mm, gaddr(a->arg[0]), &none, a->arg[1]);
+}
+
+struct guest_stack_t {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+};
+
+/* sigaltstack(2) */
+long sys_sigaltstack(struct task *t, const struct syscall_args *a)
+{
+	gaddr_t uss = gaddr(a->arg[0]), uold = gaddr(a->arg[1]);
+	struct guest_stack_t old = {
+		.ss_sp = t->altstack_sp, .ss_flags = t->altstack_flags, .ss_size = t->altstack_size,
+	};
+	if (uss.v) {
+		struct guest_stack_t ss;
+		if (mm_copy_in(t->mm, &ss, uss, sizeof(ss)))
+			return -EFAULT;
+		int mode = ss.ss_flags & ~SS_AUTODISARM;
+		if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			t->altstack_sp = t->altstack_size = 0;
+			t->altstack_flags = SS_DISABLE;
+		} else {
+			if (ss.ss_size < GUEST_MINSIGSTKSZ)
+				return -ENOMEM;
+			t->altstack_sp = ss.ss_sp;
+			t->altstack_size = ss.ss_size;
+			t->altstack_flags = ss.ss_flags & SS_AUTODISARM;
+		}
+	}
+	if (uold.v && mm_copy_out(t->mm, uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
