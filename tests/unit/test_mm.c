@@ -1,0 +1,210 @@
+/* VMA operations and the checked guest-memory API. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "sentry/memfile.h"
+#include "sentry/mm.h"
+
+static struct mm *mm;
+#define RW (PROT_READ | PROT_WRITE)
+#define A 0x10000000ULL
+
+static void setup(void)
+{
+	cr_assert_eq(mf_init(), 0);
+	mm = mm_create();
+	cr_assert_not_null(mm);
+}
+
+static void teardown(void)
+{
+	mm_put(mm);
+}
+
+TestSuite(mm, .init = setup, .fini = teardown);
+
+static long map(uint64_t addr, uint64_t len, int prot)
+{
+	return mm_map(mm, addr, len, prot, 0, true, false, NULL, 0);
+}
+
+Test(mm, fresh_anonymous_memory_is_zero_and_writable)
+{
+	cr_assert_eq(map(A, 3 * PAGE_SIZE, RW), (long)A);
+	uint8_t buf[3 * 4096];
+	cr_assert_eq(mm_copy_in(mm, buf, gaddr(A), sizeof(buf)), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 100), "hello", 6), 0);
+	char s[16];
+	cr_assert_eq(mm_copy_string_in(mm, gaddr(A + 100), s, sizeof(s)), 5);
+	cr_assert_str_eq(s, "hello");
+}
+
+Test(mm, unmapped_addresses_fault)
+{
+	char c;
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A), 1), -EFAULT);
+	cr_assert_eq(mm_copy_out(mm, gaddr(0), "x", 1), -EFAULT);
+	cr_assert_eq(mm_copy_string_in(mm, gaddr(A), &c, 1), -EFAULT);
+}
+
+Test(mm, munmap_in_the_middle_splits)
+{
+	cr_assert_eq(map(A, 3 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 2 * PAGE_SIZE), "tail", 4), 0);
+	cr_assert_eq(mm_unmap(mm, A + PAGE_SIZE, PAGE_SIZE), 0);
+	char c[4];
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A), 1), 0);
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A + PAGE_SIZE), 1), -EFAULT);
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A + 2 * PAGE_SIZE), 4), 0);
+	cr_assert_eq(memcmp(c, "tail", 4), 0, "the right half keeps its bytes");
+	/* A copy across the hole fails as a whole. */
+	uint8_t big[3 * 4096];
+	cr_assert_eq(mm_copy_in(mm, big, gaddr(A), sizeof(big)), -EFAULT);
+}
+
+Test(mm, munmap_validates_arguments)
+{
+	cr_assert_eq(mm_unmap(mm, A + 1, PAGE_SIZE), -EINVAL);
+	cr_assert_eq(mm_unmap(mm, A, 0), -EINVAL);
+	cr_assert_eq(mm_unmap(mm, A, PAGE_SIZE), 0, "unmapping a hole is fine");
+}
+
+Test(mm, mprotect_splits_and_enforces)
+{
+	cr_assert_eq(map(A, 3 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_protect(mm, A + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A), "x", 1), 0);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + PAGE_SIZE), "x", 1), -EFAULT);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 2 * PAGE_SIZE), "x", 1), 0);
+	cr_assert_eq(mm_protect(mm, A, PAGE_SIZE, PROT_NONE), 0);
+	char c;
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A), 1), -EFAULT);
+	cr_assert_eq(mm_protect(mm, A, 5 * PAGE_SIZE, RW), -ENOMEM, "range with a hole");
+	cr_assert_eq(mm_protect(mm, A + 3, PAGE_SIZE, RW), -EINVAL);
+}
+
+Test(mm, fixed_noreplace_refuses_overlap)
+{
+	cr_assert_eq(map(A, 2 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_map(mm, A + PAGE_SIZE, 2 * PAGE_SIZE, RW, 0, true, true, NULL, 0), -EEXIST);
+	cr_assert_eq(mm_map(mm, A + 2 * PAGE_SIZE, PAGE_SIZE, RW, 0, true, true, NULL, 0),
+		     (long)(A + 2 * PAGE_SIZE));
+}
+
+Test(mm, map_fixed_replaces_contents)
+{
+	cr_assert_eq(map(A, PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A), "old", 3), 0);
+	cr_assert_eq(map(A, PAGE_SIZE, RW), (long)A);
+	char c[3];
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A), 3), 0);
+	cr_assert_eq(c[0], 0, "MAP_FIXED gives fresh zero pages");
+}
+
+Test(mm, nonfixed_maps_pick_free_ranges_top_down)
+{
+	long a = mm_map(mm, 0, PAGE_SIZE, RW, 0, false, false, NULL, 0);
+	long b = mm_map(mm, 0, PAGE_SIZE, RW, 0, false, false, NULL, 0);
+	cr_assert_gt(a, 0);
+	cr_assert_gt(b, 0);
+	cr_assert_lt(b, a, "the second mapping goes below the first");
+	cr_assert_lt((uint64_t)a + PAGE_SIZE, GUEST_TASK_SIZE + 1);
+	cr_assert_eq(mm_map(mm, GUEST_TASK_SIZE, PAGE_SIZE, RW, 0, true, false, NULL, 0), -ENOMEM);
+	cr_assert_eq(mm_map(mm, 0x1000, PAGE_SIZE, RW, 0, true, false, NULL, 0), -EPERM);
+}
+
+Test(mm, mremap_grows_and_keeps_content)
+{
+	cr_assert_eq(map(A, PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 10), "keep", 4), 0);
+	/* Something right after forces a move. */
+	cr_assert_eq(map(A + PAGE_SIZE, PAGE_SIZE, RW), (long)(A + PAGE_SIZE));
+	cr_assert_eq(mm_remap(mm, A, PAGE_SIZE, 4 * PAGE_SIZE, 0, 0), -ENOMEM);
+	long n = mm_remap(mm, A, PAGE_SIZE, 4 * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	cr_assert_gt(n, 0);
+	cr_assert_neq(n, (long)A);
+	char c[4];
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(n + 10), 4), 0);
+	cr_assert_eq(memcmp(c, "keep", 4), 0);
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A), 1), -EFAULT, "the old range is gone");
+	cr_assert_eq(mm_copy_out(mm, gaddr(n + 3 * PAGE_SIZE), "x", 1), 0);
+}
+
+Test(mm, mremap_shrinks_in_place)
+{
+	cr_assert_eq(map(A, 4 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_remap(mm, A, 4 * PAGE_SIZE, PAGE_SIZE, 0, 0), (long)A);
+	char c;
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A + PAGE_SIZE), 1), -EFAULT);
+	cr_assert_eq(mm_remap(mm, A, PAGE_SIZE, PAGE_SIZE, MREMAP_FIXED, A), -EINVAL);
+}
+
+Test(mm, brk_grows_and_shrinks)
+{
+	mm_set_brk_start(mm, A);
+	cr_assert_eq(mm_brk(mm, 0), A);
+	cr_assert_eq(mm_brk(mm, A + 10000), A + 10000);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 9999), "x", 1), 0);
+	cr_assert_eq(mm_brk(mm, A + 100), A + 100);
+	char c;
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A + 2 * PAGE_SIZE), 1), -EFAULT);
+	cr_assert_eq(mm_brk(mm, A - PAGE_SIZE), A + 100, "below the start: unchanged");
+	/* Growing into another mapping fails, leaving the break. */
+	cr_assert_eq(map(A + 4 * PAGE_SIZE, PAGE_SIZE, RW), (long)(A + 4 * PAGE_SIZE));
+	cr_assert_eq(mm_brk(mm, A + 8 * PAGE_SIZE), A + 100);
+}
+
+Test(mm, madvise_dontneed_zeroes_anonymous_memory)
+{
+	cr_assert_eq(map(A, PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A), "data", 4), 0);
+	cr_assert_eq(mm_advise(mm, A, PAGE_SIZE, MADV_DONTNEED), 0);
+	char c[4];
+	cr_assert_eq(mm_copy_in(mm, c, gaddr(A), 4), 0);
+	cr_assert_eq(c[0], 0);
+	cr_assert_eq(mm_advise(mm, A, PAGE_SIZE, 999), -EINVAL);
+	cr_assert_eq(mm_advise(mm, A + 1, PAGE_SIZE, MADV_NORMAL), -EINVAL);
+	cr_assert_eq(mm_advise(mm, A + 8 * PAGE_SIZE, PAGE_SIZE, MADV_NORMAL), -ENOMEM);
+}
+
+Test(mm, translate_stops_at_the_first_bad_page)
+{
+	cr_assert_eq(map(A, 2 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_protect(mm, A + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	struct iovec iov[4];
+	int n;
+	cr_assert_eq(mm_translate(mm, gaddr(A + 100), 2 * PAGE_SIZE, true, iov, 4, &n),
+		     (long)(PAGE_SIZE - 100), "writable part only");
+	cr_assert_eq(mm_translate(mm, gaddr(A + 100), 2 * PAGE_SIZE - 100, false, iov, 4, &n),
+		     (long)(2 * PAGE_SIZE - 100));
+	cr_assert_eq(mm_translate(mm, gaddr(A + 2 * PAGE_SIZE), 10, false, iov, 4, &n), -EFAULT);
+}
+
+Test(mm, import_iovec_validates)
+{
+	cr_assert_eq(map(A, PAGE_SIZE, RW), (long)A);
+	uint64_t raw[4] = { A, 10, A + 100, (uint64_t)-1 };
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 1024), raw, sizeof(raw)), 0);
+	struct giovec *v;
+	cr_assert_eq(mm_import_iovec(mm, gaddr(A + 1024), 2, &v), -EINVAL, "negative length");
+	raw[3] = 20;
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 1024), raw, sizeof(raw)), 0);
+	cr_assert_eq(mm_import_iovec(mm, gaddr(A + 1024), 2, &v), 30);
+	free(v);
+	cr_assert_eq(mm_import_iovec(mm, gaddr(A + 1024), 1025, &v), -EINVAL);
+	cr_assert_eq(mm_import_iovec(mm, gaddr(A + 8 * PAGE_SIZE), 1, &v), -EFAULT);
+}
+
+Test(mm, maps_listing_names_stack)
+{
+	cr_assert_eq(mm_map(mm, A, PAGE_SIZE, RW, VMA_STACK, true, false, NULL, 0), (long)A);
+	char *s;
+	long n = mm_format_maps(mm, &s);
+	cr_assert_gt(n, 0);
+	cr_assert_not_null(strstr(s, "10000000-10001000 rw-p"));
+	cr_assert_not_null(strstr(s, "[stack]"));
+	free(s);
+}
