@@ -825,3 +825,17 @@ bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len)
 	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
+
+int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr.v);
+	int rc = -EFAULT;
+	if (i >= 0 && prot_allows(mm->vmas[i].prot, false)) {
+		*key = mm->vmas[i].mf_off + (addr.v - mm->vmas[i].start);
+		*host = mf_ptr(*key);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}

@@ -41,4 +41,7 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
 
 /* Protection of the VMA containing addr, or 0. */
 int mm_prot_at(struct mm *mm, uint64_t addr);
+/* The MemoryFile offset naming a futex word, and the sentry's pointer to it. */
+int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host);
+
 #endif

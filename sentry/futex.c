@@ -1,0 +1,242 @@
+/*
+ * Futexes. A futex is named by the MemoryFile offset behind its guest
+ * address: private futexes of one process and shared ones between
+ * processes that map the same pages both come out right. Waiters sit in
+ * a hashed table of lists, each with its own condition variable.
+ *
+ * Lock order: a bucket lock, then mm->lock (taken inside mm_futex_*).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include "sentry/futex.h"
+#include "sentry/mm_internal.h"
+#include "sentry/task.h"
+
+#define NBUCKETS 256
+
+struct waiter {
+	uint64_t key;
+	uint32_t bitset;
+	bool woken;
+	pthread_cond_t cond;
+	struct waiter *next, *prev;
+};
+
+struct bucket {
+	pthread_mutex_t lock;
+	struct waiter head;    /* circular list sentinel */
+};
+
+static struct bucket buckets[NBUCKETS];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_buckets(void)
+{
+	for (int i = 0; i < NBUCKETS; i++) {
+		pthread_mutex_init(&buckets[i].lock, NULL);
+		buckets[i].head.next = buckets[i].head.prev = &buckets[i].head;
+	}
+}
+
+static struct bucket *bucket_of(uint64_t key)
+{
+	pthread_once(&once, init_buckets);
+	return &buckets[(key >> 2) * 0x9E3779B97F4A7C15ULL >> 56];
+}
+
+static void list_add(struct bucket *b, struct waiter *w)
+{
+	w->next = &b->head;
+	w->prev = b->head.prev;
+	b->head.prev->next = w;
+	b->head.prev = w;
+}
+
+static void list_del(struct waiter *w)
+{
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	w->next = w->prev = w;
+}
+
+/* The key and a host pointer to the word; -EINVAL if misaligned, -EFAULT if unmapped. */
+static int futex_key(struct task *t, gaddr_t addr, uint64_t *key, uint32_t **word)
+{
+	if (addr.v & 3)
+		return -EINVAL;
+	return mm_futex_key(t->mm, addr, key, (void **)word);
+}
+
+long futex_wait(struct task *t, gaddr_t addr, uint32_t val, const struct timespec *deadline,
+		clockid_t clock, uint32_t bitset)
+{
+	if (!bitset)
+		return -EINVAL;
+	uint64_t key;
+	uint32_t *word;
+	int rc = futex_key(t, addr, &key, &word);
+	if (rc)
+		return rc;
+	struct bucket *b = bucket_of(key);
+	struct waiter w = { .key = key, .bitset = bitset };
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, clock == CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC);
+	pthread_cond_init(&w.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_lock(&b->lock);
+	/* Compare under the bucket lock: a waker changes the word, then takes the lock. */
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		pthread_cond_destroy(&w.cond);
+		return -EAGAIN;
+	}
+	list_add(b, &w);
+	rc = 0;
+	while (!w.woken) {
+		int e = deadline ? pthread_cond_timedwait(&w.cond, &b->lock, deadline)
+				 : pthread_cond_wait(&w.cond, &b->lock);
+		if (e == ETIMEDOUT && !w.woken) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	if (!w.woken)
+		list_del(&w);
+	pthread_mutex_unlock(&b->lock);
+	pthread_cond_destroy(&w.cond);
+	return rc;
+}
+
+static int wake_locked(struct bucket *b, uint64_t key, int n, uint32_t bitset)
+{
+	int woken = 0;
+	for (struct waiter *w = b->head.next; w != &b->head && woken < n;) {
+		struct waiter *next = w->next;
+		if (w->key == key && (w->bitset & bitset)) {
+			list_del(w);
+			w->woken = true;
+			pthread_cond_signal(&w->cond);
+			woken++;
+		}
+		w = next;
+	}
+	return woken;
+}
+
+long futex_wake(struct task *t, gaddr_t addr, int n, uint32_t bitset)
+{
+	if (!bitset)
+		return -EINVAL;
+	uint64_t key;
+	uint32_t *word;
+	int rc = futex_key(t, addr, &key, &word);
+	if (rc)
+		return rc;
+	if (n <= 0)
+		return 0;
+	struct bucket *b = bucket_of(key);
+	pthread_mutex_lock(&b->lock);
+	int woken = wake_locked(b, key, n, bitset);
+	pthread_mutex_unlock(&b->lock);
+	return woken;
+}
+
+static void lock_two(struct bucket *a, struct bucket *b)
+{
+	if (a == b) {
+		pthread_mutex_lock(&a->lock);
+	} else if (a < b) {
+		pthread_mutex_lock(&a->lock);
+		pthread_mutex_lock(&b->lock);
+	} else {
+		pthread_mutex_lock(&b->lock);
+		pthread_mutex_lock(&a->lock);
+	}
+}
+
+static void unlock_two(struct bucket *a, struct bucket *b)
+{
+	pthread_mutex_unlock(&a->lock);
+	if (a != b)
+		pthread_mutex_unlock(&b->lock);
+}
+
+long futex_requeue(struct task *t, gaddr_t addr, gaddr_t addr2, int nwake, int nmove, bool cmp,
+		   uint32_t val)
+{
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	uint64_t k1, k2;
+	uint32_t *w1, *w2;
+	int rc = futex_key(t, addr, &k1, &w1);
+	if (!rc)
+		rc = futex_key(t, addr2, &k2, &w2);
+	if (rc)
+		return rc;
+	struct bucket *b1 = bucket_of(k1), *b2 = bucket_of(k2);
+	lock_two(b1, b2);
+	if (cmp && __atomic_load_n(w1, __ATOMIC_SEQ_CST) != val) {
+		unlock_two(b1, b2);
+		return -EAGAIN;
+	}
+	int done = wake_locked(b1, k1, nwake, ~0U);
+	int moved = 0;
+	for (struct waiter *w = b1->head.next; w != &b1->head && moved < nmove;) {
+		struct waiter *next = w->next;
+		if (w->key == k1) {
+			list_del(w);
+			w->key = k2;
+			list_add(b2, w);
+			moved++;
+		}
+		w = next;
+	}
+	unlock_two(b1, b2);
+	return done + moved;
+}
+
+long futex_wake_op(struct task *t, gaddr_t addr, gaddr_t addr2, int n, int n2, uint32_t op)
+{
+	uint64_t k1, k2;
+	uint32_t *w1, *w2;
+	int rc = futex_key(t, addr, &k1, &w1);
+	if (!rc)
+		rc = futex_key(t, addr2, &k2, &w2);
+	if (rc)
+		return rc;
+	int opcode = (op >> 28) & 7, cmpop = (op >> 24) & 15;
+	uint32_t oparg = (op >> 12) & 0xfff, cmparg = op & 0xfff;
+	if (op & (8U << 28))
+		oparg = oparg < 32 ? 1U << oparg : 0;
+	if (opcode > 4 || cmpop > 5)
+		return -ENOSYS;
+	struct bucket *b1 = bucket_of(k1), *b2 = bucket_of(k2);
+	lock_two(b1, b2);
+	uint32_t old = __atomic_load_n(w2, __ATOMIC_SEQ_CST), nv;
+	do {
+		switch (opcode) {
+		case 0: nv = oparg; break;
+		case 1: nv = old + oparg; break;
+		case 2: nv = old | oparg; break;
+		case 3: nv = old & ~oparg; break;
+		default: nv = old ^ oparg; break;
+		}
+	} while (!__atomic_compare_exchange_n(w2, &old, nv, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	int woken = wake_locked(b1, k1, n, ~0U);
+	bool hit;
+	switch (cmpop) {
+	case 0: hit = old == cmparg; break;
+	case 1: hit = old != cmparg; break;
+	case 2: hit = (int)old < (int)cmparg; break;
+	case 3: hit = (int)old <= (int)cmparg; break;
+	case 4: hit = (int)old > (int)cmparg; break;
+	default: hit = (int)old >= (int)cmparg; break;
+	}
+	if (hit)
+		woken += wake_locked(b2, k2, n2, ~0U);
+	unlock_two(b1, b2);
+	return woken;
+}
