@@ -7,7 +7,6 @@
 #include <libunwind.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "sentry/kernel_internal.h"
@@ -45,13 +44,12 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
 void crash_thread_init(void)
 {
 	/* Each thread needs its own alternate stack to report its stack overflow. */
-	static __thread char *altstack;
-	if (altstack)
+	static __thread char altstack[64 * 1024];
+	stack_t cur;
+	/* Keep an alternate stack someone else (ASan) already installed. */
+	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
 		return;
-	altstack = malloc(64 * 1024);
-	if (!altstack)
-		return;
-	stack_t ss = { .ss_sp = altstack, .ss_size = 64 * 1024 };
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	sigaltstack(&ss, NULL);
 }
 
