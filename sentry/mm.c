@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include "fs/vfs.h"
 #include "platform/platform.h"
+#include "sentry/filecache.h"
 #include "sentry/memfile.h"
 #include "sentry/mm_internal.h"
 
@@ -40,7 +41,10 @@ void mm_get(struct mm *mm)
 
 static void vma_release(struct vma *v)
 {
-	mf_free(v->mf_off, v->end - v->start);
+	if (v->cache)
+		fcache_put(v->cache);
+	else
+		mf_free(v->mf_off, v->end - v->start);
 	if (v->file)
 		file_put(v->file);
 }
@@ -324,10 +328,14 @@ static int vma_split_locked(struct mm *mm, size_t idx, uint64_t a)
 	right.file_off += delta;
 	if (right.file)
 		file_get(right.file);
+	if (right.cache)
+		fcache_ref(right.cache);
 	int rc = vma_insert_locked(mm, idx + 1, &right);
 	if (rc) {
 		if (right.file)
 			file_put(right.file);
+		if (right.cache)
+			fcache_put(right.cache);
 		return rc;
 	}
 	mm->vmas[idx].end = a;
@@ -424,11 +432,25 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 			addr = a;
 		}
 	}
-	uint64_t mf_off;
-	int rc = mf_alloc(len, &mf_off);
-	if (rc)
-		return rc;
-	if (file) {
+	uint64_t mf_off, coff, clen;
+	int rc;
+	struct fcache_entry *cache = NULL;
+	/* Read-only private file mappings borrow the sandbox's cached copy. */
+	if (file && !(prot & PROT_WRITE)) {
+		cache = fcache_get(file, &coff, &clen);
+		if (cache && (off >= clen || len > clen - off)) {
+			fcache_put(cache);
+			cache = NULL;
+		}
+	}
+	if (cache) {
+		mf_off = coff + off;
+	} else {
+		rc = mf_alloc(len, &mf_off);
+		if (rc)
+			return rc;
+	}
+	if (file && !cache) {
 		/* A private copy of the file's bytes; past EOF reads as zero. */
 		ssize_t n = vfs_pread(file, mf_ptr(mf_off), len, off);
 		if (n < 0) {
@@ -439,13 +461,16 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	if (fixed) {
 		rc = unmap_locked(mm, addr, addr + len);
 		if (rc) {
-			mf_free(mf_off, len);
+			if (cache)
+				fcache_put(cache);
+			else
+				mf_free(mf_off, len);
 			return rc;
 		}
 	}
 	struct vma v = {
 		.start = addr, .end = addr + len, .prot = prot, .flags = vma_flags,
-		.mf_off = mf_off, .file = file, .file_off = off,
+		.mf_off = mf_off, .file = file, .file_off = off, .cache = cache,
 	};
 	if (vma_flags & VMA_STACK)
 		v.name = "[stack]";
@@ -453,7 +478,10 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 		v.name = "[heap]";
 	rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, addr), &v);
 	if (rc) {
-		mf_free(mf_off, len);
+		if (cache)
+			fcache_put(cache);
+		else
+			mf_free(mf_off, len);
 		return rc;
 	}
 	if (file)
@@ -498,6 +526,20 @@ static bool range_mapped_locked(struct mm *mm, uint64_t start, uint64_t end)
 	return true;
 }
 
+/* Give a VMA that borrows file-cache pages its own copy (it is about to be written). */
+static int vma_privatize_locked(struct mm *mm, struct vma *v)
+{
+	uint64_t len = v->end - v->start, off;
+	int rc = mf_alloc(len, &off);
+	if (rc)
+		return rc;
+	mf_copy(off, v->mf_off, len);
+	fcache_put(v->cache);
+	v->cache = NULL;
+	v->mf_off = off;
+	return plat_as_map(mm->as, v->start, len, off, v->prot);
+}
+
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 {
 	if (addr & ~PAGE_MASK)
@@ -524,8 +566,14 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		rc = i;
 		goto out;
 	}
-	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++)
+	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		mm->vmas[i].prot = prot;
+		if (mm->vmas[i].cache && (prot & PROT_WRITE)) {
+			rc = vma_privatize_locked(mm, &mm->vmas[i]);
+			if (rc)
+				goto out;
+		}
+	}
 	rc = plat_as_protect(mm->as, addr, len, prot);
 out:
 	pthread_mutex_unlock(&mm->lock);
@@ -579,7 +627,11 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		if (r)
 			goto out;
 		mf_copy(off, v.mf_off, v.end - v.start);
-		mf_free(v.mf_off, v.end - v.start);
+		if (v.cache)
+			fcache_put(v.cache);
+		else
+			mf_free(v.mf_off, v.end - v.start);
+		mm->vmas[i].cache = NULL;
 		mm->vmas[i].mf_off = off;
 		mm->vmas[i].end += grow;
 		r = plat_as_map(mm->as, v.start, v.end - v.start + grow, off, v.prot);
@@ -636,6 +688,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		goto out;
 	}
 	struct vma nv = v;
+	nv.cache = NULL;
 	nv.start = dst;
 	nv.end = dst + new_len;
 	nv.mf_off = off;
@@ -731,7 +784,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		}
 		struct vma *v = &mm->vmas[i];
 		uint64_t n = MIN(end, v->end) - a;
-		if (discard) {
+		if (discard && !v->cache) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
 			/* A private file mapping reads the file's bytes again. */

@@ -7,8 +7,10 @@
 
 /*
  * A VMA: [start, end) backed by MemoryFile [mf_off, mf_off + end - start).
- * Every VMA owns its MemoryFile range (freed when unmapped) for now; the
- * file pointer is only for /proc/PID/maps (a reference is held).
+ * A VMA owns its MemoryFile range (freed when unmapped) unless it borrows
+ * a file-cache entry's pages (read-only private file mappings; a reference
+ * on the entry is held, and gaining PROT_WRITE copies the pages first).
+ * The file pointer is for /proc/PID/maps and re-reads (a reference is held).
  */
 struct vma {
 	uint64_t start, end;
@@ -18,6 +20,7 @@ struct vma {
 	struct file *file;
 	uint64_t file_off;
 	const char *name;       /* "[stack]", "[heap]" or NULL */
+	struct fcache_entry *cache;   /* borrowed file-cache pages (read-only), or NULL: owned */
 };
 
 /*

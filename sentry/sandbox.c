@@ -114,6 +114,7 @@ int sandbox_run(const struct sandbox_config *cfg)
 			return SANDBOX_EXIT_USAGE;
 		}
 	}
+	sdebug("boot");
 	int rc = mf_init();
 	if (!rc)
 		rc = plat_init(mf_fd());
@@ -132,6 +133,7 @@ int sandbox_run(const struct sandbox_config *cfg)
 		return SANDBOX_EXIT_USAGE;
 	}
 
+	sdebug("vfs booted");
 	struct task *t = task_alloc();
 	if (!t) {
 		fsctx_put(fs);
@@ -171,6 +173,7 @@ int sandbox_run(const struct sandbox_config *cfg)
 		return rc == -ENOENT || rc == -ENOTDIR ? SANDBOX_EXIT_NOTFOUND : SANDBOX_EXIT_NOEXEC;
 	}
 	free(which);
+	sdebug("program loaded");
 	rc = task_start(t);
 	task_put(t);
 	if (rc) {

@@ -13,6 +13,7 @@
 #include "fs/vfs.h"
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
+#include "sentry/memfile.h"
 #include "sentry/mm.h"
 #include "syscalls/table.h"
 
@@ -183,6 +184,8 @@ static void task_finish(struct task *t)
 	/* The address space goes now (its stub is traced by this thread). */
 	struct mm *mm = t->mm;
 	t->mm = NULL;
+	if (t->tid == 1)
+		mf_shutdown();   /* the first process's end is the sandbox's end */
 	mm_put(mm);
 	if (t->files) {
 		fdt_put(t->files);
