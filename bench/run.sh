@@ -1,0 +1,130 @@
+#!/bin/bash
+# Benchmarks, side by side in one run: native, the sandbox, proot, and the
+# ptrace mechanism's floor. Prints a Markdown table; asserts nothing.
+# See bench/README.md for what each number means.
+#
+#   bench/run.sh BUILD_DIR            (make bench: bench/run.sh build)
+#
+# Knobs (environment): BENCH_SYSCALLS (getpid calls natively, in the sandbox
+# and for the floor; default 100000), BENCH_PROOT_SYSCALLS (under proot,
+# default 10000: proot stops on every syscall and is slow), BENCH_RUNS
+# (start-up runs per command, default 50).
+
+set -u
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=${1:-build}
+SB=$BUILD/sandbox
+case $SB in /*) ;; *) SB=$PWD/$SB ;; esac
+BIN=$BUILD/bench
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+NSYS=${BENCH_SYSCALLS:-100000}
+NPROOT=${BENCH_PROOT_SYSCALLS:-10000}
+RUNS=${BENCH_RUNS:-50}
+HELLO_SRC=$BENCH_DIR/../tests/e2e/progs/hello.c
+
+mkdir -p "$BIN"
+gcc -O2 -Wall -Werror -static -o "$BIN/getpid" "$BENCH_DIR/getpid.c" || exit 1
+gcc -O2 -Wall -Werror -static -o "$BIN/sysemu_floor" "$BENCH_DIR/sysemu_floor.c" || exit 1
+gcc -O2 -Wall -Werror -o "$BIN/maxrss" "$BENCH_DIR/maxrss.c" || exit 1
+gcc -O2 -Wall -Werror -static -o "$BIN/hello" "$HELLO_SRC" || exit 1
+
+HAVE_PROOT=0
+command -v proot >/dev/null && proot -r / /bin/true 2>/dev/null && HAVE_PROOT=1
+HAVE_SB=0
+[ -x "$SB" ] && "$SB" run -- /bin/true 2>/dev/null && HAVE_SB=1
+[ "$HAVE_SB" = 1 ] || echo "note: '$SB run -- /bin/true' does not work; sandbox columns are n/a" >&2
+[ "$HAVE_PROOT" = 1 ] || echo "note: proot is missing or does not work here; proot columns are n/a" >&2
+
+# field KEY: the number after KEY in stdin's first line that has KEY.
+field() {
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+# getpid_ns PREFIX... : ns per getpid with the program run under PREFIX.
+getpid_ns() {
+	local n=$1
+	shift
+	timeout 300 "$@" "$BIN/getpid" "$n" 2>/dev/null | field getpid_ns
+}
+
+# startup_ms CMD...: mean wall time of CMD over $RUNS runs, in ms.
+startup_ms() {
+	if command -v hyperfine >/dev/null; then
+		local json
+		json=$(mktemp)
+		hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$json" \
+			-- "$(printf '%q ' "$@")" >/dev/null 2>&1 &&
+			sed -n 's/^ *"mean": *\([0-9.e-]*\),*$/\1/p' "$json" | head -n 1 |
+			awk '{ printf "%.2f\n", $1 * 1000 }'
+		rm -f "$json"
+		return
+	fi
+	local i t0 t1
+	for i in 1 2 3; do "$@" >/dev/null 2>&1; done
+	t0=$(date +%s%N)
+	for ((i = 0; i < RUNS; i++)); do
+		"$@" >/dev/null 2>&1 || { echo "error"; return; }
+	done
+	t1=$(date +%s%N)
+	awk -v a="$t0" -v b="$t1" -v n="$RUNS" 'BEGIN { printf "%.2f\n", (b - a) / n / 1e6 }'
+}
+
+# rss_mib CMD...: peak RSS of CMD (wait4 ru_maxrss) in MiB.
+rss_mib() {
+	"$BIN/maxrss" "$@" 2>&1 >/dev/null | field maxrss_kib | awk '{ printf "%.1f\n", $1 / 1024 }'
+}
+
+# ratio A B: A/B to two decimals, or n/a.
+ratio() {
+	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+		if (a + 0 > 0 && b + 0 > 0) printf "%.2fx\n", a / b; else print "n/a" }'
+}
+
+na() { [ -n "${1:-}" ] && echo "$1" || echo n/a; }
+
+echo "running: getpid round trips..." >&2
+g_native=$(getpid_ns "$NSYS")
+g_sb=""
+[ "$HAVE_SB" = 1 ] && g_sb=$(getpid_ns "$NSYS" "$SB" run --)
+g_proot=""
+[ "$HAVE_PROOT" = 1 ] && g_proot=$(getpid_ns "$NPROOT" proot -r /)
+
+echo "running: ptrace SYSEMU floor..." >&2
+floor=$(timeout 300 "$BIN/sysemu_floor" "$NSYS" | field sysemu_floor_ns)
+floor_cpu=$(timeout 300 "$BIN/sysemu_floor" "$((NSYS / 5))" --no-pin | field sysemu_floor_ns)
+
+echo "running: start-up, $RUNS runs each..." >&2
+s_native=$(startup_ms /bin/true)
+s_sb=""
+[ "$HAVE_SB" = 1 ] && s_sb=$(startup_ms "$SB" run -- /bin/true)
+s_proot=""
+[ "$HAVE_PROOT" = 1 ] && s_proot=$(startup_ms proot -r / /bin/true)
+h_native=$(startup_ms "$BIN/hello")
+h_sb=""
+[ "$HAVE_SB" = 1 ] && h_sb=$(startup_ms "$SB" run -- "$BIN/hello")
+h_proot=""
+[ "$HAVE_PROOT" = 1 ] && h_proot=$(startup_ms proot -r / "$BIN/hello")
+
+echo "running: peak RSS..." >&2
+r_native=$(rss_mib "$BIN/hello")
+r_sb=""
+[ "$HAVE_SB" = 1 ] && r_sb=$(rss_mib "$SB" run -- "$BIN/hello")
+r_proot=""
+[ "$HAVE_PROOT" = 1 ] && r_proot=$(rss_mib proot -r / "$BIN/hello")
+
+timer=bash-loop
+command -v hyperfine >/dev/null && timer=hyperfine
+echo
+echo "## sandbox benchmarks"
+echo
+echo "$(uname -sr), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC'); start-up timed with $timer"
+echo
+echo "| metric | native | ptrace floor | sandbox | proot | sandbox vs | target |"
+echo "|---|---:|---:|---:|---:|---|---|"
+echo "| getpid round trip (ns/call) | $(na "$g_native") | $(na "$floor") | $(na "$g_sb") | $(na "$g_proot") | $(ratio "$g_sb" "$g_native") native, $(ratio "$g_sb" "$floor") floor | floor ratio <= 1.3x |"
+echo "| ptrace floor, tracer and tracee on different CPUs (ns/syscall) | | $(na "$floor_cpu") | | | | (for reference) |"
+echo "| start-up \`/bin/true\` (ms, mean of $RUNS) | $(na "$s_native") | | $(na "$s_sb") | $(na "$s_proot") | $(ratio "$s_sb" "$s_native") native, $(ratio "$s_sb" "$s_proot") proot | |"
+echo "| start-up static hello (ms, mean of $RUNS) | $(na "$h_native") | | $(na "$h_sb") | $(na "$h_proot") | $(ratio "$h_sb" "$h_native") native, $(ratio "$h_sb" "$h_proot") proot | |"
+echo "| peak RSS, static hello (MiB) | $(na "$r_native") | | $(na "$r_sb") | $(na "$r_proot") | $(ratio "$r_sb" "$r_native") native | sandbox < 20 MiB |"
+echo
+echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."

@@ -1,0 +1,8 @@
+/* Static hello world: the simplest guest. */
+#include <stdio.h>
+
+int main(void)
+{
+	printf("hello, world\n");
+	return 0;
+}

@@ -1,0 +1,179 @@
+#!/bin/bash
+# End-to-end tests: real programs run natively and as `sandbox run -- CMD`,
+# stdout and exit status compared byte for byte; then the security tests
+# (tests/e2e/security.sh). Prints PASS/FAIL per case and, last,
+# "N passed, M failed"; exits 1 if any case failed.
+#
+#   tests/e2e/run.sh BUILD_DIR        (make e2e-test: tests/e2e/run.sh build)
+#
+# Helper programs are built with gcc into BUILD_DIR/e2e/. E2E_TIMEOUT
+# (seconds, default 60) bounds each command. E2E_ONLY=e2e|security runs one
+# half.
+
+set -u
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$E2E_DIR/lib.sh"
+e2e_setup "${1:-build}"
+
+# --- plain programs -------------------------------------------------------
+
+e2e_programs() {
+	cmp_case hello_static "$BIN/hello"
+	cmp_case hello_dynamic "$BIN/hello_dyn"
+	cmp_case true /bin/true
+	cmp_case false /bin/false
+	cmp_case echo_args /bin/echo hello "two  words" '*' -- 'quote"s' "$(printf 'tab\there')"
+	cmp_case cat_os_release /bin/cat /etc/os-release
+	cmp_case ls_la_usr /bin/ls -la /usr
+	cmp_case sh_builtin /bin/sh -c 'echo "$((6 * 7))" "$0" "$#"; exit 3' arg0 a b
+
+	run_to "$WORK/env.native" env -i FOO=bar PATH=/usr/bin:/bin /usr/bin/env
+	run_to "$WORK/env.sandbox" env -i FOO=bar PATH=/usr/bin:/bin "$SB" run -- /usr/bin/env
+	compare env
+
+	# Generated data under the scratch directory, which the guest sees
+	# through the read-only view of the host's /.
+	local data=$WORK/data.bin lines=$WORK/lines.txt
+	awk 'BEGIN { for (i = 0; i < 65536; i++) printf "%c", (i * 7 + int(i / 256)) % 256 }' >"$data"
+	cat "$data" "$data" "$data" "$data" >"$data.4" && mv "$data.4" "$data"
+	awk 'BEGIN { for (i = 1; i <= 20000; i++) print (i * 7919) % 10007, "line", i }' >"$lines"
+
+	cmp_case sha256sum /usr/bin/sha256sum "$data" "$lines"
+	cmp_case head /usr/bin/head -n 25 "$lines"
+	cmp_case tail_bytes /usr/bin/tail -c 300 "$data"
+	cmp_case sort /usr/bin/sort "$lines"
+	cmp_case sort_numeric /usr/bin/sort -n -k1,1 -k3,3n "$lines"
+	cmp_case wc /usr/bin/wc "$lines" "$data"
+
+	cmp_case busybox_wc /bin/busybox wc "$lines"
+	cmp_case busybox_sha256sum /bin/busybox sha256sum "$data" "$lines"
+	cmp_case busybox_printf /bin/busybox printf '%s-%d-%x-%5.2f|\n' abc 42 255 3.14159
+	cmp_case busybox_ls_la_usr /bin/busybox ls -la /usr
+	cmp_case busybox_md5sum_stdin_file /bin/busybox md5sum "$lines"
+
+	cmp_case python3 /usr/bin/python3 -c \
+		'import json, hashlib; print(json.dumps({"a": [1, 2]}), hashlib.sha256(b"x").hexdigest())'
+}
+
+# --- exit statuses --------------------------------------------------------
+
+e2e_statuses() {
+	cmp_case exit_42 "$BIN/exit42"
+	expect_status exit_42 42
+
+	cmp_case segv "$BIN/segv"
+	expect_status segv 139
+	local err=$WORK/segv.sandbox.err
+	if grep -q SIGSEGV "$err"; then
+		pass segv_report_names_signal
+	else
+		fail segv_report_names_signal "stderr does not mention SIGSEGV" "$(show_head "$err" stderr)"
+	fi
+	# The fault is `movl $42, (%rax)`: the report should name the instruction.
+	if grep -qi 'mov' "$err"; then
+		pass segv_report_names_instruction
+	else
+		fail segv_report_names_instruction "stderr does not name the mov instruction" \
+			"$(show_head "$err" stderr)"
+	fi
+
+	cmp_case missing_program /nonexistent/e2e-no-such-program
+	expect_status missing_program 127
+	expect_one_line missing_program
+	run_to "$WORK/missing_in_path.sandbox" "$SB" run -- e2e-no-such-program-in-path
+	expect_status missing_in_path 127
+
+	local noexec=$WORK/not-executable
+	printf '#!/bin/sh\necho should not run\n' >"$noexec"
+	chmod 644 "$noexec"
+	cmp_case not_executable "$noexec"
+	expect_status not_executable 126
+	expect_one_line not_executable
+
+	local i=0 args
+	for args in "run" "run --" "run --no-such-flag -- /bin/true" "run --cwd" \
+		"run --env NOEQUALS -- /bin/true" "run --rootfs"; do
+		i=$((i + 1))
+		# shellcheck disable=SC2086 # word splitting wanted
+		run_to "$WORK/usage_$i.sandbox" "$SB" $args
+		expect_status "usage_$i" 125
+		expect_one_line "usage_$i"
+	done
+	run_to "$WORK/usage_cmd.sandbox" "$SB" frobnicate
+	expect_status usage_cmd 125
+}
+
+# --- CLI options ----------------------------------------------------------
+
+e2e_options() {
+	(cd /usr && run_to "$WORK/cwd_pwd.native" /bin/pwd)
+	run_to "$WORK/cwd_pwd.sandbox" "$SB" run --cwd /usr -- /bin/pwd
+	compare cwd_pwd
+	(cd /usr/share && run_to "$WORK/cwd_getcwd.native" "$BIN/getcwd")
+	run_to "$WORK/cwd_getcwd.sandbox" "$SB" run --cwd /usr/share -- "$BIN/getcwd"
+	compare cwd_getcwd
+
+	run_to "$WORK/env_flag.native" env A=B /usr/bin/printenv A
+	run_to "$WORK/env_flag.sandbox" "$SB" run --env A=B -- /usr/bin/printenv A
+	compare env_flag
+	run_to "$WORK/env_override.native" env HOME=/e2e-home A=1 A=2 /usr/bin/printenv HOME A
+	run_to "$WORK/env_override.sandbox" "$SB" run --env HOME=/e2e-home --env A=1 --env A=2 \
+		-- /usr/bin/printenv HOME A
+	compare env_override
+
+	# stdin from a file, and through a pipe (the brief's `echo hi | sandbox run -- cat`).
+	echo hi >"$WORK/hi.txt"
+	E2E_STDIN=$WORK/hi.txt cmp_case stdin_file /bin/cat
+	local side
+	for side in native sandbox; do
+		local pre=()
+		[ "$side" = sandbox ] && pre=("$SB" run --)
+		{
+			echo hi | timeout -k 5 "$E2E_TIMEOUT" "${pre[@]}" cat >"$WORK/stdin_pipe.$side.out" \
+				2>"$WORK/stdin_pipe.$side.err"
+			echo "${PIPESTATUS[1]}" >"$WORK/stdin_pipe.$side.rc"
+			# shellcheck disable=SC2002 # a pipe, not a file, is the point
+			cat "$WORK/data.bin" | timeout -k 5 "$E2E_TIMEOUT" "${pre[@]}" /usr/bin/sha256sum \
+				>"$WORK/stdin_pipe_big.$side.out" 2>"$WORK/stdin_pipe_big.$side.err"
+			echo "${PIPESTATUS[1]}" >"$WORK/stdin_pipe_big.$side.rc"
+		} 2>/dev/null
+	done
+	compare stdin_pipe
+	compare stdin_pipe_big
+
+	# --strace to stderr: program output unchanged, calls decoded.
+	run_to "$WORK/strace.native" "$BIN/hello"
+	run_to "$WORK/strace.sandbox" "$SB" run --strace -- "$BIN/hello"
+	compare strace
+	local want
+	for want in 'write(1, "hello' 'exit_group('; do
+		if grep -qF -- "$want" "$WORK/strace.sandbox.err"; then
+			pass "strace_shows_${want%%(*}"
+		else
+			fail "strace_shows_${want%%(*}" "no line containing '$want' in the --strace output" \
+				"$(show_head "$WORK/strace.sandbox.err" stderr)"
+		fi
+	done
+	# --strace=FILE with a failing open: errno names.
+	local trace=$WORK/strace-file.txt
+	run_to "$WORK/strace_file.native" /bin/cat /nonexistent-e2e-file
+	run_to "$WORK/strace_file.sandbox" "$SB" run --strace="$trace" -- /bin/cat /nonexistent-e2e-file
+	compare strace_file
+	if [ -f "$trace" ] && grep -q 'ENOENT' "$trace" && grep -qF 'exit_group(' "$trace"; then
+		pass strace_file_errno_names
+	else
+		fail strace_file_errno_names "--strace=FILE: no ENOENT / exit_group( in $trace" \
+			"$(show_head "$trace" trace)"
+	fi
+}
+
+if [ "${E2E_ONLY:-}" != security ]; then
+	e2e_programs
+	e2e_statuses
+	e2e_options
+fi
+if [ "${E2E_ONLY:-}" != e2e ]; then
+	. "$E2E_DIR/security.sh"
+	security_tests
+fi
+summary

@@ -1,0 +1,348 @@
+#!/bin/bash
+# Security tests: assert outcomes of hostile guests, never compare with a
+# native run of them (the hostile programs would damage the host). Sourced by
+# tests/e2e/run.sh (security_tests), or standalone:
+#
+#   tests/e2e/security.sh BUILD_DIR
+#
+#   1 fuzz      every syscall number 0..462 with garbage arguments: the
+#               sandbox survives and the host's /tmp/canary and a few host
+#               directories are unchanged
+#   2 int80     32-bit mkdir/open through `int $0x80`: nothing on the host,
+#               and never served as the 64-bit call of the same number
+#   3 overlay   writes/overwrites/chmods/deletes under /etc, /usr/bin, /tmp,
+#               /: the guest sees them, the host does not
+#   4 rootfs    symlinks and .. chains in --rootfs never reach the host's /etc
+#   5 stub maps a stub process maps only guest memory and the stub's page
+#   6 procfs    /proc lists only guest pids; /proc/self/fd only guest fds
+
+if [ -z "${E2E_DIR:-}" ]; then
+	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fi
+
+# snapshot FILE PATH...: a listing of each PATH's state, sorted, into FILE.
+# /tmp/canary: everything under it (type, mode, size, mtime, ctime, link
+# target, checksums). Another directory: its entries' names, types and modes,
+# and size and mtime of its non-directory entries (not of subdirectories,
+# whose mtimes move whenever something on the machine writes in them). A file:
+# mode, size, mtime, ctime and checksum.
+snapshot() {
+	local out=$1 p
+	shift
+	for p in "$@"; do
+		if [ "$p" = /tmp/canary ]; then
+			find "$p" -printf '%p %y %m %s %T@ %C@ %l\n'
+			find "$p" -type f -exec sha256sum {} +
+		elif [ -d "$p" ]; then
+			find "$p" -mindepth 1 -maxdepth 1 -type d -printf '%p %y %m\n'
+			find "$p" -mindepth 1 -maxdepth 1 ! -type d -printf '%p %y %m %s %T@ %l\n'
+		elif [ -e "$p" ] || [ -L "$p" ]; then
+			find "$p" -maxdepth 0 -printf '%p %y %m %s %T@ %C@ %l\n'
+			[ -f "$p" ] && sha256sum "$p"
+		else
+			echo "$p absent"
+		fi
+	done 2>&1 | LC_ALL=C sort >"$out"
+}
+
+# same_snapshot NAME BEFORE AFTER
+same_snapshot() {
+	if cmp -s "$2" "$3"; then
+		pass "$1"
+	else
+		fail "$1" "host state changed:" "$(diff -u --label before "$2" --label after "$3" | head -n 30)"
+	fi
+}
+
+# ---- 1: every syscall number with garbage arguments ----------------------
+
+FUZZ_SKIP=" 15 34 56 57 58 60 130 231 335 435 "
+FUZZ_EXTRA="463 500 511 512 547 1000 4096 1073741863 1073741826 4294967335 2147483647 -1"
+
+make_canary() {
+	rm -rf /tmp/canary
+	mkdir -p /tmp/canary/sub/deeper /tmp/canary/empty
+	echo "canary data" >/tmp/canary/file
+	echo "secret" >/tmp/canary/sub/deeper/secret
+	chmod 600 /tmp/canary/sub/deeper/secret
+	ln -s file /tmp/canary/link
+	ln -s /etc/passwd /tmp/canary/abs-link
+	touch -d '2001-02-03 04:05:06' /tmp/canary/file /tmp/canary/sub
+}
+
+sec_fuzz() {
+	# Host directories whose top level must not change. Not /tmp itself:
+	# other processes on the machine create files there.
+	local dirs=(/ /etc /usr /usr/bin /usr/lib /usr/local/bin /tmp/canary)
+	make_canary
+	snapshot "$WORK/fuzz.before" "${dirs[@]}" /etc/passwd /etc/hostname
+	E2E_TIMEOUT=${E2E_FUZZ_TIMEOUT:-120} run_to "$WORK/fuzz.sandbox" \
+		"$SB" run -- "$BIN/fuzz_syscalls" --i-am-sandboxed
+	snapshot "$WORK/fuzz.after" "${dirs[@]}" /etc/passwd /etc/hostname
+
+	local rc last out=$WORK/fuzz.sandbox.out
+	rc=$(cat "$WORK/fuzz.sandbox.rc")
+	last=$(grep '^nr=' "$out" | tail -n 1)
+	if [ "$rc" = 0 ] && tail -n 1 "$out" | grep -qx "done"; then
+		pass fuzz_sandbox_survives
+	else
+		fail fuzz_sandbox_survives "status $rc; last result line: ${last:-none}" \
+			"(the call after that one is the culprit)" "$(show_head "$WORK/fuzz.sandbox.err" stderr 20)"
+	fi
+
+	# A result line for every number tried, in order, in each round.
+	local expected=$WORK/fuzz.expected got=$WORK/fuzz.got n r
+	for r in A B C; do
+		echo "round $r"
+		for n in $(seq 0 462) $FUZZ_EXTRA; do
+			case $FUZZ_SKIP in *" $n "*) continue ;; esac
+			echo "nr=$n"
+		done
+	done >"$expected"
+	echo "done" >>"$expected"
+	sed -E 's/ ret=-?[0-9]+$//' "$out" >"$got"
+	if cmp -s "$expected" "$got"; then
+		pass fuzz_result_line_for_every_number
+	else
+		fail fuzz_result_line_for_every_number \
+			"$(diff -u --label expected "$expected" --label got "$got" | head -n 20)"
+	fi
+	# -ENOSYS is fine for unassigned numbers; report how many calls got it.
+	echo "    fuzz: $(grep -c 'ret=-38$' "$out") of $(grep -c '^nr=' "$out") calls returned -ENOSYS"
+
+	if ! grep -qx 'round A' "$out"; then
+		fail fuzz_host_unchanged "the guest did not start"
+	else
+		same_snapshot fuzz_host_unchanged "$WORK/fuzz.before" "$WORK/fuzz.after"
+	fi
+	if [ -e /tmp/canary/fuzz ] || [ -L /tmp/canary/fuzz ]; then
+		fail fuzz_no_canary_file "/tmp/canary/fuzz exists on the host"
+	else
+		pass fuzz_no_canary_file
+	fi
+	rm -rf /tmp/canary
+}
+
+# ---- 2: int $0x80 --------------------------------------------------------
+
+sec_int80() {
+	local kind path
+	for kind in mkdir open; do
+		path=/tmp/int80-probe-$$-$RANDOM-$kind
+		rm -rf "$path"
+		run_to "$WORK/int80_$kind.sandbox" "$SB" run -- "$BIN/int80" "$kind" "$path" --i-am-sandboxed
+		local res
+		res=$(grep '^int80 ' "$WORK/int80_$kind.sandbox.out")
+		echo "    int80 $kind: status $(cat "$WORK/int80_$kind.sandbox.rc"); ${res:-no result line}"
+		if ! grep -q '^calling int' "$WORK/int80_$kind.sandbox.out"; then
+			fail "int80_${kind}_no_host_effect" "the guest did not start" \
+				"$(show_head "$WORK/int80_$kind.sandbox.err" stderr 5)"
+		elif [ -e "$path" ]; then
+			fail "int80_${kind}_no_host_effect" "$path exists on the host"
+			rm -rf "$path"
+		else
+			pass "int80_${kind}_no_host_effect"
+		fi
+	done
+	# i386 mkdir is 39, x86-64 getpid is 39: getting the pid back means the
+	# 32-bit call was served as a 64-bit one.
+	res=$(grep '^int80 mkdir' "$WORK/int80_mkdir.sandbox.out")
+	if ! grep -q '^calling int' "$WORK/int80_mkdir.sandbox.out"; then
+		fail int80_not_served_as_64bit "the guest did not start"
+	elif [[ $res =~ ret=([-0-9]+)\ getpid=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+		fail int80_not_served_as_64bit "int \$0x80 eax=39 returned the pid: served as 64-bit getpid"
+	else
+		pass int80_not_served_as_64bit
+	fi
+}
+
+# ---- 3: writes to the default root stay in the overlay --------------------
+
+sec_overlay() {
+	local tag=$$-$RANDOM dirs=(/etc /usr/bin /tmp /) d t paths=()
+	for d in "${dirs[@]}"; do
+		t=${d%/}/sandbox-e2e-$tag
+		printf 'host original\n' >"$t" && chmod 644 "$t"
+		paths+=("$t" "$t-new" "$t-renamed" "$t-dir")
+	done
+	cp -p /etc/passwd "$WORK/passwd.backup"
+	snapshot "$WORK/overlay.before" "${paths[@]}" /etc/passwd /etc /usr/bin /
+
+	# Natively on a scratch copy: the transcript the guest must print.
+	local root=$WORK/overlay-root
+	mkdir -p "$root/etc" "$root/usr/bin" "$root/tmp"
+	for d in "${dirs[@]}"; do
+		printf 'host original\n' >"$root${d%/}/sandbox-e2e-$tag"
+	done
+	cp /etc/passwd "$root/etc/passwd"
+	run_to "$WORK/overlay_guest_sees_own_writes.native" "$BIN/overlay_writes" "$root" "$tag"
+	run_to "$WORK/overlay_guest_sees_own_writes.sandbox" "$SB" run -- "$BIN/overlay_writes" "" "$tag"
+	snapshot "$WORK/overlay.after" "${paths[@]}" /etc/passwd /etc /usr/bin /
+
+	compare overlay_guest_sees_own_writes
+	if [ -s "$WORK/overlay_guest_sees_own_writes.sandbox.out" ]; then
+		same_snapshot overlay_host_unchanged "$WORK/overlay.before" "$WORK/overlay.after"
+	else
+		fail overlay_host_unchanged "the guest did not start" \
+			"(host state: $(cmp -s "$WORK/overlay.before" "$WORK/overlay.after" && echo unchanged || echo CHANGED))"
+	fi
+
+	# Clean up, and repair the host if the sandbox leaked.
+	for d in "${dirs[@]}"; do
+		t=${d%/}/sandbox-e2e-$tag
+		rm -rf "$t" "$t-new" "$t-renamed" "$t-dir"
+	done
+	if ! cmp -s /etc/passwd "$WORK/passwd.backup"; then
+		echo "    WARNING: /etc/passwd changed on the host; restoring it"
+		cp -p "$WORK/passwd.backup" /etc/passwd
+	fi
+}
+
+# ---- 4: --rootfs with escaping symlinks and .. chains ----------------------
+
+sec_rootfs() {
+	local r=$WORK/rootfs
+	mkdir -p "$r/bin" "$r/etc" "$r/a" "$r/d/e/f" "$r/proc" "$r/dev" "$r/tmp"
+	echo sandbox-fake-passwd >"$r/etc/passwd"
+	cp /bin/busybox "$r/bin/busybox"
+	ln -s /etc "$r/link"
+	ln -s ../../../../etc "$r/a/b"
+	ln -s /etc/passwd "$r/plink"
+	ln -s a/b "$r/c"
+	ln -s .. "$r/up"
+	ln -s ../../../../../../../../../.. "$r/d/e/f/top"
+	ln -s /../../etc/../etc/passwd "$r/dotdot-abs"
+
+	local p i=0
+	for p in /etc/passwd /link/passwd /a/b/passwd /plink /c/passwd /up/up/etc/passwd \
+		/d/e/f/top/etc/passwd /../../../etc/passwd /a/b/../etc/passwd /link/../link/passwd \
+		/dotdot-abs /d/e/f/../../../../../etc/passwd; do
+		i=$((i + 1))
+		run_to "$WORK/rootfs_$i.sandbox" "$SB" run --rootfs "$r" -- /bin/busybox cat "$p"
+		if [ "$(cat "$WORK/rootfs_$i.sandbox.out")" = sandbox-fake-passwd ] &&
+			[ "$(cat "$WORK/rootfs_$i.sandbox.rc")" = 0 ]; then
+			pass "rootfs_$i:$p"
+		else
+			fail "rootfs_$i:$p" "status $(cat "$WORK/rootfs_$i.sandbox.rc"), expected 0 and the rootfs file;" \
+				"$(show_head "$WORK/rootfs_$i.sandbox.out" stdout 5)" \
+				"$(show_head "$WORK/rootfs_$i.sandbox.err" stderr 5)"
+		fi
+	done
+	# Paths that may legitimately fail, but must never show the host's file.
+	for p in /proc/self/root/etc/passwd /proc/1/root/etc/passwd /proc/self/cwd/../../etc/passwd; do
+		i=$((i + 1))
+		run_to "$WORK/rootfs_$i.sandbox" "$SB" run --rootfs "$r" --cwd / -- /bin/busybox cat "$p"
+		if grep -q '^root:' "$WORK/rootfs_$i.sandbox.out"; then
+			fail "rootfs_$i:$p" "printed the host's /etc/passwd"
+		elif ! grep -q 'cat:' "$WORK/rootfs_$i.sandbox.err" && ! [ -s "$WORK/rootfs_$i.sandbox.out" ]; then
+			fail "rootfs_$i:$p" "busybox cat did not run (status $(cat "$WORK/rootfs_$i.sandbox.rc"))" \
+				"$(show_head "$WORK/rootfs_$i.sandbox.err" stderr 5)"
+		else
+			pass "rootfs_$i:$p"
+		fi
+	done
+	# The rootfs's own /bin is what runs: /bin/cat does not exist in it.
+	run_to "$WORK/rootfs_nocat.sandbox" "$SB" run --rootfs "$r" -- /bin/cat /etc/passwd
+	expect_status rootfs_nocat 127
+}
+
+# ---- 5: a stub process maps only guest memory ----------------------------
+
+# check_stub_maps NAME CMD...: runs `sandbox run -- CMD` (which must run for
+# a few seconds) and inspects /proc/PID/maps of the sandbox's children.
+check_stub_maps() {
+	local name=$1
+	shift
+	"$SB" run -- "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	local spid=$! stubs="" c tries=0
+	while [ $tries -lt 100 ] && kill -0 "$spid" 2>/dev/null; do
+		stubs=""
+		for c in $(pgrep -P "$spid"); do
+			grep -q 'sandbox-memory' "/proc/$c/maps" 2>/dev/null && stubs="$stubs $c"
+		done
+		# Wait until the guest's program (not just the loader) is mapped.
+		local first=${stubs# }
+		first=${first%% *}
+		[ -n "$first" ] && [ "$(wc -l <"/proc/$first/maps" 2>/dev/null)" -ge 3 ] && break
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	sleep 0.3
+	local all_children bad="" maps=""
+	all_children=$(pgrep -P "$spid" | tr '\n' ' ')
+	for c in $stubs; do
+		maps=$(cat "/proc/$c/maps" 2>/dev/null)
+		bad+=$(printf '%s\n' "$maps" | awk '
+			{ path = $6; for (i = 7; i <= NF; i++) path = path " " $i
+			  split($1, r, "-") }
+			path ~ /^\/memfd:sandbox/ { next }
+			path == "[vsyscall]" { next }
+			r[1] >= "7ffffff00000" && length(r[1]) == 12 { next }
+			{ print "    not guest memory: " $0 }')
+	done
+	wait "$spid"
+	local rc=$?
+	if [ -z "$stubs" ]; then
+		fail "$name" "no child of the sandbox (pid $spid) mapping memfd:sandbox-memory;" \
+			"children seen: ${all_children:-none}; sandbox status $rc" \
+			"$(show_head "$WORK/$name.err" stderr 5)"
+	elif [ -n "$bad" ]; then
+		fail "$name" "stub(s)$stubs map more than guest memory:" "$bad"
+	else
+		pass "$name"
+		echo "    stub(s)$stubs: $(printf '%s\n' "$maps" | wc -l) mappings, all guest memory or the stub page"
+	fi
+	if [ "$rc" = 0 ]; then pass "${name}_guest_exit"; else fail "${name}_guest_exit" "status $rc"; fi
+}
+
+# ---- 6: procfs shows only the guest ----------------------------------------
+
+sec_procfs() {
+	local name ls
+	for ls in /bin/busybox /bin/ls; do
+		name=proc_lists_guest_pids_${ls##*/}
+		if [ "$ls" = /bin/busybox ]; then
+			run_to "$WORK/$name.sandbox" "$SB" run -- /bin/busybox ls -1 /proc
+		else
+			run_to "$WORK/$name.sandbox" "$SB" run -- /bin/ls -1 /proc
+		fi
+		local pids
+		pids=$(grep -E '^[0-9]+$' "$WORK/$name.sandbox.out" | tr '\n' ' ')
+		if [ "$(cat "$WORK/$name.sandbox.rc")" = 0 ] && [ "$pids" = "1 " ] &&
+			grep -qx self "$WORK/$name.sandbox.out"; then
+			pass "$name"
+		else
+			fail "$name" "status $(cat "$WORK/$name.sandbox.rc"); numeric entries: '${pids}', expected '1 ' and a 'self' entry" \
+				"$(show_head "$WORK/$name.sandbox.err" stderr 5)"
+		fi
+	done
+	# Only the guest's own fds: 0, 1, 2 and the one ls uses to read the directory.
+	run_to "$WORK/proc_self_fd.sandbox" "$SB" run -- /bin/busybox ls -1 /proc/self/fd
+	local extra
+	extra=$(grep -vxE '[0-3]' "$WORK/proc_self_fd.sandbox.out" | tr '\n' ' ')
+	if [ "$(cat "$WORK/proc_self_fd.sandbox.rc")" = 0 ] && [ -z "$extra" ] &&
+		grep -qx 2 "$WORK/proc_self_fd.sandbox.out"; then
+		pass proc_self_fd_only_guest_fds
+	else
+		fail proc_self_fd_only_guest_fds "status $(cat "$WORK/proc_self_fd.sandbox.rc"); unexpected fds: '$extra'" \
+			"$(show_head "$WORK/proc_self_fd.sandbox.out" stdout 10)"
+	fi
+}
+
+security_tests() {
+	sec_fuzz
+	sec_int80
+	sec_overlay
+	sec_rootfs
+	check_stub_maps stub_maps_static_sleep /bin/busybox sleep 3
+	check_stub_maps stub_maps_dynamic_sleep /bin/sleep 3
+	sec_procfs
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -u
+	. "$E2E_DIR/lib.sh"
+	e2e_setup "${1:-build}"
+	security_tests
+	summary
+fi
