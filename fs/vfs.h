@@ -119,4 +119,89 @@ long file_path(struct file *f, char *buf, size_t cap);
 /* Device and inode numbers as stat reports them (for /proc/PID/maps). */
 void file_dev_ino(struct file *f, uint64_t *dev, uint64_t *ino);
 
+
+/* ---- Additions for the file syscalls (syscalls/sys_*.c) ---- */
+#include <sys/statfs.h>
+
+struct path;
+
+/* umask: set to mask (when mask >= 0) and return the old value. */
+int fsctx_umask(struct fs_context *fs, int mask);
+/* fchdir(2) / chroot(2) / getcwd(2) (length without NUL, or -errno). */
+int vfs_fchdir(struct fs_context *fs, const struct cred *cred, struct file *f);
+int vfs_chroot(struct fs_context *fs, const struct cred *cred, const char *path);
+long vfs_getcwd(struct fs_context *fs, char *buf, size_t cap);
+
+/* FD_CLOEXEC of a descriptor (-EBADF), and setting it. */
+int fdt_get_flags(struct fd_table *t, int fd);
+int fdt_set_flags(struct fd_table *t, int fd, int flags);
+/* close_range(2): close (or mark FD_CLOEXEC) every open fd in [first, last]. */
+int fdt_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloexec_only);
+
+/* F_SETFL: only O_APPEND and O_NONBLOCK change. */
+void file_set_status_flags(struct file *f, int flags);
+bool file_is_dir(struct file *f);
+/* lseek(2); the new offset or -errno. */
+int64_t vfs_lseek(struct file *f, int64_t off, int whence);
+/* One directory entry for getdents; nonzero from the callback stops (buffer full). */
+typedef int (*vfs_dirent_fn)(void *ctx, const char *name, uint64_t ino, int64_t next_off,
+			     unsigned dtype);
+/* Emit entries from the file's position on, advancing it; 0 at the end, 1 if the
+ * callback stopped with an entry pending, or -errno. */
+int vfs_readdir(struct file *f, vfs_dirent_fn emit, void *ctx);
+/* ioctl(2) on the file (FIOCLEX/FIONCLEX are handled at the fd level). */
+long vfs_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg);
+int vfs_fsync(struct file *f);
+/* flock(2) with LOCK_SH/LOCK_EX/LOCK_UN and LOCK_NB. */
+int vfs_flock(struct file *f, int op);
+
+/*
+ * Path-based operations with *at(2) semantics: dirf NULL means the cwd;
+ * at_flags are the AT_* flags each syscall accepts (validated by caller).
+ */
+int vfs_statat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+	       const char *path, int at_flags, struct stat *st);
+/* Birth time and mount id, for statx. */
+int vfs_fstatx_extra(struct file *f, struct statx_timestamp *btime, uint64_t *mnt_id);
+int vfs_statx_extra(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		    const char *path, int at_flags, struct statx_timestamp *btime,
+		    uint64_t *mnt_id);
+int vfs_mknodat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		const char *path, int mode, uint64_t dev);
+int vfs_mkdirat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		const char *path, int mode);
+/* unlinkat(2); at_flags may hold AT_REMOVEDIR. */
+int vfs_unlinkat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		 const char *path, int at_flags);
+int vfs_symlinkat(struct fs_context *fs, const struct cred *cred, const char *target,
+		  struct file *dirf, const char *path);
+int vfs_linkat(struct fs_context *fs, const struct cred *cred, struct file *odirf,
+	       const char *oldpath, struct file *ndirf, const char *newpath, int at_flags);
+/* renameat2(2); flags: RENAME_NOREPLACE (RENAME_EXCHANGE/WHITEOUT: -EINVAL). */
+int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *odirf,
+		 const char *oldpath, struct file *ndirf, const char *newpath, unsigned flags);
+/* readlinkat(2) into a host buffer; bytes (not NUL terminated) or -errno. */
+long vfs_readlinkat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		    const char *path, char *buf, size_t cap);
+/* faccessat2(2): mode R_OK/W_OK/X_OK/F_OK; AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+int vfs_accessat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		 const char *path, int mode, int at_flags);
+
+/* What a chmod/chown/utimes/truncate changes. */
+struct vfs_setattr {
+	bool set_mode, set_uid, set_gid, set_size;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	/* utimensat: each time is UTIME_OMIT, UTIME_NOW or a value. */
+	bool set_times;
+	struct timespec times[2];
+};
+int vfs_setattrat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		  const char *path, int at_flags, const struct vfs_setattr *sa);
+int vfs_fsetattr(struct file *f, const struct cred *cred, const struct vfs_setattr *sa);
+
+int vfs_statfsat(struct fs_context *fs, const struct cred *cred, const char *path,
+		 struct statfs *st);
+int vfs_fstatfs(struct file *f, struct statfs *st);
+
 #endif

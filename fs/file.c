@@ -1,0 +1,510 @@
+/*
+ * Open file descriptions: open, read/write with positions, lseek,
+ * directory listing snapshots, fstat, file_path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/fs.h>
+#include "fs/vfs_internal.h"
+#include "sentry/task.h"
+
+/* ---- iovec helpers ---- */
+
+size_t iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t n = 0;
+	for (int i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}
+
+size_t iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf, size_t len)
+{
+	size_t done = 0;
+	for (int i = 0; i < iovcnt && done < len; i++) {
+		size_t l = iov[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		size_t n = MIN(l - skip, len - done);
+		memcpy((char *)iov[i].iov_base + skip, (const char *)buf + done, n);
+		done += n;
+		skip = 0;
+	}
+	return done;
+}
+
+size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t len)
+{
+	size_t done = 0;
+	for (int i = 0; i < iovcnt && done < len; i++) {
+		size_t l = iov[i].iov_len;
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		size_t n = MIN(l - skip, len - done);
+		memcpy((char *)buf + done, (const char *)iov[i].iov_base + skip, n);
+		done += n;
+		skip = 0;
+	}
+	return done;
+}
+
+ssize_t vfs_read_text(const char *text, size_t len, const struct iovec *iov, int iovcnt,
+		      int64_t off)
+{
+	if (off < 0)
+		return -EINVAL;
+	if ((uint64_t)off >= len)
+		return 0;
+	return (ssize_t)iov_from_buf(iov, iovcnt, 0, text + off, len - off);
+}
+
+/* ---- lifetime ---- */
+
+static struct file *file_alloc(int flags)
+{
+	struct file *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->flags = flags;
+	pthread_mutex_init(&f->io_lock, NULL);
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void free_dents(struct file *f)
+{
+	for (size_t i = 0; i < f->ndents; i++)
+		free(f->dents[i].name);
+	free(f->dents);
+	f->dents = NULL;
+	f->ndents = 0;
+}
+
+void file_put(struct file *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	vfs_lock();
+	vfs_flock_release(f);
+	if (f->fops && f->fops->release)
+		f->fops->release(f);
+	free_dents(f);
+	if (f->dentry)
+		dentry_put(f->dentry);
+	inode_put(f->inode);
+	vfs_unlock();
+	free(f->anon_name);
+	pthread_mutex_destroy(&f->io_lock);
+	free(f);
+}
+
+int file_open_path(const struct path *p, int flags, struct file **out)
+{
+	struct file *f = file_alloc(flags);
+	if (!f)
+		return -ENOMEM;
+	vfs_lock();
+	f->mnt = p->mnt;
+	f->dentry = p->dentry;
+	dentry_get(p->dentry);
+	f->inode = p->dentry->inode;
+	inode_get(f->inode);
+	f->fops = f->inode->fops;
+	int rc = 0;
+	struct file *orig = p->dentry->anon_file;
+	if (orig) {
+		/* A /proc/PID/fd link to a pipe, socket or host fd. */
+		f->mnt = NULL;
+		f->fops = orig->fops;
+		if (orig->anon_name)
+			f->anon_name = strdup(orig->anon_name);
+		if (!(flags & O_PATH))
+			rc = orig->fops && orig->fops->reopen ? orig->fops->reopen(orig, f) : -ENXIO;
+	} else if (!(flags & O_PATH) && f->inode->iops && f->inode->iops->open) {
+		rc = f->inode->iops->open(p->dentry, f);
+	}
+	vfs_unlock();
+	if (rc) {
+		f->fops = NULL;
+		file_put(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+struct file *file_alloc_anon(struct inode *inode, const struct file_ops *fops, void *priv,
+			     int flags, const char *name)
+{
+	struct file *f = file_alloc(flags);
+	if (!f)
+		return NULL;
+	if (name && !(f->anon_name = strdup(name))) {
+		free(f);
+		return NULL;
+	}
+	inode_get(inode);
+	f->inode = inode;
+	f->fops = fops;
+	f->priv = priv;
+	return f;
+}
+
+static struct super_block *anon_sb;
+
+struct super_block *vfs_anon_sb(void)
+{
+	vfs_lock();
+	if (!anon_sb)
+		anon_sb = sb_create("anon_inodefs", 0x09041934);
+	vfs_unlock();
+	return anon_sb;
+}
+
+/* ---- attributes ---- */
+
+int file_flags(struct file *f)
+{
+	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+}
+
+void file_set_status_flags(struct file *f, int flags)
+{
+	const int settable = O_APPEND | O_NONBLOCK;
+	vfs_lock();
+	f->flags = (f->flags & ~settable) | (flags & settable);
+	vfs_unlock();
+}
+
+bool file_mmappable(struct file *f)
+{
+	return f->fops && f->fops->mmappable && S_ISREG(f->inode->mode);
+}
+
+bool file_is_dir(struct file *f)
+{
+	return f->dentry && S_ISDIR(f->inode->mode);
+}
+
+long file_path(struct file *f, char *buf, size_t cap)
+{
+	if (!f->dentry) {
+		const char *n = f->anon_name ? f->anon_name : "anon_inode:[unknown]";
+		size_t len = strlen(n);
+		if (len + 1 > cap)
+			return -ENAMETOOLONG;
+		memcpy(buf, n, len + 1);
+		return (long)len;
+	}
+	struct path root;
+	struct task *t = task_current();
+	if (t && t->fs) {
+		fsctx_get_root(t->fs, &root);
+	} else {
+		vfs_lock();
+		struct mount *m = mount_list();
+		root.mnt = m;
+		root.dentry = m->root;
+		path_get(&root);
+		vfs_unlock();
+	}
+	struct path p = { f->mnt, f->dentry };
+	long n = vfs_path_string(&root, &p, buf, cap);
+	path_put(&root);
+	if (n >= 0 && f->dentry->dead) {
+		const char *suffix = " (deleted)";
+		if ((size_t)n + strlen(suffix) + 1 > cap)
+			return -ENAMETOOLONG;
+		strcpy(buf + n, suffix);
+		n += strlen(suffix);
+	}
+	return n;
+}
+
+void file_dev_ino(struct file *f, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	if (vfs_fstat(f, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	} else {
+		*dev = *ino = 0;
+	}
+}
+
+int vfs_fstat(struct file *f, struct stat *st)
+{
+	if (f->fops && f->fops->fstat)
+		return f->fops->fstat(f, st);
+	vfs_lock();
+	if (f->dentry && f->inode->iops && f->inode->iops->refresh)
+		f->inode->iops->refresh(f->dentry);
+	inode_stat(f->inode, st);
+	vfs_unlock();
+	return 0;
+}
+
+/* ---- read / write ---- */
+
+static int check_io(struct file *f, int accmode_forbidden)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if ((f->flags & O_ACCMODE) == accmode_forbidden || (f->flags & O_ACCMODE) == 3)
+		return -EBADF;
+	if (f->dentry && S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	return 0;
+}
+
+ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *pos)
+{
+	int rc = check_io(f, O_WRONLY);
+	if (rc)
+		return rc;
+	if (!f->fops || !f->fops->read)
+		return -EINVAL;
+	if (pos && f->fops->stream)
+		return -ESPIPE;
+	if (pos && *pos < 0)
+		return -EINVAL;
+	ssize_t n;
+	if (f->fops->unlocked) {
+		if (f->fops->stream || pos)
+			return f->fops->read(f, iov, iovcnt, pos ? *pos : 0);
+		pthread_mutex_lock(&f->io_lock);
+		n = f->fops->read(f, iov, iovcnt, f->pos);
+		if (n > 0)
+			f->pos += n;
+		pthread_mutex_unlock(&f->io_lock);
+		return n;
+	}
+	vfs_lock();
+	int64_t off = pos ? *pos : f->pos;
+	n = f->fops->read(f, iov, iovcnt, off);
+	if (n > 0 && !pos && !f->fops->stream)
+		f->pos = off + n;
+	vfs_unlock();
+	return n;
+}
+
+ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t *pos)
+{
+	int rc = check_io(f, O_RDONLY);
+	if (rc)
+		return rc;
+	if (!f->fops || !f->fops->write)
+		return -EINVAL;
+	if (pos && f->fops->stream)
+		return -ESPIPE;
+	if (pos && *pos < 0)
+		return -EINVAL;
+	ssize_t n;
+	if (f->fops->unlocked) {
+		if (f->fops->stream || pos)
+			return f->fops->write(f, iov, iovcnt, pos ? *pos : 0);
+		pthread_mutex_lock(&f->io_lock);
+		n = f->fops->write(f, iov, iovcnt, f->pos);
+		if (n > 0)
+			f->pos += n;
+		pthread_mutex_unlock(&f->io_lock);
+		return n;
+	}
+	vfs_lock();
+	int64_t off = pos ? *pos : f->pos;
+	/* Linux appends even for pwrite on an O_APPEND file. */
+	if ((f->flags & O_APPEND) && !f->fops->stream)
+		off = (int64_t)f->inode->size;
+	n = f->fops->write(f, iov, iovcnt, off);
+	if (n > 0 && !pos && !f->fops->stream)
+		f->pos = off + n;
+	vfs_unlock();
+	return n;
+}
+
+ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
+{
+	struct iovec iov = { buf, len };
+	int64_t pos = (int64_t)off;
+	if (f->fops && f->fops->stream)
+		return vfs_readv(f, &iov, 1, NULL);
+	/* The loader reads files opened O_RDONLY; the accmode check is fine. */
+	return vfs_readv(f, &iov, 1, &pos);
+}
+
+/* ---- lseek ---- */
+
+/* Only regular files have data/holes; we report one data extent (no holes). */
+int64_t vfs_lseek(struct file *f, int64_t off, int whence)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->fops && f->fops->llseek)
+		return f->fops->llseek(f, off, whence);
+	if (!f->fops || f->fops->stream)
+		return -ESPIPE;
+	vfs_lock();
+	int64_t size = (int64_t)f->inode->size;
+	int64_t npos;
+	int64_t rc = 0;
+	switch (whence) {
+	case SEEK_SET:
+		npos = off;
+		break;
+	case SEEK_CUR:
+		if (__builtin_add_overflow(f->pos, off, &npos))
+			rc = -EOVERFLOW;
+		break;
+	case SEEK_END:
+		if (__builtin_add_overflow(size, off, &npos))
+			rc = -EOVERFLOW;
+		break;
+	case SEEK_DATA:
+		if (!S_ISREG(f->inode->mode))
+			rc = -EINVAL;
+		else if (off < 0 || off >= size)
+			rc = -ENXIO;
+		else
+			npos = off;
+		break;
+	case SEEK_HOLE:
+		if (!S_ISREG(f->inode->mode))
+			rc = -EINVAL;
+		else if (off < 0 || off >= size)
+			rc = -ENXIO;
+		else
+			npos = size;
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	if (!rc && npos < 0)
+		rc = -EINVAL;
+	if (!rc) {
+		if (S_ISDIR(f->inode->mode) && npos == 0)
+			free_dents(f);
+		f->pos = npos;
+		rc = npos;
+	}
+	vfs_unlock();
+	return rc;
+}
+
+/* ---- directories ---- */
+
+struct snap_ctx {
+	struct dir_entry_snap *v;
+	size_t n, cap;
+	int err;
+};
+
+static int snap_emit(void *ctx, const char *name, uint64_t ino, unsigned dtype)
+{
+	struct snap_ctx *s = ctx;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 32;
+		struct dir_entry_snap *v = realloc(s->v, nc * sizeof(*v));
+		if (!v) {
+			s->err = -ENOMEM;
+			return 1;
+		}
+		s->v = v;
+		s->cap = nc;
+	}
+	char *copy = strdup(name);
+	if (!copy) {
+		s->err = -ENOMEM;
+		return 1;
+	}
+	s->v[s->n++] = (struct dir_entry_snap){ copy, ino, (unsigned char)dtype };
+	return 0;
+}
+
+static int build_snapshot(struct file *f)
+{
+	struct snap_ctx s = { 0 };
+	struct dentry *d = f->dentry;
+	uint64_t pino = d->parent && d->parent->inode ? d->parent->inode->ino : f->inode->ino;
+	/* At a mount root, ".." is the mountpoint's parent. */
+	if (f->mnt && d == f->mnt->root && f->mnt->mountpoint && f->mnt->mountpoint->parent)
+		pino = f->mnt->mountpoint->parent->inode->ino;
+	snap_emit(&s, ".", f->inode->ino, DT_DIR);
+	snap_emit(&s, "..", pino, DT_DIR);
+	int rc = 0;
+	if (!d->dead && f->inode->iops && f->inode->iops->readdir)
+		rc = f->inode->iops->readdir(d, snap_emit, &s);
+	if (!rc)
+		rc = s.err;
+	if (rc) {
+		for (size_t i = 0; i < s.n; i++)
+			free(s.v[i].name);
+		free(s.v);
+		return rc;
+	}
+	free_dents(f);
+	f->dents = s.v;
+	f->ndents = s.n;
+	return 0;
+}
+
+int vfs_readdir(struct file *f, vfs_dirent_fn emit, void *ctx)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->dentry || !S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	vfs_lock();
+	int rc = 0;
+	if (!f->dents || f->pos == 0)
+		rc = build_snapshot(f);
+	while (!rc && f->pos >= 0 && (size_t)f->pos < f->ndents) {
+		struct dir_entry_snap *e = &f->dents[f->pos];
+		if (emit(ctx, e->name, e->ino, f->pos + 1, e->dtype)) {
+			rc = 1;
+			break;
+		}
+		f->pos++;
+	}
+	if (rc >= 0)
+		inode_touch(f->inode, true, false, false);
+	vfs_unlock();
+	return rc;
+}
+
+/* ---- ioctl, fsync ---- */
+
+long vfs_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (!f->fops || !f->fops->ioctl)
+		return -ENOTTY;
+	if (f->fops->unlocked)
+		return f->fops->ioctl(f, t, cmd, arg);
+	vfs_lock();
+	long rc = f->fops->ioctl(f, t, cmd, arg);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_fsync(struct file *f)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->fops && f->fops->fsync)
+		return f->fops->fsync(f);
+	return 0;
+}

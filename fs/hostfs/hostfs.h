@@ -1,0 +1,46 @@
+/*
+ * hostfs: a read-only view of a host directory, used as the overlay's
+ * lower layer. Host files are reached only one component at a time,
+ * relative to a held O_PATH directory fd, with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS) or fstatat/readlinkat with
+ * AT_SYMLINK_NOFOLLOW, so a resolution bug cannot escape the root.
+ */
+#ifndef FS_HOSTFS_HOSTFS_H
+#define FS_HOSTFS_HOSTFS_H
+
+#include <sys/stat.h>
+#include "fs/vfs_internal.h"
+
+/*
+ * One host object. References: the overlay inode wrapping it, and each
+ * child (a node holds its parent, whose fd reaches it). Directories hold
+ * an O_PATH fd (closed when the node dies); others hold none.
+ */
+struct hostfs_node {
+	int refs;                      /* vfs_lock */
+	int fd;                        /* O_PATH|O_DIRECTORY for directories, else -1 */
+	struct hostfs_node *parent;
+	char *name;
+	struct stat st;                /* as fstatat reported it at lookup */
+};
+
+/* Open the host directory path as the root node; 0 or -errno. */
+int hostfs_open_root(const char *path, struct hostfs_node **out);
+void hostfs_node_get(struct hostfs_node *n);
+void hostfs_node_put(struct hostfs_node *n);
+/*
+ * Look up one component (no '/', not "." or ".."). Hidden directories
+ * (procfs, sysfs, devtmpfs, ... mounted on the host) give -ENOENT.
+ */
+int hostfs_lookup(struct hostfs_node *dir, const char *name, struct hostfs_node **out);
+/* List a directory without "." and ".." (hidden mountpoints skipped). */
+int hostfs_readdir(struct hostfs_node *dir, vfs_emit_fn emit, void *ctx);
+/* The text of a symlink; length or -errno. */
+long hostfs_readlink(struct hostfs_node *n, char *buf, size_t cap);
+/*
+ * Open a regular file for reading: a new O_RDONLY|O_CLOEXEC host fd, or
+ * -EACCES for devices, FIFOs and sockets (never opened on the host).
+ */
+int hostfs_open_file(struct hostfs_node *n);
+
+#endif

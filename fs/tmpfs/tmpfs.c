@@ -1,0 +1,642 @@
+/*
+ * tmpfs: directories, regular files, symlinks and device nodes in memory.
+ * File data lives in the MemoryFile, one page at a time, charged against
+ * the super block's byte limit (ENOSPC). The dentry tree is the
+ * namespace: every entry is a cached dentry in its parent's list.
+ *
+ * The overlay is this same code with inodes that may be backed by a lower
+ * hostfs node (tmpfs_node.lower); the hooks are in fs/overlay/overlay.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include "fs/tmpfs/tmpfs_internal.h"
+#include "sentry/memfile.h"
+
+/* Linux's tmpfs reports directory sizes in units of this per entry. */
+#define BOGO_DIRENT_SIZE 20
+
+struct tmpfs_node *tmpfs_node(struct inode *inode)
+{
+	return inode->priv;
+}
+
+static void tmpfs_free_pages(struct inode *inode, size_t from)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	for (size_t i = from; i < n->npages; i++) {
+		if (n->pages[i] != TMPFS_HOLE) {
+			mf_free(n->pages[i], PAGE_SIZE);
+			n->pages[i] = TMPFS_HOLE;
+			inode->sb->bytes_used -= PAGE_SIZE;
+			inode->blocks -= PAGE_SIZE / 512;
+		}
+	}
+}
+
+static void tmpfs_destroy(struct inode *inode)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (!n)
+		return;
+	tmpfs_free_pages(inode, 0);
+	free(n->pages);
+	free(n->link);
+	if (n->lower)
+		hostfs_node_put(n->lower);
+	free(n);
+}
+
+struct super_block *tmpfs_create_sb(uint64_t limit, const char *fstype, uint32_t magic)
+{
+	struct super_block *sb = sb_create(fstype, magic);
+	if (sb)
+		sb->bytes_limit = limit;
+	return sb;
+}
+
+struct inode *tmpfs_new_inode(struct super_block *sb, uint32_t mode, const struct cred *c)
+{
+	const struct file_ops *fops = S_ISREG(mode) ? &tmpfs_reg_fops : NULL;
+	struct inode *inode = inode_alloc(sb, mode, &tmpfs_iops, fops);
+	if (!inode)
+		return NULL;
+	struct tmpfs_node *n = calloc(1, sizeof(*n));
+	if (!n) {
+		inode_put(inode);
+		return NULL;
+	}
+	inode->priv = n;
+	inode->destroy = tmpfs_destroy;
+	if (c) {
+		inode->uid = c->fsuid;
+		inode->gid = c->fsgid;
+	}
+	if (S_ISDIR(mode))
+		inode->size = 2 * BOGO_DIRENT_SIZE;
+	return inode;
+}
+
+struct dentry *tmpfs_make_root(struct super_block *sb, uint32_t mode, struct tmpfs_lower *lower)
+{
+	struct inode *inode = tmpfs_new_inode(sb, S_IFDIR | mode, NULL);
+	if (!inode)
+		return NULL;
+	if (lower) {
+		struct tmpfs_node *n = tmpfs_node(inode);
+		n->lower = lower->root;
+		hostfs_node_get(lower->root);
+		const struct stat *st = &lower->root->st;
+		inode->ino = st->st_ino;
+		inode->mode = st->st_mode;
+		inode->uid = st->st_uid;
+		inode->gid = st->st_gid;
+		inode->nlink = st->st_nlink;
+		inode->size = st->st_size;
+		inode->blocks = st->st_blocks;
+		inode->atime = st->st_atim;
+		inode->mtime = st->st_mtim;
+		inode->ctime = st->st_ctim;
+	}
+	struct dentry *d = dentry_alloc(NULL, "/", inode);
+	if (!d)
+		inode_put(inode);
+	return d;
+}
+
+/* ---- data ---- */
+
+static int ensure_npages(struct tmpfs_node *n, size_t want)
+{
+	if (want <= n->npages)
+		return 0;
+	size_t cap = n->npages ? n->npages : 4;
+	while (cap < want)
+		cap *= 2;
+	uint64_t *p = realloc(n->pages, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = n->npages; i < cap; i++)
+		p[i] = TMPFS_HOLE;
+	n->pages = p;
+	n->npages = cap;
+	return 0;
+}
+
+static int alloc_page(struct inode *inode, size_t idx)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	struct super_block *sb = inode->sb;
+	if (n->pages[idx] != TMPFS_HOLE)
+		return 0;
+	if (sb->bytes_limit && sb->bytes_used + PAGE_SIZE > sb->bytes_limit)
+		return -ENOSPC;
+	uint64_t off;
+	int rc = mf_alloc(PAGE_SIZE, &off);
+	if (rc)
+		return rc == -ENOMEM ? -ENOSPC : rc;
+	n->pages[idx] = off;
+	sb->bytes_used += PAGE_SIZE;
+	inode->blocks += PAGE_SIZE / 512;
+	return 0;
+}
+
+/* Write len bytes at off, extending the file; bytes written or -errno. */
+int tmpfs_write_data(struct inode *inode, const void *buf, size_t len, uint64_t off)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (len == 0)
+		return 0;
+	if (off > (1ULL << 44) || len > (1ULL << 44) - off)
+		return -EFBIG;
+	size_t last = (off + len - 1) / PAGE_SIZE;
+	int rc = ensure_npages(n, last + 1);
+	if (rc)
+		return rc;
+	size_t done = 0;
+	while (done < len) {
+		uint64_t pos = off + done;
+		size_t idx = pos / PAGE_SIZE;
+		size_t in = pos % PAGE_SIZE;
+		size_t chunk = MIN(PAGE_SIZE - in, len - done);
+		rc = alloc_page(inode, idx);
+		if (rc)
+			break;
+		memcpy((char *)mf_ptr(n->pages[idx]) + in, (const char *)buf + done, chunk);
+		done += chunk;
+	}
+	if (off + done > inode->size)
+		inode->size = off + done;
+	if (done == 0 && rc)
+		return rc;
+	return (int)done;
+}
+
+static size_t tmpfs_read_data(struct inode *inode, void *buf, size_t len, uint64_t off)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (off >= inode->size)
+		return 0;
+	len = MIN(len, inode->size - off);
+	size_t done = 0;
+	while (done < len) {
+		uint64_t pos = off + done;
+		size_t idx = pos / PAGE_SIZE;
+		size_t in = pos % PAGE_SIZE;
+		size_t chunk = MIN(PAGE_SIZE - in, len - done);
+		if (idx < n->npages && n->pages[idx] != TMPFS_HOLE)
+			memcpy((char *)buf + done, (char *)mf_ptr(n->pages[idx]) + in, chunk);
+		else
+			memset((char *)buf + done, 0, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
+int tmpfs_truncate(struct inode *inode, uint64_t size)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (size > (1ULL << 44))
+		return -EFBIG;
+	if (size < inode->size) {
+		size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+		tmpfs_free_pages(inode, keep);
+		/* Zero the tail of the last partial page so a later extension reads zeros. */
+		if (size % PAGE_SIZE && keep - 1 < n->npages && n->pages[keep - 1] != TMPFS_HOLE)
+			memset((char *)mf_ptr(n->pages[keep - 1]) + size % PAGE_SIZE, 0,
+			       PAGE_SIZE - size % PAGE_SIZE);
+	}
+	inode->size = size;
+	return 0;
+}
+
+/* ---- file operations ---- */
+
+struct tmpfs_file {
+	int lower_fd;                  /* overlay: host fd of the lower file, or -1 */
+};
+
+static ssize_t tmpfs_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	struct tmpfs_file *tf = f->priv;
+	ssize_t total = 0;
+	if (n->lower && !n->data_up) {
+		if (!tf || tf->lower_fd < 0)
+			return -EBADF;
+		ssize_t r = preadv(tf->lower_fd, iov, iovcnt, off);
+		return r < 0 ? -errno : r;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		size_t r = tmpfs_read_data(inode, iov[i].iov_base, iov[i].iov_len, off + total);
+		total += r;
+		if (r < iov[i].iov_len)
+			break;
+	}
+	return total;
+}
+
+static ssize_t tmpfs_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (n->lower && !n->data_up) {
+		int rc = ovl_copy_up_data(inode);
+		if (rc)
+			return rc;
+	}
+	ssize_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (!iov[i].iov_len)
+			continue;
+		int r = tmpfs_write_data(inode, iov[i].iov_base, iov[i].iov_len, off + total);
+		if (r < 0) {
+			if (total)
+				break;
+			return r;
+		}
+		total += r;
+		if ((size_t)r < iov[i].iov_len)
+			break;
+	}
+	if (total)
+		inode_touch(inode, false, true, true);
+	return total;
+}
+
+static void tmpfs_release(struct file *f)
+{
+	struct tmpfs_file *tf = f->priv;
+	if (tf) {
+		if (tf->lower_fd >= 0)
+			close(tf->lower_fd);
+		free(tf);
+	}
+}
+
+const struct file_ops tmpfs_reg_fops = {
+	.read = tmpfs_read,
+	.write = tmpfs_write,
+	.release = tmpfs_release,
+	.mmappable = true,
+};
+
+static int tmpfs_open(struct dentry *d, struct file *f)
+{
+	struct inode *inode = d->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (S_ISCHR(inode->mode) || S_ISBLK(inode->mode)) {
+		return inode->fops ? 0 : -ENXIO;
+	}
+	if (S_ISFIFO(inode->mode) || S_ISSOCK(inode->mode))
+		return -ENXIO;
+	if (!S_ISREG(inode->mode))
+		return 0;
+	if (n->lower && !n->data_up) {
+		bool writes = (f->flags & O_ACCMODE) != O_RDONLY || (f->flags & O_TRUNC);
+		if (writes)
+			return ovl_copy_up_data(inode);
+		struct tmpfs_file *tf = malloc(sizeof(*tf));
+		if (!tf)
+			return -ENOMEM;
+		tf->lower_fd = ovl_open_lower(inode);
+		if (tf->lower_fd < 0) {
+			int rc = tf->lower_fd;
+			free(tf);
+			return rc;
+		}
+		f->priv = tf;
+	}
+	return 0;
+}
+
+/* ---- namespace ---- */
+
+/* Insert a new entry for inode (consumes the caller's inode reference). */
+static int add_child(struct dentry *dir, const char *name, struct inode *inode, struct dentry **out)
+{
+	struct dentry *old = dentry_find_child(dir, name);
+	if (old)
+		dentry_drop(old);   /* a whiteout being replaced */
+	struct dentry *d = dentry_alloc(dir, name, inode);
+	if (!d) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
+	dentry_add_cached(d);
+	dir->inode->size += BOGO_DIRENT_SIZE;
+	inode_touch(dir->inode, false, true, true);
+	if (out)
+		*out = d;
+	else
+		dentry_put(d);
+	return 0;
+}
+
+/* Remove victim from dir; leave a whiteout if the lower might show the name. */
+static void remove_child(struct dentry *dir, struct dentry *victim)
+{
+	victim->dead = true;
+	dentry_drop(victim);
+	if (dir->inode->size >= BOGO_DIRENT_SIZE)
+		dir->inode->size -= BOGO_DIRENT_SIZE;
+	inode_touch(dir->inode, false, true, true);
+	if (tmpfs_node(dir->inode)->lower) {
+		struct dentry *w = dentry_alloc(dir, victim->name, NULL);
+		if (w) {
+			w->whiteout = true;
+			dentry_add_cached(w);
+			dentry_put(w);
+		}
+	}
+}
+
+static int tmpfs_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	if (tmpfs_node(dir->inode)->lower)
+		return ovl_lookup_lower(dir, name, out);
+	return -ENOENT;
+}
+
+static void init_owner(struct inode *inode, struct dentry *dir, const struct cred *c)
+{
+	/* A set-group-ID directory passes its group (and, to directories, the bit). */
+	if (dir->inode->mode & S_ISGID) {
+		inode->gid = dir->inode->gid;
+		if (S_ISDIR(inode->mode))
+			inode->mode |= S_ISGID;
+	} else if (S_ISDIR(inode->mode)) {
+		(void)c;
+	}
+}
+
+static int tmpfs_mknod(struct dentry *dir, const char *name, uint32_t mode, uint64_t rdev,
+		       const struct cred *c, struct dentry **out)
+{
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, mode, c);
+	if (!inode)
+		return -ENOMEM;
+	inode->rdev = rdev;
+	init_owner(inode, dir, c);
+	return add_child(dir, name, inode, out);
+}
+
+static int tmpfs_mkdir(struct dentry *dir, const char *name, uint32_t mode, const struct cred *c)
+{
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, S_IFDIR | mode, c);
+	if (!inode)
+		return -ENOMEM;
+	init_owner(inode, dir, c);
+	int rc = add_child(dir, name, inode, NULL);
+	if (!rc)
+		dir->inode->nlink++;
+	return rc;
+}
+
+static int tmpfs_symlink(struct dentry *dir, const char *name, const char *target,
+			 const struct cred *c)
+{
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, S_IFLNK | 0777, c);
+	if (!inode)
+		return -ENOMEM;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	n->link = strdup(target);
+	if (!n->link) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
+	inode->size = strlen(target);
+	init_owner(inode, dir, c);
+	return add_child(dir, name, inode, NULL);
+}
+
+static int tmpfs_link(struct dentry *old, struct dentry *dir, const char *name)
+{
+	struct inode *inode = old->inode;
+	if (inode->nlink >= 65000)
+		return -EMLINK;
+	inode_get(inode);
+	int rc = add_child(dir, name, inode, NULL);
+	if (!rc) {
+		inode->nlink++;
+		inode_touch(inode, false, false, true);
+	}
+	return rc;
+}
+
+static int tmpfs_unlink(struct dentry *dir, struct dentry *victim)
+{
+	struct inode *inode = victim->inode;
+	if (inode->nlink)
+		inode->nlink--;
+	inode_touch(inode, false, false, true);
+	remove_child(dir, victim);
+	return 0;
+}
+
+static bool dir_empty(struct dentry *d)
+{
+	for (struct dentry *c = d->children; c; c = c->next)
+		if (c->inode)
+			return false;
+	if (tmpfs_node(d->inode)->lower && ovl_lower_has_entries(d))
+		return false;
+	return true;
+}
+
+static int tmpfs_rmdir(struct dentry *dir, struct dentry *victim)
+{
+	if (!dir_empty(victim))
+		return -ENOTEMPTY;
+	victim->inode->nlink = 0;
+	if (dir->inode->nlink > 2)
+		dir->inode->nlink--;
+	remove_child(dir, victim);
+	return 0;
+}
+
+static int tmpfs_rename(struct dentry *odir, struct dentry *old, struct dentry *ndir,
+			const char *newname, struct dentry *target)
+{
+	bool isdir = S_ISDIR(old->inode->mode);
+	/* Like overlayfs without redirect_dir: lower directories cannot move. */
+	if (isdir && tmpfs_node(old->inode)->lower)
+		return -EXDEV;
+	if (target) {
+		if (S_ISDIR(target->inode->mode)) {
+			if (!dir_empty(target))
+				return -ENOTEMPTY;
+			int rc = tmpfs_rmdir(ndir, target);
+			if (rc)
+				return rc;
+		} else {
+			tmpfs_unlink(ndir, target);
+		}
+	}
+	char *nname = strdup(newname);
+	if (!nname)
+		return -ENOMEM;
+	/* Move the dentry itself (like d_move) so open files and cwds follow it. */
+	dentry_get(old);
+	char *oname = old->name;
+	dentry_drop(old);
+	if (odir->inode->size >= BOGO_DIRENT_SIZE)
+		odir->inode->size -= BOGO_DIRENT_SIZE;
+	if (tmpfs_node(odir->inode)->lower) {
+		struct dentry *w = dentry_alloc(odir, oname, NULL);
+		if (w) {
+			w->whiteout = true;
+			dentry_add_cached(w);
+			dentry_put(w);
+		}
+	}
+	free(oname);
+	old->name = nname;
+	struct dentry *wh = dentry_find_child(ndir, newname);
+	if (wh)
+		dentry_drop(wh);
+	if (odir != ndir) {
+		dentry_get(ndir);
+		old->parent = ndir;
+		dentry_put(odir);
+		if (isdir) {
+			odir->inode->nlink--;
+			ndir->inode->nlink++;
+		}
+	}
+	dentry_add_cached(old);
+	dentry_put(old);
+	ndir->inode->size += BOGO_DIRENT_SIZE;
+	inode_touch(odir->inode, false, true, true);
+	inode_touch(ndir->inode, false, true, true);
+	inode_touch(old->inode, false, false, true);
+	return 0;
+}
+
+static long tmpfs_readlink(struct dentry *d, char *buf, size_t cap)
+{
+	struct tmpfs_node *n = tmpfs_node(d->inode);
+	if (n->link) {
+		size_t len = MIN(strlen(n->link), cap);
+		memcpy(buf, n->link, len);
+		return (long)len;
+	}
+	if (n->lower)
+		return hostfs_readlink(n->lower, buf, cap);
+	return -EINVAL;
+}
+
+static int tmpfs_setattr(struct dentry *d, const struct vfs_attr *a)
+{
+	struct inode *inode = d->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (a->mask & ATTR_SIZE) {
+		if (n->lower && !n->data_up) {
+			int rc = ovl_copy_up_data(inode);
+			if (rc)
+				return rc;
+		}
+		int rc = tmpfs_truncate(inode, a->size);
+		if (rc)
+			return rc;
+	}
+	if (a->mask & ATTR_MODE)
+		inode->mode = (inode->mode & S_IFMT) | (a->mode & 07777);
+	if (a->mask & ATTR_UID)
+		inode->uid = a->uid;
+	if (a->mask & ATTR_GID)
+		inode->gid = a->gid;
+	if (a->mask & ATTR_ATIME)
+		inode->atime = a->atime;
+	if (a->mask & ATTR_MTIME)
+		inode->mtime = a->mtime;
+	if (a->mask & ATTR_CTIME)
+		inode->ctime = vfs_now();
+	return 0;
+}
+
+static int tmpfs_readdir(struct dentry *d, vfs_emit_fn emit, void *ctx)
+{
+	for (struct dentry *c = d->children; c; c = c->next) {
+		if (!c->inode)
+			continue;
+		if (emit(ctx, c->name, c->inode->ino, vfs_dtype(c->inode->mode)))
+			return 0;
+	}
+	if (tmpfs_node(d->inode)->lower)
+		return ovl_readdir_lower(d, emit, ctx);
+	return 0;
+}
+
+const struct inode_ops tmpfs_iops = {
+	.lookup = tmpfs_lookup,
+	.mknod = tmpfs_mknod,
+	.mkdir = tmpfs_mkdir,
+	.symlink = tmpfs_symlink,
+	.link = tmpfs_link,
+	.unlink = tmpfs_unlink,
+	.rmdir = tmpfs_rmdir,
+	.rename = tmpfs_rename,
+	.readlink = tmpfs_readlink,
+	.setattr = tmpfs_setattr,
+	.open = tmpfs_open,
+	.readdir = tmpfs_readdir,
+};
+
+/* ---- boot-time helpers (devfs, sysfs) ---- */
+
+int tmpfs_add_node(struct dentry *dir, const char *name, uint32_t mode, uint64_t rdev,
+		   const struct file_ops *fops, struct dentry **out)
+{
+	vfs_lock();
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, mode, NULL);
+	int rc = -ENOMEM;
+	if (inode) {
+		inode->rdev = rdev;
+		inode->fops = fops;
+		rc = add_child(dir, name, inode, out);
+	}
+	vfs_unlock();
+	return rc;
+}
+
+int tmpfs_add_file(struct dentry *dir, const char *name, uint32_t mode, const char *text)
+{
+	struct dentry *d;
+	int rc = tmpfs_add_node(dir, name, S_IFREG | mode, 0, &tmpfs_reg_fops, &d);
+	if (rc)
+		return rc;
+	vfs_lock();
+	int w = tmpfs_write_data(d->inode, text, strlen(text), 0);
+	vfs_unlock();
+	dentry_put(d);
+	return w < 0 ? w : 0;
+}
+
+int tmpfs_add_dir(struct dentry *dir, const char *name, uint32_t mode, struct dentry **out)
+{
+	vfs_lock();
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, S_IFDIR | mode, NULL);
+	int rc = -ENOMEM;
+	if (inode) {
+		rc = add_child(dir, name, inode, out);
+		if (!rc)
+			dir->inode->nlink++;
+	}
+	vfs_unlock();
+	return rc;
+}
+
+int tmpfs_add_symlink(struct dentry *dir, const char *name, const char *target)
+{
+	struct cred c;
+	cred_init_root(&c);
+	vfs_lock();
+	int rc = tmpfs_symlink(dir, name, target, &c);
+	vfs_unlock();
+	return rc;
+}

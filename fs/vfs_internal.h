@@ -1,0 +1,334 @@
+/*
+ * The VFS's internal interface: super blocks, inodes, dentries, mounts,
+ * open files, and the operations each file system implements. Only fs/
+ * includes this header. See fs/README.md for the invariants and locks.
+ */
+#ifndef FS_VFS_INTERNAL_H
+#define FS_VFS_INTERNAL_H
+
+#include <pthread.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include "fs/vfs.h"
+
+#define VFS_PATH_MAX 4096
+#define VFS_NAME_MAX 255
+#define VFS_MAXSYMLINKS 40
+
+/*
+ * The one VFS lock (recursive). It protects every super block, inode,
+ * dentry and mount field, the mount list, file positions and the data of
+ * in-memory files. It is never held while a host call may block
+ * indefinitely (host-fd reads of terminals and pipes run without it) nor
+ * across a platform switch. fd_table.lock is a leaf lock: it is never
+ * held while taking vfs_lock (see fs/README.md for the whole order).
+ */
+void vfs_lock(void);
+void vfs_unlock(void);
+/* For condition waits on vfs_lock (flock); the lock must be held exactly once. */
+pthread_mutex_t *vfs_mutex_ptr(void);
+
+struct inode;
+struct dentry;
+struct mount;
+
+/* A mounted file system instance. Never freed (lives as long as the sandbox). */
+struct super_block {
+	const char *fstype;            /* "tmpfs", "overlay", "proc", ... */
+	uint64_t dev;                  /* virtual st_dev */
+	uint32_t magic;                /* statfs f_type */
+	bool readonly;                 /* EROFS for modifications */
+	uint64_t next_ino;             /* for synthetic inodes */
+	uint64_t bytes_limit;          /* tmpfs: data bytes allowed (0: none) */
+	uint64_t bytes_used;           /* tmpfs: data bytes allocated */
+	uint64_t inodes;               /* live inode count, for statfs */
+	void *priv;
+};
+
+/* Fields a setattr call changes (vfs_attr.mask). */
+#define ATTR_MODE 0x1
+#define ATTR_UID 0x2
+#define ATTR_GID 0x4
+#define ATTR_SIZE 0x8
+#define ATTR_ATIME 0x10
+#define ATTR_MTIME 0x20
+#define ATTR_CTIME 0x40
+
+struct vfs_attr {
+	unsigned mask;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	struct timespec atime, mtime;
+};
+
+/* The callback through which a directory lists itself. Nonzero stops. */
+typedef int (*vfs_emit_fn)(void *ctx, const char *name, uint64_t ino, unsigned dtype);
+
+/*
+ * Inode operations. All are called with vfs_lock held, after the generic
+ * layer checked permissions, read-only mounts and name validity. NULL
+ * entries mean the operation is not supported (-EPERM / -EINVAL as Linux).
+ */
+struct inode_ops {
+	/* Find name in directory dir; a new dentry (one reference) or -ENOENT. */
+	int (*lookup)(struct dentry *dir, const char *name, struct dentry **out);
+	/* Create a regular file / device / fifo; a new dentry (reference) in *out. */
+	int (*mknod)(struct dentry *dir, const char *name, uint32_t mode, uint64_t rdev,
+		     const struct cred *c, struct dentry **out);
+	int (*mkdir)(struct dentry *dir, const char *name, uint32_t mode, const struct cred *c);
+	int (*symlink)(struct dentry *dir, const char *name, const char *target,
+		       const struct cred *c);
+	int (*link)(struct dentry *old, struct dentry *dir, const char *name);
+	int (*unlink)(struct dentry *dir, struct dentry *victim);
+	int (*rmdir)(struct dentry *dir, struct dentry *victim);
+	/* target: the existing dentry at the new name, or NULL. */
+	int (*rename)(struct dentry *odir, struct dentry *old, struct dentry *ndir,
+		      const char *newname, struct dentry *target);
+	long (*readlink)(struct dentry *d, char *buf, size_t cap);
+	int (*setattr)(struct dentry *d, const struct vfs_attr *attr);
+	/* Refresh inode fields before stat (procfs sizes...); optional. */
+	void (*refresh)(struct dentry *d);
+	/* Set up an open file: f->fops, f->priv. */
+	int (*open)(struct dentry *d, struct file *f);
+	/* List the directory (without "." and ".."). */
+	int (*readdir)(struct dentry *d, vfs_emit_fn emit, void *ctx);
+	int (*statfs)(struct dentry *d, struct statfs *st);
+	/* Per-file-system hook: the text of a magic link's target (procfs). */
+	int (*get_link_path)(struct dentry *d, struct mount **mnt, struct dentry **target);
+};
+
+/*
+ * An inode. References: every dentry naming it, every open file.
+ * Freed (iops->... data released through sb-specific destroy) at 0.
+ */
+struct inode {
+	int refs;
+	struct super_block *sb;
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t uid, gid;
+	uint32_t nlink;
+	uint64_t size;
+	uint64_t blocks;               /* 512-byte blocks */
+	uint32_t blksize;
+	uint64_t rdev;
+	struct timespec atime, mtime, ctime, btime;
+	const struct inode_ops *iops;
+	const struct file_ops *fops;   /* default file ops for open */
+	void (*destroy)(struct inode *inode);   /* frees priv; optional */
+	void *priv;
+	struct vfs_flock *flocks;      /* flock(2) holders */
+};
+
+/*
+ * A dentry: a name in a directory. References: its children (each holds
+ * its parent), the parent's children list when `cached` (the cache and,
+ * for tmpfs, the namespace itself), open files, cwd/root, mounts (root and
+ * mountpoint), and transient walkers. A dentry holds its inode and parent.
+ */
+struct dentry {
+	int refs;
+	char *name;
+	struct dentry *parent;         /* NULL only for a file system root */
+	struct inode *inode;           /* NULL: negative (a whiteout if cached) */
+	struct dentry *children;       /* cached children, singly linked */
+	struct dentry *next;           /* sibling in parent's children */
+	bool cached;                   /* in parent's children list */
+	bool whiteout;                 /* overlay: hides the lower entry */
+	bool dead;                     /* unlinked / removed */
+	int mounted;                   /* mounts on this dentry */
+	void *priv;                    /* per file system (procfs) */
+	struct file *anon_file;        /* procfs fd link to a pathless file (reference) */
+};
+
+/* A mount: a super block's root dentry attached at a mountpoint. Never freed. */
+struct mount {
+	struct super_block *sb;
+	struct dentry *root;           /* holds a reference */
+	struct mount *parent;          /* NULL for the root mount */
+	struct dentry *mountpoint;     /* holds a reference; in parent */
+	int flags;                     /* MS_RDONLY, MS_NOEXEC, MS_NOSUID, ... */
+	const char *source;            /* for /proc/mounts */
+	struct mount *next;            /* global list */
+};
+
+struct path {
+	struct mount *mnt;
+	struct dentry *dentry;
+};
+
+/*
+ * File operations. Called with vfs_lock held unless `unlocked` (host fds,
+ * pipes: they may block). `off` is the explicit position; the generic
+ * layer keeps f->pos for position-less calls.
+ */
+struct file_ops {
+	ssize_t (*read)(struct file *f, const struct iovec *iov, int iovcnt, int64_t off);
+	ssize_t (*write)(struct file *f, const struct iovec *iov, int iovcnt, int64_t off);
+	long (*ioctl)(struct file *f, struct task *t, unsigned cmd, uint64_t arg);
+	int (*fstat)(struct file *f, struct stat *st);     /* optional override */
+	void (*release)(struct file *f);
+	int (*fsync)(struct file *f);
+	/* Optional lseek override (host fds); the result or -errno. */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* Open f as a new description of orig (open("/proc/self/fd/N")); optional. */
+	int (*reopen)(struct file *orig, struct file *f);
+	bool unlocked;                 /* called without vfs_lock */
+	bool stream;                   /* no position: lseek gives -ESPIPE */
+	bool mmappable;
+};
+
+/* Directory listing snapshot, taken at the first getdents after offset 0. */
+struct dir_entry_snap {
+	char *name;
+	uint64_t ino;
+	unsigned char dtype;
+};
+
+/*
+ * An open file description. References: fd table slots, mappings, the
+ * thread group (exe), in-flight syscalls. Holds its mount, dentry and inode.
+ */
+struct file {
+	int refs;                      /* atomic */
+	int flags;                     /* O_* (access mode, O_APPEND, O_NONBLOCK...) */
+	int64_t pos;                   /* vfs_lock */
+	struct mount *mnt;             /* NULL for anonymous files */
+	struct dentry *dentry;         /* holds a reference, or NULL */
+	struct inode *inode;           /* holds a reference */
+	const struct file_ops *fops;
+	void *priv;
+	char *anon_name;               /* "pipe:[N]", "anon_inode:[eventfd]"... */
+	struct dir_entry_snap *dents;  /* readdir snapshot */
+	size_t ndents;
+	pthread_mutex_t io_lock;       /* serialises unlocked read/write offsets */
+};
+
+/* ---- inodes ---- */
+struct inode *inode_alloc(struct super_block *sb, uint32_t mode, const struct inode_ops *iops,
+			  const struct file_ops *fops);
+void inode_get(struct inode *inode);
+void inode_put(struct inode *inode);
+void inode_touch(struct inode *inode, bool atime, bool mtime, bool ctime);
+struct timespec vfs_now(void);
+/* MAY_READ/WRITE/EXEC against mode bits and cred; 0 or -EACCES. */
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+int inode_permission(struct inode *inode, const struct cred *c, int may);
+/* Fill a struct stat from the inode (after refresh). */
+void inode_stat(struct inode *inode, struct stat *st);
+/* d_type for a mode. */
+unsigned vfs_dtype(uint32_t mode);
+
+/* ---- dentries ---- */
+struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode);
+void dentry_get(struct dentry *d);
+void dentry_put(struct dentry *d);
+/* Insert into parent's cache (the cache takes a reference). */
+void dentry_add_cached(struct dentry *d);
+/* Remove from the parent's cache (drops the cache's reference). */
+void dentry_drop(struct dentry *d);
+/* Find a cached child (no new reference) or NULL. */
+struct dentry *dentry_find_child(struct dentry *dir, const char *name);
+/* Look up one component: cache, then dir's lookup op; new reference or -errno. */
+int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out);
+
+/* ---- mounts ---- */
+struct mount *mount_create(struct super_block *sb, struct dentry *root, struct mount *parent,
+			   struct dentry *mountpoint, int flags, const char *source);
+/* The mount on (mnt, d), or NULL. */
+struct mount *mount_lookup(struct mount *mnt, struct dentry *d);
+struct mount *mount_list(void);
+struct super_block *sb_create(const char *fstype, uint32_t magic);
+
+/* ---- paths ---- */
+void path_get(const struct path *p);
+void path_put(struct path *p);
+
+#define LOOKUP_FOLLOW 0x1              /* follow a final symlink */
+#define LOOKUP_DIRECTORY 0x2           /* the result must be a directory */
+#define LOOKUP_EMPTY 0x4               /* "" names the start directory */
+
+/* Where a resolution starts and what bounds it. */
+struct nameidata {
+	struct path root;
+	struct path start;             /* cwd or the dirfd's directory */
+	const struct cred *cred;
+};
+
+/* Resolve a whole path; *out holds references on success. */
+int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct path *out);
+
+/* Kind of the final component of a parent resolution. */
+enum last_type { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
+
+/*
+ * Resolve everything but the last component. *parent holds references;
+ * last receives the final name (NAME_MAX+1 bytes), *trailing is set when
+ * the path ends in '/'.
+ */
+int vfs_walk_parent(const struct nameidata *nd, const char *path, struct path *parent,
+		    char *last, enum last_type *type, bool *trailing);
+
+/* The guest-visible absolute path of (mnt, d) seen from root; length or -errno. */
+long vfs_path_string(const struct path *root, const struct path *p, char *buf, size_t cap);
+
+/* Fill nd from a context (root/cwd), cred and optional dir file. */
+int nd_init(struct nameidata *nd, struct fs_context *fs, const struct cred *c, struct file *dirf);
+void nd_release(struct nameidata *nd);
+
+/* The fs context's root (references) for procfs links. */
+void fsctx_get_root(struct fs_context *fs, struct path *out);
+void fsctx_get_cwd(struct fs_context *fs, struct path *out);
+
+/* ---- files ---- */
+/* A new file on (mnt, dentry) with flags; the inode's open op runs. */
+int file_open_path(const struct path *p, int flags, struct file **out);
+/* A file with no path (pipes, host fds, anon inodes); takes an inode reference. */
+struct file *file_alloc_anon(struct inode *inode, const struct file_ops *fops, void *priv,
+			     int flags, const char *name);
+/* The pseudo super block for anonymous inodes (pipefs/anon_inodefs). */
+struct super_block *vfs_anon_sb(void);
+
+/* Host iovec helpers for file systems. */
+size_t iov_total(const struct iovec *iov, int iovcnt);
+/* Copy from a flat buffer into iovecs starting at byte skip; bytes copied. */
+size_t iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip, const void *buf, size_t len);
+size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf, size_t len);
+
+/* Read from a text buffer at off into iovecs (procfs, sysfs). */
+ssize_t vfs_read_text(const char *text, size_t len, const struct iovec *iov, int iovcnt,
+		      int64_t off);
+
+/* ---- file systems ---- */
+struct tmpfs_lower;
+struct super_block *tmpfs_create_sb(uint64_t limit, const char *fstype, uint32_t magic);
+/* The root dentry of a new tmpfs (or overlay when lower != NULL). */
+struct dentry *tmpfs_make_root(struct super_block *sb, uint32_t mode, struct tmpfs_lower *lower);
+/* Create a character device node / file with fixed content in a tmpfs dir. */
+int tmpfs_add_node(struct dentry *dir, const char *name, uint32_t mode, uint64_t rdev,
+		   const struct file_ops *fops, struct dentry **out);
+int tmpfs_add_file(struct dentry *dir, const char *name, uint32_t mode, const char *text);
+int tmpfs_add_dir(struct dentry *dir, const char *name, uint32_t mode, struct dentry **out);
+int tmpfs_add_symlink(struct dentry *dir, const char *name, const char *target);
+
+/* Byte limit of the in-memory file systems (vfs_boot_config.tmpfs_limit). */
+extern uint64_t vfs_tmpfs_limit;
+
+/* Boot-time constructors of each file system. */
+int overlay_create_root(const char *hostdir, uint64_t limit, struct super_block **sb,
+			struct dentry **root);
+int devfs_create(struct super_block **sb, struct dentry **root);
+int procfs_create(struct super_block **sb, struct dentry **root);
+int sysfs_create(struct super_block **sb, struct dentry **root);
+
+/* flock(2) */
+struct vfs_flock {
+	struct file *owner;
+	bool exclusive;
+	struct vfs_flock *next;
+};
+void vfs_flock_release(struct file *f);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * Descriptor-level calls: open, openat, creat, close, close_range, dup,
+ * dup2, dup3, fcntl, flock, fadvise64, umask, fsync, fdatasync, sync,
+ * syncfs.
+ */
+#include <sys/file.h>
+#include <linux/close_range.h>
+#include <linux/fadvise.h>
+#include "syscalls/sys_fs_util.h"
+
+static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags, int mode)
+{
+	char path[GUEST_PATH_MAX];
+	long n = fs_copy_path(t, upath, path);
+	if (n < 0)
+		return n;
+	struct file *dirf;
+	int rc = fs_get_dirf(t, dirfd, path, &dirf);
+	if (rc)
+		return rc;
+	struct file *f;
+	/* Linux forces O_LARGEFILE on 64-bit; F_GETFL shows it. */
+	rc = vfs_openat(t->fs, &t->cred, dirf, path, flags | O_LARGEFILE, mode, &f);
+	fs_put_dirf(dirf);
+	if (rc)
+		return rc;
+	int fd = fdt_install(t->files, f, (flags & O_CLOEXEC) ? FDT_CLOEXEC : 0, 0, fs_nofile(t));
+	file_put(f);
+	return fd;
+}
+
+/* open(2) */
+long sys_open(struct task *t, const struct syscall_args *a)
+{
+	return do_openat(t, AT_FDCWD, a->arg[0], (int)a->arg[1], (int)a->arg[2]);
+}
+
+/* openat(2) */
+long sys_openat(struct task *t, const struct syscall_args *a)
+{
+	return do_openat(t, (int)a->arg[0], a->arg[1], (int)a->arg[2], (int)a->arg[3]);
+}
+
+/* creat(2) */
+long sys_creat(struct task *t, const struct syscall_args *a)
+{
+	return do_openat(t, AT_FDCWD, a->arg[0], O_CREAT | O_WRONLY | O_TRUNC, (int)a->arg[1]);
+}
+
+/* close(2) */
+long sys_close(struct task *t, const struct syscall_args *a)
+{
+	return fdt_close(t->files, (int)a->arg[0]);
+}
+
+/*
+ * close_range(2). CLOSE_RANGE_UNSHARE is accepted but the table stays
+ * shared with CLONE_FILES siblings (it would need the task layer).
+ */
+long sys_close_range(struct task *t, const struct syscall_args *a)
+{
+	unsigned first = (unsigned)a->arg[0];
+	unsigned last = (unsigned)a->arg[1];
+	unsigned flags = (unsigned)a->arg[2];
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	return fdt_close_range(t->files, first, last, flags & CLOSE_RANGE_CLOEXEC);
+}
+
+/* dup(2) */
+long sys_dup(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdt_get_file(t->files, (int)a->arg[0]);
+	if (!f)
+		return -EBADF;
+	int fd = fdt_install(t->files, f, 0, 0, fs_nofile(t));
+	file_put(f);
+	return fd;
+}
+
+static long do_dup3(struct task *t, int oldfd, int newfd, int flags)
+{
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	struct file *f = fdt_get_file(t->files, oldfd);
+	if (!f)
+		return -EBADF;
+	if (newfd < 0 || (uint64_t)newfd >= fs_nofile(t)) {
+		file_put(f);
+		return -EBADF;
+	}
+	int rc = fdt_install_at(t->files, newfd, f, (flags & O_CLOEXEC) ? FDT_CLOEXEC : 0,
+				fs_nofile(t));
+	file_put(f);
+	return rc;
+}
+
+/* dup2(2): same fd returns it if valid. */
+long sys_dup2(struct task *t, const struct syscall_args *a)
+{
+	int oldfd = (int)a->arg[0];
+	int newfd = (int)a->arg[1];
+	if (oldfd == newfd) {
+		struct file *f = fdt_get_file(t->files, oldfd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return newfd;
+	}
+	return do_dup3(t, oldfd, newfd, 0);
+}
+
+/* dup3(2) */
+long sys_dup3(struct task *t, const struct syscall_args *a)
+{
+	return do_dup3(t, (int)a->arg[0], (int)a->arg[1], (int)a->arg[2]);
+}
+
+/*
+ * POSIX record locks: with one sentry and no cross-process lock table
+ * yet, F_GETLK reports "unlocked" and F_SETLK/F_SETLKW succeed after
+ * validating the request (documented in fs/README.md).
+ */
+static long do_record_lock(struct task *t, struct file *f, int cmd, uint64_t arg)
+{
+	struct flock fl;
+	int rc = mm_copy_in(t->mm, &fl, gaddr(arg), sizeof(fl));
+	if (rc)
+		return rc;
+	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
+		return -EINVAL;
+	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		if (fl.l_type == F_UNLCK)
+			return -EINVAL;
+		fl.l_type = F_UNLCK;
+		return mm_copy_out(t->mm, gaddr(arg), &fl, sizeof(fl));
+	}
+	int acc = file_flags(f) & O_ACCMODE;
+	if (file_flags(f) & O_PATH)
+		return -EBADF;
+	if (fl.l_type == F_RDLCK && acc == O_WRONLY)
+		return -EBADF;
+	if (fl.l_type == F_WRLCK && acc == O_RDONLY)
+		return -EBADF;
+	return 0;
+}
+
+/* fcntl(2) */
+long sys_fcntl(struct task *t, const struct syscall_args *a)
+{
+	int fd = (int)a->arg[0];
+	int cmd = (int)a->arg[1];
+	uint64_t arg = a->arg[2];
+	struct file *f = fdt_get_file(t->files, fd);
+	if (!f)
+		return -EBADF;
+	long rc;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if ((int)arg < 0 || (uint64_t)(int)arg >= fs_nofile(t))
+			rc = -EINVAL;
+		else
+			rc = fdt_install(t->files, f, cmd == F_DUPFD_CLOEXEC ? FDT_CLOEXEC : 0,
+					 (int)arg, fs_nofile(t));
+		break;
+	case F_GETFD:
+		rc = fdt_get_flags(t->files, fd);
+		break;
+	case F_SETFD:
+		rc = fdt_set_flags(t->files, fd, (arg & FD_CLOEXEC) ? FDT_CLOEXEC : 0);
+		break;
+	case F_GETFL:
+		rc = file_flags(f);
+		break;
+	case F_SETFL:
+		if (file_flags(f) & O_PATH) {
+			rc = -EBADF;
+			break;
+		}
+		file_set_status_flags(f, (int)arg);
+		rc = 0;
+		break;
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		rc = do_record_lock(t, f, cmd, arg);
+		break;
+	case F_GETOWN:
+		rc = 0;
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	file_put(f);
+	return rc;
+}
+
+/* flock(2): advisory whole-file locks per open file description. */
+long sys_flock(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdt_get_file(t->files, (int)a->arg[0]);
+	if (!f)
+		return -EBADF;
+	long rc = vfs_flock(f, (int)a->arg[1]);
+	file_put(f);
+	return rc;
+}
+
+/* fadvise64(2): validated, then ignored (advice only). */
+long sys_fadvise64(struct task *t, const struct syscall_args *a)
+{
+	int fd = (int)a->arg[0];
+	int64_t len = (int64_t)a->arg[2];
+	int advice = (int)a->arg[3];
+	struct file *f = fdt_get_file(t->files, fd);
+	if (!f)
+		return -EBADF;
+	long rc = 0;
+	struct stat st;
+	if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE || len < 0)
+		rc = -EINVAL;
+	else if (vfs_fstat(f, &st) == 0 && S_ISFIFO(st.st_mode))
+		rc = -ESPIPE;
+	file_put(f);
+	return rc;
+}
+
+/* umask(2) */
+long sys_umask(struct task *t, const struct syscall_args *a)
+{
+	return fsctx_umask(t->fs, (int)(a->arg[0] & 0777));
+}
+
+static long fd_sync(struct task *t, int fd)
+{
+	struct file *f = fdt_get_file(t->files, fd);
+	if (!f)
+		return -EBADF;
+	long rc = vfs_fsync(f);
+	file_put(f);
+	return rc;
+}
+
+/* fsync(2), fdatasync(2): nothing is persistent; validate the fd. */
+long sys_fsync(struct task *t, const struct syscall_args *a)
+{
+	return fd_sync(t, (int)a->arg[0]);
+}
+
+long sys_fdatasync(struct task *t, const struct syscall_args *a)
+{
+	return fd_sync(t, (int)a->arg[0]);
+}
+
+/* sync(2) */
+long sys_sync(struct task *t, const struct syscall_args *a)
+{
+	return 0;
+}
+
+/* syncfs(2) */
+long sys_syncfs(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdt_get_file(t->files, (int)a->arg[0]);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
