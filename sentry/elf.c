@@ -110,6 +110,13 @@ static int map_segments(struct mm *mm, const struct elf_source *src, const Elf64
 			if (a < 0)
 				return a == -EEXIST ? -EINVAL : a;
 		}
+		if (src->file) {
+			uint64_t seg = PAGE_ALIGN_DOWN(bias + p->p_vaddr);
+			long rc = mm_tag_file(mm, seg, end - seg, src->file,
+					      p->p_offset - (bias + p->p_vaddr - seg));
+			if (rc)
+				return rc;
+		}
 		if (p->p_filesz) {
 			void *buf = malloc(p->p_filesz);
 			if (!buf)

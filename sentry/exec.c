@@ -201,7 +201,7 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 	lay.mmap_base = stack_top - stack_size - (128ULL << 20) - random_bytes((1ULL << 40) - 1);
 	mm_set_layout(mm, &lay);
 
-	struct elf_source src = { file_pread, f };
+	struct elf_source src = { file_pread, f, f };
 	rc = elf_load(mm, &src, false, &img);
 	if (rc)
 		goto fail;
@@ -210,7 +210,7 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 		rc = vfs_open_exec(t->fs, &t->cred, img.interp, &interp_file);
 		if (rc)
 			goto fail;
-		struct elf_source isrc = { file_pread, interp_file };
+		struct elf_source isrc = { file_pread, interp_file, interp_file };
 		rc = elf_load(mm, &isrc, true, &iimg);
 		if (rc)
 			goto fail;

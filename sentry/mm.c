@@ -892,3 +892,20 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
+
+int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, uint64_t off)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_carve_locked(mm, addr, addr + len);
+	int rc = i < 0 ? (int)i : 0;
+	for (; rc == 0 && (size_t)i < mm->nvmas && mm->vmas[i].start < addr + len; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (v->file)
+			file_put(v->file);
+		file_get(file);
+		v->file = file;
+		v->file_off = off + (v->start - addr);
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}

@@ -47,4 +47,10 @@ int mm_prot_at(struct mm *mm, uint64_t addr);
 /* The MemoryFile offset naming a futex word, and the sentry's pointer to it. */
 int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host);
 
+/*
+ * Name file (at offset off) as what [addr, addr+len) maps, for
+ * /proc/PID/maps, without changing the contents (the ELF loader's segments).
+ */
+int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, uint64_t off);
+
 #endif

@@ -154,6 +154,13 @@ int sandbox_run(const struct sandbox_config *cfg)
 		return SANDBOX_EXIT_USAGE;
 	}
 	rc = donate_stdio(t);
+	/*
+	 * With the host's own root, start where the caller is (as proot and
+	 * `runsc do` do), so relative paths mean the same inside; else "/".
+	 */
+	char host_cwd[4096];
+	if (!rc && !cfg->cwd && !cfg->rootfs && getcwd(host_cwd, sizeof(host_cwd)))
+		fsctx_chdir(fs, &t->cred, host_cwd);
 	if (!rc && cfg->cwd) {
 		rc = fsctx_chdir(fs, &t->cred, cfg->cwd);
 		if (rc) {

@@ -108,7 +108,7 @@ long task_read_environ(struct task *t, char *buf, size_t cap);
 /* Render /proc/PID/status into a heap buffer (*out); length or -ENOMEM. */
 long task_format_status(struct task *t, char **out);
 
-/* Nanoseconds since the sandbox booted (CLOCK_MONOTONIC based). */
+/* Uptime in nanoseconds, as the guest's CLOCK_BOOTTIME reads it. */
 uint64_t kernel_uptime_ns(void);
 
 #endif

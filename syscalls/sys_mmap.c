@@ -2,10 +2,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "fs/vfs.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
+
+static bool file_is_dev_zero(struct file *f)
+{
+	struct stat st;
+	return vfs_fstat(f, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5);
+}
 
 #define MAP_TYPE_MASK 0x0f
 #define MAP_KNOWN_FLAGS (MAP_TYPE_MASK | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | \
@@ -55,6 +63,14 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		f = fdt_get_file(t->files, fd);
 		if (!f)
 			return -EBADF;
+		if (file_is_dev_zero(f)) {
+			/* Mapping /dev/zero is anonymous memory, as in Linux. */
+			file_put(f);
+			f = NULL;
+			flags |= MAP_ANONYMOUS;
+		}
+	}
+	if (f) {
 		int acc = file_flags(f) & O_ACCMODE;
 		long rc = 0;
 		if (!file_mmappable(f))

@@ -119,9 +119,10 @@ long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 	int clk = (int)a->arg[0];
 	int flags = (int)a->arg[1];
 	clockid_t host;
-	if (clk == CLOCK_THREAD_CPUTIME_ID || guest_clock(clk, &host))
+	if (guest_clock(clk, &host))
 		return -EINVAL;
-	if (clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_MONOTONIC_RAW ||
+	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID ||
+	    clk == CLOCK_MONOTONIC_RAW ||
 	    clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
 		return -EOPNOTSUPP;    /* what Linux answers for these clocks */
 	struct timespec req;
