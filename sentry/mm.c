@@ -438,9 +438,25 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	/* Read-only private file mappings borrow the sandbox's cached copy. */
 	if (file && !(prot & PROT_WRITE)) {
 		cache = fcache_get(file, &coff, &clen);
-		if (cache && (off >= clen || len > clen - off)) {
+		if (cache && off >= clen) {
 			fcache_put(cache);
 			cache = NULL;
+		}
+		if (cache && len > clen - off) {
+			/*
+			 * Past the file's last page: the cached part, then zero pages
+			 * (ld.so maps a library's whole span this way before placing
+			 * its segments; Linux would SIGBUS there, we read zeros).
+			 */
+			uint64_t head = clen - off;
+			fcache_put(cache);
+			long r = map_locked(mm, addr, head, prot, vma_flags, true, false, file, off);
+			if (r >= 0)
+				r = map_locked(mm, addr + head, len - head, prot, vma_flags, true, false,
+					       NULL, 0);
+			if (r >= 0)
+				r = addr;
+			return r;
 		}
 	}
 	if (cache) {

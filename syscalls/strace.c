@@ -28,7 +28,14 @@
  *   argv      NULL-terminated array of strings (execve)
  *   fds       int[2] written by pipe/socketpair: [3, 4]
  *   ts        struct timespec pointer: {tv_sec=1, tv_nsec=0}
+ *   ots       struct timespec filled by the call (address if it failed)
  *   sigset    8-byte signal set pointer: [INT TERM] or ~[...]
+ *   osigset   signal set filled by the call (address if it failed)
+ *   sigact    struct sigaction pointer: {sa_handler=..., sa_mask=[...], ...}
+ *   osigact   struct sigaction filled by the call
+ *   futexts   futex's 4th argument: a timeout, or val2 for the requeue ops;
+ *             futex's trailing arguments are omitted when the op ignores them
+ *   grnd      GRND_* (getrandom)
  *   oflags    O_* (open, dup3, pipe2, ...)     cmode:N   mode, printed only
  *   mode      octal                               when argument N has O_CREAT
  *   prot      PROT_*                 mmapflags MAP_*
@@ -472,6 +479,32 @@ static const struct name rlimit_names[] = {
 	N(RLIMIT_RTPRIO), N(RLIMIT_RTTIME),
 };
 
+static const struct name grnd_names[] = {
+	{ 1, "GRND_NONBLOCK" }, { 2, "GRND_RANDOM" }, { 4, "GRND_INSECURE" },
+};
+
+static const struct name sa_flag_names[] = {
+	N(SA_NOCLDSTOP), N(SA_NOCLDWAIT), N(SA_SIGINFO), { 0x04000000, "SA_RESTORER" },
+	N(SA_ONSTACK), N(SA_RESTART), N(SA_NODEFER), N(SA_RESETHAND),
+};
+
+/* How many arguments futex(2) reads for op (strace prints only those). */
+static int futex_nargs(uint64_t op)
+{
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAKE: case FUTEX_FD:
+		return 3;
+	case FUTEX_UNLOCK_PI: case FUTEX_TRYLOCK_PI:
+		return 2;
+	case FUTEX_WAIT: case FUTEX_LOCK_PI: case 13 /* FUTEX_LOCK_PI2 */:
+		return 4;
+	case FUTEX_REQUEUE: case FUTEX_WAIT_REQUEUE_PI:
+		return 5;
+	default:
+		return 6;
+	}
+}
+
 /* Signal n's name without "SIG", strace style: RTMIN, RT_1... for 32..64. */
 static void put_signame(struct line *l, int n)
 {
@@ -510,6 +543,26 @@ static void put_sigset(struct line *l, uint64_t set)
 		first = false;
 	}
 	put(l, "]");
+}
+
+static void put_sigaction(struct line *l, const struct guest_sigaction *sa)
+{
+	put(l, "{sa_handler=");
+	if (sa->handler == (uint64_t)(uintptr_t)SIG_DFL)
+		put(l, "SIG_DFL");
+	else if (sa->handler == (uint64_t)(uintptr_t)SIG_IGN)
+		put(l, "SIG_IGN");
+	else
+		put_hex(l, sa->handler);
+	put(l, ", sa_mask=");
+	put_sigset(l, sa->mask);
+	put(l, ", sa_flags=");
+	FLAGS(l, sa_flag_names, sa->flags, NULL, true);
+	if (sa->flags & 0x04000000) {
+		put(l, ", sa_restorer=");
+		put_hex(l, sa->restorer);
+	}
+	put(l, "}");
 }
 
 /* ---- One argument ---- */
@@ -575,13 +628,42 @@ static bool put_arg(struct ctx *c, const char *kind, const char *param, int i)
 			put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts[0], (long)ts[1]);
 		else
 			put_ptr(l, v);
-	} else if (IS("sigset")) {
+	} else if (IS("ots")) {
+		int64_t ts[2];
+		if (v && !c->failed && c->mm && !mm_copy_in(c->mm, ts, gaddr(v), sizeof(ts)))
+			put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts[0], (long)ts[1]);
+		else
+			put_ptr(l, v);
+	} else if (IS("sigset") || IS("osigset")) {
 		uint64_t set;
-		if (v && c->mm && !mm_copy_in(c->mm, &set, gaddr(v), sizeof(set)))
+		if (v && c->mm && !(IS("osigset") && c->failed) &&
+		    !mm_copy_in(c->mm, &set, gaddr(v), sizeof(set)))
 			put_sigset(l, set);
 		else
 			put_ptr(l, v);
-	} else if (IS("oflags"))
+	} else if (IS("sigact") || IS("osigact")) {
+		struct guest_sigaction sa;
+		if (v && c->mm && !(IS("osigact") && c->failed) &&
+		    !mm_copy_in(c->mm, &sa, gaddr(v), sizeof(sa)))
+			put_sigaction(l, &sa);
+		else
+			put_ptr(l, v);
+	} else if (IS("futexts")) {
+		switch (c->a->arg[1] & FUTEX_CMD_MASK) {
+		case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: case FUTEX_WAKE_OP:
+		case FUTEX_CMP_REQUEUE_PI:
+			put(l, "%u", (unsigned)v);   /* val2, not a pointer */
+			break;
+		default: {
+			int64_t ts[2];
+			if (v && c->mm && !mm_copy_in(c->mm, ts, gaddr(v), sizeof(ts)))
+				put(l, "{tv_sec=%ld, tv_nsec=%ld}", (long)ts[0], (long)ts[1]);
+			else
+				put_ptr(l, v);
+		}
+		}
+	} else if (IS("grnd"))
+		FLAGS(l, grnd_names, v, NULL, true); else if (IS("oflags"))
 		put_oflags(l, v);
 	else if (IS("cmode")) {
 		/* open's mode means something only with O_CREAT or O_TMPFILE. */
@@ -739,10 +821,15 @@ void strace_syscall(struct task *t, const struct syscall_args *a, long ret)
 		snprintf(kinds, sizeof(kinds), "hex,hex,hex,hex,hex,hex");
 	}
 
+	int nargs = 6;
+	if (e && e->name && strcmp(e->name, "futex") == 0)
+		nargs = futex_nargs(a->arg[1]);
+
 	bool first = true;
 	char *save = NULL;
 	int i = 0;
-	for (char *k = strtok_r(kinds, ",", &save); k && i < 6; k = strtok_r(NULL, ",", &save), i++) {
+	for (char *k = strtok_r(kinds, ",", &save); k && i < nargs;
+	     k = strtok_r(NULL, ",", &save), i++) {
 		char *param = strchr(k, ':');
 		if (param)
 			*param++ = 0;

@@ -8,6 +8,9 @@
 #include <linux/fadvise.h>
 #include "syscalls/sys_fs_util.h"
 
+/* The kernel's O_LARGEFILE (glibc defines O_LARGEFILE as 0 on x86-64). */
+#define KERNEL_O_LARGEFILE 0100000
+
 static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags, int mode)
 {
 	char path[GUEST_PATH_MAX];
@@ -20,7 +23,7 @@ static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags, int 
 		return rc;
 	struct file *f;
 	/* Linux forces O_LARGEFILE on 64-bit; F_GETFL shows it. */
-	rc = vfs_openat(t->fs, &t->cred, dirf, path, flags | O_LARGEFILE, mode, &f);
+	rc = vfs_openat(t->fs, &t->cred, dirf, path, flags | KERNEL_O_LARGEFILE, mode, &f);
 	fs_put_dirf(dirf);
 	if (rc)
 		return rc;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ Test(table, every_number_has_linux_name)
 		cr_assert_not_null(e->name, "nr %d has no name", nr);
 		cr_expect_neq(e->support, SYS_NONE, "nr %d", nr);
 		cr_expect_not_null(e->args, "nr %d (%s) has no strace spec", nr, e->name);
+		cr_expect_lt(strlen(e->args), 128, "%s: spec longer than strace's buffer", e->name);
 		char *want = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
 		if (want) {
 			cr_expect_str_eq(e->name, want, "nr %d", nr);
@@ -258,6 +260,29 @@ Test(strace, signals_and_sets)
 			 "[pid 7] rt_sigprocmask(SIG_SETMASK, [INT TERM], NULL, 8) = 0\n");
 	cr_expect_str_eq(trace(NULL, SYS_kill, 0, 1, SIGKILL, 0, 0, 0, 0),
 			 "[pid 7] kill(1, SIGKILL) = 0\n");
+}
+
+Test(strace, futex_prints_only_the_arguments_its_op_reads)
+{
+	cr_expect_str_eq(trace(NULL, SYS_futex, 0, 0x1000, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 2147483647,
+			       0, 3, 0),
+			 "[pid 7] futex(0x1000, FUTEX_WAKE_PRIVATE, 2147483647) = 0\n");
+	cr_expect_str_eq(trace(NULL, SYS_futex, -EAGAIN, 0x1000, FUTEX_WAIT, 2, 0, 0, 0),
+			 "[pid 7] futex(0x1000, FUTEX_WAIT, 2, NULL) = "
+			 "-1 EAGAIN (Resource temporarily unavailable)\n");
+}
+
+Test(strace, sigaction_structs)
+{
+	uint64_t sa[4] = { 0x401000, 0x04000000 | SA_RESTART, 0x402000, 1ULL << (SIGCHLD - 1) };
+	cr_assert_eq(mm_copy_out(mm, gaddr(GA + 0x600), sa, sizeof(sa)), 0);
+	cr_expect_str_eq(trace(mm, SYS_rt_sigaction, 0, SIGINT, GA + 0x600, 0, 8, 0, 0),
+			 "[pid 7] rt_sigaction(SIGINT, {sa_handler=0x401000, sa_mask=[CHLD], "
+			 "sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x402000}, NULL, 8) = 0\n");
+	/* A failed call wrote nothing: the old action prints as its address. */
+	cr_expect_str_eq(trace(mm, SYS_rt_sigaction, -EINVAL, SIGKILL, 0, GA + 0x600, 8, 0, 0),
+			 "[pid 7] rt_sigaction(SIGKILL, NULL, 0x10000600, 8) = "
+			 "-1 EINVAL (Invalid argument)\n");
 }
 
 Test(strace, execve_argv)
