@@ -141,3 +141,21 @@ long sys_times(struct task *t, const struct syscall_args *a)
 		return -EFAULT;
 	return (long)(kernel_uptime_ns() / 10000000ULL) + 1;
 }
+
+/*
+ * clock_settime(2): validated as Linux does (EINVAL for clocks that cannot
+ * be set, EFAULT/EINVAL for the time), then refused: the guest shares the
+ * host's clock and may not move it.
+ */
+long sys_clock_settime(struct task *t, const struct syscall_args *a)
+{
+	int clk = (int)a->arg[0];
+	clockid_t host;
+	if (guest_clock(clk, &host) || clk != CLOCK_REALTIME)
+		return -EINVAL;
+	struct timespec ts;
+	int rc = copy_in_timespec(t, a->arg[1], &ts);
+	if (rc)
+		return rc;
+	return -EPERM;
+}
