@@ -354,7 +354,7 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 		return -EBADF;
 	if (f->fops && f->fops->llseek)
 		return f->fops->llseek(f, off, whence);
-	if (!f->fops || f->fops->stream)
+	if ((f->fops && f->fops->stream) || (!f->fops && !f->dentry))
 		return -ESPIPE;
 	vfs_lock();
 	int64_t size = (int64_t)f->inode->size;
@@ -468,6 +468,10 @@ int vfs_readdir(struct file *f, vfs_dirent_fn emit, void *ctx)
 		return -ENOTDIR;
 	vfs_lock();
 	int rc = 0;
+	if (f->dentry->dead) {
+		vfs_unlock();
+		return -ENOENT;
+	}
 	if (!f->dents || f->pos == 0)
 		rc = build_snapshot(f);
 	while (!rc && f->pos >= 0 && (size_t)f->pos < f->ndents) {

@@ -118,6 +118,8 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 {
 	if ((flags & __O_TMPFILE) == __O_TMPFILE)
 		return -EOPNOTSUPP;      /* O_TMPFILE: not yet */
+	if ((flags & O_DIRECTORY) && (flags & O_CREAT))
+		return -EINVAL;        /* Linux 6.4+ */
 	if (flags & O_PATH)
 		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
 	bool created = false;

@@ -33,7 +33,13 @@ static ssize_t sink_write(struct file *f, const struct iovec *iov, int iovcnt, i
 
 static ssize_t full_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
 {
-	return iov_total(iov, iovcnt) ? -ENOSPC : 0;
+	return -ENOSPC;     /* even for zero bytes, as Linux's write_full */
+}
+
+/* Linux's null/zero/full/random lseek: always succeeds at offset 0. */
+static int64_t dev_llseek(struct file *f, int64_t off, int whence)
+{
+	return 0;
 }
 
 static ssize_t random_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
@@ -55,10 +61,14 @@ static ssize_t random_read(struct file *f, const struct iovec *iov, int iovcnt, 
 	return (ssize_t)total;
 }
 
-static const struct file_ops null_fops = { .read = null_read, .write = sink_write };
-static const struct file_ops zero_fops = { .read = zero_read, .write = sink_write };
-static const struct file_ops full_fops = { .read = zero_read, .write = full_write };
-static const struct file_ops random_fops = { .read = random_read, .write = sink_write };
+static const struct file_ops null_fops = { .read = null_read, .write = sink_write,
+					   .llseek = dev_llseek };
+static const struct file_ops zero_fops = { .read = zero_read, .write = sink_write,
+					   .llseek = dev_llseek };
+static const struct file_ops full_fops = { .read = zero_read, .write = full_write,
+					   .llseek = dev_llseek };
+static const struct file_ops random_fops = { .read = random_read, .write = sink_write,
+					     .llseek = dev_llseek };
 
 int devfs_create(struct super_block **sbp, struct dentry **rootp)
 {
