@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -113,6 +114,54 @@ static int do_truncate(struct dentry *d, uint64_t size)
 	return inode->iops->setattr(d, &a);
 }
 
+#define CREATE_LINK_DEPTH 40
+
+/*
+ * open(O_CREAT) of a dangling symlink: open its target with the same
+ * flags, relative to the link's directory. The depth bounds link chains
+ * (ELOOP after 40, as path resolution).
+ */
+static int create_through_link(struct fs_context *fs, const struct cred *cred,
+			       const struct path *dir, struct dentry *link, int flags, int mode,
+			       struct file **out)
+{
+	static __thread int depth;
+	if (depth >= CREATE_LINK_DEPTH)
+		return -ELOOP;
+	char *target = malloc(VFS_PATH_MAX);
+	char *full = malloc(2 * VFS_PATH_MAX);
+	int rc = (!target || !full) ? -ENOMEM : 0;
+	long n = 0;
+	if (!rc) {
+		n = link->inode->iops && link->inode->iops->readlink
+		    ? link->inode->iops->readlink(link, target, VFS_PATH_MAX - 1) : -EINVAL;
+		rc = n < 0 ? (int)n : 0;
+	}
+	if (!rc) {
+		target[n] = 0;
+		if (target[0] == '/') {
+			snprintf(full, 2 * VFS_PATH_MAX, "%s", target);
+		} else {
+			/* Relative to the link's directory, named from the task's root. */
+			struct path root;
+			fsctx_get_root(fs, &root);
+			long m = vfs_path_string(&root, dir, full, VFS_PATH_MAX);
+			path_put(&root);
+			rc = m < 0 ? (int)m : 0;
+			if (!rc)
+				snprintf(full + m, 2 * VFS_PATH_MAX - m, "/%s", target);
+		}
+	}
+	if (!rc) {
+		depth++;
+		rc = vfs_openat(fs, cred, NULL, full, flags, mode, out);
+		depth--;
+	}
+	free(target);
+	free(full);
+	return rc;
+}
+
 int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 	       const char *path, int flags, int mode, struct file **out)
 {
@@ -168,11 +217,18 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 				rc = -EEXIST;
 				goto out;
 			}
-			path_put(&pw.parent);
-			dentry_put(d);
 			/* Exists: resolve again with the ordinary rules (mounts, links). */
 			rc = lookup_at(fs, cred, dirf, path,
 				       (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &p);
+			if (rc == -ENOENT && S_ISLNK(d->inode->mode) && !(flags & O_NOFOLLOW)) {
+				/* A dangling symlink: O_CREAT creates its target, as Linux does. */
+				rc = create_through_link(fs, cred, &pw.parent, d, flags, mode, out);
+				path_put(&pw.parent);
+				dentry_put(d);
+				goto out;
+			}
+			path_put(&pw.parent);
+			dentry_put(d);
 			if (rc)
 				goto out;
 			if (S_ISDIR(p.dentry->inode->mode)) {
@@ -440,11 +496,45 @@ static bool is_ancestor(struct dentry *anc, struct dentry *d)
 	return false;
 }
 
+/*
+ * RENAME_EXCHANGE as three renames through a temporary name in the old
+ * directory. The VFS lock is held throughout, so no guest sees the middle
+ * states; a failure rolls back what was done.
+ */
+static int rename_exchange(struct parent_walk *ow, struct dentry *od, struct parent_walk *nw,
+			   struct dentry *nd)
+{
+	static unsigned long counter;
+	char tmp[64];
+	struct dentry *probe;
+	do {
+		snprintf(tmp, sizeof(tmp), ".sandbox-exchange-%lu", ++counter);
+	} while (dentry_lookup(ow->parent.dentry, tmp, &probe) == 0 && (dentry_put(probe), 1));
+	struct dentry *odir = ow->parent.dentry, *ndir = nw->parent.dentry;
+	int rc = odir->inode->iops->rename(odir, od, odir, tmp, NULL);
+	if (rc)
+		return rc;
+	rc = ndir->inode->iops->rename(ndir, nd, odir, ow->last, NULL);
+	if (rc) {
+		odir->inode->iops->rename(odir, od, odir, ow->last, NULL);
+		return rc;
+	}
+	rc = odir->inode->iops->rename(odir, od, ndir, nw->last, NULL);
+	if (rc) {
+		odir->inode->iops->rename(odir, nd, ndir, nw->last, NULL);
+		odir->inode->iops->rename(odir, od, odir, ow->last, NULL);
+	}
+	return rc;
+}
+
 int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *odirf,
 		 const char *oldpath, struct file *ndirf, const char *newpath, unsigned flags)
 {
-	if (flags & ~RENAME_NOREPLACE)
-		return -EINVAL;     /* RENAME_EXCHANGE, RENAME_WHITEOUT: not yet */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;     /* RENAME_WHITEOUT: not supported */
+	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+		return -EINVAL;
+	bool exchange = flags & RENAME_EXCHANGE;
 	struct parent_walk ow, nw;
 	vfs_lock();
 	int rc = walk_parent_at(fs, cred, odirf, oldpath, &ow);
@@ -465,7 +555,7 @@ int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *od
 	if (rc)
 		goto out_nw;
 	rc = dentry_lookup(nw.parent.dentry, nw.last, &nd);
-	if (rc == -ENOENT) {
+	if (rc == -ENOENT && !exchange) {
 		nd = NULL;
 		rc = 0;
 	} else if (rc) {
@@ -488,7 +578,7 @@ int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *od
 		rc = 0;      /* the same file: nothing to do (POSIX) */
 		goto out_nd;
 	}
-	if (nd) {
+	if (nd && !exchange) {
 		if (S_ISDIR(oi->mode) && !S_ISDIR(nd->inode->mode)) {
 			rc = -ENOTDIR;
 			goto out_nd;
@@ -503,7 +593,7 @@ int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *od
 		goto out_nd;
 	}
 	if (nd && is_ancestor(nd, ow.parent.dentry)) {
-		rc = -ENOTEMPTY;
+		rc = exchange ? -EINVAL : -ENOTEMPTY;
 		goto out_nd;
 	}
 	if ((rc = may_modify_dir(&ow.parent, cred)) || (rc = may_modify_dir(&nw.parent, cred)))
@@ -516,14 +606,22 @@ int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *od
 	if (S_ISDIR(oi->mode) && ow.parent.dentry != nw.parent.dentry &&
 	    (rc = inode_permission(oi, cred, MAY_WRITE)))
 		goto out_nd;
+	if (exchange && S_ISDIR(nd->inode->mode) && ow.parent.dentry != nw.parent.dentry &&
+	    (rc = inode_permission(nd->inode, cred, MAY_WRITE)))
+		goto out_nd;
 	if ((od->mounted && mount_lookup(ow.parent.mnt, od)) ||
 	    (nd && nd->mounted && mount_lookup(nw.parent.mnt, nd))) {
 		rc = -EBUSY;
 		goto out_nd;
 	}
 	struct inode *odir = ow.parent.dentry->inode;
-	rc = odir->iops && odir->iops->rename
-	     ? odir->iops->rename(ow.parent.dentry, od, nw.parent.dentry, nw.last, nd) : -EPERM;
+	if (!odir->iops || !odir->iops->rename || !nw.parent.dentry->inode->iops ||
+	    !nw.parent.dentry->inode->iops->rename)
+		rc = -EPERM;
+	else if (exchange)
+		rc = rename_exchange(&ow, od, &nw, nd);
+	else
+		rc = odir->iops->rename(ow.parent.dentry, od, nw.parent.dentry, nw.last, nd);
 out_nd:
 	if (nd)
 		dentry_put(nd);
