@@ -141,7 +141,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sandbox: %s\n", err.msg);
 			return SANDBOX_EXIT_USAGE;
 		}
-		return sandbox_run(&cfg);
+		int status = sandbox_run(&cfg);
+		free((void *)cfg.envp);
+		return status;
 	}
 	fprintf(stderr, "sandbox: unknown command %s\n", cmd);
 	usage(stderr);
