@@ -24,7 +24,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
-.PHONY: all deps test unit-test syscall-test e2e-test asan bench clean
+.PHONY: all deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean
 
 all: $(BUILD)/.deps-ok $(BUILD)/sandbox
 
@@ -98,7 +98,13 @@ syscall-test: all $(SYSTESTS)
 e2e-test: all
 	tests/e2e/run.sh $(BUILD)
 
-test: unit-test syscall-test e2e-test
+# docs/compat.md is generated from the syscall table; it must match the build.
+compat-check: all
+	@$(BUILD)/sandbox compat | diff -u docs/compat.md - >/dev/null || \
+	  { echo "docs/compat.md is stale: run '$(BUILD)/sandbox compat > docs/compat.md'"; exit 1; }
+	@echo "docs/compat.md matches the syscall table"
+
+test: unit-test syscall-test e2e-test compat-check
 
 asan:
 	$(MAKE) BUILD=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" all

@@ -78,14 +78,14 @@
 #define SYSCALL_LIST(OK, PART, ERR)                                                        \
 	OK(read, "fd,obuf:ret,size")                                                        \
 	OK(write, "fd,ibuf:2,size")                                                         \
-	OK(open, "path,oflags,cmode:1")                                                     \
+	PART(open, "path,oflags,cmode:1", "O_TMPFILE gives EOPNOTSUPP")                                                     \
 	OK(close, "fd")                                                                     \
 	OK(stat, "path,ptr")                                                                \
 	OK(fstat, "fd,ptr")                                                                 \
 	OK(lstat, "path,ptr")                                                               \
 	OK(poll, "ptr,uint,int")                                                            \
 	OK(lseek, "fd,off,whence")                                                          \
-	OK(mmap, "ptr,size,prot,mmapflags,fd,hex->hex")                                     \
+	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED file mappings are private copies (writes do not reach the file); MAP_HUGETLB gives ENOMEM")                                     \
 	OK(mprotect, "ptr,size,prot")                                                       \
 	OK(munmap, "ptr,size")                                                              \
 	OK(brk, "ptr->hex")                                                                 \
@@ -101,7 +101,7 @@
 	OK(pipe, "fds")                                                                     \
 	OK(select, "int,ptr,ptr,ptr,ptr")                                                   \
 	OK(sched_yield, "")                                                                 \
-	OK(mremap, "ptr,size,size,mremap,ptr->hex")                                         \
+	PART(mremap, "ptr,size,size,mremap,ptr->hex", "MREMAP_DONTUNMAP and old_size 0 (duplicating a shared mapping) give EINVAL")                                         \
 	PART(msync, "ptr,size,msync", "shared file mappings are private copies: nothing to flush") \
 	OK(mincore, "ptr,size,ptr")                                                         \
 	OK(madvise, "ptr,size,madv")                                                        \
@@ -111,7 +111,7 @@
 	OK(dup, "fd")                                                                       \
 	OK(dup2, "fd,fd")                                                                   \
 	OK(pause, "")                                                                       \
-	OK(nanosleep, "ts,ptr")                                                             \
+	PART(nanosleep, "ts,ptr", "not interrupted by guest signals yet")                                                             \
 	OK(getitimer, "int,ptr")                                                            \
 	OK(alarm, "uint")                                                                   \
 	OK(setitimer, "int,ptr,ptr")                                                        \
@@ -136,9 +136,9 @@
 	OK(fork, "")                                                                        \
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
-	OK(exit, "int->noret")                                                              \
+	PART(exit, "int->noret", "ends the whole thread group (guests are single-threaded for now)")                                                              \
 	OK(wait4, "int,ptr,wait,ptr")                                                       \
-	OK(kill, "int,signo")                                                               \
+	PART(kill, "int,signo", "only the caller's own process can be signalled yet; caught signals take their default action (handlers are not run yet)")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
 	OK(semop, "int,ptr,size")                                                           \
@@ -148,8 +148,8 @@
 	OK(msgsnd, "int,ptr,size,hex")                                                      \
 	OK(msgrcv, "int,ptr,size,off,hex")                                                  \
 	OK(msgctl, "int,int,ptr")                                                           \
-	OK(fcntl, "fd,fcntl,fcntlarg")                                                      \
-	OK(flock, "fd,int")                                                                 \
+	PART(fcntl, "fd,fcntl,fcntlarg", "F_SETLK/F_SETLKW validate but do not exclude other processes and F_GETLK reports unlocked; leases refused")                                                      \
+	PART(flock, "fd,int", "a blocking wait is not interrupted by guest signals yet")                                                                 \
 	OK(fsync, "fd")                                                                     \
 	OK(fdatasync, "fd")                                                                 \
 	OK(truncate, "path,off")                                                            \
@@ -158,7 +158,7 @@
 	OK(getcwd, "ostr,size")                                                             \
 	OK(chdir, "path")                                                                   \
 	OK(fchdir, "fd")                                                                    \
-	OK(rename, "path,path")                                                             \
+	PART(rename, "path,path", "renaming a directory that exists in the read-only lower layer gives EXDEV")                                                             \
 	OK(mkdir, "path,mode")                                                              \
 	OK(rmdir, "path")                                                                   \
 	OK(creat, "path,mode")                                                              \
@@ -176,7 +176,7 @@
 	OK(getrlimit, "rlimit,ptr")                                                         \
 	OK(getrusage, "int,ptr")                                                            \
 	PART(sysinfo, "ptr", "reports the sandbox's memory limit and usage, not the host's") \
-	OK(times, "ptr")                                                                    \
+	PART(times, "ptr", "CPU times are reported as zero")                                                                    \
 	OK(ptrace, "int,int,ptr,ptr")                                                       \
 	OK(getuid, "")                                                                      \
 	OK(syslog, "int,ptr,int")                                                           \
@@ -209,7 +209,7 @@
 	OK(rt_sigsuspend, "sigset,size")                                                    \
 	OK(sigaltstack, "ptr,ptr")                                                          \
 	OK(utime, "path,ptr")                                                               \
-	OK(mknod, "path,mode,hex")                                                          \
+	PART(mknod, "path,mode,hex", "FIFOs, sockets and device nodes give EPERM")                                                          \
 	ERR(uselib, -ENOSYS, "path", "obsolete (a.out shared libraries); gVisor: ENOSYS")   \
 	OK(personality, "hex->hex")                                                         \
 	OK(ustat, "hex,ptr")                                                                \
@@ -264,21 +264,21 @@
 	ERR(security, -ENOSYS, "hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(gettid, "")                                                                      \
 	OK(readahead, "fd,off,size")                                                        \
-	OK(setxattr, "path,str,ptr,size,hex")                                               \
-	OK(lsetxattr, "path,str,ptr,size,hex")                                              \
-	OK(fsetxattr, "fd,str,ptr,size,hex")                                                \
-	OK(getxattr, "path,str,ptr,size")                                                   \
-	OK(lgetxattr, "path,str,ptr,size")                                                  \
-	OK(fgetxattr, "fd,str,ptr,size")                                                    \
+	PART(setxattr, "path,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                               \
+	PART(lsetxattr, "path,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                              \
+	PART(fsetxattr, "fd,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                                \
+	PART(getxattr, "path,str,ptr,size", "no extended attributes are stored: ENODATA")                                                   \
+	PART(lgetxattr, "path,str,ptr,size", "no extended attributes are stored: ENODATA")                                                  \
+	PART(fgetxattr, "fd,str,ptr,size", "no extended attributes are stored: ENODATA")                                                    \
 	OK(listxattr, "path,ptr,size")                                                      \
 	OK(llistxattr, "path,ptr,size")                                                     \
 	OK(flistxattr, "fd,ptr,size")                                                       \
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	OK(tkill, "int,signo")                                                              \
+	PART(tkill, "int,signo", "the caller's own thread only; caught signals take their default action (handlers are not run yet)")                                                              \
 	OK(time, "ptr")                                                                     \
-	OK(futex, "ptr,futexop,int,futexts,ptr,hex")                                            \
+	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS; waits are not interrupted by signals yet")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
 	OK(sched_getaffinity, "int,size,ptr")                                               \
 	ERR(set_thread_area, -ENOSYS, "ptr", "32-bit TLS segments; 64-bit code uses arch_prctl; gVisor: ENOSYS") \
@@ -304,13 +304,13 @@
 	OK(timer_getoverrun, "int")                                                         \
 	OK(timer_delete, "int")                                                             \
 	PART(clock_settime, "clockid,ts", "arguments validated as Linux does; setting CLOCK_REALTIME is refused (EPERM): the host clock is not the guest's") \
-	OK(clock_gettime, "clockid,ots")                                                     \
+	PART(clock_gettime, "clockid,ots", "CPU-time clocks of other processes (negative ids) give EINVAL; process/thread CPU clocks measure the serving sentry thread")                                                     \
 	OK(clock_getres, "clockid,ots")                                                      \
-	OK(clock_nanosleep, "clockid,hex,ts,ptr")                                           \
+	PART(clock_nanosleep, "clockid,hex,ts,ptr", "not interrupted by guest signals yet")                                           \
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	OK(epoll_ctl, "fd,int,fd,ptr")                                                      \
-	OK(tgkill, "int,int,signo")                                                         \
+	PART(tgkill, "int,int,signo", "the caller's own thread only; caught signals take their default action (handlers are not run yet)")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \
@@ -333,14 +333,14 @@
 	OK(inotify_add_watch, "fd,path,hex")                                                \
 	OK(inotify_rm_watch, "fd,int")                                                      \
 	ERR(migrate_pages, -EPERM, "int,hex,ptr,ptr", "host NUMA placement (CAP_SYS_NICE); gVisor: EPERM") \
-	OK(openat, "atfd,path,oflags,cmode:2")                                              \
+	PART(openat, "atfd,path,oflags,cmode:2", "O_TMPFILE gives EOPNOTSUPP")                                              \
 	OK(mkdirat, "atfd,path,mode")                                                       \
-	OK(mknodat, "atfd,path,mode,hex")                                                   \
+	PART(mknodat, "atfd,path,mode,hex", "FIFOs, sockets and device nodes give EPERM")                                                   \
 	OK(fchownat, "atfd,path,int,int,atflags")                                           \
 	OK(futimesat, "atfd,path,ptr")                                                      \
 	OK(newfstatat, "atfd,path,ptr,atflags")                                             \
 	OK(unlinkat, "atfd,path,atflags")                                                   \
-	OK(renameat, "atfd,path,atfd,path")                                                 \
+	PART(renameat, "atfd,path,atfd,path", "renaming a directory that exists in the read-only lower layer gives EXDEV")                                                 \
 	OK(linkat, "atfd,path,atfd,path,atflags")                                           \
 	OK(symlinkat, "path,atfd,path")                                                     \
 	OK(readlinkat, "atfd,path,obuf:ret,size")                                           \
@@ -392,7 +392,7 @@
 	ERR(finit_module, -EPERM, "fd,str,hex", "no kernel modules (CAP_SYS_MODULE); gVisor: EPERM") \
 	OK(sched_setattr, "int,ptr,hex")                                                    \
 	OK(sched_getattr, "int,ptr,uint,hex")                                               \
-	OK(renameat2, "atfd,path,atfd,path,hex")                                            \
+	PART(renameat2, "atfd,path,atfd,path,hex", "RENAME_WHITEOUT gives EINVAL; renaming a directory that exists in the read-only lower layer gives EXDEV")                                            \
 	OK(seccomp, "uint,hex,ptr")                                                         \
 	OK(getrandom, "obuf:ret,size,grnd")                                                  \
 	OK(memfd_create, "str,hex")                                                         \
@@ -403,8 +403,8 @@
 	OK(membarrier, "int,hex,int")                                                       \
 	OK(mlock2, "ptr,size,hex")                                                          \
 	OK(copy_file_range, "fd,ptr,fd,ptr,size,hex")                                       \
-	OK(preadv2, "fd,oiov:2,int,off,hex,hex")                                            \
-	OK(pwritev2, "fd,iov:2,int,off,hex,hex")                                            \
+	PART(preadv2, "fd,oiov:2,int,off,hex,hex", "flags other than 0 give EOPNOTSUPP")                                            \
+	PART(pwritev2, "fd,iov:2,int,off,hex,hex", "flags other than 0 give EOPNOTSUPP")                                            \
 	OK(pkey_mprotect, "ptr,size,prot,int")                                              \
 	OK(pkey_alloc, "hex,hex")                                                           \
 	OK(pkey_free, "int")                                                                \
@@ -423,7 +423,7 @@
 	OK(fspick, "atfd,path,hex")                                                         \
 	OK(pidfd_open, "int,hex")                                                           \
 	OK(clone3, "ptr,size")                                                              \
-	OK(close_range, "uint,uint,hex")                                                    \
+	PART(close_range, "uint,uint,hex", "CLOSE_RANGE_UNSHARE does not unshare the table")                                                    \
 	OK(openat2, "atfd,path,ptr,size")                                                   \
 	OK(pidfd_getfd, "fd,fd,hex")                                                        \
 	OK(faccessat2, "atfd,path,access,accflags")                                         \
