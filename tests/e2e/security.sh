@@ -329,6 +329,52 @@ sec_procfs() {
 	fi
 }
 
+# ---- 7: a sentry crash ends only its own sandbox ---------------------------
+
+# Sandbox A's sentry gets SIGSEGV from outside (standing in for a sentry
+# bug): it must print a backtrace, exit 125 and take its stub with it, while
+# sandbox B, running at the same time, finishes normally.
+sec_sentry_crash() {
+	"$SB" run -- /bin/sleep 20 </dev/null >"$WORK/crash_a.out" 2>"$WORK/crash_a.err" &
+	local a=$!
+	"$SB" run -- /usr/bin/python3 -c 'import time; time.sleep(1.5); print("b done")' \
+		</dev/null >"$WORK/crash_b.out" 2>"$WORK/crash_b.err" &
+	local b=$! stub="" tries=0
+	while [ $tries -lt 100 ] && [ -z "$stub" ]; do
+		stub=$(pgrep -P "$a" | head -1)
+		sleep 0.05
+		tries=$((tries + 1))
+	done
+	sleep 0.3
+	kill -SEGV "$a"
+	wait "$a"
+	local rca=$?
+	wait "$b"
+	local rcb=$?
+	if [ "$rca" = 125 ] && grep -q 'internal error: SIGSEGV' "$WORK/crash_a.err" &&
+		grep -qE '^  #[0-9]+ 0x' "$WORK/crash_a.err"; then
+		pass sentry_crash_backtrace_and_125
+	else
+		fail sentry_crash_backtrace_and_125 "status $rca (want 125)" \
+			"$(show_head "$WORK/crash_a.err" stderr 8)"
+	fi
+	sleep 0.2
+	# Gone, or a zombie waiting for the host's init to reap it: not running.
+	local state
+	state=$(awk '{ print $3 }' "/proc/$stub/stat" 2>/dev/null)
+	if [ -n "$stub" ] && { [ -z "$state" ] || [ "$state" = Z ]; }; then
+		pass sentry_crash_stub_gone
+	else
+		fail sentry_crash_stub_gone "stub '${stub:-none found}' (state $state) still alive after its sentry died"
+	fi
+	if [ "$rcb" = 0 ] && [ "$(cat "$WORK/crash_b.out")" = "b done" ]; then
+		pass sentry_crash_other_sandbox_unaffected
+	else
+		fail sentry_crash_other_sandbox_unaffected "status $rcb, output '$(cat "$WORK/crash_b.out")'" \
+			"$(show_head "$WORK/crash_b.err" stderr 5)"
+	fi
+}
+
 security_tests() {
 	sec_fuzz
 	sec_int80
@@ -337,6 +383,7 @@ security_tests() {
 	check_stub_maps stub_maps_static_sleep /bin/busybox sleep 3
 	check_stub_maps stub_maps_dynamic_sleep /bin/sleep 3
 	sec_procfs
+	sec_sentry_crash
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
