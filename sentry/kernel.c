@@ -73,6 +73,8 @@ int kernel_register_task(struct task *t)
 	}
 	if (!t->tid)
 		t->tid = kernel.next_pid++;
+	else if (t->tid >= kernel.next_pid)
+		kernel.next_pid = t->tid + 1;
 	table[ntable++] = t;
 	t->refs++;
 	pthread_mutex_unlock(&kernel.lock);
@@ -90,6 +92,12 @@ void kernel_unregister_task(struct task *t)
 	}
 	pthread_mutex_unlock(&kernel.lock);
 	task_put(t);
+}
+
+void kernel_for_each_task_locked(void (*fn)(struct task *t, void *arg), void *arg)
+{
+	for (size_t i = 0; i < ntable; i++)
+		fn(table[i], arg);
 }
 
 struct task *task_lookup(int tid)

@@ -17,6 +17,57 @@ void kernel_init_exited(int status);
 /* Block until the init process has exited; its wait status. */
 int kernel_wait_init(void);
 
+/* ---- processes (sentry/process.c) ---- */
+
+/* Add a thread group to the process table (one reference for the table). */
+int process_register(struct thread_group *tg);
+
+/*
+ * The last thread of t's group is gone: make the group a zombie, reparent
+ * its children, wake waiters in the parent (or reap at once if the parent
+ * ignores SIGCHLD). Called by the exiting task's own thread.
+ */
+void process_exit(struct task *t);
+
+/* Release a vfork parent waiting on t (t exec'd or exited). */
+void process_vfork_release(struct task *t);
+
+/*
+ * Send signal sig to thread group tg with its default action (handlers are
+ * not run yet): terminate, ignore. 0 or -errno.
+ */
+int process_signal(struct thread_group *tg, int sig);
+
+/* Find a live or zombie thread group by tgid; NULL if none. Caller holds kernel.lock. */
+struct thread_group *process_find_locked(int tgid);
+
+/* Wake every waiter in wait4/waitid (a child changed state). Caller holds kernel.lock. */
+void process_wake_waiters_locked(void);
+
+/* process_signal with kernel.lock held. */
+int process_signal_locked(struct thread_group *tg, int sig);
+
+/* Call fn on every registered task. Caller holds kernel.lock. */
+void kernel_for_each_task_locked(void (*fn)(struct task *t, void *arg), void *arg);
+
+/* Make t notice a change soon: interrupt its guest and its sleeps. Caller holds kernel.lock. */
+void task_wake_locked(struct task *t);
+
+/*
+ * Sleep until the absolute CLOCK_MONOTONIC deadline (NULL: forever) or
+ * until t is woken (its group is exiting): 0 at the deadline, -EINTR if woken.
+ */
+int task_sleep_until(struct task *t, const struct timespec *deadline);
+
+/* Drop a reference to a thread group. */
+void tg_put(struct thread_group *tg);
+
+/* Start the sentry thread of an already registered task; 0 or -errno. */
+int task_start_thread(struct task *t);
+
+/* The condition wait4/waitid sleep on (with kernel.lock). */
+extern pthread_cond_t process_wait_cond;
+
 /* A new task with one reference and a new thread group; NULL on -ENOMEM. */
 struct task *task_alloc(void);
 /* Start t's sentry thread (its loop); 0 or -errno. */

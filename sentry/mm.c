@@ -39,10 +39,20 @@ void mm_get(struct mm *mm)
 	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);
 }
 
+static void shared_put(struct mm_shared *sh)
+{
+	if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		mf_free(sh->off, sh->len);
+		free(sh);
+	}
+}
+
 static void vma_release(struct vma *v)
 {
 	if (v->cache)
 		fcache_put(v->cache);
+	else if (v->shared)
+		shared_put(v->shared);
 	else
 		mf_free(v->mf_off, v->end - v->start);
 	if (v->file)
@@ -330,12 +340,16 @@ static int vma_split_locked(struct mm *mm, size_t idx, uint64_t a)
 		file_get(right.file);
 	if (right.cache)
 		fcache_ref(right.cache);
+	if (right.shared)
+		__atomic_add_fetch(&right.shared->refs, 1, __ATOMIC_RELAXED);
 	int rc = vma_insert_locked(mm, idx + 1, &right);
 	if (rc) {
 		if (right.file)
 			file_put(right.file);
 		if (right.cache)
 			fcache_put(right.cache);
+		if (right.shared)
+			shared_put(right.shared);
 		return rc;
 	}
 	mm->vmas[idx].end = a;
@@ -459,12 +473,21 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 			return r;
 		}
 	}
+	struct mm_shared *shared = NULL;
 	if (cache) {
 		mf_off = coff + off;
 	} else {
 		rc = mf_alloc(len, &mf_off);
 		if (rc)
 			return rc;
+		if (!file && (vma_flags & VMA_SHARED)) {
+			shared = malloc(sizeof(*shared));
+			if (!shared) {
+				mf_free(mf_off, len);
+				return -ENOMEM;
+			}
+			*shared = (struct mm_shared){ mf_off, len, 1 };
+		}
 	}
 	if (file && !cache) {
 		/* A private copy of the file's bytes; past EOF reads as zero. */
@@ -481,12 +504,13 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 				fcache_put(cache);
 			else
 				mf_free(mf_off, len);
+			free(shared);
 			return rc;
 		}
 	}
 	struct vma v = {
 		.start = addr, .end = addr + len, .prot = prot, .flags = vma_flags,
-		.mf_off = mf_off, .file = file, .file_off = off, .cache = cache,
+		.mf_off = mf_off, .file = file, .file_off = off, .cache = cache, .shared = shared,
 	};
 	if (vma_flags & VMA_STACK)
 		v.name = "[stack]";
@@ -498,6 +522,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 			fcache_put(cache);
 		else
 			mf_free(mf_off, len);
+		free(shared);
 		return rc;
 	}
 	if (file)
@@ -623,6 +648,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		goto out;
 	}
 	struct vma v = mm->vmas[i];
+	if (v.shared && (new_len > old_len || (flags & MREMAP_FIXED))) {
+		r = -EINVAL;    /* growing shared anonymous memory: not supported yet */
+		goto out;
+	}
 	if (!(flags & MREMAP_FIXED) && new_len <= old_len) {
 		if (new_len < old_len)
 			r = unmap_locked(mm, old + new_len, old + old_len);
@@ -800,7 +829,8 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		}
 		struct vma *v = &mm->vmas[i];
 		uint64_t n = MIN(end, v->end) - a;
-		if (discard && !v->cache) {
+		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
+		if (discard && !v->cache && (!v->shared || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
 			/* A private file mapping reads the file's bytes again. */
@@ -924,4 +954,45 @@ int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, u
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
+}
+
+struct mm *mm_fork(struct mm *parent)
+{
+	struct mm *mm = mm_create();
+	if (!mm)
+		return NULL;
+	pthread_mutex_lock(&parent->lock);
+	mm->layout = parent->layout;
+	int rc = 0;
+	for (size_t i = 0; i < parent->nvmas && !rc; i++) {
+		struct vma v = parent->vmas[i];
+		uint64_t len = v.end - v.start;
+		if (v.cache) {
+			fcache_ref(v.cache);
+		} else if (v.shared) {
+			__atomic_add_fetch(&v.shared->refs, 1, __ATOMIC_RELAXED);
+		} else {
+			/* Private memory: a copy of the populated pages (holes stay holes). */
+			uint64_t off;
+			rc = mf_alloc(len, &off);
+			if (rc)
+				break;
+			mf_copy(off, v.mf_off, len);
+			v.mf_off = off;
+		}
+		if (v.file)
+			file_get(v.file);
+		rc = vma_insert_locked(mm, mm->nvmas, &v);
+		if (rc) {
+			vma_release(&v);
+			break;
+		}
+		rc = plat_as_map(mm->as, v.start, len, v.mf_off, v.prot);
+	}
+	pthread_mutex_unlock(&parent->lock);
+	if (rc) {
+		mm_put(mm);
+		return NULL;
+	}
+	return mm;
 }

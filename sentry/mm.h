@@ -23,6 +23,12 @@ struct giovec {
 #define GUEST_UIO_MAXIOV 1024
 #define GUEST_MAX_RW_COUNT (0x7ffff000UL)
 
+/*
+ * A copy of parent for fork: private memory copied (populated pages only),
+ * MAP_SHARED anonymous memory and file-cache pages shared. NULL on -ENOMEM.
+ */
+struct mm *mm_fork(struct mm *parent);
+
 /* Reference counting: every task using the address space holds one. */
 struct mm *mm_create(void);
 void mm_get(struct mm *mm);

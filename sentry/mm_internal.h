@@ -21,6 +21,16 @@ struct vma {
 	uint64_t file_off;
 	const char *name;       /* "[stack]", "[heap]" or NULL */
 	struct fcache_entry *cache;   /* borrowed file-cache pages (read-only), or NULL: owned */
+	struct mm_shared *shared;     /* MAP_SHARED anonymous memory, shared across fork */
+};
+
+/*
+ * A MemoryFile range that several VMAs (in several MMs, after fork) map:
+ * MAP_SHARED anonymous memory. Freed with its last reference.
+ */
+struct mm_shared {
+	uint64_t off, len;
+	int refs;               /* atomic */
 };
 
 /*

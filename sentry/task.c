@@ -30,6 +30,13 @@ struct task *task_alloc(void)
 	t->tg = tg;
 	tg->refs = 1;
 	tg->nr_threads = 1;
+	tg->exit_signal = SIGCHLD;
+	pthread_mutex_init(&t->sleep_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->sleep_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	t->altstack_flags = SS_DISABLE;
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		getrlimit(i, &tg->rlimits[i]);
@@ -47,7 +54,7 @@ void task_get(struct task *t)
 	pthread_mutex_unlock(&kernel.lock);
 }
 
-static void tg_put(struct thread_group *tg)
+void tg_put(struct thread_group *tg)
 {
 	pthread_mutex_lock(&kernel.lock);
 	bool last = --tg->refs == 0;
@@ -74,7 +81,36 @@ void task_put(struct task *t)
 		fsctx_put(t->fs);
 	cred_release(&t->cred);
 	tg_put(t->tg);
+	pthread_mutex_destroy(&t->sleep_lock);
+	pthread_cond_destroy(&t->sleep_cond);
 	free(t);
+}
+
+void task_wake_locked(struct task *t)
+{
+	if (t->ctx)
+		plat_ctx_interrupt(t->ctx);
+	pthread_mutex_lock(&t->sleep_lock);
+	t->wake_pending = true;
+	pthread_cond_broadcast(&t->sleep_cond);
+	pthread_mutex_unlock(&t->sleep_lock);
+}
+
+int task_sleep_until(struct task *t, const struct timespec *deadline)
+{
+	int rc = 0;
+	pthread_mutex_lock(&t->sleep_lock);
+	while (!t->wake_pending && !t->tg->exiting) {
+		int e = deadline ? pthread_cond_timedwait(&t->sleep_cond, &t->sleep_lock, deadline)
+				 : pthread_cond_wait(&t->sleep_cond, &t->sleep_lock);
+		if (e == ETIMEDOUT)
+			break;
+	}
+	if (t->wake_pending || t->tg->exiting)
+		rc = -EINTR;
+	t->wake_pending = false;
+	pthread_mutex_unlock(&t->sleep_lock);
+	return rc;
 }
 
 void task_exit_group(struct task *t, int status)
@@ -193,8 +229,12 @@ static void task_finish(struct task *t)
 	}
 	plat_ctx_release(t->ctx);
 	t->ctx = NULL;
-	if (t->tid == 1)
+	process_vfork_release(t);
+	if (t->tid == 1) {
 		kernel_init_exited(t->tg->exit_status);
+		return;     /* the sandbox is ending: nothing more to tidy */
+	}
+	process_exit(t);
 	kernel_unregister_task(t);
 }
 
@@ -247,16 +287,24 @@ int task_start(struct task *t)
 	if (rc)
 		return rc;
 	t->tg->tgid = t->tid;
+	rc = process_register(t->tg);
+	if (!rc)
+		rc = task_start_thread(t);
+	if (rc)
+		kernel_unregister_task(t);
+	return rc;
+}
+
+int task_start_thread(struct task *t)
+{
+	int rc;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* The thread's own reference, dropped by kernel_unregister_task at its end. */
 	rc = pthread_create(&t->thread, &attr, task_thread, t);
 	pthread_attr_destroy(&attr);
-	if (rc) {
-		kernel_unregister_task(t);
-		return -rc;
-	}
-	return 0;
+	return -rc;
 }
 
 /* ---- /proc helpers ---- */

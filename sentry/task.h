@@ -27,7 +27,7 @@ struct guest_sigaction {
  */
 struct thread_group {
 	int tgid;
-	int ppid;
+	int ppid;                          /* mirrors parent->tgid (0 for init) */
 	int pgid, sid;
 	int refs;                          /* protected by kernel.lock */
 	struct guest_sigaction actions[GUEST_NSIG];   /* protected by kernel.lock */
@@ -36,6 +36,14 @@ struct thread_group {
 	bool exiting;
 	int exit_status;                   /* wait(2) status word once exiting */
 	int nr_threads;
+
+	/* The process tree; all protected by kernel.lock. */
+	struct thread_group *parent;       /* no reference: children are reparented first */
+	int exit_signal;                   /* sent to the parent at exit (usually SIGCHLD) */
+	bool zombie;                       /* exited; waits in the table to be reaped */
+	bool execed;                       /* has called execve (setpgid: EACCES) */
+	bool subreaper;                    /* PR_SET_CHILD_SUBREAPER */
+	uint32_t uid;                      /* real uid at exit, for waitid's si_uid */
 };
 
 /* What a task is doing, for /proc/PID/status. */
@@ -71,6 +79,15 @@ struct task {
 
 	bool strace;                       /* print each syscall */
 	bool exited;
+	int pdeath_signal;                 /* PR_SET_PDEATHSIG */
+
+	/* vfork: the parent waits until this child execs or exits. */
+	bool vfork_pending;                /* protected by kernel.lock */
+
+	/* Sleeping in the sentry (nanosleep): woken early by task_wake_locked. */
+	pthread_mutex_t sleep_lock;        /* a leaf lock */
+	pthread_cond_t sleep_cond;         /* CLOCK_MONOTONIC */
+	bool wake_pending;                 /* protected by sleep_lock */
 };
 
 /* Kernel-wide state of this sandbox (one sandbox per sentry process). */

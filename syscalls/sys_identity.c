@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include "sentry/memfile.h"
 #include "sentry/mm.h"
+#include "sentry/process.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -103,24 +104,10 @@ long sys_getgroups(struct task *t, const struct syscall_args *a)
 	return n;
 }
 
-/* getpgrp(2), getpgid(2), getsid(2): one process group and session for now. */
-long sys_getpgrp(struct task *t, const struct syscall_args *a) { return t->tg->pgid; }
-
+/* prlimit64 may name only the caller's own process for now. */
 static struct thread_group *tg_of(struct task *t, int pid)
 {
 	return (pid == 0 || pid == t->tg->tgid) ? t->tg : NULL;
-}
-
-long sys_getpgid(struct task *t, const struct syscall_args *a)
-{
-	struct thread_group *tg = tg_of(t, (int)a->arg[0]);
-	return tg ? tg->pgid : -ESRCH;
-}
-
-long sys_getsid(struct task *t, const struct syscall_args *a)
-{
-	struct thread_group *tg = tg_of(t, (int)a->arg[0]);
-	return tg ? tg->sid : -ESRCH;
 }
 
 /* sysinfo(2): the sandbox's memory, not the host's. */
@@ -134,8 +121,7 @@ long sys_sysinfo(struct task *t, const struct syscall_args *a)
 	uint64_t used = mf_reserved();
 	si.totalram = kernel.mem_limit;
 	si.freeram = used < kernel.mem_limit ? kernel.mem_limit - used : 0;
-	int pids[1024];
-	si.procs = task_list_tgids(pids, 1024);
+	si.procs = process_count();
 	si.mem_unit = 1;
 	return mm_copy_out(t->mm, gaddr(a->arg[0]), &si, sizeof(si));
 }

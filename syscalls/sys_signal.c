@@ -8,6 +8,7 @@
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
+#include "sentry/process.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -122,68 +123,16 @@ long sys_sigaltstack(struct task *t, const struct syscall_args *a)
 	return 0;
 }
 
-static bool sig_default_ignored(int sig)
-{
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-static bool sig_default_core(int sig)
-{
-	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
-	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU ||
-	       sig == SIGXFSZ || sig == SIGSYS;
-}
-
-/*
- * Send sig to t's own thread group. Until handler delivery exists, a
- * caught signal takes its default action (logged once); stop signals are
- * ignored. Documented as partial in the syscall table.
- */
-static long signal_self(struct task *t, int sig)
-{
-	if (sig == 0)
-		return 0;
-	pthread_mutex_lock(&kernel.lock);
-	uint64_t handler = t->tg->actions[sig - 1].handler;
-	pthread_mutex_unlock(&kernel.lock);
-	if (handler == (uint64_t)SIG_IGN && sig != SIGKILL)
-		return 0;
-	if (handler != (uint64_t)SIG_DFL && sig != SIGKILL) {
-		static int logged;
-		if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
-			slog("pid %d: signal handlers are not run yet; SIG%s takes its default action",
-			     t->tg->tgid, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	}
-	if (sig_default_ignored(sig))
-		return 0;
-	task_exit_group(t, sig | (sig_default_core(sig) ? 0x80 : 0));
-	return 0;
-}
-
-/* kill(2): only the caller's own process exists to be signalled for now. */
-long sys_kill(struct task *t, const struct syscall_args *a)
-{
-	int pid = (int)a->arg[0];
-	int sig = (int)a->arg[1];
-	if (sig < 0 || sig > GUEST_NSIG)
-		return -EINVAL;
-	if (pid == -1)
-		return -ESRCH;    /* every process but init and the caller: none */
-	if (pid == 0 || pid == t->tg->tgid || pid == -t->tg->pgid)
-		return signal_self(t, sig);
-	return -ESRCH;
-}
-
 /* tgkill(2) */
 long sys_tgkill(struct task *t, const struct syscall_args *a)
 {
 	int tgid = (int)a->arg[0], tid = (int)a->arg[1], sig = (int)a->arg[2];
 	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
-	if (tgid != t->tg->tgid || tid != t->tid)
+	/* One thread per process for now: the thread is the process. */
+	if (tid != tgid)
 		return -ESRCH;
-	return signal_self(t, sig);
+	return process_kill(t, tgid, sig);
 }
 
 /* tkill(2) */
@@ -192,7 +141,5 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 	int tid = (int)a->arg[0], sig = (int)a->arg[1];
 	if (tid <= 0 || sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
-	if (tid != t->tid)
-		return -ESRCH;
-	return signal_self(t, sig);
+	return process_kill(t, tid, sig);
 }

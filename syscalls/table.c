@@ -132,13 +132,13 @@
 	OK(socketpair, "af,socktype,int,fds")                                               \
 	OK(setsockopt, "fd,int,int,ptr,int")                                                \
 	OK(getsockopt, "fd,int,int,ptr,ptr")                                                \
-	OK(clone, "clone,ptr,ptr,ptr,hex")                                                  \
+	PART(clone, "clone,ptr,ptr,ptr,hex", "new processes only: CLONE_THREAD, CLONE_VM without CLONE_VFORK, CLONE_SIGHAND, namespaces and CLONE_PIDFD give EINVAL; with CLONE_VFORK the child's memory is a copy (the parent still waits)")                                                  \
 	OK(fork, "")                                                                        \
-	OK(vfork, "")                                                                       \
+	PART(vfork, "", "the child's memory is a copy; the parent waits for its exec or exit")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
 	PART(exit, "int->noret", "ends the whole thread group (guests are single-threaded for now)")                                                              \
-	OK(wait4, "int,ptr,wait,ptr")                                                       \
-	PART(kill, "int,signo", "only the caller's own process can be signalled yet; caught signals take their default action (handlers are not run yet)")                                                               \
+	PART(wait4, "int,ptr,wait,ptr", "WUNTRACED/WCONTINUED report nothing (no job-control stops yet); rusage is zero")                                                       \
+	PART(kill, "int,signo", "caught signals take their default action (handlers are not run yet); stop signals are ignored")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
 	OK(semop, "int,ptr,size")                                                           \
@@ -276,7 +276,7 @@
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	PART(tkill, "int,signo", "the caller's own thread only; caught signals take their default action (handlers are not run yet)")                                                              \
+	PART(tkill, "int,signo", "one thread per process; caught signals take their default action (handlers are not run yet)")                                                              \
 	OK(time, "ptr")                                                                     \
 	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS; waits are not interrupted by signals yet")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
@@ -310,7 +310,7 @@
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	OK(epoll_ctl, "fd,int,fd,ptr")                                                      \
-	PART(tgkill, "int,int,signo", "the caller's own thread only; caught signals take their default action (handlers are not run yet)")                                                         \
+	PART(tgkill, "int,int,signo", "one thread per process; caught signals take their default action (handlers are not run yet)")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \
@@ -323,7 +323,7 @@
 	OK(mq_notify, "int,ptr")                                                            \
 	OK(mq_getsetattr, "int,ptr,ptr")                                                    \
 	ERR(kexec_load, -EPERM, "hex,hex,ptr,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \
-	OK(waitid, "int,int,ptr,wait,ptr")                                                  \
+	PART(waitid, "int,int,ptr,wait,ptr", "P_PIDFD gives EINVAL; WSTOPPED/WCONTINUED report nothing yet; rusage is zero")                                                  \
 	OK(add_key, "str,str,ptr,size,int")                                                 \
 	OK(request_key, "str,str,str,int")                                                  \
 	OK(keyctl, "int,hex,hex,hex,hex")                                                   \
@@ -398,7 +398,7 @@
 	OK(memfd_create, "str,hex")                                                         \
 	ERR(kexec_file_load, -EPERM, "fd,fd,size,str,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \
 	ERR(bpf, -EPERM, "int,ptr,uint", "eBPF runs in the host kernel; as with kernel.unprivileged_bpf_disabled (gVisor: CGROUP_DEVICE stubs only)") \
-	OK(execveat, "atfd,path,argv,ptr,atflags")                                          \
+	PART(execveat, "atfd,path,argv,ptr,atflags", "a path relative to a directory fd is resolved through that directory's path")                                          \
 	ERR(userfaultfd, -ENOSYS, "oflags", "as a kernel without CONFIG_USERFAULTFD; gVisor: ENOSYS") \
 	OK(membarrier, "int,hex,int")                                                       \
 	OK(mlock2, "ptr,size,hex")                                                          \
@@ -422,7 +422,7 @@
 	OK(fsmount, "fd,hex,hex")                                                           \
 	OK(fspick, "atfd,path,hex")                                                         \
 	OK(pidfd_open, "int,hex")                                                           \
-	OK(clone3, "ptr,size")                                                              \
+	PART(clone3, "ptr,size", "as clone; set_tid, CLONE_INTO_CGROUP and CLONE_PIDFD give EINVAL")                                                              \
 	PART(close_range, "uint,uint,hex", "CLOSE_RANGE_UNSHARE does not unshare the table")                                                    \
 	OK(openat2, "atfd,path,ptr,size")                                                   \
 	OK(pidfd_getfd, "fd,fd,hex")                                                        \
