@@ -76,6 +76,14 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 /* Make a running or about-to-run context return PLAT_EV_INTERRUPT soon. */
 void plat_ctx_interrupt(struct plat_ctx *ctx);
 
+/*
+ * The guest thread's extended FPU state (XSAVE layout, as the kernel's
+ * NT_X86_XSTATE regset) at the last event, for signal frames. Returns its
+ * size or -errno. set returns 0, or -EINVAL if the state is malformed.
+ */
+long plat_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t cap);
+int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
+
 /* Host pid of the stub behind an address space, or -1 (tests and diagnostics only). */
 int plat_as_host_pid(struct plat_as *as);
 

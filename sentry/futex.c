@@ -4,13 +4,16 @@
  * processes that map the same pages both come out right. Waiters sit in
  * a hashed table of lists, each with its own condition variable.
  *
- * Lock order: a bucket lock, then mm->lock (taken inside mm_futex_*).
+ * Lock order: task->sleep_lock, then a bucket lock, then mm->lock (taken
+ * inside mm_futex_*). A waiter registers its condition on the task so that
+ * a signal wakes it (task_wake_locked takes sleep_lock, then the bucket).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include "sentry/futex.h"
 #include "sentry/mm_internal.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 
 #define NBUCKETS 256
@@ -85,16 +88,25 @@ long futex_wait(struct task *t, gaddr_t addr, uint32_t val, const struct timespe
 	pthread_condattr_setclock(&ca, clock == CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC);
 	pthread_cond_init(&w.cond, &ca);
 	pthread_condattr_destroy(&ca);
+	/* Let a signal wake us: registered before the bucket lock (lock order). */
+	pthread_mutex_lock(&t->sleep_lock);
+	t->wait_cond = &w.cond;
+	t->wait_mutex = &b->lock;
+	pthread_mutex_unlock(&t->sleep_lock);
 	pthread_mutex_lock(&b->lock);
 	/* Compare under the bucket lock: a waker changes the word, then takes the lock. */
 	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
 		pthread_mutex_unlock(&b->lock);
-		pthread_cond_destroy(&w.cond);
-		return -EAGAIN;
+		rc = -EAGAIN;
+		goto out;
 	}
 	list_add(b, &w);
 	rc = 0;
 	while (!w.woken) {
+		if (signal_pending(t)) {
+			rc = deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+			break;
+		}
 		int e = deadline ? pthread_cond_timedwait(&w.cond, &b->lock, deadline)
 				 : pthread_cond_wait(&w.cond, &b->lock);
 		if (e == ETIMEDOUT && !w.woken) {
@@ -104,7 +116,14 @@ long futex_wait(struct task *t, gaddr_t addr, uint32_t val, const struct timespe
 	}
 	if (!w.woken)
 		list_del(&w);
+	else
+		rc = 0;
 	pthread_mutex_unlock(&b->lock);
+out:
+	pthread_mutex_lock(&t->sleep_lock);
+	t->wait_cond = NULL;
+	t->wait_mutex = NULL;
+	pthread_mutex_unlock(&t->sleep_lock);
 	pthread_cond_destroy(&w.cond);
 	return rc;
 }

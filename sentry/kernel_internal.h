@@ -32,10 +32,7 @@ void process_exit(struct task *t);
 /* Release a vfork parent waiting on t (t exec'd or exited). */
 void process_vfork_release(struct task *t);
 
-/*
- * Send signal sig to thread group tg with its default action (handlers are
- * not run yet): terminate, ignore. 0 or -errno.
- */
+/* Send signal sig to thread group tg (queued, delivered by its task loop). */
 int process_signal(struct thread_group *tg, int sig);
 
 /* Find a live or zombie thread group by tgid; NULL if none. Caller holds kernel.lock. */
@@ -44,8 +41,9 @@ struct thread_group *process_find_locked(int tgid);
 /* Wake every waiter in wait4/waitid (a child changed state). Caller holds kernel.lock. */
 void process_wake_waiters_locked(void);
 
-/* process_signal with kernel.lock held. */
+/* process_signal with kernel.lock held; the _info form gives the siginfo. */
 int process_signal_locked(struct thread_group *tg, int sig);
+int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info);
 
 /* Call fn on every registered task. Caller holds kernel.lock. */
 void kernel_for_each_task_locked(void (*fn)(struct task *t, void *arg), void *arg);

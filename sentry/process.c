@@ -17,6 +17,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/signal.h"
 
 pthread_cond_t process_wait_cond = PTHREAD_COND_INITIALIZER;
 
@@ -139,13 +140,6 @@ static bool sig_default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static bool sig_default_core(int sig)
-{
-	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
-	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU ||
-	       sig == SIGXFSZ || sig == SIGSYS;
-}
-
 struct kill_arg {
 	struct thread_group *tg;
 };
@@ -157,29 +151,36 @@ static void wake_member_locked(struct task *t, void *arg)
 		task_wake_locked(t);
 }
 
-int process_signal_locked(struct thread_group *tg, int sig)
+int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info)
 {
-	if (sig == 0 || tg->zombie)
+	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
 	uint64_t handler = tg->actions[sig - 1].handler;
-	if (sig != SIGKILL && handler == (uint64_t)SIG_IGN)
+	/* Ignored signals are discarded when sent, as in Linux. */
+	if (sig != SIGKILL && (handler == (uint64_t)SIG_IGN ||
+			       (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig))))
 		return 0;
-	if (sig != SIGKILL && handler != (uint64_t)SIG_DFL) {
-		static int logged;
-		if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
-			slog("pid %d: signal handlers are not run yet; SIG%s takes its default action",
-			     tg->tgid, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	}
-	if (sig != SIGKILL && sig_default_ignored(sig))
-		return 0;
-	if (!tg->exiting) {
+	if (sig == SIGKILL) {
 		tg->exiting = true;
-		tg->exit_status = sig | (sig_default_core(sig) ? 0x80 : 0);
+		tg->exit_status = SIGKILL;
+	} else if (!(tg->pending & (1ULL << (sig - 1)))) {
+		/* Standard signals do not queue twice: the first siginfo stands. */
+		tg->pending_info[sig - 1] = *info;
+		__atomic_or_fetch(&tg->pending, 1ULL << (sig - 1), __ATOMIC_RELEASE);
 	}
 	struct kill_arg ka = { tg };
 	kernel_for_each_task_locked(wake_member_locked, &ka);
 	process_wake_waiters_locked();
 	return 0;
+}
+
+int process_signal_locked(struct thread_group *tg, int sig)
+{
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = SI_KERNEL;
+	return process_signal_info_locked(tg, sig, &info);
 }
 
 int process_signal(struct thread_group *tg, int sig)
@@ -194,12 +195,20 @@ int process_kill(struct task *t, int pid, int sig)
 {
 	if (sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = sig;
+	info.si_code = SI_USER;
+	info.si_pid = t->tg->tgid;
+	info.si_uid = t->cred.uid;
 	pthread_mutex_lock(&kernel.lock);
 	int rc = -ESRCH;
 	if (pid > 0) {
 		struct thread_group *tg = process_find_locked(pid);
-		if (tg)
-			rc = process_signal_locked(tg, sig);
+		if (tg && !tg->zombie)
+			rc = process_signal_info_locked(tg, sig, &info);
+		else if (tg)
+			rc = 0;     /* a zombie can be signalled, to no effect */
 	} else {
 		int pgid = pid == 0 ? t->tg->pgid : -pid;
 		/* Snapshot: signalling may not change the table, but be safe. */
@@ -209,7 +218,7 @@ int process_kill(struct task *t, int pid, int sig)
 				continue;
 			bool hit = pid == -1 ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid;
 			if (hit) {
-				int r = process_signal_locked(tg, sig);
+				int r = process_signal_info_locked(tg, sig, &info);
 				if (rc == -ESRCH || r == 0)
 					rc = r;
 			}
@@ -289,8 +298,8 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 			rc = 0;
 			break;
 		}
-		if (t->tg->exiting) {
-			rc = -EINTR;
+		if (signal_pending(t)) {
+			rc = -ERESTARTSYS;
 			break;
 		}
 		pthread_cond_wait(&process_wait_cond, &kernel.lock);

@@ -14,6 +14,7 @@
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
 #include "sentry/memfile.h"
+#include "sentry/signal.h"
 #include "sentry/mm.h"
 #include "syscalls/table.h"
 
@@ -93,6 +94,11 @@ void task_wake_locked(struct task *t)
 	pthread_mutex_lock(&t->sleep_lock);
 	t->wake_pending = true;
 	pthread_cond_broadcast(&t->sleep_cond);
+	if (t->wait_cond) {
+		pthread_mutex_lock(t->wait_mutex);
+		pthread_cond_broadcast(t->wait_cond);
+		pthread_mutex_unlock(t->wait_mutex);
+	}
 	pthread_mutex_unlock(&t->sleep_lock);
 }
 
@@ -100,15 +106,17 @@ int task_sleep_until(struct task *t, const struct timespec *deadline)
 {
 	int rc = 0;
 	pthread_mutex_lock(&t->sleep_lock);
-	while (!t->wake_pending && !t->tg->exiting) {
+	/* A wake only makes us look again: blocked signals do not end the sleep. */
+	while (!signal_pending(t)) {
+		t->wake_pending = false;
 		int e = deadline ? pthread_cond_timedwait(&t->sleep_cond, &t->sleep_lock, deadline)
 				 : pthread_cond_wait(&t->sleep_cond, &t->sleep_lock);
-		if (e == ETIMEDOUT)
-			break;
+		if (e == ETIMEDOUT && !signal_pending(t)) {
+			pthread_mutex_unlock(&t->sleep_lock);
+			return 0;
+		}
 	}
-	if (t->wake_pending || t->tg->exiting)
-		rc = -EINTR;
-	t->wake_pending = false;
+	rc = -EINTR;
 	pthread_mutex_unlock(&t->sleep_lock);
 	return rc;
 }
@@ -168,6 +176,8 @@ static void describe_insn(struct task *t, uint64_t rip, char *out, size_t cap)
 
 static void task_fault(struct task *t, const struct plat_event *ev)
 {
+	if (signal_fault(t, ev->signo, ev->si_code, ev->addr))
+		return;     /* the guest's handler runs at the next delivery */
 	char insn[320];
 	describe_insn(t, t->regs.rip, insn, sizeof(insn));
 	slog("pid %d (%s) killed by SIG%s (%s, address 0x%lx) at 0x%lx: %s", t->tg->tgid, t->comm,
@@ -189,12 +199,18 @@ static void task_syscall(struct task *t)
 	a.arg[4] = t->regs.r8;
 	a.arg[5] = t->regs.r9;
 	long ret = syscall_dispatch(t, &a);
-	/* Restart codes never reach the guest; without signals they mean EINTR. */
+	/* Restart codes never reach the guest: signal delivery resolves them. */
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
-	    ret == -ERESTART_RESTARTBLOCK)
-		ret = -EINTR;
+	    ret == -ERESTART_RESTARTBLOCK) {
+		t->restart = ret == -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : ret;
+		if (t->strace)
+			strace_syscall(t, &a, -EINTR);
+		return;
+	}
 	if (t->strace)
 		strace_syscall(t, &a, ret);
+	if (a.nr == 15 /* rt_sigreturn */)
+		return;     /* the registers were restored from the frame */
 	t->regs.rax = ret;
 }
 
@@ -249,6 +265,11 @@ static void *task_thread(void *arg)
 		task_exit_group(t, SIGKILL);
 	}
 	while (!t->exited) {
+		if (t->restart || signal_pending(t)) {
+			signal_deliver(t);
+			if (t->tg->exiting)
+				break;
+		}
 		struct plat_event ev;
 		int rc = plat_ctx_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &ev);
 		if (rc) {

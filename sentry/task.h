@@ -6,6 +6,7 @@
 #define SENTRY_TASK_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include "sentry/types.h"
 #include "sentry/cred.h"
@@ -44,6 +45,10 @@ struct thread_group {
 	bool execed;                       /* has called execve (setpgid: EACCES) */
 	bool subreaper;                    /* PR_SET_CHILD_SUBREAPER */
 	uint32_t uid;                      /* real uid at exit, for waitid's si_uid */
+
+	/* Signals sent to the process and not yet delivered (kernel.lock; read atomically). */
+	uint64_t pending;                  /* bit n-1: signal n */
+	siginfo_t pending_info[GUEST_NSIG];
 };
 
 /* What a task is doing, for /proc/PID/status. */
@@ -88,6 +93,17 @@ struct task {
 	pthread_mutex_t sleep_lock;        /* a leaf lock */
 	pthread_cond_t sleep_cond;         /* CLOCK_MONOTONIC */
 	bool wake_pending;                 /* protected by sleep_lock */
+	/* A condition the task sleeps on elsewhere (futex), so a signal can wake it. */
+	pthread_cond_t *wait_cond;         /* protected by sleep_lock */
+	pthread_mutex_t *wait_mutex;
+
+	/* A syscall's restart code, resolved when signals are delivered. */
+	long restart;
+	/* rt_sigsuspend's mask to restore after the handler (put in the frame). */
+	uint64_t saved_sigmask;
+	bool has_saved_sigmask;
+	/* The fault to report as a signal's siginfo (trapno, error, cr2). */
+	uint64_t fault_addr;
 };
 
 /* Kernel-wide state of this sandbox (one sandbox per sentry process). */

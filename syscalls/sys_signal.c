@@ -9,6 +9,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -77,13 +78,40 @@ long sys_rt_sigprocmask(struct task *t, const struct syscall_args *a)
 	return 0;
 }
 
-/* rt_sigpending(2): nothing is ever pending before signal delivery exists. */
+/* rt_sigpending(2): the pending signals that are blocked. */
 long sys_rt_sigpending(struct task *t, const struct syscall_args *a)
 {
 	if (a->arg[1] > 8)
 		return -EINVAL;
-	uint64_t none = 0;
-	return mm_copy_out(t->mm, gaddr(a->arg[0]), &none, a->arg[1]);
+	uint64_t p = __atomic_load_n(&t->tg->pending, __ATOMIC_ACQUIRE) & t->sigmask;
+	return mm_copy_out(t->mm, gaddr(a->arg[0]), &p, a->arg[1]);
+}
+
+/* Sleep with a temporary mask until a signal is delivered; the frame restores the old mask. */
+static long suspend_with(struct task *t, uint64_t mask)
+{
+	t->saved_sigmask = t->sigmask;
+	t->has_saved_sigmask = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+	task_sleep_until(t, NULL);
+	return -ERESTARTNOHAND;
+}
+
+/* rt_sigsuspend(2) */
+long sys_rt_sigsuspend(struct task *t, const struct syscall_args *a)
+{
+	if (a->arg[1] != 8)
+		return -EINVAL;
+	uint64_t mask;
+	if (mm_copy_in(t->mm, &mask, gaddr(a->arg[0]), 8))
+		return -EFAULT;
+	return suspend_with(t, mask);
+}
+
+/* pause(2) */
+long sys_pause(struct task *t, const struct syscall_args *a)
+{
+	return suspend_with(t, t->sigmask);
 }
 
 struct guest_stack_t {
@@ -142,4 +170,10 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 	if (tid <= 0 || sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
 	return process_kill(t, tid, sig);
+}
+
+/* rt_sigreturn(2): the result is the restored rax. */
+long sys_rt_sigreturn(struct task *t, const struct syscall_args *a)
+{
+	return signal_return(t);
 }

@@ -150,6 +150,22 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 	}
 	case PR_GET_NAME:
 		return mm_copy_out(t->mm, gaddr(arg2), t->comm, sizeof(t->comm));
+	case PR_SET_PDEATHSIG:
+		if (arg2 > GUEST_NSIG)
+			return -EINVAL;
+		t->pdeath_signal = (int)arg2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return mm_copy_out(t->mm, gaddr(arg2), &t->pdeath_signal, sizeof(int));
+	case PR_SET_CHILD_SUBREAPER:
+		pthread_mutex_lock(&kernel.lock);
+		t->tg->subreaper = arg2 != 0;
+		pthread_mutex_unlock(&kernel.lock);
+		return 0;
+	case PR_GET_CHILD_SUBREAPER: {
+		int v = t->tg->subreaper;
+		return mm_copy_out(t->mm, gaddr(arg2), &v, sizeof(int));
+	}
 	case PR_GET_DUMPABLE:
 		return 1;
 	case PR_SET_DUMPABLE:

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
+#include "sentry/kernel_internal.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
@@ -91,16 +92,41 @@ static int copy_in_timespec(struct task *t, uint64_t addr, struct timespec *ts)
 	return 0;
 }
 
+/*
+ * Sleep on this task's own condition so that a signal (kill) ends the sleep
+ * early with -EINTR. Absolute CLOCK_REALTIME deadlines are converted to
+ * CLOCK_MONOTONIC once (a clock change during the sleep is not followed).
+ */
 static long do_sleep(struct task *t, clockid_t host, int flags, const struct timespec *req,
 		     uint64_t urem)
 {
-	struct timespec rem;
-	int rc;
-	/* Blocks this task's sentry thread only. Signals will interrupt it (EINTR). */
-	while ((rc = clock_nanosleep(host, flags, req, &rem)) == EINTR)
-		;
-	(void)urem;
-	return -rc;
+	struct timespec now, mono, deadline;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t ns;
+	if (flags & TIMER_ABSTIME) {
+		clock_gettime(host, &now);
+		ns = (req->tv_sec - now.tv_sec) * NSEC_PER_SEC + (req->tv_nsec - now.tv_nsec);
+		if (ns <= 0)
+			return 0;
+	} else {
+		ns = req->tv_sec * NSEC_PER_SEC + req->tv_nsec;
+	}
+	int64_t end = mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec + ns;
+	deadline.tv_sec = end / NSEC_PER_SEC;
+	deadline.tv_nsec = end % NSEC_PER_SEC;
+	int rc = task_sleep_until(t, &deadline);
+	if (rc == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		int64_t left = end - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec);
+		struct timespec rem = { 0, 0 };
+		if (left > 0) {
+			rem.tv_sec = left / NSEC_PER_SEC;
+			rem.tv_nsec = left % NSEC_PER_SEC;
+		}
+		if (mm_copy_out(t->mm, gaddr(urem), &rem, sizeof(rem)))
+			return -EFAULT;
+	}
+	return rc;
 }
 
 /* nanosleep(2) */

@@ -111,7 +111,7 @@
 	OK(dup, "fd")                                                                       \
 	OK(dup2, "fd,fd")                                                                   \
 	OK(pause, "")                                                                       \
-	PART(nanosleep, "ts,ptr", "not interrupted by guest signals yet")                                                             \
+	OK(nanosleep, "ts,ptr")                                                             \
 	OK(getitimer, "int,ptr")                                                            \
 	OK(alarm, "uint")                                                                   \
 	OK(setitimer, "int,ptr,ptr")                                                        \
@@ -138,7 +138,7 @@
 	OK(execve, "path,argv,ptr")                                                         \
 	PART(exit, "int->noret", "ends the whole thread group (guests are single-threaded for now)")                                                              \
 	PART(wait4, "int,ptr,wait,ptr", "WUNTRACED/WCONTINUED report nothing (no job-control stops yet); rusage is zero")                                                       \
-	PART(kill, "int,signo", "caught signals take their default action (handlers are not run yet); stop signals are ignored")                                                               \
+	PART(kill, "int,signo", "job-control stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are ignored; no real-time signal queueing (one pending instance per signal)")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
 	OK(semop, "int,ptr,size")                                                           \
@@ -276,9 +276,9 @@
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	PART(tkill, "int,signo", "one thread per process; caught signals take their default action (handlers are not run yet)")                                                              \
+	PART(tkill, "int,signo", "one thread per process: the thread is the process; stop signals are ignored")                                                              \
 	OK(time, "ptr")                                                                     \
-	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS; waits are not interrupted by signals yet")                                            \
+	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
 	OK(sched_getaffinity, "int,size,ptr")                                               \
 	ERR(set_thread_area, -ENOSYS, "ptr", "32-bit TLS segments; 64-bit code uses arch_prctl; gVisor: ENOSYS") \
@@ -306,11 +306,11 @@
 	PART(clock_settime, "clockid,ts", "arguments validated as Linux does; setting CLOCK_REALTIME is refused (EPERM): the host clock is not the guest's") \
 	PART(clock_gettime, "clockid,ots", "CPU-time clocks of other processes (negative ids) give EINVAL; process/thread CPU clocks measure the serving sentry thread")                                                     \
 	OK(clock_getres, "clockid,ots")                                                      \
-	PART(clock_nanosleep, "clockid,hex,ts,ptr", "not interrupted by guest signals yet")                                           \
+	PART(clock_nanosleep, "clockid,hex,ts,ptr", "an absolute CLOCK_REALTIME sleep does not follow clock changes made during it")                                           \
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	OK(epoll_ctl, "fd,int,fd,ptr")                                                      \
-	PART(tgkill, "int,int,signo", "one thread per process; caught signals take their default action (handlers are not run yet)")                                                         \
+	PART(tgkill, "int,int,signo", "one thread per process: the thread is the process; stop signals are ignored")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \

@@ -22,7 +22,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/rseq.h>
 #include <sys/ptrace.h>
@@ -485,5 +487,25 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	/* Anything else (our interrupt, a stray host signal) is suppressed. */
 	ev->kind = PLAT_EV_INTERRUPT;
 	ev->signo = sig;
+	return 0;
+}
+
+long plat_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t cap)
+{
+	if (!ctx->as || ctx->as->pid <= 0)
+		return -ESRCH;
+	struct iovec iov = { buf, cap };
+	if (ptrace(PTRACE_GETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
+		return -errno;
+	return iov.iov_len;
+}
+
+int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len)
+{
+	if (!ctx->as || ctx->as->pid <= 0)
+		return -ESRCH;
+	struct iovec iov = { (void *)buf, len };
+	if (ptrace(PTRACE_SETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
+		return errno == EFAULT ? -EINVAL : -errno;
 	return 0;
 }
