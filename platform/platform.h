@@ -66,7 +66,17 @@ struct plat_ctx *plat_ctx_create(void);
 void plat_ctx_release(struct plat_ctx *ctx);
 
 /*
- * Run the guest with regs in address space as until an event; regs are
+ * Give ctx its own stub in as (a guest thread entering an address space).
+ * Returns 1 if the stub is new: the caller must then replay every current
+ * mapping into it with plat_ctx_map; 0 if it already had one; or -errno.
+ */
+int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as);
+
+/* Mirror one mapping into ctx's stub only (the replay after plat_ctx_attach). */
+int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off, int prot);
+
+/*
+ * Run the guest with regs in address space as (attached) until an event; regs are
  * updated with the guest's state at the event. Returns 0 or -errno (a
  * platform failure, which ends the task).
  */

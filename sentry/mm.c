@@ -996,3 +996,15 @@ struct mm *mm_fork(struct mm *parent)
 	}
 	return mm;
 }
+
+int mm_replay(struct mm *mm, struct plat_ctx *ctx)
+{
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas && !rc; i++) {
+		struct vma *v = &mm->vmas[i];
+		rc = plat_ctx_map(ctx, v->start, v->end - v->start, v->mf_off, v->prot);
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}

@@ -139,4 +139,8 @@ void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss);
 struct plat_as;
 struct plat_as *mm_platform_as(struct mm *mm);
 
+/* Mirror every mapping of mm into a context's new stub (after plat_ctx_attach). */
+struct plat_ctx;
+int mm_replay(struct mm *mm, struct plat_ctx *ctx);
+
 #endif

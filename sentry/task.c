@@ -271,7 +271,12 @@ static void *task_thread(void *arg)
 				break;
 		}
 		struct plat_event ev;
-		int rc = plat_ctx_switch(t->ctx, mm_platform_as(t->mm), &t->regs, &ev);
+		struct plat_as *as = mm_platform_as(t->mm);
+		int rc = plat_ctx_attach(t->ctx, as);
+		if (rc == 1)
+			rc = mm_replay(t->mm, t->ctx);
+		if (!rc)
+			rc = plat_ctx_switch(t->ctx, as, &t->regs, &ev);
 		if (rc) {
 			slog("pid %d: platform failure: %s", t->tid, strerror(-rc));
 			task_exit_group(t, SIGKILL);

@@ -17,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -56,18 +57,34 @@ struct stub_op {
 	uint64_t a[6];
 };
 
-struct plat_as {
-	pid_t pid;                  /* stub process, 0 until first switched into */
+/*
+ * One stub process: the host side of one guest thread in one address
+ * space. Threads of one guest process each have their own stub process;
+ * all of them mirror the same mappings of the shared MemoryFile, so they
+ * see the same memory. A stub belongs to its context (which frees it);
+ * the address space lists it, and kills it when released first.
+ */
+struct stub {
+	pid_t pid;                  /* 0 once dead */
 	pid_t tracer;               /* host tid of the sentry thread tracing it */
 	uint64_t ops_off;           /* MemoryFile offset of the stub's op pages */
-	struct stub_op *pending;    /* queued mapping operations */
+	struct stub_op *pending;    /* queued mapping operations, protected by as->lock */
 	size_t npending, cap;
 	struct user_regs_struct stub_regs;   /* segment registers to run the stub with */
+	struct plat_as *as;         /* NULL once the address space was released */
+	struct stub *next;
+};
+
+/* An address space: its stubs, one per context (guest thread) that runs in it. */
+struct plat_as {
+	pthread_mutex_t lock;       /* the stub list and every stub's queue */
+	struct stub *stubs;
 };
 
 struct plat_ctx {
 	pid_t tid;                  /* the sentry thread this context belongs to */
-	struct plat_as *as;         /* the address space whose stub we trace */
+	struct plat_as *as;         /* the address space of `stub` */
+	struct stub *stub;          /* this context's stub in `as` */
 	volatile pid_t running_pid; /* for plat_ctx_interrupt */
 };
 
@@ -152,26 +169,36 @@ struct plat_as *plat_as_create(void)
 	struct plat_as *as = calloc(1, sizeof(*as));
 	if (!as)
 		return NULL;
-	if (mf_alloc(STUB_OPS_SIZE, &as->ops_off)) {
-		free(as);
-		return NULL;
-	}
+	pthread_mutex_init(&as->lock, NULL);
 	return as;
 }
 
+static int stub_queue(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		      uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (st->npending == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		struct stub_op *p = realloc(st->pending, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		st->pending = p;
+		st->cap = cap;
+	}
+	st->pending[st->npending++] = (struct stub_op){ nr, { a0, a1, a2, a3, a4, a5 } };
+	return 0;
+}
+
+/* Queue an operation on every stub of the address space. */
 static int as_queue(struct plat_as *as, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 		    uint64_t a3, uint64_t a4, uint64_t a5)
 {
-	if (as->npending == as->cap) {
-		size_t cap = as->cap ? as->cap * 2 : 64;
-		struct stub_op *p = realloc(as->pending, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		as->pending = p;
-		as->cap = cap;
-	}
-	as->pending[as->npending++] = (struct stub_op){ nr, { a0, a1, a2, a3, a4, a5 } };
-	return 0;
+	int rc = 0;
+	pthread_mutex_lock(&as->lock);
+	for (struct stub *st = as->stubs; st && !rc; st = st->next)
+		if (st->pid > 0)
+			rc = stub_queue(st, nr, a0, a1, a2, a3, a4, a5);
+	pthread_mutex_unlock(&as->lock);
+	return rc;
 }
 
 int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, int prot)
@@ -189,30 +216,81 @@ int plat_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot)
 	return as_queue(as, SYS_mprotect, addr, len, prot, 0, 0, 0);
 }
 
-static void stub_kill(struct plat_as *as)
+int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off, int prot)
 {
-	if (as->pid <= 0)
+	struct plat_as *as = ctx->as;
+	pthread_mutex_lock(&as->lock);
+	int rc = stub_queue(ctx->stub, SYS_mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, pt.memfd,
+			    off);
+	pthread_mutex_unlock(&as->lock);
+	return rc;
+}
+
+/* Kill and reap a stub (any thread of the sentry may reap it). */
+static void stub_kill(struct stub *st)
+{
+	if (st->pid <= 0)
 		return;
-	kill(as->pid, SIGKILL);
+	kill(st->pid, SIGKILL);
 	int status;
-	while (waitpid(as->pid, &status, __WALL) < 0 && errno == EINTR)
+	while (waitpid(st->pid, &status, __WALL) < 0 && errno == EINTR)
 		;
-	as->pid = 0;
+	st->pid = 0;
+}
+
+static void stub_free(struct stub *st)
+{
+	stub_kill(st);
+	mf_free(st->ops_off, STUB_OPS_SIZE);
+	free(st->pending);
+	free(st);
+}
+
+/* Unlink and free ctx's stub. */
+static void ctx_detach(struct plat_ctx *ctx)
+{
+	struct stub *st = ctx->stub;
+	if (!st)
+		return;
+	struct plat_as *as = st->as;
+	if (as) {
+		pthread_mutex_lock(&as->lock);
+		for (struct stub **pp = &as->stubs; *pp; pp = &(*pp)->next) {
+			if (*pp == st) {
+				*pp = st->next;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&as->lock);
+	}
+	stub_free(st);
+	ctx->stub = NULL;
+	ctx->as = NULL;
 }
 
 void plat_as_release(struct plat_as *as)
 {
 	if (!as)
 		return;
-	stub_kill(as);
-	mf_free(as->ops_off, STUB_OPS_SIZE);
-	free(as->pending);
+	pthread_mutex_lock(&as->lock);
+	for (struct stub *st = as->stubs; st; st = st->next) {
+		stub_kill(st);
+		st->as = NULL;    /* its context frees it */
+	}
+	as->stubs = NULL;
+	pthread_mutex_unlock(&as->lock);
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
 int plat_as_host_pid(struct plat_as *as)
 {
-	return as && as->pid > 0 ? as->pid : -1;
+	int pid = -1;
+	pthread_mutex_lock(&as->lock);
+	if (as->stubs && as->stubs->pid > 0)
+		pid = as->stubs->pid;
+	pthread_mutex_unlock(&as->lock);
+	return pid;
 }
 
 /* ---- stub creation ---- */
@@ -279,7 +357,7 @@ static int wait_stop(pid_t pid, int *status)
 	}
 }
 
-static int stub_spawn(struct plat_ctx *ctx, struct plat_as *as)
+static int stub_spawn(struct plat_ctx *ctx, struct stub *st)
 {
 	pid_t parent = getpid();
 	uint64_t rseq_area = 0;
@@ -292,7 +370,7 @@ static int stub_spawn(struct plat_ctx *ctx, struct plat_as *as)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		stub_child(parent, as->ops_off, rseq_area, rseq_len);
+		stub_child(parent, st->ops_off, rseq_area, rseq_len);
 	int status;
 	int rc = wait_stop(pid, &status);
 	if (rc)
@@ -303,12 +381,12 @@ static int stub_spawn(struct plat_ctx *ctx, struct plat_as *as)
 		waitpid(pid, &status, __WALL);
 		return -ECHILD;
 	}
-	as->pid = pid;
-	as->tracer = ctx->tid;
+	st->pid = pid;
+	st->tracer = ctx->tid;
 	if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0 ||
-	    ptrace(PTRACE_GETREGS, pid, 0, &as->stub_regs) < 0) {
+	    ptrace(PTRACE_GETREGS, pid, 0, &st->stub_regs) < 0) {
 		rc = -errno;
-		stub_kill(as);
+		stub_kill(st);
 		return rc;
 	}
 	/* A clean FPU state for the guest, not whatever the sentry had. */
@@ -322,6 +400,35 @@ static int stub_spawn(struct plat_ctx *ctx, struct plat_as *as)
 		ptrace(PTRACE_SETFPREGS, pid, 0, &fp);
 	}
 	return 0;
+}
+
+int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
+{
+	if (ctx->stub && ctx->stub->as == as && ctx->stub->pid > 0)
+		return 0;
+	ctx_detach(ctx);
+	struct stub *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	int rc = mf_alloc(STUB_OPS_SIZE, &st->ops_off);
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	rc = stub_spawn(ctx, st);
+	if (rc) {
+		mf_free(st->ops_off, STUB_OPS_SIZE);
+		free(st);
+		return rc;
+	}
+	pthread_mutex_lock(&as->lock);
+	st->as = as;
+	st->next = as->stubs;
+	as->stubs = st;
+	pthread_mutex_unlock(&as->lock);
+	ctx->as = as;
+	ctx->stub = st;
+	return 1;
 }
 
 /*
@@ -344,28 +451,34 @@ static int stub_wait_trap(pid_t pid, int *status)
 	}
 }
 
-/* Run the queued mapping operations in the stub. */
-static int as_flush(struct plat_as *as)
+/* Run the stub's queued mapping operations (taken from the queue under the lock). */
+static int stub_flush(struct plat_as *as, struct stub *st)
 {
+	pthread_mutex_lock(&as->lock);
+	struct stub_op *ops = st->pending;
+	size_t nops = st->npending;
+	st->pending = NULL;
+	st->npending = st->cap = 0;
+	pthread_mutex_unlock(&as->lock);
 	size_t done = 0;
 	int rc = 0;
-	while (done < as->npending) {
-		size_t n = (as->npending - done < STUB_OPS_MAX ? as->npending - done : STUB_OPS_MAX);
-		memcpy(mf_ptr(as->ops_off), as->pending + done, n * sizeof(struct stub_op));
-		struct user_regs_struct r = as->stub_regs;
+	while (done < nops) {
+		size_t n = nops - done < STUB_OPS_MAX ? nops - done : STUB_OPS_MAX;
+		memcpy(mf_ptr(st->ops_off), ops + done, n * sizeof(struct stub_op));
+		struct user_regs_struct r = st->stub_regs;
 		r.rip = STUB_BASE + (stub_batch - stub_code_start);
 		r.r12 = STUB_OPS_ADDR;
 		r.r13 = n;
 		r.r14 = 0;
 		int status;
-		if (ptrace(PTRACE_SETREGS, as->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, as->pid, 0, 0) < 0) {
+		if (ptrace(PTRACE_SETREGS, st->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->pid, 0, 0) < 0) {
 			rc = -errno;
 			break;
 		}
-		rc = stub_wait_trap(as->pid, &status);
+		rc = stub_wait_trap(st->pid, &status);
 		if (rc)
 			break;
-		if (ptrace(PTRACE_GETREGS, as->pid, 0, &r) < 0) {
+		if (ptrace(PTRACE_GETREGS, st->pid, 0, &r) < 0) {
 			rc = -errno;
 			break;
 		}
@@ -375,7 +488,7 @@ static int as_flush(struct plat_as *as)
 		}
 		done += n;
 	}
-	as->npending = 0;
+	free(ops);
 	return rc;
 }
 
@@ -401,6 +514,9 @@ struct plat_ctx *plat_ctx_create(void)
 
 void plat_ctx_release(struct plat_ctx *ctx)
 {
+	if (!ctx)
+		return;
+	ctx_detach(ctx);
 	free(ctx);
 }
 
@@ -411,7 +527,7 @@ void plat_ctx_interrupt(struct plat_ctx *ctx)
 		syscall(SYS_tgkill, pid, pid, INTERRUPT_SIGNAL);
 }
 
-static void regs_to_host(const struct guest_regs *g, const struct plat_as *as,
+static void regs_to_host(const struct guest_regs *g, const struct stub *as,
 			 struct user_regs_struct *h)
 {
 	_Static_assert(sizeof(*g) == sizeof(*h), "guest_regs must match user_regs_struct");
@@ -427,53 +543,48 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 		    struct plat_event *ev)
 {
 	int rc;
-	if (as->pid == 0) {
-		rc = stub_spawn(ctx, as);
-		if (rc)
-			return rc;
-	} else if (as->tracer != ctx->tid) {
-		return -ENOSYS;    /* a second thread in one address space: not yet */
-	}
-	ctx->as = as;
-	if (as->npending) {
-		rc = as_flush(as);
+	if (!ctx->stub || ctx->stub->as != as || ctx->stub->pid <= 0)
+		return -ENXIO;      /* plat_ctx_attach first */
+	struct stub *st = ctx->stub;
+	if (st->npending) {
+		rc = stub_flush(as, st);
 		if (rc)
 			return rc;
 	}
 	struct user_regs_struct h;
-	regs_to_host(regs, as, &h);
-	if (ptrace(PTRACE_SETREGS, as->pid, 0, &h) < 0)
+	regs_to_host(regs, st, &h);
+	if (ptrace(PTRACE_SETREGS, st->pid, 0, &h) < 0)
 		return -errno;
-	ctx->running_pid = as->pid;
-	if (ptrace(PTRACE_SYSEMU, as->pid, 0, 0) < 0) {
+	ctx->running_pid = st->pid;
+	if (ptrace(PTRACE_SYSEMU, st->pid, 0, 0) < 0) {
 		ctx->running_pid = 0;
 		return -errno;
 	}
 	int status;
-	rc = wait_stop(as->pid, &status);
+	rc = wait_stop(st->pid, &status);
 	ctx->running_pid = 0;
 	if (rc)
 		return rc;
 	memset(ev, 0, sizeof(*ev));
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		as->pid = 0;
+		st->pid = 0;
 		ev->kind = PLAT_EV_DIED;
 		return 0;
 	}
-	if (ptrace(PTRACE_GETREGS, as->pid, 0, &h) < 0)
+	if (ptrace(PTRACE_GETREGS, st->pid, 0, &h) < 0)
 		return -errno;
 	memcpy(regs, &h, sizeof(h));
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
 		struct __ptrace_syscall_info info;
-		long n = ptrace(PTRACE_GET_SYSCALL_INFO, as->pid, sizeof(info), &info);
+		long n = ptrace(PTRACE_GET_SYSCALL_INFO, st->pid, sizeof(info), &info);
 		if (n < 0)
 			return -errno;
 		ev->kind = info.arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
 		return 0;
 	}
 	siginfo_t si;
-	if (ptrace(PTRACE_GETSIGINFO, as->pid, 0, &si) < 0)
+	if (ptrace(PTRACE_GETSIGINFO, st->pid, 0, &si) < 0)
 		return -errno;
 	/* si_code > 0: raised by the kernel for an instruction the guest ran. */
 	if (si.si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
@@ -492,20 +603,20 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 
 long plat_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t cap)
 {
-	if (!ctx->as || ctx->as->pid <= 0)
+	if (!ctx->stub || ctx->stub->pid <= 0)
 		return -ESRCH;
 	struct iovec iov = { buf, cap };
-	if (ptrace(PTRACE_GETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
+	if (ptrace(PTRACE_GETREGSET, ctx->stub->pid, NT_X86_XSTATE, &iov) < 0)
 		return -errno;
 	return iov.iov_len;
 }
 
 int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len)
 {
-	if (!ctx->as || ctx->as->pid <= 0)
+	if (!ctx->stub || ctx->stub->pid <= 0)
 		return -ESRCH;
 	struct iovec iov = { (void *)buf, len };
-	if (ptrace(PTRACE_SETREGSET, ctx->as->pid, NT_X86_XSTATE, &iov) < 0)
+	if (ptrace(PTRACE_SETREGSET, ctx->stub->pid, NT_X86_XSTATE, &iov) < 0)
 		return errno == EFAULT ? -EINVAL : -errno;
 	return 0;
 }
