@@ -68,6 +68,10 @@ extern pthread_cond_t process_wait_cond;
 
 /* A new task with one reference and a new thread group; NULL on -ENOMEM. */
 struct task *task_alloc(void);
+/* A new thread in thread group tg (which gains a reference and a thread). */
+struct task *task_alloc_thread(struct thread_group *tg);
+/* End only t (exit(2)); the group too if t is its last thread. */
+void task_exit_thread(struct task *t, int status);
 /* Start t's sentry thread (its loop); 0 or -errno. */
 int task_start(struct task *t);
 /* End t's whole thread group with a wait(2) status word. */

@@ -315,7 +315,7 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 			 CLONE_VFORK | CLONE_PARENT | CLONE_SETTLS | CLONE_PARENT_SETTID |  \
 			 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SYSVSEM |        \
-			 CLONE_DETACHED)
+			 CLONE_DETACHED | CLONE_THREAD)
 
 static int clone_check_flags(uint64_t flags)
 {
@@ -329,20 +329,54 @@ static int clone_check_flags(uint64_t flags)
 	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
 		return -EINVAL;
 	/*
-	 * What the sentry does not support yet fails loudly: threads and
-	 * address spaces shared between processes (vfork aside), namespaces,
-	 * pidfds. Logged once.
+	 * What the sentry does not support yet fails loudly: signal handlers
+	 * shared between processes, namespaces, pidfds. Logged once.
 	 */
-	bool shared_vm = (flags & CLONE_VM) && !(flags & CLONE_VFORK);
-	if ((flags & ~(uint64_t)CLONE_SUPPORTED) || shared_vm || (flags & CLONE_THREAD) ||
-	    (flags & CLONE_SIGHAND)) {
+	bool shared_sighand = (flags & CLONE_SIGHAND) && !(flags & CLONE_THREAD);
+	if ((flags & ~(uint64_t)CLONE_SUPPORTED) || shared_sighand) {
 		static int logged;
 		if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
-			slog("clone flags 0x%lx not supported yet (threads, shared address spaces, "
-			     "namespaces, pidfds): EINVAL", (unsigned long)flags);
+			slog("clone flags 0x%lx not supported yet (shared signal handlers without "
+			     "CLONE_THREAD, namespaces, pidfds): EINVAL", (unsigned long)flags);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Share or copy what a new task gets from t; 0 or -ENOMEM. */
+static int clone_resources(struct task *t, struct task *c, uint64_t flags)
+{
+	int rc = cred_copy(&c->cred, &t->cred);
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->sigmask = t->sigmask;
+	c->strace = t->strace;
+	if (!(flags & CLONE_VM)) {
+		/* A new address space keeps the alternate stack; a shared one does not. */
+		c->altstack_sp = t->altstack_sp;
+		c->altstack_size = t->altstack_size;
+		c->altstack_flags = t->altstack_flags;
+	}
+	if (rc)
+		return rc;
+	if (flags & CLONE_VM) {
+		mm_get(t->mm);
+		c->mm = t->mm;
+	} else {
+		c->mm = mm_fork(t->mm);
+	}
+	if (flags & CLONE_FILES) {
+		fdt_get(t->files);
+		c->files = t->files;
+	} else {
+		c->files = fdt_clone(t->files);
+	}
+	if (flags & CLONE_FS) {
+		fsctx_get(t->fs);
+		c->fs = t->fs;
+	} else {
+		c->fs = fsctx_clone(t->fs);
+	}
+	return c->mm && c->files && c->fs ? 0 : -ENOMEM;
 }
 
 long process_clone(struct task *t, const struct clone_request *cr)
@@ -351,51 +385,26 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	if (rc)
 		return rc;
 	uint64_t flags = cr->flags;
-	struct task *c = task_alloc();
+	bool thread = flags & CLONE_THREAD;
+	struct task *c = thread ? task_alloc_thread(t->tg) : task_alloc();
 	if (!c)
 		return -ENOMEM;
 	struct thread_group *ctg = c->tg;
-	rc = cred_copy(&c->cred, &t->cred);
-	memcpy(c->comm, t->comm, sizeof(c->comm));
-	c->sigmask = t->sigmask;
-	c->strace = t->strace;
-	c->altstack_sp = t->altstack_sp;
-	c->altstack_size = t->altstack_size;
-	c->altstack_flags = t->altstack_flags;
-	c->rseq_addr = 0;
-	pthread_mutex_lock(&kernel.lock);
-	memcpy(ctg->actions, t->tg->actions, sizeof(ctg->actions));
-	memcpy(ctg->rlimits, t->tg->rlimits, sizeof(ctg->rlimits));
-	ctg->pgid = t->tg->pgid;
-	ctg->sid = t->tg->sid;
-	ctg->parent = (flags & CLONE_PARENT) ? t->tg->parent : t->tg;
-	ctg->ppid = ctg->parent ? ctg->parent->tgid : 0;
-	ctg->exe = t->tg->exe;
-	if (ctg->exe)
-		file_get(ctg->exe);
-	pthread_mutex_unlock(&kernel.lock);
-	ctg->exit_signal = cr->exit_signal;
-
-	if (!rc)
-		c->mm = mm_fork(t->mm);
-	if (!rc && !c->mm)
-		rc = -ENOMEM;
-	if (!rc) {
-		if (flags & CLONE_FILES) {
-			fdt_get(t->files);
-			c->files = t->files;
-		} else {
-			c->files = fdt_clone(t->files);
-		}
-		if (flags & CLONE_FS) {
-			fsctx_get(t->fs);
-			c->fs = t->fs;
-		} else {
-			c->fs = fsctx_clone(t->fs);
-		}
-		if (!c->files || !c->fs)
-			rc = -ENOMEM;
+	if (!thread) {
+		pthread_mutex_lock(&kernel.lock);
+		memcpy(ctg->actions, t->tg->actions, sizeof(ctg->actions));
+		memcpy(ctg->rlimits, t->tg->rlimits, sizeof(ctg->rlimits));
+		ctg->pgid = t->tg->pgid;
+		ctg->sid = t->tg->sid;
+		ctg->parent = (flags & CLONE_PARENT) ? t->tg->parent : t->tg;
+		ctg->ppid = ctg->parent ? ctg->parent->tgid : 0;
+		ctg->exe = t->tg->exe;
+		if (ctg->exe)
+			file_get(ctg->exe);
+		pthread_mutex_unlock(&kernel.lock);
+		ctg->exit_signal = cr->exit_signal;
 	}
+	rc = clone_resources(t, c, flags);
 	c->regs = t->regs;
 	c->regs.rax = 0;
 	if (cr->stack)
@@ -408,10 +417,16 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	if (!rc)
 		rc = kernel_register_task(c);    /* assigns the tid */
 	if (rc) {
+		if (thread) {
+			pthread_mutex_lock(&kernel.lock);
+			ctg->nr_threads--;
+			pthread_mutex_unlock(&kernel.lock);
+		}
 		task_put(c);
 		return rc;
 	}
-	ctg->tgid = c->tid;
+	if (!thread)
+		ctg->tgid = c->tid;
 	if (flags & CLONE_CHILD_SETTID)
 		mm_copy_out(c->mm, gaddr(cr->child_tid), &c->tid, sizeof(c->tid));
 	if (flags & CLONE_CHILD_CLEARTID)
@@ -420,7 +435,7 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		mm_copy_out(t->mm, gaddr(cr->parent_tid), &c->tid, sizeof(c->tid));
 	c->vfork_pending = flags & CLONE_VFORK;
 	int tid = c->tid;
-	rc = process_register(ctg);
+	rc = thread ? 0 : process_register(ctg);
 	if (!rc)
 		rc = task_start_thread(c);
 	if (rc) {
@@ -429,7 +444,7 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		return rc;
 	}
 	if (flags & CLONE_VFORK) {
-		/* The parent sleeps until the child execs or exits (its memory is a copy). */
+		/* The parent sleeps until the child execs or exits. */
 		pthread_mutex_lock(&kernel.lock);
 		while (c->vfork_pending && !t->tg->exiting)
 			pthread_cond_wait(&process_wait_cond, &kernel.lock);

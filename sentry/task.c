@@ -12,26 +12,20 @@
 #include <unistd.h>
 #include "fs/vfs.h"
 #include "sentry/kernel_internal.h"
+#include "sentry/futex.h"
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/signal.h"
 #include "sentry/mm.h"
 #include "syscalls/table.h"
 
-struct task *task_alloc(void)
+static struct task *task_alloc_common(struct thread_group *tg)
 {
 	struct task *t = calloc(1, sizeof(*t));
-	struct thread_group *tg = calloc(1, sizeof(*tg));
-	if (!t || !tg) {
-		free(t);
-		free(tg);
+	if (!t)
 		return NULL;
-	}
 	t->refs = 1;
 	t->tg = tg;
-	tg->refs = 1;
-	tg->nr_threads = 1;
-	tg->exit_signal = SIGCHLD;
 	pthread_mutex_init(&t->sleep_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -39,6 +33,32 @@ struct task *task_alloc(void)
 	pthread_cond_init(&t->sleep_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	t->altstack_flags = SS_DISABLE;
+	return t;
+}
+
+struct task *task_alloc_thread(struct thread_group *tg)
+{
+	struct task *t = task_alloc_common(tg);
+	if (!t)
+		return NULL;
+	pthread_mutex_lock(&kernel.lock);
+	tg->refs++;
+	tg->nr_threads++;
+	pthread_mutex_unlock(&kernel.lock);
+	return t;
+}
+
+struct task *task_alloc(void)
+{
+	struct thread_group *tg = calloc(1, sizeof(*tg));
+	struct task *t = tg ? task_alloc_common(tg) : NULL;
+	if (!t) {
+		free(tg);
+		return NULL;
+	}
+	tg->refs = 1;
+	tg->nr_threads = 1;
+	tg->exit_signal = SIGCHLD;
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		getrlimit(i, &tg->rlimits[i]);
 	tg->rlimits[RLIMIT_NOFILE].rlim_cur = 1024;
@@ -121,16 +141,6 @@ int task_sleep_until(struct task *t, const struct timespec *deadline)
 	return rc;
 }
 
-void task_exit_group(struct task *t, int status)
-{
-	pthread_mutex_lock(&kernel.lock);
-	if (!t->tg->exiting) {
-		t->tg->exiting = true;
-		t->tg->exit_status = status;
-	}
-	pthread_mutex_unlock(&kernel.lock);
-	t->exited = true;
-}
 
 static const char *fault_code_name(int signo, int code)
 {
@@ -231,12 +241,58 @@ static void task_syscall32(struct task *t)
 	t->regs.rax = -ENOSYS;
 }
 
+struct wake_arg {
+	struct thread_group *tg;
+};
+
+static void wake_sibling_locked(struct task *t, void *arg)
+{
+	struct wake_arg *wa = arg;
+	if (t->tg == wa->tg)
+		task_wake_locked(t);
+}
+
+void task_exit_group(struct task *t, int status)
+{
+	pthread_mutex_lock(&kernel.lock);
+	if (!t->tg->exiting) {
+		t->tg->exiting = true;
+		t->tg->exit_status = status;
+	}
+	/* Every other thread of the group leaves its loop at the next boundary. */
+	struct wake_arg wa = { t->tg };
+	kernel_for_each_task_locked(wake_sibling_locked, &wa);
+	pthread_mutex_unlock(&kernel.lock);
+	t->exited = true;
+}
+
+void task_exit_thread(struct task *t, int status)
+{
+	pthread_mutex_lock(&kernel.lock);
+	bool last = t->tg->nr_threads <= 1;
+	pthread_mutex_unlock(&kernel.lock);
+	if (last)
+		task_exit_group(t, status);
+	else
+		t->exited = true;
+}
+
 static void task_finish(struct task *t)
 {
-	/* The address space goes now (its stub is traced by this thread). */
+	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (pthread_join). */
+	if (t->clear_child_tid && t->mm) {
+		uint32_t zero = 0;
+		if (mm_copy_out(t->mm, gaddr(t->clear_child_tid), &zero, sizeof(zero)) == 0)
+			futex_wake(t, gaddr(t->clear_child_tid), 1, ~0U);
+	}
+	pthread_mutex_lock(&kernel.lock);
+	bool last = --t->tg->nr_threads == 0;
+	pthread_mutex_unlock(&kernel.lock);
+	bool init = last && t->tg->tgid == 1;
+	/* The address space goes when its last user does (stubs are traced per thread). */
 	struct mm *mm = t->mm;
 	t->mm = NULL;
-	if (t->tid == 1)
+	if (init)
 		mf_shutdown();   /* the first process's end is the sandbox's end */
 	mm_put(mm);
 	if (t->files) {
@@ -246,11 +302,12 @@ static void task_finish(struct task *t)
 	plat_ctx_release(t->ctx);
 	t->ctx = NULL;
 	process_vfork_release(t);
-	if (t->tid == 1) {
+	if (init) {
 		kernel_init_exited(t->tg->exit_status);
 		return;     /* the sandbox is ending: nothing more to tidy */
 	}
-	process_exit(t);
+	if (last)
+		process_exit(t);
 	kernel_unregister_task(t);
 }
 

@@ -12,10 +12,10 @@
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
-/* exit(2): single-threaded groups for now, so the group ends with its thread. */
+/* exit(2): ends the calling thread; the process with its last thread. */
 long sys_exit(struct task *t, const struct syscall_args *a)
 {
-	task_exit_group(t, ((int)a->arg[0] & 0xff) << 8);
+	task_exit_thread(t, ((int)a->arg[0] & 0xff) << 8);
 	return 0;
 }
 

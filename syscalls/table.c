@@ -132,11 +132,11 @@
 	OK(socketpair, "af,socktype,int,fds")                                               \
 	OK(setsockopt, "fd,int,int,ptr,int")                                                \
 	OK(getsockopt, "fd,int,int,ptr,ptr")                                                \
-	PART(clone, "clone,ptr,ptr,ptr,hex", "new processes only: CLONE_THREAD, CLONE_VM without CLONE_VFORK, CLONE_SIGHAND, namespaces and CLONE_PIDFD give EINVAL; with CLONE_VFORK the child's memory is a copy (the parent still waits)")                                                  \
+	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; execve in a multi-threaded process does not end the other threads yet; robust futex lists are not processed at thread exit")                                                  \
 	OK(fork, "")                                                                        \
-	PART(vfork, "", "the child's memory is a copy; the parent waits for its exec or exit")                                                                       \
+	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
-	PART(exit, "int->noret", "ends the whole thread group (guests are single-threaded for now)")                                                              \
+	OK(exit, "int->noret")                                                              \
 	PART(wait4, "int,ptr,wait,ptr", "WUNTRACED/WCONTINUED report nothing (no job-control stops yet); rusage is zero")                                                       \
 	PART(kill, "int,signo", "job-control stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are ignored; no real-time signal queueing (one pending instance per signal)")                                                               \
 	OK(uname, "ptr")                                                                    \
@@ -276,7 +276,7 @@
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	PART(tkill, "int,signo", "one thread per process: the thread is the process; stop signals are ignored")                                                              \
+	PART(tkill, "int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler); stop signals are ignored")                                                              \
 	OK(time, "ptr")                                                                     \
 	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
@@ -310,7 +310,7 @@
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	OK(epoll_ctl, "fd,int,fd,ptr")                                                      \
-	PART(tgkill, "int,int,signo", "one thread per process: the thread is the process; stop signals are ignored")                                                         \
+	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler); stop signals are ignored")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \
