@@ -151,16 +151,28 @@ long sys_sigaltstack(struct task *t, const struct syscall_args *a)
 	return 0;
 }
 
+/* Signal thread tid (of thread group tgid, or any when tgid is 0). */
+static long signal_thread(struct task *t, int tgid, int tid, int sig)
+{
+	struct task *target = task_lookup(tid);
+	if (!target)
+		return -ESRCH;
+	long rc = -ESRCH;
+	if (!tgid || target->tg->tgid == tgid) {
+		/* Delivered to the process: any of its threads may run the handler. */
+		rc = process_kill(t, target->tg->tgid, sig);
+	}
+	task_put(target);
+	return rc;
+}
+
 /* tgkill(2) */
 long sys_tgkill(struct task *t, const struct syscall_args *a)
 {
 	int tgid = (int)a->arg[0], tid = (int)a->arg[1], sig = (int)a->arg[2];
 	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
-	/* One thread per process for now: the thread is the process. */
-	if (tid != tgid)
-		return -ESRCH;
-	return process_kill(t, tgid, sig);
+	return signal_thread(t, tgid, tid, sig);
 }
 
 /* tkill(2) */
@@ -169,7 +181,7 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 	int tid = (int)a->arg[0], sig = (int)a->arg[1];
 	if (tid <= 0 || sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
-	return process_kill(t, tid, sig);
+	return signal_thread(t, 0, tid, sig);
 }
 
 /* rt_sigreturn(2): the result is the restored rax. */
