@@ -16,6 +16,7 @@
 #include "sentry/exec.h"
 #include "sentry/mm_internal.h"
 #include "sentry/task.h"
+#include "sentry/timer.h"
 
 #define BINPRM_BUF_SIZE 256
 #define BINPRM_MAX_RECURSION 4
@@ -255,6 +256,7 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	strncpy(t->comm, base, sizeof(t->comm) - 1);
 	t->comm[sizeof(t->comm) - 1] = 0;
 	fdt_close_on_exec(t->files);
+	timer_release(t->tg, true);     /* POSIX timers end at execve; alarm stays */
 	for (int i = 0; i < GUEST_NSIG; i++) {
 		/* Caught signals go back to their default; ignored ones stay ignored. */
 		if (t->tg->actions[i].handler != (uint64_t)SIG_IGN)

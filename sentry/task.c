@@ -16,6 +16,7 @@
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/signal.h"
+#include "sentry/timer.h"
 #include "sentry/mm.h"
 #include "syscalls/table.h"
 
@@ -306,8 +307,10 @@ static void task_finish(struct task *t)
 		kernel_init_exited(t->tg->exit_status);
 		return;     /* the sandbox is ending: nothing more to tidy */
 	}
-	if (last)
+	if (last) {
+		timer_release(t->tg, false);
 		process_exit(t);
+	}
 	kernel_unregister_task(t);
 }
 

@@ -112,9 +112,9 @@
 	OK(dup2, "fd,fd")                                                                   \
 	OK(pause, "")                                                                       \
 	OK(nanosleep, "ts,ptr")                                                             \
-	OK(getitimer, "int,ptr")                                                            \
+	PART(getitimer, "int,ptr", "ITIMER_VIRTUAL and ITIMER_PROF always read as disarmed")                                                            \
 	OK(alarm, "uint")                                                                   \
-	OK(setitimer, "int,ptr,ptr")                                                        \
+	PART(setitimer, "int,ptr,ptr", "ITIMER_REAL only: ITIMER_VIRTUAL and ITIMER_PROF give EINVAL")                                                        \
 	OK(getpid, "")                                                                      \
 	OK(sendfile, "fd,fd,ptr,size")                                                      \
 	OK(socket, "af,socktype,int")                                                       \
@@ -298,7 +298,7 @@
 	OK(restart_syscall, "")                                                             \
 	OK(semtimedop, "int,ptr,size,ts")                                                   \
 	OK(fadvise64, "fd,off,size,int")                                                    \
-	OK(timer_create, "clockid,ptr,ptr")                                                 \
+	PART(timer_create, "clockid,ptr,ptr", "CPU-time clocks give EINVAL; SIGEV_THREAD_ID signals go to the process")                                                 \
 	OK(timer_settime, "int,hex,ptr,ptr")                                                \
 	OK(timer_gettime, "int,ptr")                                                        \
 	OK(timer_getoverrun, "int")                                                         \

@@ -1,0 +1,28 @@
+/* Interval timers: alarm, setitimer(ITIMER_REAL), POSIX timers (sentry/timer.c). */
+#ifndef SENTRY_TIMER_H
+#define SENTRY_TIMER_H
+
+#include <signal.h>
+#include <time.h>
+#include "sentry/types.h"
+
+struct thread_group;
+
+/* ITIMER_REAL of tg: set (value/interval in ns, value 0 disarms), old values out. */
+int timer_itimer_real(struct thread_group *tg, const int64_t *value_ns, const int64_t *interval_ns,
+		      int64_t *old_value_ns, int64_t *old_interval_ns);
+
+/* timer_create: clock (host clock id), the signal to send and its siginfo value; the id or -errno. */
+int timer_posix_create(struct thread_group *tg, clockid_t clock, int sig, bool notify,
+		       union sigval value);
+/* timer_settime: flags TIMER_ABSTIME; times in ns; 0 or -EINVAL for an unknown id. */
+int timer_posix_set(struct thread_group *tg, int id, int flags, int64_t value_ns,
+		    int64_t interval_ns, int64_t *old_value_ns, int64_t *old_interval_ns);
+int timer_posix_get(struct thread_group *tg, int id, int64_t *value_ns, int64_t *interval_ns);
+int timer_posix_overrun(struct thread_group *tg, int id);
+int timer_posix_delete(struct thread_group *tg, int id);
+
+/* Drop tg's timers: all of them at exit, only the POSIX ones at execve. */
+void timer_release(struct thread_group *tg, bool posix_only);
+
+#endif
