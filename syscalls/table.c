@@ -174,26 +174,26 @@
 	OK(umask, "mode->oct")                                                              \
 	OK(gettimeofday, "ptr,ptr")                                                         \
 	OK(getrlimit, "rlimit,ptr")                                                         \
-	OK(getrusage, "int,ptr")                                                            \
+	PART(getrusage, "int,ptr", "CPU times and counters are reported as zero")                                                            \
 	PART(sysinfo, "ptr", "reports the sandbox's memory limit and usage, not the host's") \
 	PART(times, "ptr", "CPU times are reported as zero")                                                                    \
 	OK(ptrace, "int,int,ptr,ptr")                                                       \
 	OK(getuid, "")                                                                      \
 	OK(syslog, "int,ptr,int")                                                           \
 	OK(getgid, "")                                                                      \
-	OK(setuid, "int")                                                                   \
-	OK(setgid, "int")                                                                   \
+	PART(setuid, "int", "changes the calling thread's credentials only (glibc's all-thread setxid broadcast is not honoured)")                                                                   \
+	PART(setgid, "int", "changes the calling thread's credentials only (glibc's all-thread setxid broadcast is not honoured)")                                                                   \
 	OK(geteuid, "")                                                                     \
 	OK(getegid, "")                                                                     \
 	OK(setpgid, "int,int")                                                              \
 	OK(getppid, "")                                                                     \
 	OK(getpgrp, "")                                                                     \
 	OK(setsid, "")                                                                      \
-	OK(setreuid, "int,int")                                                             \
+	PART(setreuid, "int,int", "changes the calling thread's credentials only (glibc's all-thread setxid broadcast is not honoured)")                                                             \
 	OK(setregid, "int,int")                                                             \
 	OK(getgroups, "int,ptr")                                                            \
-	OK(setgroups, "int,ptr")                                                            \
-	OK(setresuid, "int,int,int")                                                        \
+	PART(setgroups, "int,ptr", "changes the calling thread's credentials only (glibc's all-thread setxid broadcast is not honoured)")                                                            \
+	PART(setresuid, "int,int,int", "changes the calling thread's credentials only (glibc's all-thread setxid broadcast is not honoured)")                                                        \
 	OK(getresuid, "ptr,ptr,ptr")                                                        \
 	OK(setresgid, "int,int,int")                                                        \
 	OK(getresgid, "ptr,ptr,ptr")                                                        \
@@ -201,7 +201,7 @@
 	OK(setfsuid, "int")                                                                 \
 	OK(setfsgid, "int")                                                                 \
 	OK(getsid, "int")                                                                   \
-	OK(capget, "ptr,ptr")                                                               \
+	PART(capget, "ptr,ptr", "another process's capabilities: ESRCH")                                                               \
 	OK(capset, "ptr,ptr")                                                               \
 	OK(rt_sigpending, "osigset,size")                                                    \
 	OK(rt_sigtimedwait, "sigset,ptr,ts,size")                                           \
