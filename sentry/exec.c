@@ -15,6 +15,7 @@
 #include "sentry/elf.h"
 #include "sentry/exec.h"
 #include "sentry/mm_internal.h"
+#include "sentry/kernel_internal.h"
 #include "sentry/task.h"
 #include "sentry/timer.h"
 
@@ -244,6 +245,8 @@ fail:
 static void exec_commit(struct task *t, struct mm *mm, struct file *f, const char *path,
 			const struct guest_regs *regs)
 {
+	/* The point of no return: the other threads of the process end first. */
+	task_zap_other_threads(t);
 	struct mm *old = t->mm;
 	t->mm = mm;
 	mm_put(old);

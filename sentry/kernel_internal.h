@@ -70,6 +70,9 @@ extern pthread_cond_t process_wait_cond;
 struct task *task_alloc(void);
 /* A new thread in thread group tg (which gains a reference and a thread). */
 struct task *task_alloc_thread(struct thread_group *tg);
+/* execve in a multi-threaded process: end every other thread and wait for them. */
+void task_zap_other_threads(struct task *t);
+
 /* End only t (exit(2)); the group too if t is its last thread. */
 void task_exit_thread(struct task *t, int status);
 /* Start t's sentry thread (its loop); 0 or -errno. */

@@ -325,6 +325,8 @@ static void *task_thread(void *arg)
 		task_exit_group(t, SIGKILL);
 	}
 	while (!t->exited) {
+		if (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE))
+			break;
 		if (t->restart || signal_pending(t)) {
 			signal_deliver(t);
 			if (t->tg->exiting)
@@ -360,7 +362,7 @@ static void *task_thread(void *arg)
 			task_exit_group(t, SIGKILL);
 			break;
 		}
-		if (t->tg->exiting)
+		if (t->tg->exiting || __atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE))
 			t->exited = true;
 	}
 	task_finish(t);
@@ -453,4 +455,34 @@ long task_format_status(struct task *t, char **out)
 	}
 	*out = buf;
 	return size;
+}
+
+struct zap_arg {
+	struct task *keep;
+};
+
+static void zap_locked(struct task *t, void *arg)
+{
+	struct zap_arg *za = arg;
+	if (t->tg == za->keep->tg && t != za->keep && !t->exited) {
+		__atomic_store_n(&t->zapped, true, __ATOMIC_RELEASE);
+		task_wake_locked(t);
+	}
+}
+
+void task_zap_other_threads(struct task *t)
+{
+	struct zap_arg za = { t };
+	for (;;) {
+		pthread_mutex_lock(&kernel.lock);
+		int n = t->tg->nr_threads;
+		if (n > 1)
+			kernel_for_each_task_locked(zap_locked, &za);
+		pthread_mutex_unlock(&kernel.lock);
+		if (n <= 1)
+			return;
+		/* The others leave at their next boundary; a blocked one is woken above. */
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
 }

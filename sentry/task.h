@@ -84,6 +84,7 @@ struct task {
 
 	bool strace;                       /* print each syscall */
 	bool exited;
+	bool zapped;                       /* another thread's execve ends this one */
 	int pdeath_signal;                 /* PR_SET_PDEATHSIG */
 
 	/* vfork: the parent waits until this child execs or exits. */

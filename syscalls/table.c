@@ -132,7 +132,7 @@
 	OK(socketpair, "af,socktype,int,fds")                                               \
 	OK(setsockopt, "fd,int,int,ptr,int")                                                \
 	OK(getsockopt, "fd,int,int,ptr,ptr")                                                \
-	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; execve in a multi-threaded process does not end the other threads yet; robust futex lists are not processed at thread exit")                                                  \
+	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; robust futex lists are not processed at thread exit; a non-leader thread's execve keeps its own tid")                                                  \
 	OK(fork, "")                                                                        \
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
