@@ -76,6 +76,15 @@ struct plat_as *mm_platform_as(struct mm *mm)
 	return mm->as;
 }
 
+/* What the stubs map: copy-on-write pages stay read-only until written. */
+static int stub_prot(const struct vma *v)
+{
+	return v->cow ? v->prot & ~PROT_WRITE : v->prot;
+}
+
+#define COW_CHUNK (2ULL << 20)
+static int cow_break_locked(struct mm *mm, uint64_t addr);
+
 /* Index of the VMA containing addr, or -1. Called with mm->lock held. */
 static long vma_find_locked(struct mm *mm, uint64_t addr)
 {
@@ -140,6 +149,11 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 		struct vma *v = &mm->vmas[i];
 		if (!force && !prot_allows(v->prot, write))
 			break;
+		if (write && v->cow) {
+			if (cow_break_locked(mm, a))
+				break;
+			continue;     /* the VMAs changed: look again */
+		}
 		size_t n = MIN(len - done, v->end - a);
 		fn(mf_ptr(v->mf_off + (a - v->start)), n, arg);
 		done += n;
@@ -253,6 +267,11 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		long i = vma_find_locked(mm, a);
 		if (i < 0 || !prot_allows(mm->vmas[i].prot, write))
 			break;
+		if (write && mm->vmas[i].cow) {
+			if (cow_break_locked(mm, a))
+				break;
+			continue;
+		}
 		struct vma *v = &mm->vmas[i];
 		size_t k = MIN(len - done, v->end - a);
 		iov[n].iov_base = mf_ptr(v->mf_off + (a - v->start));
@@ -607,15 +626,23 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		rc = i;
 		goto out;
 	}
+	bool any_cow = false;
 	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		mm->vmas[i].prot = prot;
+		any_cow |= mm->vmas[i].cow;
 		if (mm->vmas[i].cache && (prot & PROT_WRITE)) {
 			rc = vma_privatize_locked(mm, &mm->vmas[i]);
 			if (rc)
 				goto out;
 		}
 	}
-	rc = plat_as_protect(mm->as, addr, len, prot);
+	if (!any_cow) {
+		rc = plat_as_protect(mm->as, addr, len, prot);
+		goto out;
+	}
+	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end && !rc; j++)
+		rc = plat_as_protect(mm->as, mm->vmas[j].start, mm->vmas[j].end - mm->vmas[j].start,
+				     stub_prot(&mm->vmas[j]));
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
@@ -646,6 +673,22 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	if (i < 0 || mm->vmas[i].end < old + old_len) {
 		r = -EFAULT;
 		goto out;
+	}
+	/* Copy-on-write pages are made private before they move or grow. */
+	while (mm->vmas[i].cow) {
+		r = cow_break_locked(mm, mm->vmas[i].start);
+		if (r)
+			goto out;
+		i = vma_find_locked(mm, old);
+		if (i < 0) {
+			r = -EFAULT;
+			goto out;
+		}
+		if (!mm->vmas[i].cow && mm->vmas[i].end < old + old_len) {
+			/* A chunk was split off: the range now spans VMAs; keep it simple. */
+			r = -ENOMEM;
+			goto out;
+		}
 	}
 	struct vma v = mm->vmas[i];
 	if (v.shared && (new_len > old_len || (flags & MREMAP_FIXED))) {
@@ -827,10 +870,17 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 			a = mm->vmas[j].start;
 			continue;
 		}
+		if (discard && mm->vmas[i].cow) {
+			if (cow_break_locked(mm, a)) {
+				rc = -ENOMEM;
+				break;
+			}
+			continue;
+		}
 		struct vma *v = &mm->vmas[i];
 		uint64_t n = MIN(end, v->end) - a;
 		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
-		if (discard && !v->cache && (!v->shared || advice == MADV_REMOVE)) {
+		if (discard && !v->cache && (!v->shared || v->cow || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
 			/* A private file mapping reads the file's bytes again. */
@@ -929,6 +979,9 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 {
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr.v);
+	/* A private futex word must not be named by pages another process shares. */
+	if (i >= 0 && mm->vmas[i].cow && cow_break_locked(mm, addr.v) == 0)
+		i = vma_find_locked(mm, addr.v);
 	int rc = -EFAULT;
 	if (i >= 0 && prot_allows(mm->vmas[i].prot, false)) {
 		*key = mm->vmas[i].mf_off + (addr.v - mm->vmas[i].start);
@@ -965,29 +1018,35 @@ struct mm *mm_fork(struct mm *parent)
 	mm->layout = parent->layout;
 	int rc = 0;
 	for (size_t i = 0; i < parent->nvmas && !rc; i++) {
-		struct vma v = parent->vmas[i];
-		uint64_t len = v.end - v.start;
-		if (v.cache) {
-			fcache_ref(v.cache);
-		} else if (v.shared) {
-			__atomic_add_fetch(&v.shared->refs, 1, __ATOMIC_RELAXED);
-		} else {
-			/* Private memory: a copy of the populated pages (holes stay holes). */
-			uint64_t off;
-			rc = mf_alloc(len, &off);
-			if (rc)
+		struct vma *pv = &parent->vmas[i];
+		if (!pv->cache && !pv->shared) {
+			/* Pages the VMA owned become a range both sides reference. */
+			struct mm_shared *sh = malloc(sizeof(*sh));
+			if (!sh) {
+				rc = -ENOMEM;
 				break;
-			mf_copy(off, v.mf_off, len);
-			v.mf_off = off;
+			}
+			*sh = (struct mm_shared){ pv->mf_off, pv->end - pv->start, 1 };
+			pv->shared = sh;
 		}
+		if (!pv->cache && !(pv->flags & VMA_SHARED) && !pv->cow) {
+			/* Private memory: copy-on-write, read-only in every stub until written. */
+			pv->cow = true;
+			if (pv->prot & PROT_WRITE)
+				rc = plat_as_protect(parent->as, pv->start, pv->end - pv->start,
+						     stub_prot(pv));
+		}
+		struct vma v = *pv;
+		if (v.cache)
+			fcache_ref(v.cache);
+		if (v.shared)
+			__atomic_add_fetch(&v.shared->refs, 1, __ATOMIC_RELAXED);
 		if (v.file)
 			file_get(v.file);
-		rc = vma_insert_locked(mm, mm->nvmas, &v);
-		if (rc) {
+		if (!rc)
+			rc = vma_insert_locked(mm, mm->nvmas, &v);
+		if (rc)
 			vma_release(&v);
-			break;
-		}
-		rc = plat_as_map(mm->as, v.start, len, v.mf_off, v.prot);
 	}
 	pthread_mutex_unlock(&parent->lock);
 	if (rc) {
@@ -1003,8 +1062,51 @@ int mm_replay(struct mm *mm, struct plat_ctx *ctx)
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas && !rc; i++) {
 		struct vma *v = &mm->vmas[i];
-		rc = plat_ctx_map(ctx, v->start, v->end - v->start, v->mf_off, v->prot);
+		rc = plat_ctx_map(ctx, v->start, v->end - v->start, v->mf_off, stub_prot(v));
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
+}
+
+/*
+ * Give the copy-on-write chunk around addr its own pages (or simply take
+ * them, when no one else shares them any more) and map it writable.
+ */
+static int cow_break_locked(struct mm *mm, uint64_t addr)
+{
+	long i = vma_find_locked(mm, addr);
+	if (i < 0 || !mm->vmas[i].cow)
+		return i < 0 ? -EFAULT : 0;
+	uint64_t lo = MAX(mm->vmas[i].start, addr & ~(COW_CHUNK - 1));
+	uint64_t hi = MIN(mm->vmas[i].end, (addr & ~(COW_CHUNK - 1)) + COW_CHUNK);
+	long j = vma_carve_locked(mm, lo, hi);
+	if (j < 0)
+		return j;
+	struct vma *v = &mm->vmas[j];
+	uint64_t len = v->end - v->start;
+	if (__atomic_load_n(&v->shared->refs, __ATOMIC_ACQUIRE) == 1) {
+		v->cow = false;    /* the last sharer keeps the pages as they are */
+	} else {
+		uint64_t off;
+		int rc = mf_alloc(len, &off);
+		if (rc)
+			return rc;
+		mf_copy(off, v->mf_off, len);
+		shared_put(v->shared);
+		v->shared = NULL;
+		v->cow = false;
+		v->mf_off = off;
+	}
+	mm->last = 0;
+	return plat_as_map(mm->as, v->start, len, v->mf_off, v->prot);
+}
+
+bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr);
+	bool ok = i >= 0 && mm->vmas[i].cow && (mm->vmas[i].prot & PROT_WRITE) &&
+		  cow_break_locked(mm, addr) == 0;
+	pthread_mutex_unlock(&mm->lock);
+	return ok;
 }

@@ -21,7 +21,8 @@ struct vma {
 	uint64_t file_off;
 	const char *name;       /* "[stack]", "[heap]" or NULL */
 	struct fcache_entry *cache;   /* borrowed file-cache pages (read-only), or NULL: owned */
-	struct mm_shared *shared;     /* MAP_SHARED anonymous memory, shared across fork */
+	struct mm_shared *shared;     /* MAP_SHARED anonymous memory, or copy-on-write pages */
+	bool cow;                     /* shared pages are copy-on-write (after fork) */
 };
 
 /*
@@ -51,6 +52,12 @@ struct mm {
 int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
 
 
+
+/*
+ * A guest fault at addr (write: a write access): resolve it if it is a
+ * copy-on-write page. True if the guest can simply run again.
+ */
+bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write);
 
 /* Protection of the VMA containing addr, or 0. */
 int mm_prot_at(struct mm *mm, uint64_t addr);

@@ -18,6 +18,7 @@
 #include "sentry/signal.h"
 #include "sentry/timer.h"
 #include "sentry/mm.h"
+#include "sentry/mm_internal.h"
 #include "syscalls/table.h"
 
 static struct task *task_alloc_common(struct thread_group *tg)
@@ -187,6 +188,10 @@ static void describe_insn(struct task *t, uint64_t rip, char *out, size_t cap)
 
 static void task_fault(struct task *t, const struct plat_event *ev)
 {
+	/* A write to a copy-on-write page: copy it and run the guest again. */
+	if (ev->signo == SIGSEGV && ev->si_code == SEGV_ACCERR &&
+	    mm_handle_fault(t->mm, ev->addr, true))
+		return;
 	if (signal_fault(t, ev->signo, ev->si_code, ev->addr))
 		return;     /* the guest's handler runs at the next delivery */
 	char insn[320];
