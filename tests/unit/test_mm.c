@@ -9,6 +9,7 @@
 static struct mm *mm;
 #define RW (PROT_READ | PROT_WRITE)
 #define A 0x10000000ULL
+#define COW_TEST_CHUNK (2ULL << 20)
 
 static void setup(void)
 {
@@ -207,4 +208,39 @@ Test(mm, maps_listing_names_stack)
 	cr_assert_not_null(strstr(s, "10000000-10001000 rw-p"));
 	cr_assert_not_null(strstr(s, "[stack]"));
 	free(s);
+}
+
+Test(mm, fork_copies_on_write)
+{
+	cr_assert_eq(map(A, 3 * COW_TEST_CHUNK, RW), (long)A);
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 10), "parent", 7), 0);
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	char buf[8];
+	cr_assert_eq(mm_copy_in(child, buf, gaddr(A + 10), 7), 0);
+	cr_assert_str_eq(buf, "parent", "the child starts with the parent's bytes");
+	cr_assert_eq(mm_copy_out(child, gaddr(A + 10), "child!", 7), 0);
+	cr_assert_eq(mm_copy_in(mm, buf, gaddr(A + 10), 7), 0);
+	cr_assert_str_eq(buf, "parent", "a child's write stays in the child");
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 2 * COW_TEST_CHUNK), "later", 6), 0);
+	cr_assert_eq(mm_copy_in(child, buf, gaddr(A + 2 * COW_TEST_CHUNK), 6), 0);
+	cr_assert_eq(buf[0], 0, "a parent's write after fork stays in the parent");
+	cr_assert_eq(mm_copy_in(child, buf, gaddr(A + 10), 7), 0);
+	cr_assert_str_eq(buf, "child!");
+	mm_put(child);
+	cr_assert_eq(mm_copy_in(mm, buf, gaddr(A + 10), 7), 0);
+	cr_assert_str_eq(buf, "parent", "the parent keeps its pages after the child is gone");
+	cr_assert_eq(mm_copy_out(mm, gaddr(A + 11), "X", 1), 0);
+}
+
+Test(mm, fork_keeps_shared_memory_shared)
+{
+	cr_assert_eq(mm_map(mm, A, PAGE_SIZE, RW, VMA_SHARED, true, false, NULL, 0), (long)A);
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	cr_assert_eq(mm_copy_out(child, gaddr(A), "both", 5), 0);
+	char buf[5];
+	cr_assert_eq(mm_copy_in(mm, buf, gaddr(A), 5), 0);
+	cr_assert_str_eq(buf, "both", "MAP_SHARED memory is shared after fork");
+	mm_put(child);
 }
