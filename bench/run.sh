@@ -27,6 +27,7 @@ gcc -O2 -Wall -Werror -static -o "$BIN/getpid" "$BENCH_DIR/getpid.c" || exit 1
 gcc -O2 -Wall -Werror -static -o "$BIN/sysemu_floor" "$BENCH_DIR/sysemu_floor.c" || exit 1
 gcc -O2 -Wall -Werror -o "$BIN/maxrss" "$BENCH_DIR/maxrss.c" || exit 1
 gcc -O2 -Wall -Werror -static -o "$BIN/hello" "$HELLO_SRC" || exit 1
+gcc -O2 -Wall -Werror -o "$BIN/futex_pingpong" "$BENCH_DIR/futex_pingpong.c" -lpthread || exit 1
 
 HAVE_PROOT=0
 command -v proot >/dev/null && proot -r / /bin/true 2>/dev/null && HAVE_PROOT=1
@@ -112,6 +113,30 @@ r_sb=""
 r_proot=""
 [ "$HAVE_PROOT" = 1 ] && r_proot=$(rss_mib proot -r / "$BIN/hello")
 
+# Processes, threads and pipes (issue 3), fewer runs: each is a workload.
+echo "running: processes, threads, pipes..." >&2
+workload() {   # workload PREFIX...: runs the workloads under PREFIX, sets w_* variables
+	local saved=$RUNS
+	RUNS=5
+	w_fork=$(startup_ms "$@" /bin/bash -c 'for i in {1..500}; do /bin/true; done')
+	w_pipe=$(startup_ms "$@" /bin/bash -c 'head -c 67108864 /dev/zero | cat >/dev/null')
+	w_py=$(startup_ms "$@" /usr/bin/python3 -c pass)
+	RUNS=$saved
+	w_futex=$(timeout 120 "$@" "$BIN/futex_pingpong" 20000 2>/dev/null | field futex_pingpong_ns)
+}
+workload
+f_native=$w_fork p_native=$w_pipe y_native=$w_py x_native=$w_futex
+f_sb="" p_sb="" y_sb="" x_sb=""
+if [ "$HAVE_SB" = 1 ]; then
+	workload "$SB" run --
+	f_sb=$w_fork p_sb=$w_pipe y_sb=$w_py x_sb=$w_futex
+fi
+f_proot="" p_proot="" y_proot="" x_proot=""
+if [ "$HAVE_PROOT" = 1 ]; then
+	workload proot -r /
+	f_proot=$w_fork p_proot=$w_pipe y_proot=$w_py x_proot=$w_futex
+fi
+
 timer=bash-loop
 command -v hyperfine >/dev/null && timer=hyperfine
 echo
@@ -126,5 +151,9 @@ echo "| ptrace floor, tracer and tracee on different CPUs (ns/syscall) | | $(na 
 echo "| start-up \`/bin/true\` (ms, mean of $RUNS) | $(na "$s_native") | | $(na "$s_sb") | $(na "$s_proot") | $(ratio "$s_sb" "$s_native") native, $(ratio "$s_sb" "$s_proot") proot | |"
 echo "| start-up static hello (ms, mean of $RUNS) | $(na "$h_native") | | $(na "$h_sb") | $(na "$h_proot") | $(ratio "$h_sb" "$h_native") native, $(ratio "$h_sb" "$h_proot") proot | |"
 echo "| peak RSS, static hello (MiB) | $(na "$r_native") | | $(na "$r_sb") | $(na "$r_proot") | $(ratio "$r_sb" "$r_native") native | sandbox < 20 MiB |"
+echo "| fork+exec+wait \`/bin/true\` x500 in bash (ms) | $(na "$f_native") | | $(na "$f_sb") | $(na "$f_proot") | $(ratio "$f_sb" "$f_native") native, $(ratio "$f_sb" "$f_proot") proot | ahead of proot |"
+echo "| 64 MiB through a pipe (ms) | $(na "$p_native") | | $(na "$p_sb") | $(na "$p_proot") | $(ratio "$p_sb" "$p_native") native, $(ratio "$p_sb" "$p_proot") proot | ahead of proot |"
+echo "| futex ping-pong between two threads (ns/round trip) | $(na "$x_native") | | $(na "$x_sb") | $(na "$x_proot") | $(ratio "$x_sb" "$x_native") native, $(ratio "$x_sb" "$x_proot") proot | ahead of proot |"
+echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
 echo
 echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."

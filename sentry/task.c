@@ -203,6 +203,16 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 	task_exit_group(t, ev->signo | 0x80);
 }
 
+/* Writes that fail with EPIPE also raise SIGPIPE (pipes; sockets decide for themselves). */
+static bool raises_sigpipe(int nr)
+{
+	switch (nr) {
+	case 1: case 18: case 20: case 40: case 275: case 276: case 278: case 296: case 328:
+		return true;   /* write, pwrite64, writev, sendfile, splice, tee, vmsplice, pwritev(2) */
+	}
+	return false;
+}
+
 static void task_syscall(struct task *t)
 {
 	struct syscall_args a;
@@ -227,6 +237,8 @@ static void task_syscall(struct task *t)
 		strace_syscall(t, &a, ret);
 	if (a.nr == 15 /* rt_sigreturn */)
 		return;     /* the registers were restored from the frame */
+	if (ret == -EPIPE && raises_sigpipe(a.nr))
+		process_signal(t->tg, SIGPIPE);
 	t->regs.rax = ret;
 }
 
