@@ -244,3 +244,12 @@ int fdt_max_fd(struct fd_table *t)
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
+
+int fdt_capacity(struct fd_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	int n = t->size;
+	pthread_mutex_unlock(&t->lock);
+	/* Linux's table starts with 64 slots (NR_OPEN_DEFAULT) and doubles, as ours. */
+	return n < 64 ? 64 : n;
+}

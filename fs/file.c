@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include "fs/vfs_internal.h"
 #include "sentry/task.h"
 
@@ -511,4 +512,16 @@ int vfs_fsync(struct file *f)
 	if (f->fops && f->fops->fsync)
 		return f->fops->fsync(f);
 	return 0;
+}
+
+/* ---- poll ---- */
+
+uint32_t vfs_poll(struct file *f, struct waiter *w)
+{
+	if (f->flags & O_PATH)
+		return POLLNVAL;
+	if (f->fops && f->fops->poll)
+		return f->fops->poll(f, w);
+	/* Linux's DEFAULT_POLLMASK: regular files, directories, /dev/null... */
+	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }

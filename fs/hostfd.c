@@ -4,11 +4,26 @@
  * sentry thread: these ops run without vfs_lock). Terminal ioctls are
  * served from a fixed list; job control ioctls answer with the guest's own
  * process group and never reach the host.
+ *
+ * Waiting (poll/select) on a host fd: a host fd cannot sit on a sentry
+ * wait queue, so one notifier thread (started on first use) sleeps in
+ * epoll_wait(2) on every host fd a guest waits on, each registered
+ * EPOLLONESHOT for the events that were *not* ready when the guest
+ * polled (so an always-writable terminal polled for input does not fire
+ * at once, over and over). When one fires, the thread wakes that file's
+ * waitq and the registration stays disarmed until the next poll re-arms
+ * it. Waiters thus only ever sleep on their condition variable: signals
+ * (task_wake_locked) and deadlines behave as for pipes, with no polling
+ * loop and no per-waiter thread. epoll_ctl checks readiness when it arms,
+ * so a change between the zero-timeout host poll and the arm is not lost.
+ * gVisor's fdnotifier does the same.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -23,7 +38,132 @@
 
 struct hostfd {
 	int fd;                        /* owned; O_CLOEXEC */
+	struct waitq wq;               /* guests polling this fd */
+	uint64_t id;                   /* notifier registration (0: none) */
 };
+
+/*
+ * The notifier. `lock` protects the table and the epoll registrations; it
+ * is taken before a hostfd's waitq lock (the thread wakes under it, so a
+ * released hostfd, removed under it, is never touched after free).
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_once_t once;
+	int epfd;                      /* -1 if the notifier could not start */
+	uint64_t next_id;
+	struct hostfd **tab;           /* registered hostfds */
+	size_t n, cap;
+} notifier = { .lock = PTHREAD_MUTEX_INITIALIZER, .once = PTHREAD_ONCE_INIT, .epfd = -1 };
+
+static struct hostfd *notifier_find_locked(uint64_t id, size_t *idx)
+{
+	for (size_t i = 0; i < notifier.n; i++)
+		if (notifier.tab[i]->id == id) {
+			if (idx)
+				*idx = i;
+			return notifier.tab[i];
+		}
+	return NULL;
+}
+
+static void *notifier_main(void *arg)
+{
+	for (;;) {
+		struct epoll_event ev[16];
+		int n = epoll_wait(notifier.epfd, ev, 16, -1);
+		if (n < 0)
+			continue;          /* EINTR: the sentry's own signals */
+		pthread_mutex_lock(&notifier.lock);
+		for (int i = 0; i < n; i++) {
+			struct hostfd *h = notifier_find_locked(ev[i].data.u64, NULL);
+			/* EPOLL* and POLL* bits have the same values. */
+			if (h)
+				waitq_wake(&h->wq, ev[i].events);
+		}
+		pthread_mutex_unlock(&notifier.lock);
+	}
+	return NULL;
+}
+
+static void notifier_start(void)
+{
+	notifier.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (notifier.epfd < 0)
+		return;
+	/* The thread takes no signals: the task threads own them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_t th;
+	if (pthread_create(&th, NULL, notifier_main, NULL) == 0) {
+		pthread_detach(th);
+	} else {
+		close(notifier.epfd);
+		notifier.epfd = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Room for one more registration; false on -ENOMEM. */
+static bool notifier_reserve_locked(void)
+{
+	if (notifier.n < notifier.cap)
+		return true;
+	size_t cap = notifier.cap ? notifier.cap * 2 : 8;
+	struct hostfd **tab = realloc(notifier.tab, cap * sizeof(*tab));
+	if (!tab)
+		return false;
+	notifier.tab = tab;
+	notifier.cap = cap;
+	return true;
+}
+
+/* Arm a one-shot wake of h's waitq for `events`. */
+static void notifier_arm(struct hostfd *h, uint32_t events)
+{
+	pthread_once(&notifier.once, notifier_start);
+	if (notifier.epfd < 0)
+		return;
+	pthread_mutex_lock(&notifier.lock);
+	struct epoll_event ev = { .events = events | EPOLLONESHOT };
+	if (h->id) {
+		ev.data.u64 = h->id;
+		epoll_ctl(notifier.epfd, EPOLL_CTL_MOD, h->fd, &ev);
+	} else if (notifier_reserve_locked()) {
+		ev.data.u64 = ++notifier.next_id;
+		/* Regular files refuse epoll (EPERM); they are always ready anyway. */
+		if (epoll_ctl(notifier.epfd, EPOLL_CTL_ADD, h->fd, &ev) == 0) {
+			h->id = ev.data.u64;
+			notifier.tab[notifier.n++] = h;
+		}
+	}
+	pthread_mutex_unlock(&notifier.lock);
+}
+
+static void notifier_forget(struct hostfd *h)
+{
+	if (!h->id)
+		return;
+	pthread_mutex_lock(&notifier.lock);
+	size_t i;
+	if (notifier_find_locked(h->id, &i)) {
+		epoll_ctl(notifier.epfd, EPOLL_CTL_DEL, h->fd, NULL);
+		notifier.tab[i] = notifier.tab[--notifier.n];
+	}
+	h->id = 0;
+	pthread_mutex_unlock(&notifier.lock);
+}
+
+static struct hostfd *hostfd_new(int fd)
+{
+	struct hostfd *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->fd = fd;
+	waitq_init(&h->wq);
+	return h;
+}
 
 static int hostfd_fd(struct file *f)
 {
@@ -149,24 +289,48 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t 
 	}
 }
 
+static uint32_t hostfd_poll(struct file *f, struct waiter *w)
+{
+	struct hostfd *h = f->priv;
+	if (!h)
+		return POLLNVAL;
+	if (w)
+		waiter_add(w, &h->wq, ~0u);
+	const uint32_t all = POLLIN | POLLOUT | POLLPRI | POLLRDHUP;
+	struct pollfd p = { h->fd, (short)all, 0 };
+	int r;
+	do
+		r = poll(&p, 1, 0);
+	while (r < 0 && errno == EINTR);
+	uint32_t mask = r > 0 ? (uint16_t)p.revents : 0;
+	if (mask & POLLNVAL)
+		mask = POLLERR;    /* our own fd is never invalid; report an error */
+	/* Wait for what is not ready yet; HUP and ERR always end a poll. */
+	if (w && (all & ~mask) && !(mask & (POLLHUP | POLLERR)))
+		notifier_arm(h, all & ~mask);
+	return mask;
+}
+
 static void hostfd_release(struct file *f)
 {
 	struct hostfd *h = f->priv;
 	if (h) {
+		notifier_forget(h);
 		close(h->fd);
+		waitq_destroy(&h->wq);
 		free(h);
 	}
 }
 
 static int hostfd_reopen(struct file *orig, struct file *f)
 {
-	struct hostfd *h = malloc(sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	h->fd = fcntl(hostfd_fd(orig), F_DUPFD_CLOEXEC, 3);
-	if (h->fd < 0) {
-		free(h);
+	int fd = fcntl(hostfd_fd(orig), F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
 		return -EMFILE;
+	struct hostfd *h = hostfd_new(fd);
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
 	}
 	f->priv = h;
 	return 0;
@@ -179,6 +343,7 @@ static const struct file_ops hostfd_fops = {
 	.ioctl = hostfd_ioctl,
 	.fstat = hostfd_fstat,
 	.llseek = hostfd_llseek,
+	.poll = hostfd_poll,
 	.release = hostfd_release,
 	.unlocked = true,
 	.stream = true,
@@ -197,20 +362,22 @@ struct file *vfs_host_fd_file(int hostfd)
 	vfs_lock();
 	struct inode *inode = inode_alloc(sb, mode, NULL, &hostfd_fops);
 	vfs_unlock();
-	struct hostfd *h = malloc(sizeof(*h));
+	struct hostfd *h = hostfd_new(hostfd);
 	if (!inode || !h) {
+		if (h)
+			waitq_destroy(&h->wq);
 		free(h);
 		if (inode)
 			inode_put(inode);
 		return NULL;
 	}
-	h->fd = hostfd;
 	char name[32];
 	strcpy(name, isatty(hostfd) ? "/dev/pts/0" : S_ISFIFO(mode) ? "pipe:[1]" : "/dev/stdio");
 	struct file *f = file_alloc_anon(inode, &hostfd_fops, h,
 					 fl & (O_ACCMODE | O_APPEND), name);
 	inode_put(inode);
 	if (!f) {
+		waitq_destroy(&h->wq);
 		free(h);
 		return NULL;
 	}

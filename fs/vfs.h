@@ -62,6 +62,8 @@ int fdt_close(struct fd_table *t, int fd);
 void fdt_close_on_exec(struct fd_table *t);
 /* Number of the highest open fd + 1 (for /proc/PID/fd listings). */
 int fdt_max_fd(struct fd_table *t);
+/* Slots the table has room for (Linux's max_fds: 64, 128, 256...; select caps nfds). */
+int fdt_capacity(struct fd_table *t);
 
 /* ---- open file descriptions ---- */
 void file_get(struct file *f);
@@ -115,6 +117,26 @@ bool file_mmappable(struct file *f);
  * names such as "pipe:[123]" or "/dev/null".
  */
 long file_path(struct file *f, char *buf, size_t cap);
+
+/*
+ * poll(2) of one file: its ready mask (POLLIN, POLLOUT, POLLERR, POLLHUP,
+ * POLLRDHUP, POLLRDNORM...). When w is non-NULL, w is also linked on the
+ * file's wait queues so that a change wakes it (sentry/waitq.h). O_PATH
+ * files give POLLNVAL (poll reports it, select turns it into EBADF).
+ * The caller holds a reference on f until w is unlinked.
+ */
+struct waiter;
+uint32_t vfs_poll(struct file *f, struct waiter *w);
+
+/*
+ * pipe2(2): a new anonymous pipe, *rd its read end and *wr its write end
+ * (one reference each). flags: O_NONBLOCK (both ends), O_DIRECT (packet
+ * mode, write end). 0 or -ENOMEM.
+ */
+int vfs_pipe_create(const struct cred *cred, int flags, struct file **rd, struct file **wr);
+
+/* fcntl F_GETPIPE_SZ / F_SETPIPE_SZ; -EBADF if f is not a pipe. */
+long vfs_pipe_fcntl(struct file *f, int cmd, uint64_t arg);
 
 /* Device and inode numbers as stat reports them (for /proc/PID/maps). */
 void file_dev_ino(struct file *f, uint64_t *dev, uint64_t *ino);

@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 #include <time.h>
 #include "fs/vfs.h"
+#include "sentry/waitq.h"
 
 #define VFS_PATH_MAX 4096
 #define VFS_NAME_MAX 255
@@ -173,6 +174,13 @@ struct file_ops {
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
 	/* Open f as a new description of orig (open("/proc/self/fd/N")); optional. */
 	int (*reopen)(struct file *orig, struct file *f);
+	/*
+	 * The ready mask (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP...);
+	 * when w is non-NULL also link w on the file's wait queue(s) so that
+	 * any change wakes it. Called without vfs_lock. NULL: always ready
+	 * (DEFAULT_POLLMASK, as Linux for files without a poll method).
+	 */
+	uint32_t (*poll)(struct file *f, struct waiter *w);
 	bool unlocked;                 /* called without vfs_lock */
 	bool stream;                   /* no position: lseek gives -ESPIPE */
 	bool mmappable;

@@ -197,6 +197,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case F_GETOWN:
 		rc = 0;
 		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		rc = vfs_pipe_fcntl(f, cmd, arg);
+		break;
 	default:
 		rc = -EINVAL;
 	}

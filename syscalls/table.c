@@ -83,7 +83,7 @@
 	OK(stat, "path,ptr")                                                                \
 	OK(fstat, "fd,ptr")                                                                 \
 	OK(lstat, "path,ptr")                                                               \
-	OK(poll, "ptr,uint,int")                                                            \
+	PART(poll, "ptr,uint,int", "after a signal without a handler the call restarts with the full timeout (Linux resumes with the time left)") \
 	OK(lseek, "fd,off,whence")                                                          \
 	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED file mappings are private copies (writes do not reach the file); MAP_HUGETLB gives ENOMEM")                                     \
 	OK(mprotect, "ptr,size,prot")                                                       \
@@ -148,7 +148,7 @@
 	OK(msgsnd, "int,ptr,size,hex")                                                      \
 	OK(msgrcv, "int,ptr,size,off,hex")                                                  \
 	OK(msgctl, "int,int,ptr")                                                           \
-	PART(fcntl, "fd,fcntl,fcntlarg", "F_SETLK/F_SETLKW validate but do not exclude other processes and F_GETLK reports unlocked; leases refused")                                                      \
+	PART(fcntl, "fd,fcntl,fcntlarg", "F_SETLK/F_SETLKW validate but do not exclude other processes and F_GETLK reports unlocked; leases refused; F_SETPIPE_SZ above pipe-max-size (1 MiB) gives EPERM even for root")                                                      \
 	PART(flock, "fd,int", "a blocking wait is not interrupted by guest signals yet")                                                                 \
 	OK(fsync, "fd")                                                                     \
 	OK(fdatasync, "fd")                                                                 \
@@ -369,7 +369,7 @@
 	OK(eventfd2, "uint,oflags")                                                         \
 	OK(epoll_create1, "oflags")                                                         \
 	OK(dup3, "fd,fd,oflags")                                                            \
-	OK(pipe2, "fds,oflags")                                                             \
+	PART(pipe2, "fds,oflags", "O_NOTIFICATION_PIPE gives ENOPKG (no watch queues)") \
 	OK(inotify_init1, "oflags")                                                         \
 	OK(preadv, "fd,oiov:2,int,off,hex")                                                 \
 	OK(pwritev, "fd,iov:2,int,off,hex")                                                 \
