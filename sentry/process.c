@@ -111,7 +111,7 @@ void process_exit(struct task *t)
 		c->ppid = reaper ? reaper->tgid : 0;
 	}
 	struct thread_group *p = tg->parent;
-	if (!p || ignores_children(p) || tg->exit_signal == 0) {
+	if (!p || ignores_children(p)) {
 		/* Nobody will wait for it: reaped at once. */
 		unlink_locked(tg);
 		drop = tg;
@@ -471,7 +471,7 @@ int process_setpgid(struct task *t, int pid, int pgid)
 		rc = -EACCES;
 		goto out;
 	}
-	if (tg->sid == tg->tgid || (tg != t->tg && tg->sid != t->tg->sid)) {
+	if (tg->session_leader || (tg != t->tg && tg->sid != t->tg->sid)) {
 		rc = -EPERM;
 		goto out;
 	}
@@ -479,8 +479,9 @@ int process_setpgid(struct task *t, int pid, int pgid)
 		pgid = tg->tgid;
 	if (pgid != tg->tgid) {
 		bool found = false;
+		/* A group lives while any member does, zombies included. */
 		for (size_t i = 0; i < ntgs; i++)
-			if (!tgs[i]->zombie && tgs[i]->pgid == pgid && tgs[i]->sid == t->tg->sid)
+			if (tgs[i]->pgid == pgid && tgs[i]->sid == t->tg->sid)
 				found = true;
 		if (!found) {
 			rc = -EPERM;
@@ -505,6 +506,7 @@ int process_setsid(struct task *t)
 		rc = -EPERM;
 	} else {
 		t->tg->sid = t->tg->pgid = t->tg->tgid;
+		t->tg->session_leader = true;
 		rc = t->tg->tgid;
 	}
 	pthread_mutex_unlock(&kernel.lock);

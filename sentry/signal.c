@@ -72,12 +72,6 @@ static bool sig_default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static bool sig_default_core(int sig)
-{
-	return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT ||
-	       sig == SIGBUS || sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU ||
-	       sig == SIGXFSZ || sig == SIGSYS;
-}
 
 bool signal_pending(struct task *t)
 {
@@ -201,9 +195,10 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 		t->regs.rax = -EINTR;
 }
 
+/* Killed by sig. No core is ever dumped, so the status has no core bit (WCOREDUMP). */
 static void kill_with(struct task *t, int sig)
 {
-	task_exit_group(t, sig | (sig_default_core(sig) ? 0x80 : 0));
+	task_exit_group(t, sig);
 }
 
 void signal_deliver(struct task *t)

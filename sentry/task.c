@@ -199,8 +199,8 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 	slog("pid %d (%s) killed by SIG%s (%s, address 0x%lx) at 0x%lx: %s", t->tg->tgid, t->comm,
 	     sigabbrev_np(ev->signo) ? sigabbrev_np(ev->signo) : "?",
 	     fault_code_name(ev->signo, ev->si_code), ev->addr, t->regs.rip, insn);
-	/* Handler delivery comes with signals; for now the default action: core. */
-	task_exit_group(t, ev->signo | 0x80);
+	/* The default action; no core is dumped, so no core bit in the status. */
+	task_exit_group(t, ev->signo);
 }
 
 /* Writes that fail with EPIPE also raise SIGPIPE (pipes; sockets decide for themselves). */

@@ -44,6 +44,7 @@ struct thread_group {
 	bool zombie;                       /* exited; waits in the table to be reaped */
 	bool execed;                       /* has called execve (setpgid: EACCES) */
 	bool subreaper;                    /* PR_SET_CHILD_SUBREAPER */
+	bool session_leader;               /* called setsid (init's session has no visible leader) */
 	uint32_t uid;                      /* real uid at exit, for waitid's si_uid */
 
 	/* Signals sent to the process and not yet delivered (kernel.lock; read atomically). */
