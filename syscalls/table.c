@@ -127,11 +127,11 @@
 	OK(shutdown, "fd,int")                                                              \
 	OK(bind, "fd,ptr,int")                                                              \
 	OK(listen, "fd,int")                                                                \
-	OK(getsockname, "fd,ptr,ptr")                                                       \
-	OK(getpeername, "fd,ptr,ptr")                                                       \
+	PART(getsockname, "fd,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                       \
+	PART(getpeername, "fd,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                       \
 	OK(socketpair, "af,socktype,int,fds")                                               \
-	OK(setsockopt, "fd,int,int,ptr,int")                                                \
-	OK(getsockopt, "fd,int,int,ptr,ptr")                                                \
+	PART(setsockopt, "fd,int,int,ptr,int", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
+	PART(getsockopt, "fd,int,int,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
 	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; robust futex lists are not processed at thread exit; a non-leader thread's execve keeps its own tid")                                                  \
 	OK(fork, "")                                                                        \
 	OK(vfork, "")                                                                       \
