@@ -105,6 +105,22 @@ static int map_segments(struct mm *mm, const struct elf_source *src, const Elf64
 				return rc;
 			start = prev_end;
 		}
+		/*
+		 * A read-only segment whose pages line up with the file's maps the
+		 * sandbox's cached copy of the file (shared by every process that
+		 * runs it); other segments get fresh pages filled below.
+		 */
+		bool cached = src->file && !(p->p_flags & PF_W) && p->p_memsz == p->p_filesz &&
+			      start == PAGE_ALIGN_DOWN(bias + p->p_vaddr) && end > start &&
+			      ((bias + p->p_vaddr - p->p_offset) & ~PAGE_MASK) == 0;
+		if (cached) {
+			long a = mm_map(mm, start, end - start, prot, 0, true, true, src->file,
+					PAGE_ALIGN_DOWN(p->p_offset));
+			if (a < 0)
+				return a == -EEXIST ? -EINVAL : a;
+			prev_end = MAX(prev_end, end);
+			continue;
+		}
 		if (end > start) {
 			long a = mm_map(mm, start, end - start, prot, 0, true, true, NULL, 0);
 			if (a < 0)

@@ -111,6 +111,18 @@ void process_exit(struct task *t)
 		c->ppid = reaper ? reaper->tgid : 0;
 	}
 	struct thread_group *p = tg->parent;
+	if (p && tg->exit_signal > 0 && tg->exit_signal <= GUEST_NSIG) {
+		/* Tell the parent (SIGCHLD, or the clone's exit signal). */
+		siginfo_t info;
+		memset(&info, 0, sizeof(info));
+		info.si_signo = tg->exit_signal;
+		int st = tg->exit_status;
+		info.si_code = WIFEXITED(st) ? CLD_EXITED : CLD_KILLED;
+		info.si_pid = tg->tgid;
+		info.si_uid = tg->uid;
+		info.si_status = WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st);
+		process_signal_info_locked(p, tg->exit_signal, &info);
+	}
 	if (!p || ignores_children(p)) {
 		/* Nobody will wait for it: reaped at once. */
 		unlink_locked(tg);

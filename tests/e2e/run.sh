@@ -172,6 +172,8 @@ if [ "${E2E_ONLY:-}" != security ]; then
 	e2e_statuses
 	e2e_options
 fi
+# Shell scripts (fork/exec/wait, then pipes): tests/e2e/shell.sh; E2E_SHELL=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_SHELL:-1}" != 0 ] && . "$E2E_DIR/shell.sh" && shell_tests
 if [ "${E2E_ONLY:-}" != e2e ]; then
 	. "$E2E_DIR/security.sh"
 	security_tests
