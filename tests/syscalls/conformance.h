@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int conf_failures;
@@ -268,6 +269,33 @@ static __attribute__((unused)) long opaque(long v)
 {
 	volatile long x = v;
 	return x;
+}
+
+
+/* ---- helpers for tests that fork ---- */
+
+/* A forked child ends with its own verdict: exit 1 if any of its cases failed. */
+#define CHILD_DONE() _exit(conf_failures ? 1 : 0)
+
+/* waitpid that retries EINTR; returns the status, or -1 (errno kept). */
+static __attribute__((unused)) int reap(pid_t pid)
+{
+	int st;
+	pid_t r;
+	do
+		r = waitpid(pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	return r == pid ? st : -1;
+}
+
+/* A case: the child with PID exited with status 0. */
+static __attribute__((unused)) void check_child_ok(pid_t pid, const char *name)
+{
+	int st = reap(pid);
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		conf_ok(name);
+	else
+		conf_fail(name, "child status %#x (want exit 0)", st);
 }
 
 #endif

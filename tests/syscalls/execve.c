@@ -65,15 +65,6 @@ static int child_report(const char *out, int argc, char **argv)
 static char self[PATH_MAX];
 static char report[262144];
 
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	do
-		r = waitpid(pid, &st, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? st : -1;
-}
 
 /* Value of KEY in the last report, or "(missing)". */
 static const char *rv(const char *key)

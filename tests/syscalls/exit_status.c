@@ -13,15 +13,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	do
-		r = waitpid(pid, &st, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? st : -1;
-}
 
 static int arg;
 

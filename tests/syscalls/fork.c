@@ -20,28 +20,8 @@
 static volatile int global_var = 1;
 
 /* The child's own cases failed -> 1, otherwise 0. */
-#define CHILD_DONE() _exit(conf_failures ? 1 : 0)
 
-/* waitpid that retries EINTR; returns the status, or -1 (errno kept). */
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	do
-		r = waitpid(pid, &st, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? st : -1;
-}
 
-/* A case: the child with PID exited with status 0. */
-static void check_child_ok(pid_t pid, const char *name)
-{
-	int st = reap(pid);
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		conf_ok(name);
-	else
-		conf_fail(name, "child status %#x (want exit 0)", st);
-}
 
 static double now(void)
 {

@@ -12,26 +12,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define CHILD_DONE() _exit(conf_failures ? 1 : 0)
 
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	do
-		r = waitpid(pid, &st, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? st : -1;
-}
 
-static void check_child_ok(pid_t pid, const char *name)
-{
-	int st = reap(pid);
-	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		conf_ok(name);
-	else
-		conf_fail(name, "child status %#x (want exit 0)", st);
-}
 
 static void msleep(long ms)
 {

@@ -39,15 +39,6 @@ static pid_t child_sleeper(void)
 	return pid;
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-	pid_t r;
-	do
-		r = waitpid(pid, &st, 0);
-	while (r < 0 && errno == EINTR);
-	return r == pid ? st : -1;
-}
 
 /* Waits (without reaping) until PID is a zombie: waitid WNOWAIT. */
 static int wait_zombie(pid_t pid)
