@@ -18,6 +18,8 @@
 #include "sentry/mm.h"
 #include "sentry/process.h"
 #include "sentry/signal.h"
+#include "sentry/waitq.h"
+#include <poll.h>
 
 pthread_cond_t process_wait_cond = PTHREAD_COND_INITIALIZER;
 
@@ -163,15 +165,36 @@ static void wake_member_locked(struct task *t, void *arg)
 		task_wake_locked(t);
 }
 
+struct blocked_arg {
+	struct thread_group *tg;
+	int sig;
+	bool blocked;
+};
+
+static void check_blocked_locked(struct task *t, void *arg)
+{
+	struct blocked_arg *ba = arg;
+	if (t->tg == ba->tg && !t->exited && (t->sigmask & (1ULL << (ba->sig - 1))))
+		ba->blocked = true;
+}
+
 int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info)
 {
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
 	uint64_t handler = tg->actions[sig - 1].handler;
-	/* Ignored signals are discarded when sent, as in Linux. */
+	/*
+	 * Ignored signals are discarded when sent, as in Linux, unless blocked:
+	 * a blocked signal stays pending (for signalfd, sigwait, or a later
+	 * change of disposition).
+	 */
 	if (sig != SIGKILL && (handler == (uint64_t)SIG_IGN ||
-			       (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig))))
-		return 0;
+			       (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig)))) {
+		struct blocked_arg ba = { tg, sig, false };
+		kernel_for_each_task_locked(check_blocked_locked, &ba);
+		if (!ba.blocked)
+			return 0;
+	}
 	if (sig == SIGKILL) {
 		tg->exiting = true;
 		tg->exit_status = SIGKILL;
@@ -179,6 +202,7 @@ int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t
 		/* Standard signals do not queue twice: the first siginfo stands. */
 		tg->pending_info[sig - 1] = *info;
 		__atomic_or_fetch(&tg->pending, 1ULL << (sig - 1), __ATOMIC_RELEASE);
+		waitq_wake(tg->signal_wq, POLLIN | POLLRDNORM);
 	}
 	struct kill_arg ka = { tg };
 	kernel_for_each_task_locked(wake_member_locked, &ka);

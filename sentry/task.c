@@ -17,6 +17,7 @@
 #include "sentry/memfile.h"
 #include "sentry/signal.h"
 #include "sentry/timer.h"
+#include "sentry/waitq.h"
 #include "sentry/mm.h"
 #include "sentry/mm_internal.h"
 #include "syscalls/table.h"
@@ -61,6 +62,13 @@ struct task *task_alloc(void)
 	tg->refs = 1;
 	tg->nr_threads = 1;
 	tg->exit_signal = SIGCHLD;
+	tg->signal_wq = malloc(sizeof(*tg->signal_wq));
+	if (!tg->signal_wq) {
+		free(t);
+		free(tg);
+		return NULL;
+	}
+	waitq_init(tg->signal_wq);
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		getrlimit(i, &tg->rlimits[i]);
 	tg->rlimits[RLIMIT_NOFILE].rlim_cur = 1024;
@@ -86,6 +94,8 @@ void tg_put(struct thread_group *tg)
 		return;
 	if (tg->exe)
 		file_put(tg->exe);
+	waitq_destroy(tg->signal_wq);
+	free(tg->signal_wq);
 	free(tg);
 }
 

@@ -50,6 +50,7 @@ struct thread_group {
 	/* Signals sent to the process and not yet delivered (kernel.lock; read atomically). */
 	uint64_t pending;                  /* bit n-1: signal n */
 	siginfo_t pending_info[GUEST_NSIG];
+	struct waitq *signal_wq;           /* woken when a signal is queued (signalfd) */
 };
 
 /* What a task is doing, for /proc/PID/status. */

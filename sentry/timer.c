@@ -27,6 +27,8 @@ struct ktimer {
 	int64_t deadline;           /* CLOCK_MONOTONIC ns; 0: disarmed */
 	int64_t interval;
 	int overrun, last_overrun;
+	void (*fn)(void *arg, uint64_t count);   /* a callback timer (timerfd) instead of a signal */
+	void *fn_arg;
 	struct ktimer *next;
 };
 
@@ -56,6 +58,10 @@ static void fire_locked(struct ktimer *k, int64_t now)
 		k->deadline = 0;
 	}
 	k->last_overrun = k->overrun;
+	if (k->fn) {
+		k->fn(k->fn_arg, (uint64_t)k->overrun + 1);
+		return;
+	}
 	if (!k->notify)
 		return;
 	siginfo_t info;
@@ -266,4 +272,47 @@ void timer_release(struct thread_group *tg, bool posix_only)
 		}
 	}
 	pthread_mutex_unlock(&tm.lock);
+}
+
+struct ktimer *ktimer_create_cb(clockid_t clock, void (*fn)(void *arg, uint64_t count), void *arg)
+{
+	pthread_mutex_lock(&tm.lock);
+	struct ktimer *k = start_locked() ? NULL : calloc(1, sizeof(*k));
+	if (k) {
+		*k = (struct ktimer){ .id = ITIMER_ID - 1, .clock = clock, .fn = fn, .fn_arg = arg,
+				      .next = tm.head };
+		tm.head = k;
+	}
+	pthread_mutex_unlock(&tm.lock);
+	return k;
+}
+
+void ktimer_set(struct ktimer *k, int flags, int64_t value_ns, int64_t interval_ns,
+		int64_t *old_value_ns, int64_t *old_interval_ns)
+{
+	pthread_mutex_lock(&tm.lock);
+	if (old_value_ns)
+		read_locked(k, old_value_ns, old_interval_ns);
+	arm_locked(k, flags, value_ns, interval_ns);
+	pthread_mutex_unlock(&tm.lock);
+}
+
+void ktimer_get(struct ktimer *k, int64_t *value_ns, int64_t *interval_ns)
+{
+	pthread_mutex_lock(&tm.lock);
+	read_locked(k, value_ns, interval_ns);
+	pthread_mutex_unlock(&tm.lock);
+}
+
+void ktimer_destroy(struct ktimer *k)
+{
+	pthread_mutex_lock(&tm.lock);
+	for (struct ktimer **pp = &tm.head; *pp; pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&tm.lock);
+	free(k);
 }

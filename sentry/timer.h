@@ -25,4 +25,17 @@ int timer_posix_delete(struct thread_group *tg, int id);
 /* Drop tg's timers: all of them at exit, only the POSIX ones at execve. */
 void timer_release(struct thread_group *tg, bool posix_only);
 
+/*
+ * Callback timers (timerfd): fn(arg, expirations) runs on the timer thread
+ * with the timer lock held, so it may take only leaf locks (an object's
+ * lock, waitq_wake).
+ */
+struct ktimer;
+struct ktimer *ktimer_create_cb(clockid_t clock, void (*fn)(void *arg, uint64_t count), void *arg);
+void ktimer_set(struct ktimer *k, int flags, int64_t value_ns, int64_t interval_ns,
+		int64_t *old_value_ns, int64_t *old_interval_ns);
+void ktimer_get(struct ktimer *k, int64_t *value_ns, int64_t *interval_ns);
+/* Disarm and free; after it returns the callback no longer runs. */
+void ktimer_destroy(struct ktimer *k);
+
 #endif

@@ -309,7 +309,7 @@
 	PART(clock_nanosleep, "clockid,hex,ts,ptr", "an absolute CLOCK_REALTIME sleep does not follow clock changes made during it")                                           \
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
-	OK(epoll_ctl, "fd,int,fd,ptr")                                                      \
+	PART(epoll_ctl, "fd,int,fd,ptr", "an epoll fd inside another epoll set gives EINVAL; EPOLLEXCLUSIVE may wake more than one waiter; EPOLLWAKEUP is ignored")                                                      \
 	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler); stop signals are ignored")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
@@ -362,7 +362,7 @@
 	OK(timerfd_create, "clockid,hex")                                                   \
 	OK(eventfd, "uint")                                                                 \
 	OK(fallocate, "fd,int,off,off")                                                     \
-	OK(timerfd_settime, "fd,hex,ptr,ptr")                                               \
+	PART(timerfd_settime, "fd,hex,ptr,ptr", "TFD_TIMER_CANCEL_ON_SET is accepted but a clock change does not cancel the read")                                               \
 	OK(timerfd_gettime, "fd,ptr")                                                       \
 	OK(accept4, "fd,ptr,ptr,socktype")                                                  \
 	OK(signalfd4, "fd,sigset,size,oflags")                                              \
