@@ -375,6 +375,39 @@ sec_sentry_crash() {
 	fi
 }
 
+# ---- 8: stress: many processes and threads, nothing left behind ------------
+
+sec_stress() {
+	local before after
+	before=$(pgrep -xc sandbox)
+	run_to "$WORK/stress_procs.sandbox" "$SB" run -- /bin/bash -c \
+		'n=0; for i in {1..200}; do /bin/true & n=$((n+1)); done; wait; echo "$n done"'
+	if [ "$(cat "$WORK/stress_procs.sandbox.rc")" = 0 ] &&
+		[ "$(cat "$WORK/stress_procs.sandbox.out")" = "200 done" ]; then
+		pass stress_200_concurrent_processes
+	else
+		fail stress_200_concurrent_processes "status $(cat "$WORK/stress_procs.sandbox.rc")" \
+			"$(show_head "$WORK/stress_procs.sandbox.err" stderr 5)"
+	fi
+	run_to "$WORK/stress_threads.sandbox" "$SB" run -- "$BIN/threads64"
+	if [ "$(cat "$WORK/stress_threads.sandbox.rc")" = 0 ] &&
+		[ "$(cat "$WORK/stress_threads.sandbox.out")" = "64 threads done" ]; then
+		pass stress_64_threads
+	else
+		fail stress_64_threads "status $(cat "$WORK/stress_threads.sandbox.rc")" \
+			"$(show_head "$WORK/stress_threads.sandbox.err" stderr 5)"
+	fi
+	sleep 0.2
+	after=$(pgrep -xc sandbox)
+	# No sentry or stub (both are named "sandbox") outlives its run.
+	if [ "$after" -le "$before" ]; then
+		pass stress_no_leftover_processes
+	else
+		fail stress_no_leftover_processes "$before sandbox processes before, $after after:" \
+			"$(ps -o pid,ppid,stat,cmd -C sandbox | head -5)"
+	fi
+}
+
 security_tests() {
 	sec_fuzz
 	sec_int80
@@ -384,6 +417,7 @@ security_tests() {
 	check_stub_maps stub_maps_dynamic_sleep /bin/sleep 3
 	sec_procfs
 	sec_sentry_crash
+	sec_stress
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
