@@ -53,6 +53,21 @@ e2e_programs() {
 
 	cmp_case python3 /usr/bin/python3 -c \
 		'import json, hashlib; print(json.dumps({"a": [1, 2]}), hashlib.sha256(b"x").hexdigest())'
+
+	# sqlite3: a database under /tmp, 10,000 rows in one transaction, queries.
+	local sql=$WORK/sqlite.sql
+	cat >"$sql" <<'SQL'
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, v REAL);
+BEGIN;
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000)
+INSERT INTO t SELECT x, 'row' || x, x * 0.5 FROM c;
+COMMIT;
+SELECT count(*), sum(v), max(name) FROM t;
+SELECT name FROM t WHERE id IN (1, 5000, 10000) ORDER BY id;
+CREATE INDEX tv ON t(v);
+SELECT count(*) FROM t WHERE v BETWEEN 100 AND 200;
+SQL
+	cmp_case sqlite3_10000_rows /bin/bash -c "rm -f $WORK/e2e.db && sqlite3 $WORK/e2e.db <$sql"
 }
 
 # --- exit statuses --------------------------------------------------------
