@@ -45,6 +45,9 @@ void process_wake_waiters_locked(void);
 int process_signal_locked(struct thread_group *tg, int sig);
 int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info);
 
+/* Stop tg (job control) and tell its parent. Caller holds kernel.lock. */
+void process_stop_locked(struct thread_group *tg, int sig);
+
 /* Call fn on every registered task. Caller holds kernel.lock. */
 void kernel_for_each_task_locked(void (*fn)(struct task *t, void *arg), void *arg);
 

@@ -150,8 +150,39 @@ void process_vfork_release(struct task *t)
 
 static bool sig_default_ignored(int sig)
 {
-	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+#define STOP_SIGNALS ((1ULL << (SIGSTOP - 1)) | (1ULL << (SIGTSTP - 1)) | \
+		      (1ULL << (SIGTTIN - 1)) | (1ULL << (SIGTTOU - 1)))
+
+/* Tell tg's parent that tg stopped or continued (unless it asked not to know). */
+static void notify_parent_locked(struct thread_group *tg, int code, int status)
+{
+	struct thread_group *p = tg->parent;
+	if (!p)
+		return;
+	process_wake_waiters_locked();
+	if (p->actions[SIGCHLD - 1].flags & SA_NOCLDSTOP)
+		return;
+	siginfo_t info;
+	memset(&info, 0, sizeof(info));
+	info.si_signo = SIGCHLD;
+	info.si_code = code;
+	info.si_pid = tg->tgid;
+	info.si_status = status;
+	process_signal_info_locked(p, SIGCHLD, &info);
+}
+
+void process_stop_locked(struct thread_group *tg, int sig)
+{
+	if (tg->stopped || tg->exiting)
+		return;
+	tg->stopped = true;
+	tg->stop_sig = sig;
+	tg->stop_report = true;
+	tg->cont_report = false;
+	notify_parent_locked(tg, CLD_STOPPED, sig);
 }
 
 struct kill_arg {
@@ -183,6 +214,17 @@ int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
 	uint64_t handler = tg->actions[sig - 1].handler;
+	if (sig == SIGCONT && tg->stopped && (handler == (uint64_t)SIG_IGN ||
+					      handler == (uint64_t)SIG_DFL)) {
+		/* Continue even though the signal itself is then discarded. */
+		__atomic_and_fetch(&tg->pending, ~STOP_SIGNALS, __ATOMIC_RELEASE);
+		tg->stopped = false;
+		tg->stop_report = false;
+		tg->cont_report = true;
+		notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
+		struct kill_arg ka0 = { tg };
+		kernel_for_each_task_locked(wake_member_locked, &ka0);
+	}
 	/*
 	 * Ignored signals are discarded when sent, as in Linux, unless blocked:
 	 * a blocked signal stays pending (for signalfd, sigwait, or a later
@@ -195,9 +237,22 @@ int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t
 		if (!ba.blocked)
 			return 0;
 	}
+	if (sig == SIGCONT) {
+		/* SIGCONT continues a stopped process whatever its disposition. */
+		__atomic_and_fetch(&tg->pending, ~STOP_SIGNALS, __ATOMIC_RELEASE);
+		if (tg->stopped) {
+			tg->stopped = false;
+			tg->stop_report = false;
+			tg->cont_report = true;
+			notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
+		}
+	} else if (STOP_SIGNALS & (1ULL << (sig - 1))) {
+		__atomic_and_fetch(&tg->pending, ~(1ULL << (SIGCONT - 1)), __ATOMIC_RELEASE);
+	}
 	if (sig == SIGKILL) {
 		tg->exiting = true;
 		tg->exit_status = SIGKILL;
+		tg->stopped = false;
 	} else if (!(tg->pending & (1ULL << (sig - 1)))) {
 		/* Standard signals do not queue twice: the first siginfo stands. */
 		tg->pending_info[sig - 1] = *info;
@@ -306,6 +361,28 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 				hit = c;
 				break;
 			}
+			if (!c->zombie && (options & WSTOPPED) && c->stopped && c->stop_report) {
+				res->pid = c->tgid;
+				res->status = (c->stop_sig << 8) | 0x7f;
+				res->cld_code = CLD_STOPPED;
+				res->cld_status = c->stop_sig;
+				if (!(options & WNOWAIT))
+					c->stop_report = false;
+				break;
+			}
+			if (!c->zombie && (options & WCONTINUED) && c->cont_report) {
+				res->pid = c->tgid;
+				res->status = 0xffff;
+				res->cld_code = CLD_CONTINUED;
+				res->cld_status = SIGCONT;
+				if (!(options & WNOWAIT))
+					c->cont_report = false;
+				break;
+			}
+		}
+		if (!hit && res->pid) {
+			rc = res->pid;
+			break;
 		}
 		if (hit) {
 			int st = hit->exit_status;

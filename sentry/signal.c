@@ -224,6 +224,12 @@ void signal_deliver(struct task *t)
 		if (act.handler == (uint64_t)SIG_IGN)
 			continue;
 		if (act.handler == (uint64_t)SIG_DFL) {
+			if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+				pthread_mutex_lock(&kernel.lock);
+				process_stop_locked(tg, sig);
+				pthread_mutex_unlock(&kernel.lock);
+				continue;     /* the task loop waits while the group is stopped */
+			}
 			if (sig_default_ignored(sig))
 				continue;
 			resolve_restart(t, false, 0);

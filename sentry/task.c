@@ -359,6 +359,14 @@ static void *task_thread(void *arg)
 			if (t->tg->exiting)
 				break;
 		}
+		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE)) {
+			/* Job-control stop: sleep until SIGCONT (or SIGKILL) arrives. */
+			pthread_mutex_lock(&t->sleep_lock);
+			while (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE) && !t->tg->exiting)
+				pthread_cond_wait(&t->sleep_cond, &t->sleep_lock);
+			pthread_mutex_unlock(&t->sleep_lock);
+			continue;
+		}
 		struct plat_event ev;
 		struct plat_as *as = mm_platform_as(t->mm);
 		int rc = plat_ctx_attach(t->ctx, as);

@@ -51,6 +51,12 @@ struct thread_group {
 	uint64_t pending;                  /* bit n-1: signal n */
 	siginfo_t pending_info[GUEST_NSIG];
 	struct waitq *signal_wq;           /* woken when a signal is queued (signalfd) */
+
+	/* Job control (kernel.lock). */
+	bool stopped;                      /* stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU */
+	int stop_sig;
+	bool stop_report;                  /* a stop not yet reported to wait(WUNTRACED) */
+	bool cont_report;                  /* a continue not yet reported to wait(WCONTINUED) */
 };
 
 /* What a task is doing, for /proc/PID/status. */

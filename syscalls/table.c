@@ -137,8 +137,8 @@
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
 	OK(exit, "int->noret")                                                              \
-	PART(wait4, "int,ptr,wait,ptr", "WUNTRACED/WCONTINUED report nothing (no job-control stops yet); rusage is zero")                                                       \
-	PART(kill, "int,signo", "job-control stop signals (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are ignored; no real-time signal queueing (one pending instance per signal)")                                                               \
+	PART(wait4, "int,ptr,wait,ptr", "rusage is zero")                                                       \
+	PART(kill, "int,signo", "no real-time signal queueing (one pending instance per signal); permission checks between guest users are not made")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
 	OK(semop, "int,ptr,size")                                                           \
@@ -276,7 +276,7 @@
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	PART(tkill, "int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler); stop signals are ignored")                                                              \
+	PART(tkill, "int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler)")                                                              \
 	OK(time, "ptr")                                                                     \
 	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
@@ -310,7 +310,7 @@
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	PART(epoll_ctl, "fd,int,fd,ptr", "an epoll fd inside another epoll set gives EINVAL; EPOLLEXCLUSIVE may wake more than one waiter; EPOLLWAKEUP is ignored")                                                      \
-	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler); stop signals are ignored")                                                         \
+	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler)")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \
@@ -323,7 +323,7 @@
 	OK(mq_notify, "int,ptr")                                                            \
 	OK(mq_getsetattr, "int,ptr,ptr")                                                    \
 	ERR(kexec_load, -EPERM, "hex,hex,ptr,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \
-	PART(waitid, "int,int,ptr,wait,ptr", "P_PIDFD gives EINVAL; WSTOPPED/WCONTINUED report nothing yet; rusage is zero")                                                  \
+	PART(waitid, "int,int,ptr,wait,ptr", "P_PIDFD gives EINVAL; rusage is zero")                                                  \
 	OK(add_key, "str,str,ptr,size,int")                                                 \
 	OK(request_key, "str,str,str,int")                                                  \
 	OK(keyctl, "int,hex,hex,hex,hex")                                                   \
