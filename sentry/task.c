@@ -305,8 +305,55 @@ void task_exit_thread(struct task *t, int status)
 		t->exited = true;
 }
 
+#define ROBUST_LIST_LIMIT 2048
+#define FUTEX_WAITERS_BIT 0x80000000U
+#define FUTEX_OWNER_DIED_BIT 0x40000000U
+#define FUTEX_TID_BITS 0x3fffffffU
+
+/* Mark one robust futex of a dying thread: owner died, wake a waiter. */
+static void robust_release(struct task *t, uint64_t entry, int64_t offset)
+{
+	uint64_t key;
+	void *host;
+	gaddr_t word = gaddr(entry + offset);
+	if ((word.v & 3) || mm_futex_key(t->mm, word, &key, &host))
+		return;
+	uint32_t *p = host, old = __atomic_load_n(p, __ATOMIC_SEQ_CST), nv;
+	do {
+		if ((old & FUTEX_TID_BITS) != (uint32_t)t->tid)
+			return;
+		nv = (old & FUTEX_WAITERS_BIT) | FUTEX_OWNER_DIED_BIT;
+	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	if (old & FUTEX_WAITERS_BIT)
+		futex_wake(t, word, 1, ~0U);
+}
+
+/*
+ * A thread's robust futex list (set_robust_list), walked at its exit as
+ * Linux's exit_robust_list: every lock it still holds is marked
+ * FUTEX_OWNER_DIED so that waiters do not sleep forever.
+ */
+static void robust_list_exit(struct task *t)
+{
+	struct { uint64_t next; int64_t offset; uint64_t pending; } head;
+	if (!t->robust_list || !t->mm || mm_copy_in(t->mm, &head, gaddr(t->robust_list), sizeof(head)))
+		return;
+	uint64_t entry = head.next;
+	for (int n = 0; entry && entry != t->robust_list && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		if (mm_copy_in(t->mm, &next, gaddr(entry & ~1ULL), 8))
+			break;
+		if (entry != head.pending)
+			robust_release(t, entry & ~1ULL, head.offset);
+		entry = next;
+	}
+	if (head.pending)
+		robust_release(t, head.pending & ~1ULL, head.offset);
+}
+
 static void task_finish(struct task *t)
 {
+	robust_list_exit(t);
 	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (pthread_join). */
 	if (t->clear_child_tid && t->mm) {
 		uint32_t zero = 0;

@@ -132,7 +132,7 @@
 	OK(socketpair, "af,socktype,int,fds")                                               \
 	PART(setsockopt, "fd,int,int,ptr,int", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
 	PART(getsockopt, "fd,int,int,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
-	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; robust futex lists are not processed at thread exit; a non-leader thread's execve keeps its own tid")                                                  \
+	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; a non-leader thread's execve keeps its own tid")                                                  \
 	OK(fork, "")                                                                        \
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
