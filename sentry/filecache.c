@@ -17,6 +17,9 @@
 
 #define FCACHE_KEEP (256ULL << 20)
 
+/* Entries fill lazily, a chunk at a time, when the guest or the sentry first reads it. */
+#define FCACHE_CHUNK (64ULL << 10)
+
 struct fcache_entry {
 	dev_t dev;
 	ino_t ino;
@@ -24,6 +27,9 @@ struct fcache_entry {
 	struct timespec mtime, ctime;
 	uint64_t off, len;
 	int refs;
+	struct file *file;          /* read from on demand; a reference */
+	pthread_mutex_t fill_lock;  /* filled[]; below mm->lock */
+	uint8_t *filled;            /* one flag per FCACHE_CHUNK */
 	struct fcache_entry *next;
 };
 
@@ -50,6 +56,9 @@ static void trim_locked(void)
 			*pp = e->next;
 			fc.unused_bytes -= e->len;
 			mf_free(e->off, e->len);
+			file_put(e->file);
+			free(e->filled);
+			pthread_mutex_destroy(&e->fill_lock);
 			free(e);
 		} else {
 			pp = &e->next;
@@ -75,16 +84,15 @@ struct fcache_entry *fcache_get(struct file *f, uint64_t *off, uint64_t *len)
 	if (!e)
 		goto fail;
 	e->len = PAGE_ALIGN_UP((uint64_t)st.st_size);
-	if (mf_alloc(e->len, &e->off)) {
+	e->filled = calloc((e->len + FCACHE_CHUNK - 1) / FCACHE_CHUNK, 1);
+	if (!e->filled || mf_alloc(e->len, &e->off)) {
+		free(e->filled);
 		free(e);
 		goto fail;
 	}
-	ssize_t n = vfs_pread(f, mf_ptr(e->off), st.st_size, 0);
-	if (n != st.st_size) {
-		mf_free(e->off, e->len);
-		free(e);
-		goto fail;
-	}
+	pthread_mutex_init(&e->fill_lock, NULL);
+	file_get(f);
+	e->file = f;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
 	e->size = st.st_size;
@@ -118,4 +126,46 @@ void fcache_put(struct fcache_entry *e)
 		trim_locked();
 	}
 	pthread_mutex_unlock(&fc.lock);
+}
+
+uint64_t fcache_chunk_size(void)
+{
+	return FCACHE_CHUNK;
+}
+
+bool fcache_is_filled(struct fcache_entry *e, uint64_t rel)
+{
+	pthread_mutex_lock(&e->fill_lock);
+	bool r = rel < e->len && e->filled[rel / FCACHE_CHUNK];
+	pthread_mutex_unlock(&e->fill_lock);
+	return r;
+}
+
+int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len)
+{
+	if (rel >= e->len)
+		return 0;
+	uint64_t end = MIN(e->len, rel + len);
+	int rc = 0;
+	pthread_mutex_lock(&e->fill_lock);
+	for (uint64_t c = rel / FCACHE_CHUNK; c * FCACHE_CHUNK < end && !rc; c++) {
+		if (e->filled[c])
+			continue;
+		uint64_t lo = c * FCACHE_CHUNK;
+		uint64_t n = MIN(FCACHE_CHUNK, (uint64_t)e->size > lo ? (uint64_t)e->size - lo : 0);
+		if (n) {
+			ssize_t r = vfs_pread(e->file, mf_ptr(e->off + lo), n, lo);
+			if (r < 0)
+				rc = (int)r;
+		}
+		if (!rc)
+			e->filled[c] = 1;
+	}
+	pthread_mutex_unlock(&e->fill_lock);
+	return rc;
+}
+
+uint64_t fcache_base(struct fcache_entry *e)
+{
+	return e->off;
 }

@@ -24,4 +24,16 @@ void fcache_ref(struct fcache_entry *e);
 /* Drop a reference; unused entries stay cached up to a size bound. */
 void fcache_put(struct fcache_entry *e);
 
+/* Pages fill lazily in chunks of this size (file offsets relative to the entry). */
+uint64_t fcache_chunk_size(void);
+
+/* True if the chunk holding entry offset rel has been read from the file. */
+bool fcache_is_filled(struct fcache_entry *e, uint64_t rel);
+
+/* Read in every chunk overlapping [rel, rel+len) not read yet; 0 or -errno. */
+int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len);
+
+/* The MemoryFile offset where an entry starts. */
+uint64_t fcache_base(struct fcache_entry *e);
+
 #endif

@@ -85,6 +85,48 @@ static int stub_prot(const struct vma *v)
 #define COW_CHUNK (2ULL << 20)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
 
+/* Entry offset of guest address a in a file-cache VMA. */
+static uint64_t cache_rel(const struct vma *v, uint64_t a)
+{
+	return v->mf_off - fcache_base(v->cache) + (a - v->start);
+}
+
+/* Make sure the file-cache pages behind [a, a+n) of v hold the file's bytes. */
+static int cache_fill(const struct vma *v, uint64_t a, uint64_t n)
+{
+	return v->cache ? fcache_fill(v->cache, cache_rel(v, a), n) : 0;
+}
+
+/*
+ * Mirror a VMA into every stub (ctx NULL) or one context's stub. A
+ * file-cache VMA maps its unread chunks PROT_NONE, so the first touch
+ * faults and mm_handle_fault reads them in.
+ */
+static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *ctx)
+{
+	uint64_t len = v->end - v->start;
+	if (!v->cache || v->prot == PROT_NONE)
+		return ctx ? plat_ctx_map(ctx, v->start, len, v->mf_off, stub_prot(v))
+			   : plat_as_map(mm->as, v->start, len, v->mf_off, stub_prot(v));
+	uint64_t chunk = fcache_chunk_size();
+	int rc = 0;
+	for (uint64_t a = v->start; a < v->end && !rc;) {
+		bool filled = fcache_is_filled(v->cache, cache_rel(v, a));
+		uint64_t b = a;
+		/* A run of chunks in the same state: one mapping operation. */
+		while (b < v->end && fcache_is_filled(v->cache, cache_rel(v, b)) == filled) {
+			uint64_t rel = cache_rel(v, b);
+			b += chunk - rel % chunk;
+		}
+		b = MIN(b, v->end);
+		int prot = filled ? v->prot : PROT_NONE;
+		uint64_t off = v->mf_off + (a - v->start);
+		rc = ctx ? plat_ctx_map(ctx, a, b - a, off, prot) : plat_as_map(mm->as, a, b - a, off, prot);
+		a = b;
+	}
+	return rc;
+}
+
 /* Index of the VMA containing addr, or -1. Called with mm->lock held. */
 static long vma_find_locked(struct mm *mm, uint64_t addr)
 {
@@ -155,6 +197,8 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 			continue;     /* the VMAs changed: look again */
 		}
 		size_t n = MIN(len - done, v->end - a);
+		if (cache_fill(v, a, n))
+			break;
 		fn(mf_ptr(v->mf_off + (a - v->start)), n, arg);
 		done += n;
 	}
@@ -228,6 +272,10 @@ long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
 		}
 		struct vma *v = &mm->vmas[i];
 		size_t n = MIN(cap - got, v->end - a);
+		if (cache_fill(v, a, n)) {
+			pthread_mutex_unlock(&mm->lock);
+			return -EFAULT;
+		}
 		const char *p = mf_ptr(v->mf_off + (a - v->start));
 		const char *nul = memchr(p, 0, n);
 		if (nul) {
@@ -274,6 +322,8 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		}
 		struct vma *v = &mm->vmas[i];
 		size_t k = MIN(len - done, v->end - a);
+		if (cache_fill(v, a, k))
+			break;
 		iov[n].iov_base = mf_ptr(v->mf_off + (a - v->start));
 		iov[n].iov_len = k;
 		n++;
@@ -546,7 +596,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	}
 	if (file)
 		file_get(file);
-	rc = plat_as_map(mm->as, addr, len, mf_off, prot);
+	rc = map_vma_locked(mm, &mm->vmas[vma_find_locked(mm, addr)], NULL);
 	return rc ? rc : (long)addr;
 }
 
@@ -590,7 +640,9 @@ static bool range_mapped_locked(struct mm *mm, uint64_t start, uint64_t end)
 static int vma_privatize_locked(struct mm *mm, struct vma *v)
 {
 	uint64_t len = v->end - v->start, off;
-	int rc = mf_alloc(len, &off);
+	int rc = cache_fill(v, v->start, len);
+	if (!rc)
+		rc = mf_alloc(len, &off);
 	if (rc)
 		return rc;
 	mf_copy(off, v->mf_off, len);
@@ -629,7 +681,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	bool any_cow = false;
 	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		mm->vmas[i].prot = prot;
-		any_cow |= mm->vmas[i].cow;
+		any_cow |= mm->vmas[i].cow || mm->vmas[i].cache;
 		if (mm->vmas[i].cache && (prot & PROT_WRITE)) {
 			rc = vma_privatize_locked(mm, &mm->vmas[i]);
 			if (rc)
@@ -641,8 +693,10 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		goto out;
 	}
 	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end && !rc; j++)
-		rc = plat_as_protect(mm->as, mm->vmas[j].start, mm->vmas[j].end - mm->vmas[j].start,
-				     stub_prot(&mm->vmas[j]));
+		rc = mm->vmas[j].cache ? map_vma_locked(mm, &mm->vmas[j], NULL)
+				       : plat_as_protect(mm->as, mm->vmas[j].start,
+							 mm->vmas[j].end - mm->vmas[j].start,
+							 stub_prot(&mm->vmas[j]));
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
@@ -710,6 +764,9 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	    range_free_locked(mm, v.end, old + new_len)) {
 		uint64_t grow = new_len - old_len;
 		uint64_t off;
+		r = cache_fill(&v, v.start, v.end - v.start);
+		if (r)
+			goto out;
 		/* Try to extend the MemoryFile range by allocating a fresh one and moving. */
 		r = mf_alloc(v.end - v.start + grow, &off);
 		if (r)
@@ -760,6 +817,11 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		}
 		uint64_t n = MIN(old + old_len, mm->vmas[k].end) - a;
 		uint64_t keep = MIN(n, new_len > a - old ? new_len - (a - old) : 0);
+		if (keep && cache_fill(&mm->vmas[k], a, keep)) {
+			mf_free(off, new_len);
+			r = -EFAULT;
+			goto out;
+		}
 		if (keep)
 			mf_copy(off + (a - old), mm->vmas[k].mf_off + (a - mm->vmas[k].start), keep);
 		a += n;
@@ -983,7 +1045,7 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 	if (i >= 0 && mm->vmas[i].cow && cow_break_locked(mm, addr.v) == 0)
 		i = vma_find_locked(mm, addr.v);
 	int rc = -EFAULT;
-	if (i >= 0 && prot_allows(mm->vmas[i].prot, false)) {
+	if (i >= 0 && prot_allows(mm->vmas[i].prot, false) && cache_fill(&mm->vmas[i], addr.v, 4) == 0) {
 		*key = mm->vmas[i].mf_off + (addr.v - mm->vmas[i].start);
 		*host = mf_ptr(*key);
 		rc = 0;
@@ -1062,7 +1124,7 @@ int mm_replay(struct mm *mm, struct plat_ctx *ctx)
 	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas && !rc; i++) {
 		struct vma *v = &mm->vmas[i];
-		rc = plat_ctx_map(ctx, v->start, v->end - v->start, v->mf_off, stub_prot(v));
+		rc = map_vma_locked(mm, v, ctx);
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
@@ -1105,8 +1167,19 @@ bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 {
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
-	bool ok = i >= 0 && mm->vmas[i].cow && (mm->vmas[i].prot & PROT_WRITE) &&
-		  cow_break_locked(mm, addr) == 0;
+	bool ok = false;
+	if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE &&
+	    !fcache_is_filled(mm->vmas[i].cache, cache_rel(&mm->vmas[i], addr))) {
+		/* First touch of a file-cache chunk: read it in and map it for real. */
+		struct vma *v = &mm->vmas[i];
+		ok = cache_fill(v, addr, 1) == 0 && map_vma_locked(mm, v, NULL) == 0;
+	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
+		/* Filled by another process: this address space still maps it PROT_NONE. */
+		ok = map_vma_locked(mm, &mm->vmas[i], NULL) == 0;
+	} else {
+		ok = i >= 0 && mm->vmas[i].cow && (mm->vmas[i].prot & PROT_WRITE) &&
+		     cow_break_locked(mm, addr) == 0;
+	}
 	pthread_mutex_unlock(&mm->lock);
 	return ok;
 }

@@ -198,7 +198,10 @@ static void describe_insn(struct task *t, uint64_t rip, char *out, size_t cap)
 
 static void task_fault(struct task *t, const struct plat_event *ev)
 {
-	/* A write to a copy-on-write page: copy it and run the guest again. */
+	/*
+	 * A write to a copy-on-write page, or a first touch of a file page not
+	 * read in yet: fix the mapping and run the guest again.
+	 */
 	if (ev->signo == SIGSEGV && ev->si_code == SEGV_ACCERR &&
 	    mm_handle_fault(t->mm, ev->addr, true))
 		return;
