@@ -1078,9 +1078,32 @@ struct mm *mm_fork(struct mm *parent)
 		return NULL;
 	pthread_mutex_lock(&parent->lock);
 	mm->layout = parent->layout;
+	/*
+	 * Other threads of the parent run on in their own stubs and would go on
+	 * writing pages made copy-on-write until their next stop. With them,
+	 * the child gets a copy now instead (like a fork at an arbitrary
+	 * instant of the other threads).
+	 */
+	bool others = __atomic_load_n(&parent->refs, __ATOMIC_ACQUIRE) > 1;
 	int rc = 0;
 	for (size_t i = 0; i < parent->nvmas && !rc; i++) {
 		struct vma *pv = &parent->vmas[i];
+		if (others && !pv->cache && !(pv->flags & VMA_SHARED) && !pv->cow) {
+			struct vma v = *pv;
+			uint64_t off;
+			rc = mf_alloc(v.end - v.start, &off);
+			if (rc)
+				break;
+			mf_copy(off, pv->mf_off, v.end - v.start);
+			v.mf_off = off;
+			v.shared = NULL;
+			if (v.file)
+				file_get(v.file);
+			rc = vma_insert_locked(mm, mm->nvmas, &v);
+			if (rc)
+				vma_release(&v);
+			continue;
+		}
 		if (!pv->cache && !pv->shared) {
 			/* Pages the VMA owned become a range both sides reference. */
 			struct mm_shared *sh = malloc(sizeof(*sh));
