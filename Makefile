@@ -24,7 +24,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
-.PHONY: all deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean
+.PHONY: all deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance
 
 all: $(BUILD)/.deps-ok $(BUILD)/sandbox
 
@@ -119,3 +119,6 @@ bench: all
 
 clean:
 	rm -rf build build-asan
+
+pytest-conformance: all
+	tests/pytest/run.sh $(BUILD)
