@@ -10,6 +10,7 @@
 #include "sentry/mm.h"
 #include "sentry/process.h"
 #include "sentry/signal.h"
+#include "sentry/waitq.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -188,4 +189,66 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 long sys_rt_sigreturn(struct task *t, const struct syscall_args *a)
 {
 	return signal_return(t);
+}
+
+/* Take the lowest pending signal in set, if any; its number (0: none). */
+static int dequeue_signal(struct task *t, uint64_t set, siginfo_t *info)
+{
+	pthread_mutex_lock(&kernel.lock);
+	uint64_t ready = t->tg->pending & set;
+	int sig = 0;
+	if (ready) {
+		sig = __builtin_ctzll(ready) + 1;
+		__atomic_and_fetch(&t->tg->pending, ~(1ULL << (sig - 1)), __ATOMIC_RELEASE);
+		*info = t->tg->pending_info[sig - 1];
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	return sig;
+}
+
+/* rt_sigtimedwait(2): set, info, timeout, sigsetsize. */
+long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
+{
+	if (a->arg[3] != 8)
+		return -EINVAL;
+	uint64_t set;
+	if (mm_copy_in(t->mm, &set, gaddr(a->arg[0]), 8))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	struct timespec deadline, *dl = NULL;
+	if (a->arg[2]) {
+		struct timespec ts;
+		if (mm_copy_in(t->mm, &ts, gaddr(a->arg[2]), sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		deadline = waitq_deadline_after((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+		dl = &deadline;
+	}
+	siginfo_t info;
+	struct waiter w;
+	waiter_init(&w);
+	waiter_add(&w, t->tg->signal_wq, ~0u);
+	long rc;
+	for (;;) {
+		waiter_reset(&w);
+		int sig = dequeue_signal(t, set, &info);
+		if (sig) {
+			rc = sig;
+			break;
+		}
+		int e = waiter_wait(&w, dl);
+		if (e == -ETIMEDOUT) {
+			rc = -EAGAIN;
+			break;
+		}
+		if (e == -EINTR) {
+			rc = -EINTR;   /* another signal, with a handler or fatal */
+			break;
+		}
+	}
+	waiter_destroy(&w);
+	if (rc > 0 && a->arg[1] && mm_copy_out(t->mm, gaddr(a->arg[1]), &info, sizeof(info)))
+		return -EFAULT;
+	return rc;
 }
