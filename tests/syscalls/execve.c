@@ -234,14 +234,20 @@ int main(int argc, char **argv)
 	char script[PATH_MAX], sout[PATH_MAX + 8], line[PATH_MAX + 64];
 	snprintf(script, sizeof script, "%s", T("script.sh"));
 	snprintf(sout, sizeof sout, "%s.out", script);
-	snprintf(line, sizeof line, "#!%s shebang\nbody is not read\n", self);
+	/* The #! line is read from a bounded buffer and split at blanks, so the
+	 * interpreter is named through a short symlink: the checkout's path
+	 * may be long or hold spaces. */
+	char interp[PATH_MAX];
+	snprintf(interp, sizeof interp, "%s", T("interp"));
+	SETUP(symlink(self, interp));
+	snprintf(line, sizeof line, "#!%s shebang\nbody is not read\n", interp);
 	SETUP(write_file(script, line));
 	SETUP(chmod(script, 0755));
 	char *sav[] = { "script-argv0", "one", "two", NULL };
 	st = run_exec(NULL, script, sav, ev, sout, NULL);
 	CHECK(EXITED_0(st), "shebang_runs_interpreter");
 	CHECK_STR(rv("argc"), "5", "shebang_argc");
-	CHECK_STR(rv("argv0"), self, "shebang_argv0_is_interpreter");
+	CHECK_STR(rv("argv0"), interp, "shebang_argv0_is_interpreter");
 	CHECK_STR(rv("argv1"), "shebang", "shebang_argument");
 	CHECK_STR(rv("argv2"), script, "shebang_script_path");
 	CHECK_STR(rv("argv3"), "one", "shebang_arg1_after_script");
@@ -250,7 +256,7 @@ int main(int argc, char **argv)
 	CHECK_STR(rv("comm"), "script.sh", "shebang_comm_is_script_name");
 
 	/* Spaces/tabs around the interpreter; the rest of the line is one argument. */
-	snprintf(line, sizeof line, "#! \t%s shebang  \n", self);
+	snprintf(line, sizeof line, "#! \t%s shebang  \n", interp);
 	SETUP(write_file(script, line));
 	st = run_exec(NULL, script, sav, ev, sout, NULL);
 	CHECK(EXITED_0(st) && strcmp(rv("argv1"), "shebang") == 0 &&

@@ -82,6 +82,7 @@ trap 'rm -f "$out"' EXIT
 
 passed=0
 failed=0
+recap=()
 skipped=0
 
 # Cases that fail under the runtime for a documented, tracked reason (one
@@ -168,7 +169,19 @@ for prog in "${progs[@]}"; do
 	fi
 	[ -n "$ndetail" ] && printf '%s\n' "$ndetail" | sed 's/^/    native: /'
 	[ -n "$detail" ] && printf '%s\n' "$detail" | sed "s/^/    $label: /"
+	# Failures are repeated at the end, where a CI log's tail shows them.
+	if [ "$nstat" = FAIL ]; then
+		recap+=("$name native: $(printf '%s' "$ndetail" | head -n 3 | tr '\n' ' ')")
+	fi
+	if [ "$status" = FAIL ] && [ -n "$label" ]; then
+		recap+=("$name $label: $(printf '%s' "$detail" | head -n 3 | tr '\n' ' ')")
+	fi
 done
+
+if [ ${#recap[@]} -gt 0 ]; then
+	echo "failures:"
+	printf '  %s\n' "${recap[@]}" | cut -c1-400
+fi
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
