@@ -195,6 +195,31 @@ bool file_mmappable(struct file *f)
 	return f->fops && f->fops->mmappable && S_ISREG(f->inode->mode);
 }
 
+int file_map_shared(struct file *f, bool writable)
+{
+	if (!f->fops || !f->fops->map_shared || !S_ISREG(f->inode->mode))
+		return 0;
+	vfs_lock();
+	int rc = f->fops->map_shared(f, writable);
+	vfs_unlock();
+	return rc;
+}
+
+int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
+{
+	vfs_lock();
+	int rc = f->fops->map_page(f, pgoff, create, mf_off);
+	vfs_unlock();
+	return rc;
+}
+
+void file_map_pin(struct file *f, int delta)
+{
+	vfs_lock();
+	f->fops->map_pin(f, delta);
+	vfs_unlock();
+}
+
 bool file_is_dir(struct file *f)
 {
 	return f->dentry && S_ISDIR(f->inode->mode);

@@ -110,6 +110,18 @@ int file_flags(struct file *f);
 
 /* True if the file is a regular file whose pages can be mapped. */
 bool file_mmappable(struct file *f);
+/*
+ * Shared file mappings (see file_ops.map_*): 1 if a MAP_SHARED mapping of
+ * f maps the file's own MemoryFile pages, 0 if it may be a private copy.
+ */
+int file_map_shared(struct file *f, bool writable);
+/*
+ * The MemoryFile offset of page pgoff of f; a hole is allocated if create,
+ * else -ENOENT; -ENXIO past EOF.
+ */
+int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
+/* A shared mapping of f starts (+1) or ends (-1). */
+void file_map_pin(struct file *f, int delta);
 
 /*
  * The guest-visible absolute path of an open file into buf (NUL

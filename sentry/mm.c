@@ -5,6 +5,7 @@
  * mapping of the MemoryFile, after checking the VMA's protection.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ static void shared_put(struct mm_shared *sh)
 
 static void vma_release(struct vma *v)
 {
-	if (v->cache)
+	if (v->fshared)
+		file_map_pin(v->file, -1);
+	else if (v->cache)
 		fcache_put(v->cache);
 	else if (v->shared)
 		shared_put(v->shared);
@@ -84,6 +87,8 @@ static int stub_prot(const struct vma *v)
 
 #define COW_CHUNK (2ULL << 20)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
+static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
+				   int vma_flags, bool fixed, struct file *file, uint64_t off);
 
 /* Entry offset of guest address a in a file-cache VMA. */
 static uint64_t cache_rel(const struct vma *v, uint64_t a)
@@ -97,6 +102,51 @@ static int cache_fill(const struct vma *v, uint64_t a, uint64_t n)
 	return v->cache ? fcache_fill(v->cache, cache_rel(v, a), n) : 0;
 }
 
+/* The MemoryFile offset behind guest address a of a shared file VMA (made to exist). */
+static int fshared_off(const struct vma *v, uint64_t a, uint64_t *off)
+{
+	uint64_t rel = v->file_off + (a - v->start);
+	int rc = file_map_page(v->file, rel / PAGE_SIZE, true, off);
+	if (rc == 0)
+		*off += rel % PAGE_SIZE;
+	return rc;
+}
+
+/* Like fshared_off for a page-aligned a, but only if the page exists already. */
+static bool file_map_page_peek(const struct vma *v, uint64_t a, uint64_t *off)
+{
+	return file_map_page(v->file, (v->file_off + (a - v->start)) / PAGE_SIZE, false, off) == 0;
+}
+
+/*
+ * Mirror [lo, hi) of a shared file VMA: runs of pages that exist (and are
+ * contiguous in the MemoryFile) are mapped, the rest is left unmapped so
+ * that a touch faults (holes are allocated then; past EOF is SIGBUS).
+ */
+static int map_fshared_locked(struct mm *mm, const struct vma *v, uint64_t lo, uint64_t hi,
+			      struct plat_ctx *ctx)
+{
+	int rc = 0;
+	for (uint64_t a = lo; a < hi && !rc;) {
+		uint64_t off = 0;
+		bool present = v->prot != PROT_NONE && file_map_page_peek(v, a, &off);
+		uint64_t b = a + PAGE_SIZE, next;
+		while (b < hi) {
+			bool p2 = v->prot != PROT_NONE && file_map_page_peek(v, b, &next);
+			if (p2 != present || (present && next != off + (b - a)))
+				break;
+			b += PAGE_SIZE;
+		}
+		if (present)
+			rc = ctx ? plat_ctx_map(ctx, a, b - a, off, stub_prot(v))
+				 : plat_as_map(mm->as, a, b - a, off, stub_prot(v));
+		else if (!ctx)
+			rc = plat_as_unmap(mm->as, a, b - a);
+		a = b;
+	}
+	return rc;
+}
+
 /*
  * Mirror a VMA into every stub (ctx NULL) or one context's stub. A
  * file-cache VMA maps its unread chunks PROT_NONE, so the first touch
@@ -105,6 +155,8 @@ static int cache_fill(const struct vma *v, uint64_t a, uint64_t n)
 static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *ctx)
 {
 	uint64_t len = v->end - v->start;
+	if (v->fshared)
+		return map_fshared_locked(mm, v, v->start, v->end, ctx);
 	if (!v->cache || v->prot == PROT_NONE)
 		return ctx ? plat_ctx_map(ctx, v->start, len, v->mf_off, stub_prot(v))
 			   : plat_as_map(mm->as, v->start, len, v->mf_off, stub_prot(v));
@@ -197,9 +249,18 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 			continue;     /* the VMAs changed: look again */
 		}
 		size_t n = MIN(len - done, v->end - a);
-		if (cache_fill(v, a, n))
-			break;
-		fn(mf_ptr(v->mf_off + (a - v->start)), n, arg);
+		uint64_t off;
+		if (v->fshared) {
+			/* Page by page: a shared file's pages are not contiguous. */
+			n = MIN(n, PAGE_SIZE - a % PAGE_SIZE);
+			if (fshared_off(v, a, &off))
+				break;
+		} else {
+			if (cache_fill(v, a, n))
+				break;
+			off = v->mf_off + (a - v->start);
+		}
+		fn(mf_ptr(off), n, arg);
 		done += n;
 	}
 	return done;
@@ -322,9 +383,23 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		}
 		struct vma *v = &mm->vmas[i];
 		size_t k = MIN(len - done, v->end - a);
-		if (cache_fill(v, a, k))
-			break;
-		iov[n].iov_base = mf_ptr(v->mf_off + (a - v->start));
+		uint64_t off;
+		if (v->fshared) {
+			k = MIN(k, PAGE_SIZE - a % PAGE_SIZE);
+			if (fshared_off(v, a, &off))
+				break;
+			/* Pages that happen to be adjacent extend the last piece. */
+			if (n > 0 && (char *)iov[n - 1].iov_base + iov[n - 1].iov_len == (char *)mf_ptr(off)) {
+				iov[n - 1].iov_len += k;
+				done += k;
+				continue;
+			}
+		} else {
+			if (cache_fill(v, a, k))
+				break;
+			off = v->mf_off + (a - v->start);
+		}
+		iov[n].iov_base = mf_ptr(off);
 		iov[n].iov_len = k;
 		n++;
 		done += k;
@@ -407,12 +482,16 @@ static int vma_split_locked(struct mm *mm, size_t idx, uint64_t a)
 	right.file_off += delta;
 	if (right.file)
 		file_get(right.file);
+	if (right.fshared)
+		file_map_pin(right.file, 1);
 	if (right.cache)
 		fcache_ref(right.cache);
 	if (right.shared)
 		__atomic_add_fetch(&right.shared->refs, 1, __ATOMIC_RELAXED);
 	int rc = vma_insert_locked(mm, idx + 1, &right);
 	if (rc) {
+		if (right.fshared)
+			file_map_pin(right.file, -1);
 		if (right.file)
 			file_put(right.file);
 		if (right.cache)
@@ -518,6 +597,13 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	uint64_t mf_off, coff, clen;
 	int rc;
 	struct fcache_entry *cache = NULL;
+	if (file && (vma_flags & VMA_SHARED)) {
+		rc = file_map_shared(file, prot & PROT_WRITE);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			return map_fshared_new_locked(mm, addr, len, prot, vma_flags, fixed, file, off);
+	}
 	/* Read-only private file mappings borrow the sandbox's cached copy. */
 	if (file && !(prot & PROT_WRITE)) {
 		cache = fcache_get(file, &coff, &clen);
@@ -596,6 +682,29 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	}
 	if (file)
 		file_get(file);
+	rc = map_vma_locked(mm, &mm->vmas[vma_find_locked(mm, addr)], NULL);
+	return rc ? rc : (long)addr;
+}
+
+/* map_locked's part for a new shared file VMA at a chosen address. */
+static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
+				   int vma_flags, bool fixed, struct file *file, uint64_t off)
+{
+	int rc;
+	if (fixed) {
+		rc = unmap_locked(mm, addr, addr + len);
+		if (rc)
+			return rc;
+	}
+	struct vma v = {
+		.start = addr, .end = addr + len, .prot = prot, .flags = vma_flags,
+		.file = file, .file_off = off, .fshared = true,
+	};
+	rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, addr), &v);
+	if (rc)
+		return rc;
+	file_get(file);
+	file_map_pin(file, 1);
 	rc = map_vma_locked(mm, &mm->vmas[vma_find_locked(mm, addr)], NULL);
 	return rc ? rc : (long)addr;
 }
@@ -681,7 +790,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	bool any_cow = false;
 	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		mm->vmas[i].prot = prot;
-		any_cow |= mm->vmas[i].cow || mm->vmas[i].cache;
+		any_cow |= mm->vmas[i].cow || mm->vmas[i].cache || mm->vmas[i].fshared;
 		if (mm->vmas[i].cache && (prot & PROT_WRITE)) {
 			rc = vma_privatize_locked(mm, &mm->vmas[i]);
 			if (rc)
@@ -693,13 +802,50 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		goto out;
 	}
 	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end && !rc; j++)
-		rc = mm->vmas[j].cache ? map_vma_locked(mm, &mm->vmas[j], NULL)
+		rc = mm->vmas[j].cache || mm->vmas[j].fshared ? map_vma_locked(mm, &mm->vmas[j], NULL)
 				       : plat_as_protect(mm->as, mm->vmas[j].start,
 							 mm->vmas[j].end - mm->vmas[j].start,
 							 stub_prot(&mm->vmas[j]));
 out:
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
+}
+
+/*
+ * Grow or move (part of) a shared file VMA: no bytes move, the new range
+ * maps the same file pages.
+ */
+static long remap_fshared_locked(struct mm *mm, long i, uint64_t old, uint64_t old_len,
+				 uint64_t new_len, int flags, uint64_t new_addr)
+{
+	struct vma v = mm->vmas[i];
+	if (!(flags & MREMAP_FIXED) && v.end == old + old_len && old + new_len <= GUEST_TASK_SIZE &&
+	    old + new_len > old && range_free_locked(mm, v.end, old + new_len)) {
+		mm->vmas[i].end = old + new_len;
+		int rc = map_fshared_locked(mm, &mm->vmas[i], v.end, old + new_len, NULL);
+		return rc ? rc : (long)old;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t dst;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr < GUEST_MMAP_MIN || new_addr + new_len > GUEST_TASK_SIZE ||
+		    (new_addr < old + old_len && old < new_addr + new_len))
+			return -EINVAL;
+		dst = new_addr;
+	} else {
+		long a = find_free_locked(mm, new_len, mm->layout.mmap_base);
+		if (a < 0)
+			return a;
+		dst = a;
+	}
+	struct file *file = v.file;
+	file_get(file);     /* survives the unmap of the old range */
+	int rc = unmap_locked(mm, old, old + old_len);
+	long r = rc ? rc : map_fshared_new_locked(mm, dst, new_len, v.prot, v.flags, true, file,
+						    v.file_off + (old - v.start));
+	file_put(file);
+	return r;
 }
 
 long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
@@ -745,6 +891,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		}
 	}
 	struct vma v = mm->vmas[i];
+	if (v.fshared && (new_len > old_len || (flags & MREMAP_FIXED))) {
+		r = remap_fshared_locked(mm, i, old, old_len, new_len, flags, new_addr);
+		goto out;
+	}
 	if (v.shared && (new_len > old_len || (flags & MREMAP_FIXED))) {
 		r = -EINVAL;    /* growing shared anonymous memory: not supported yet */
 		goto out;
@@ -942,7 +1092,9 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		struct vma *v = &mm->vmas[i];
 		uint64_t n = MIN(end, v->end) - a;
 		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
-		if (discard && !v->cache && (!v->shared || v->cow || advice == MADV_REMOVE)) {
+		/* A shared file mapping's pages are the file's: nothing to drop here. */
+		if (discard && !v->cache && !v->fshared &&
+		    (!v->shared || v->cow || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
 			/* A private file mapping reads the file's bytes again. */
@@ -1045,7 +1197,13 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 	if (i >= 0 && mm->vmas[i].cow && cow_break_locked(mm, addr.v) == 0)
 		i = vma_find_locked(mm, addr.v);
 	int rc = -EFAULT;
-	if (i >= 0 && prot_allows(mm->vmas[i].prot, false) && cache_fill(&mm->vmas[i], addr.v, 4) == 0) {
+	if (i >= 0 && prot_allows(mm->vmas[i].prot, false) && mm->vmas[i].fshared) {
+		if (fshared_off(&mm->vmas[i], addr.v, key) == 0) {
+			*host = mf_ptr(*key);
+			rc = 0;
+		}
+	} else if (i >= 0 && prot_allows(mm->vmas[i].prot, false) &&
+		   cache_fill(&mm->vmas[i], addr.v, 4) == 0) {
 		*key = mm->vmas[i].mf_off + (addr.v - mm->vmas[i].start);
 		*host = mf_ptr(*key);
 		rc = 0;
@@ -1104,6 +1262,16 @@ struct mm *mm_fork(struct mm *parent)
 				vma_release(&v);
 			continue;
 		}
+		if (pv->fshared) {
+			/* The file's pages: the child maps them too. */
+			struct vma v = *pv;
+			file_get(v.file);
+			file_map_pin(v.file, 1);
+			rc = vma_insert_locked(mm, mm->nvmas, &v);
+			if (rc)
+				vma_release(&v);
+			continue;
+		}
 		if (!pv->cache && !pv->shared) {
 			/* Pages the VMA owned become a range both sides reference. */
 			struct mm_shared *sh = malloc(sizeof(*sh));
@@ -1139,6 +1307,30 @@ struct mm *mm_fork(struct mm *parent)
 		return NULL;
 	}
 	return mm;
+}
+
+static int resync_needed;    /* atomic */
+
+void mm_request_resync(void)
+{
+	__atomic_store_n(&resync_needed, 1, __ATOMIC_RELEASE);
+}
+
+bool mm_resync_requested(void)
+{
+	return __atomic_load_n(&resync_needed, __ATOMIC_ACQUIRE) &&
+	       __atomic_exchange_n(&resync_needed, 0, __ATOMIC_ACQ_REL);
+}
+
+void mm_resync_shared_files(struct mm *mm)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (v->fshared)
+			map_fshared_locked(mm, v, v->start, v->end, NULL);
+	}
+	pthread_mutex_unlock(&mm->lock);
 }
 
 int mm_replay(struct mm *mm, struct plat_ctx *ctx)
@@ -1186,12 +1378,27 @@ static int cow_break_locked(struct mm *mm, uint64_t addr)
 	return plat_as_map(mm->as, v->start, len, v->mf_off, v->prot);
 }
 
-bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
+int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 {
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	bool ok = false;
-	if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE &&
+	if (i >= 0 && mm->vmas[i].fshared) {
+		/* A shared file page not mapped here yet: map its chunk, or SIGBUS past EOF. */
+		struct vma *v = &mm->vmas[i];
+		uint64_t off;
+		if (v->prot == PROT_NONE) {
+			ok = false;
+		} else if (fshared_off(v, addr, &off)) {
+			pthread_mutex_unlock(&mm->lock);
+			return SIGBUS;
+		} else {
+			uint64_t chunk = fcache_chunk_size();
+			uint64_t lo = MAX(v->start, addr & ~(chunk - 1));
+			uint64_t hi = MIN(v->end, (addr & ~(chunk - 1)) + chunk);
+			ok = map_fshared_locked(mm, v, lo, hi, NULL) == 0;
+		}
+	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE &&
 	    !fcache_is_filled(mm->vmas[i].cache, cache_rel(&mm->vmas[i], addr))) {
 		/* First touch of a file-cache chunk: read it in and map it for real. */
 		struct vma *v = &mm->vmas[i];
@@ -1204,5 +1411,5 @@ bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		     cow_break_locked(mm, addr) == 0;
 	}
 	pthread_mutex_unlock(&mm->lock);
-	return ok;
+	return ok ? 0 : -1;
 }

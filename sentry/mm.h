@@ -143,4 +143,15 @@ struct plat_as *mm_platform_as(struct mm *mm);
 struct plat_ctx;
 int mm_replay(struct mm *mm, struct plat_ctx *ctx);
 
+/*
+ * A file with shared mappings dropped pages (truncate, hole punch): every
+ * MM must re-mirror its shared file mappings so that stale pages are no
+ * longer reachable. mm_request_resync notes it (callable under vfs_lock);
+ * mm_resync_requested consumes the note; the task loop then calls
+ * mm_resync_shared_files on each MM (with no VFS or MM lock held).
+ */
+void mm_request_resync(void);
+bool mm_resync_requested(void);
+void mm_resync_shared_files(struct mm *mm);
+
 #endif

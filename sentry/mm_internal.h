@@ -23,6 +23,14 @@ struct vma {
 	struct fcache_entry *cache;   /* borrowed file-cache pages (read-only), or NULL: owned */
 	struct mm_shared *shared;     /* MAP_SHARED anonymous memory, or copy-on-write pages */
 	bool cow;                     /* shared pages are copy-on-write (after fork) */
+	/*
+	 * A MAP_SHARED mapping of a file whose pages live in the MemoryFile
+	 * (tmpfs): mf_off is unused, each page is the file's own (file_map_page),
+	 * pinned by file_map_pin while the VMA exists. Stubs map the pages that
+	 * exist and leave the others unmapped; the first touch faults them in,
+	 * and a touch past the end of the file is SIGBUS.
+	 */
+	bool fshared;
 };
 
 /*
@@ -55,9 +63,11 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
 
 /*
  * A guest fault at addr (write: a write access): resolve it if it is a
- * copy-on-write page. True if the guest can simply run again.
+ * copy-on-write page, a file-cache chunk not read yet, or a shared file
+ * page not mapped yet. 0 if the guest can simply run again, SIGBUS if the
+ * address is past the end of a shared mapping's file, -1 otherwise.
  */
-bool mm_handle_fault(struct mm *mm, uint64_t addr, bool write);
+int mm_handle_fault(struct mm *mm, uint64_t addr, bool write);
 
 /* Protection of the VMA containing addr, or 0. */
 int mm_prot_at(struct mm *mm, uint64_t addr);

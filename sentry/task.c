@@ -200,20 +200,30 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 {
 	/*
 	 * A write to a copy-on-write page, or a first touch of a file page not
-	 * read in yet: fix the mapping and run the guest again.
+	 * read in yet (shared file pages are not even mapped in the stub until
+	 * then): fix the mapping and run the guest again.
 	 */
-	if (ev->signo == SIGSEGV && ev->si_code == SEGV_ACCERR &&
-	    mm_handle_fault(t->mm, ev->addr, true))
-		return;
-	if (signal_fault(t, ev->signo, ev->si_code, ev->addr))
+	int signo = ev->signo, code = ev->si_code;
+	if (signo == SIGSEGV && (code == SEGV_ACCERR || code == SEGV_MAPERR)) {
+		int r = mm_handle_fault(t->mm, ev->addr, true);
+		if (r == 0)
+			return;
+		if (r == SIGBUS) {
+			signo = SIGBUS;     /* past the end of a shared mapping's file */
+			code = BUS_ADRERR;
+		} else if (code == SEGV_MAPERR && mm_range_mapped(t->mm, ev->addr, 1)) {
+			code = SEGV_ACCERR; /* a VMA the stub leaves unmapped (PROT_NONE) */
+		}
+	}
+	if (signal_fault(t, signo, code, ev->addr))
 		return;     /* the guest's handler runs at the next delivery */
 	char insn[320];
 	describe_insn(t, t->regs.rip, insn, sizeof(insn));
 	slog("pid %d (%s) killed by SIG%s (%s, address 0x%lx) at 0x%lx: %s", t->tg->tgid, t->comm,
-	     sigabbrev_np(ev->signo) ? sigabbrev_np(ev->signo) : "?",
-	     fault_code_name(ev->signo, ev->si_code), ev->addr, t->regs.rip, insn);
+	     sigabbrev_np(signo) ? sigabbrev_np(signo) : "?",
+	     fault_code_name(signo, code), ev->addr, t->regs.rip, insn);
 	/* The default action; no core is dumped, so no core bit in the status. */
-	task_exit_group(t, ev->signo);
+	task_exit_group(t, signo);
 }
 
 /* Writes that fail with EPIPE also raise SIGPIPE (pipes; sockets decide for themselves). */
@@ -224,6 +234,45 @@ static bool raises_sigpipe(int nr)
 		return true;   /* write, pwrite64, writev, sendfile, splice, tee, vmsplice, pwritev(2) */
 	}
 	return false;
+}
+
+struct mm_set {
+	struct mm **v;
+	size_t n, cap;
+};
+
+static void collect_mm_locked(struct task *t, void *arg)
+{
+	struct mm_set *s = arg;
+	if (!t->mm || t->exited)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == t->mm)
+			return;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct mm **p = realloc(s->v, cap * sizeof(*p));
+		if (!p)
+			return;
+		s->v = p;
+		s->cap = cap;
+	}
+	mm_get(t->mm);
+	s->v[s->n++] = t->mm;
+}
+
+/* A mapped file lost pages: no stub may reach them any more (see mm_request_resync). */
+static void resync_all_mms(void)
+{
+	struct mm_set s = { 0 };
+	pthread_mutex_lock(&kernel.lock);
+	kernel_for_each_task_locked(collect_mm_locked, &s);
+	pthread_mutex_unlock(&kernel.lock);
+	for (size_t i = 0; i < s.n; i++) {
+		mm_resync_shared_files(s.v[i]);
+		mm_put(s.v[i]);
+	}
+	free(s.v);
 }
 
 static void task_syscall(struct task *t)
@@ -238,6 +287,8 @@ static void task_syscall(struct task *t)
 	a.arg[4] = t->regs.r8;
 	a.arg[5] = t->regs.r9;
 	long ret = syscall_dispatch(t, &a);
+	if (mm_resync_requested())
+		resync_all_mms();
 	/* Restart codes never reach the guest: signal delivery resolves them. */
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
 	    ret == -ERESTART_RESTARTBLOCK) {

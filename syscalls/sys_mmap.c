@@ -123,7 +123,7 @@ long sys_madvise(struct task *t, const struct syscall_args *a)
 	return mm_advise(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
-/* msync(2): validated; shared file mappings are private copies for now. */
+/* msync(2): validated; shared mappings are the file's own pages, so there is nothing to flush. */
 long sys_msync(struct task *t, const struct syscall_args *a)
 {
 	uint64_t addr = a->arg[0];

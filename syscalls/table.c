@@ -85,7 +85,7 @@
 	OK(lstat, "path,ptr")                                                               \
 	PART(poll, "ptr,uint,int", "after a signal without a handler the call restarts with the full timeout (Linux resumes with the time left)") \
 	OK(lseek, "fd,off,whence")                                                          \
-	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED file mappings are private copies (writes do not reach the file); MAP_HUGETLB gives ENOMEM")                                     \
+	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED of files other than tmpfs/overlay ones (procfs, host fds) is a private copy; MAP_HUGETLB gives ENOMEM")                                     \
 	OK(mprotect, "ptr,size,prot")                                                       \
 	OK(munmap, "ptr,size")                                                              \
 	OK(brk, "ptr->hex")                                                                 \
@@ -102,7 +102,7 @@
 	OK(select, "int,ptr,ptr,ptr,ptr")                                                   \
 	OK(sched_yield, "")                                                                 \
 	PART(mremap, "ptr,size,size,mremap,ptr->hex", "MREMAP_DONTUNMAP and old_size 0 (duplicating a shared mapping) give EINVAL")                                         \
-	PART(msync, "ptr,size,msync", "shared file mappings are private copies: nothing to flush") \
+	OK(msync, "ptr,size,msync") \
 	OK(mincore, "ptr,size,ptr")                                                         \
 	OK(madvise, "ptr,size,madv")                                                        \
 	OK(shmget, "hex,size,hex")                                                          \

@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 #include "fs/tmpfs/tmpfs_internal.h"
 #include "sentry/memfile.h"
+#include "sentry/mm.h"
 
 /* Linux's tmpfs reports directory sizes in units of this per entry. */
 #define BOGO_DIRENT_SIZE 20
@@ -24,12 +25,31 @@ struct tmpfs_node *tmpfs_node(struct inode *inode)
 	return inode->priv;
 }
 
+/* Free one data page, or set it aside while shared mappings may map it. */
+static void tmpfs_release_page(struct tmpfs_node *n, uint64_t off)
+{
+	if (n->mapcount > 0) {
+		if (n->norphans == n->orphans_cap) {
+			size_t cap = n->orphans_cap ? n->orphans_cap * 2 : 16;
+			uint64_t *p = realloc(n->orphans, cap * sizeof(*p));
+			if (!p)
+				return;    /* leak the page rather than free a mapped one */
+			n->orphans = p;
+			n->orphans_cap = cap;
+		}
+		n->orphans[n->norphans++] = off;
+		mm_request_resync();    /* unmap it from the stubs before the syscall returns */
+		return;
+	}
+	mf_free(off, PAGE_SIZE);
+}
+
 static void tmpfs_free_pages(struct inode *inode, size_t from)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
 	for (size_t i = from; i < n->npages; i++) {
 		if (n->pages[i] != TMPFS_HOLE) {
-			mf_free(n->pages[i], PAGE_SIZE);
+			tmpfs_release_page(n, n->pages[i]);
 			n->pages[i] = TMPFS_HOLE;
 			inode->sb->bytes_used -= PAGE_SIZE;
 			inode->blocks -= PAGE_SIZE / 512;
@@ -43,6 +63,9 @@ static void tmpfs_destroy(struct inode *inode)
 	if (!n)
 		return;
 	tmpfs_free_pages(inode, 0);
+	for (size_t i = 0; i < n->norphans; i++)
+		mf_free(n->orphans[i], PAGE_SIZE);
+	free(n->orphans);
 	free(n->pages);
 	free(n->link);
 	if (n->lower)
@@ -278,10 +301,57 @@ static void tmpfs_release(struct file *f)
 	}
 }
 
+/* ---- shared mappings (file_ops.map_*; vfs_lock held) ---- */
+
+static int tmpfs_map_shared(struct file *f, bool writable)
+{
+	struct tmpfs_node *n = tmpfs_node(f->inode);
+	if (!n->lower || n->data_up)
+		return 1;
+	/* An unmodified host file mapped read-only: the private cached copy is the same. */
+	if (!writable && (f->flags & O_ACCMODE) == O_RDONLY)
+		return 0;
+	int rc = ovl_copy_up_data(f->inode);
+	return rc ? rc : 1;
+}
+
+static int tmpfs_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (n->lower && !n->data_up)
+		return -ENXIO;
+	if (pgoff >= (inode->size + PAGE_SIZE - 1) / PAGE_SIZE)
+		return -ENXIO;
+	if (!create && (pgoff >= n->npages || n->pages[pgoff] == TMPFS_HOLE))
+		return -ENOENT;
+	int rc = ensure_npages(n, pgoff + 1);
+	if (!rc)
+		rc = alloc_page(inode, pgoff);
+	if (rc)
+		return rc;
+	*mf_off = n->pages[pgoff];
+	return 0;
+}
+
+static void tmpfs_map_pin(struct file *f, int delta)
+{
+	struct tmpfs_node *n = tmpfs_node(f->inode);
+	n->mapcount += delta;
+	if (n->mapcount == 0) {
+		for (size_t i = 0; i < n->norphans; i++)
+			mf_free(n->orphans[i], PAGE_SIZE);
+		n->norphans = 0;
+	}
+}
+
 const struct file_ops tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.release = tmpfs_release,
+	.map_shared = tmpfs_map_shared,
+	.map_page = tmpfs_map_page,
+	.map_pin = tmpfs_map_pin,
 	.mmappable = true,
 };
 

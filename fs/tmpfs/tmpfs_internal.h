@@ -21,6 +21,15 @@ struct tmpfs_node {
 	uint64_t *pages;
 	size_t npages;                 /* entries in pages */
 	char *link;                    /* symlink target (upper) */
+	/*
+	 * Shared mappings of the file's pages (VMAs; sentry/mm.c). While any
+	 * exist, pages the file drops (truncate, hole punch) are set aside in
+	 * `orphans` instead of freed, since stubs may still map them; they are
+	 * freed with the last mapping.
+	 */
+	int mapcount;
+	uint64_t *orphans;
+	size_t norphans, orphans_cap;
 };
 
 struct tmpfs_lower {
