@@ -3,6 +3,8 @@
  * sentry library.
  *
  *   sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... [--cwd DIR]
+ *               [--mount type=bind,src=HOSTDIR,dst=DIR,ro]...
+ *               [--mount type=tmpfs,dst=DIR[,size=N]]... [--memory N]
  *               [--debug] -- PROGRAM [ARG...]
  *   sandbox compat          print the syscall compatibility table (Markdown)
  *   sandbox --version
@@ -36,7 +38,10 @@ static int cli_fail(struct cli_error *err, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... "
-		   "[--cwd DIR] [--debug] -- PROGRAM [ARG...]\n"
+		   "[--cwd DIR]\n"
+		   "                   [--mount type=bind,src=HOSTDIR,dst=DIR,ro]... "
+		   "[--mount type=tmpfs,dst=DIR[,size=N]]...\n"
+		   "                   [--memory N[k|m|g]] [--debug] -- PROGRAM [ARG...]\n"
 		   "       sandbox compat\n"
 		   "       sandbox --version\n");
 }
@@ -63,6 +68,65 @@ static int env_set(char ***envp, size_t *n, const char *kv, struct cli_error *er
 	return 0;
 }
 
+/* --mount type=bind|tmpfs,src=...,dst=...[,ro][,size=N] (docker's spelling also works). */
+static int parse_mount(const char *spec, struct sandbox_config *cfg, struct cli_error *err)
+{
+	struct sandbox_mount m = { 0 };
+	const char *type = NULL;
+	char *copy = strdup(spec), *save = NULL;
+	if (!copy)
+		return cli_fail(err, "out of memory");
+	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		const char *v = eq ? eq + 1 : "";
+		if (eq)
+			*eq = 0;
+		if (strcmp(kv, "type") == 0)
+			type = v;
+		else if (strcmp(kv, "src") == 0 || strcmp(kv, "source") == 0)
+			m.src = v;
+		else if (strcmp(kv, "dst") == 0 || strcmp(kv, "destination") == 0 ||
+			 strcmp(kv, "target") == 0)
+			m.dst = v;
+		else if ((strcmp(kv, "ro") == 0 || strcmp(kv, "readonly") == 0) &&
+			 (!eq || strcmp(v, "true") == 0 || strcmp(v, "1") == 0))
+			m.readonly = true;
+		else if (strcmp(kv, "rw") == 0 && !eq)
+			m.readonly = false;
+		else if (strcmp(kv, "size") == 0 || strcmp(kv, "tmpfs-size") == 0) {
+			if (sandbox_parse_size(v, &m.size))
+				return cli_fail(err, "--mount %s: bad size '%s'", spec, v);
+		} else
+			return cli_fail(err, "--mount %s: unknown option '%s'", spec, kv);
+	}
+	if (!type || (strcmp(type, "bind") != 0 && strcmp(type, "tmpfs") != 0))
+		return cli_fail(err, "--mount %s: type=bind or type=tmpfs is required", spec);
+	m.tmpfs = strcmp(type, "tmpfs") == 0;
+	if (!m.dst || m.dst[0] != '/')
+		return cli_fail(err, "--mount %s: dst= must be an absolute guest path", spec);
+	if (m.tmpfs && m.src)
+		return cli_fail(err, "--mount %s: a tmpfs has no src=", spec);
+	if (!m.tmpfs) {
+		if (!m.src || !m.src[0])
+			return cli_fail(err, "--mount %s: a bind mount needs src=HOSTDIR", spec);
+		if (m.size)
+			return cli_fail(err, "--mount %s: size= is for tmpfs", spec);
+		/*
+		 * The sentry serves host directories read-only (writes would have
+		 * to reach the host through a writable hostfs, not written yet).
+		 */
+		if (!m.readonly)
+			return cli_fail(err, "--mount %s: writable bind mounts are not supported yet; "
+					     "add ,ro", spec);
+	}
+	struct sandbox_mount *p = realloc(cfg->mounts, (cfg->nmounts + 1) * sizeof(*p));
+	if (!p)
+		return cli_fail(err, "out of memory");
+	p[cfg->nmounts++] = m;
+	cfg->mounts = p;
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct cli_error *err)
 {
 	size_t nenv = 0;
@@ -83,7 +147,8 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 			break;
 		const char *val = NULL;
 		if ((strcmp(a, "--rootfs") == 0 || strcmp(a, "--env") == 0 ||
-		     strcmp(a, "--cwd") == 0)) {
+		     strcmp(a, "--cwd") == 0 || strcmp(a, "--mount") == 0 ||
+		     strcmp(a, "--memory") == 0)) {
 			if (i + 1 >= argc)
 				return cli_fail(err, "%s needs a value", a);
 			val = argv[++i];
@@ -105,6 +170,14 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 			cfg->strace_path = a + 9;
 		else if (strcmp(a, "--debug") == 0)
 			cfg->debug = true;
+		else if (strcmp(a, "--mount") == 0 || strncmp(a, "--mount=", 8) == 0) {
+			if (parse_mount(val ? val : a + 8, cfg, err))
+				return -1;
+		} else if (strcmp(a, "--memory") == 0 || strncmp(a, "--memory=", 9) == 0) {
+			const char *v = val ? val : a + 9;
+			if (sandbox_parse_size(v, &cfg->mem_limit))
+				return cli_fail(err, "--memory %s: expected a size like 512m or 2g", v);
+		}
 		else
 			return cli_fail(err, "run: unknown option %s", a);
 	}

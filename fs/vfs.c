@@ -290,6 +290,30 @@ struct mount *mount_list(void)
 	return mounts;
 }
 
+void mount_detach(struct mount *m)
+{
+	/* Mounts stacked inside go first (MNT_DETACH takes the subtree). */
+	for (bool again = true; again;) {
+		again = false;
+		for (struct mount *c = mounts; c; c = c->next) {
+			if (c->parent == m) {
+				mount_detach(c);
+				again = true;
+				break;
+			}
+		}
+	}
+	for (struct mount **pp = &mounts; *pp; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	m->next = NULL;
+	if (m->mountpoint)
+		m->mountpoint->mounted--;
+}
+
 void path_get(const struct path *p)
 {
 	if (p->dentry)

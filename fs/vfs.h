@@ -32,6 +32,23 @@ struct vfs_boot_config {
  */
 int vfs_boot(const struct vfs_boot_config *cfg, struct fs_context **out);
 
+/* A `sandbox run --mount`: a host directory (host_src) or a tmpfs (host_src NULL) at dst. */
+struct vfs_cli_mount {
+	const char *host_src;      /* host directory, or NULL for tmpfs */
+	const char *dst;           /* absolute guest path (created if missing) */
+	bool readonly;
+	uint64_t size;             /* tmpfs / overlay memory limit in bytes; 0: the default */
+};
+int vfs_mount_cli(struct fs_context *fs, const struct vfs_cli_mount *cm);
+
+/* mount(2) and umount2(2) with the caller's credentials; 0 or -errno. */
+int vfs_mount(struct fs_context *fs, const struct cred *cred, const char *source,
+	      const char *target, const char *fstype, unsigned long flags, const char *data);
+int vfs_umount(struct fs_context *fs, const struct cred *cred, const char *target, int flags);
+
+/* "64m", "1g", "50%" (of total)... into bytes; 0 or -EINVAL. */
+int vfs_parse_size(const char *s, uint64_t total, uint64_t *out);
+
 /* ---- fs contexts ---- */
 void fsctx_get(struct fs_context *fs);
 void fsctx_put(struct fs_context *fs);

@@ -260,6 +260,11 @@ struct mount *mount_create(struct super_block *sb, struct dentry *root, struct m
 			   struct dentry *mountpoint, int flags, const char *source);
 /* The mount on (mnt, d), or NULL. */
 struct mount *mount_lookup(struct mount *mnt, struct dentry *d);
+/*
+ * Unlink m and the mounts inside it from the mount tree (umount). They are
+ * not freed: files and directories opened inside stay usable. vfs_lock held.
+ */
+void mount_detach(struct mount *m);
 struct mount *mount_list(void);
 struct super_block *sb_create(const char *fstype, uint32_t magic);
 

@@ -98,6 +98,13 @@ static int open_strace(const char *path)
 	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 }
 
+int sandbox_parse_size(const char *s, uint64_t *out)
+{
+	if (!s[0] || strchr(s, '%') || s[0] == '-')
+		return -1;
+	return vfs_parse_size(s, 0, out) == 0 && *out ? 0 : -1;
+}
+
 int sandbox_run(const struct sandbox_config *cfg)
 {
 	log_debug_enabled = cfg->debug;
@@ -105,7 +112,7 @@ int sandbox_run(const struct sandbox_config *cfg)
 	/* A closed host pipe is an EPIPE for the guest, not the sentry's death. */
 	signal(SIGPIPE, SIG_IGN);
 	kernel_init();
-	kernel.mem_limit = DEFAULT_MEM_LIMIT;
+	kernel.mem_limit = cfg->mem_limit ? cfg->mem_limit : DEFAULT_MEM_LIMIT;
 
 	if (cfg->strace_path) {
 		kernel.strace_fd = open_strace(cfg->strace_path);
@@ -133,6 +140,20 @@ int sandbox_run(const struct sandbox_config *cfg)
 		return SANDBOX_EXIT_USAGE;
 	}
 
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		const struct sandbox_mount *sm = &cfg->mounts[i];
+		struct vfs_cli_mount cm = {
+			.host_src = sm->tmpfs ? NULL : sm->src, .dst = sm->dst,
+			.readonly = sm->readonly, .size = sm->size,
+		};
+		rc = vfs_mount_cli(fs, &cm);
+		if (rc) {
+			slog("--mount %s%s%s: %s", sm->tmpfs ? "tmpfs" : sm->src, " at ", sm->dst,
+			     strerror(-rc));
+			fsctx_put(fs);
+			return SANDBOX_EXIT_USAGE;
+		}
+	}
 	sdebug("vfs booted");
 	struct task *t = task_alloc();
 	if (!t) {

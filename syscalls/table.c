@@ -241,8 +241,8 @@
 	OK(sync, "")                                                                        \
 	ERR(acct, -EPERM, "path", "process accounting needs CAP_SYS_PACCT; gVisor: EPERM")  \
 	ERR(settimeofday, -EPERM, "ptr,ptr", "the host clock is not the guest's to set (CAP_SYS_TIME); gVisor: EPERM") \
-	OK(mount, "str,path,str,hex,ptr")                                                   \
-	OK(umount2, "path,hex")                                                             \
+	PART(mount, "str,path,str,hex,ptr", "tmpfs, mqueue (as a tmpfs), proc, sysfs, directory bind mounts, MS_REMOUNT flags; propagation flags accepted (one mount tree); MS_MOVE and file bind mounts EINVAL, other types ENODEV") \
+	PART(umount2, "path,hex", "EBUSY only for mounts stacked inside, not for open files (they stay usable)") \
 	ERR(swapon, -EPERM, "path,hex", "host swap (CAP_SYS_ADMIN); gVisor: EPERM")         \
 	ERR(swapoff, -EPERM, "path", "host swap (CAP_SYS_ADMIN); gVisor: EPERM")            \
 	ERR(reboot, -EPERM, "hex,hex,hex,ptr", "CAP_SYS_BOOT; gVisor: EPERM")               \

@@ -156,6 +156,46 @@ e2e_options() {
 	compare stdin_pipe
 	compare stdin_pipe_big
 
+	# --mount: a host directory read-only, a tmpfs with a size; --memory.
+	local mdir=$WORK/mount-src
+	mkdir -p "$mdir/sub" && echo bound >"$mdir/sub/f"
+	run_to "$WORK/mount_bind.sandbox" "$SB" run --mount "type=bind,src=$mdir,dst=/e2e/bound,ro" \
+		-- /bin/sh -c 'cat /e2e/bound/sub/f; echo x >/e2e/bound/new 2>/dev/null || echo refused;
+			grep -c " /e2e/bound " /proc/mounts'
+	printf 'bound\nrefused\n1\n' >"$WORK/mount_bind.want"
+	if cmp -s "$WORK/mount_bind.want" "$WORK/mount_bind.sandbox.out" && [ ! -e "$mdir/new" ]; then
+		pass mount_bind_ro
+	else
+		fail mount_bind_ro "$(show_head "$WORK/mount_bind.sandbox.out" stdout)" \
+			"$(show_head "$WORK/mount_bind.sandbox.err" stderr)"
+	fi
+	run_to "$WORK/mount_tmpfs.sandbox" "$SB" run --mount type=tmpfs,dst=/scratch,size=1m -- \
+		/bin/sh -c 'head -c 2000000 /dev/zero >/scratch/big 2>/dev/null; echo "rc=$?";
+			stat -c %s /scratch/big; stat -f -c %T /scratch'
+	printf 'rc=1\n1048576\ntmpfs\n' >"$WORK/mount_tmpfs.want"
+	if cmp -s "$WORK/mount_tmpfs.want" "$WORK/mount_tmpfs.sandbox.out"; then
+		pass mount_tmpfs_size_enospc
+	else
+		fail mount_tmpfs_size_enospc "$(diff "$WORK/mount_tmpfs.want" "$WORK/mount_tmpfs.sandbox.out")" \
+			"$(show_head "$WORK/mount_tmpfs.sandbox.err" stderr)"
+	fi
+	run_to "$WORK/memory_flag.sandbox" "$SB" run --memory 256m -- /bin/grep MemTotal /proc/meminfo
+	if grep -q 'MemTotal: *262144 kB' "$WORK/memory_flag.sandbox.out"; then
+		pass memory_flag_meminfo
+	else
+		fail memory_flag_meminfo "$(show_head "$WORK/memory_flag.sandbox.out" stdout)"
+	fi
+	local j=0 margs
+	for margs in "--mount type=bind,src=$mdir,dst=/x" "--mount type=tmpfs,dst=relative" \
+		"--mount type=nfs,dst=/x" "--mount type=bind,src=/nonexistent-e2e,dst=/x,ro" \
+		"--memory lots"; do
+		j=$((j + 1))
+		# shellcheck disable=SC2086 # word splitting wanted
+		run_to "$WORK/mount_usage_$j.sandbox" "$SB" run $margs -- /bin/true
+		expect_status "mount_usage_$j" 125
+		expect_one_line "mount_usage_$j"
+	done
+
 	# --strace to stderr: program output unchanged, calls decoded.
 	run_to "$WORK/strace.native" "$BIN/hello"
 	run_to "$WORK/strace.sandbox" "$SB" run --strace -- "$BIN/hello"
