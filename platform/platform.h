@@ -42,6 +42,15 @@ int plat_init(int memfd);
 /* Highest guest address + 1 this platform allows. */
 uint64_t plat_task_size(void);
 
+/*
+ * The host's vDSO (with its data pages) as every guest address space sees
+ * it: [*lo, *hi) in the guest, the ELF image at *ehdr, and the sentry's own
+ * view of the same bytes at *host (for the sentry's reads of guest memory
+ * there). False if the platform offers none (the guest then gets no
+ * AT_SYSINFO_EHDR and makes real syscalls for time).
+ */
+bool plat_vdso(uint64_t *lo, uint64_t *hi, uint64_t *ehdr, const void **host);
+
 /* ---- address spaces: the sentry's MM decides, the platform mirrors ---- */
 
 /* Create an empty address space; NULL on failure. */

@@ -137,6 +137,7 @@ static int build_stack(struct task *t, struct mm *mm, struct stack_builder *sb,
 		AT_PLATFORM, platform_addr,
 		AT_EXECFN, execfn_addr,
 		AT_MINSIGSTKSZ, getauxval(AT_MINSIGSTKSZ) ? getauxval(AT_MINSIGSTKSZ) : 2048,
+		lay.vdso ? AT_SYSINFO_EHDR : AT_IGNORE, lay.vdso,
 		AT_NULL, 0,
 	};
 	size_t words = 1 + argc + 1 + envc + 1 + ARRAY_SIZE(auxv);
@@ -185,6 +186,7 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 	struct mm *mm = mm_create();
 	if (!mm)
 		return -ENOMEM;
+	mm_add_vdso(mm);
 	struct file *interp_file = NULL;
 	struct elf_image img, iimg;
 
@@ -199,7 +201,8 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 			 VMA_STACK | VMA_GROWSDOWN, true, true, NULL, 0);
 	if (rc < 0)
 		goto fail;
-	struct mm_layout lay = { 0 };
+	struct mm_layout lay;
+	mm_get_layout(mm, &lay);     /* keeps the vDSO address */
 	lay.mmap_base = stack_top - stack_size - (128ULL << 20) - random_bytes((1ULL << 40) - 1);
 	mm_set_layout(mm, &lay);
 

@@ -27,6 +27,13 @@ void mf_free(uint64_t off, uint64_t len);
 /* Drop the pages of a range but keep it allocated (reads as zero again). */
 void mf_zero(uint64_t off, uint64_t len);
 
+/*
+ * Write len bytes at offset off through the memfd rather than the mapping:
+ * fresh pages are allocated without a page fault each, about twice as fast
+ * for filling new ranges. 0 or -errno.
+ */
+int mf_write(uint64_t off, const void *buf, size_t len);
+
 /* The sentry's host pointer for MemoryFile offset off. */
 void *mf_ptr(uint64_t off);
 

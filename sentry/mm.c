@@ -50,6 +50,8 @@ static void shared_put(struct mm_shared *sh)
 
 static void vma_release(struct vma *v)
 {
+	if (v->host)
+		return;
 	if (v->fshared)
 		file_map_pin(v->file, -1);
 	else if (v->cache)
@@ -86,6 +88,12 @@ static int stub_prot(const struct vma *v)
 }
 
 #define COW_CHUNK (2ULL << 20)
+
+/* The vDSO block: its guest range and the sentry's view of it (plat_vdso). */
+static uint64_t vdso_lo;
+static const uint8_t *vdso_host;
+/* What one file-cache fault reads in and maps (a multiple of the cache's chunk). */
+#define FAULT_AROUND (256ULL << 10)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
 static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 				   int vma_flags, bool fixed, struct file *file, uint64_t off);
@@ -152,31 +160,39 @@ static int map_fshared_locked(struct mm *mm, const struct vma *v, uint64_t lo, u
  * file-cache VMA maps its unread chunks PROT_NONE, so the first touch
  * faults and mm_handle_fault reads them in.
  */
-static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *ctx)
+static int map_cache_range_locked(struct mm *mm, const struct vma *v, uint64_t lo, uint64_t hi,
+				  struct plat_ctx *ctx)
 {
-	uint64_t len = v->end - v->start;
-	if (v->fshared)
-		return map_fshared_locked(mm, v, v->start, v->end, ctx);
-	if (!v->cache || v->prot == PROT_NONE)
-		return ctx ? plat_ctx_map(ctx, v->start, len, v->mf_off, stub_prot(v))
-			   : plat_as_map(mm->as, v->start, len, v->mf_off, stub_prot(v));
 	uint64_t chunk = fcache_chunk_size();
 	int rc = 0;
-	for (uint64_t a = v->start; a < v->end && !rc;) {
+	for (uint64_t a = lo; a < hi && !rc;) {
 		bool filled = fcache_is_filled(v->cache, cache_rel(v, a));
 		uint64_t b = a;
 		/* A run of chunks in the same state: one mapping operation. */
-		while (b < v->end && fcache_is_filled(v->cache, cache_rel(v, b)) == filled) {
+		while (b < hi && fcache_is_filled(v->cache, cache_rel(v, b)) == filled) {
 			uint64_t rel = cache_rel(v, b);
 			b += chunk - rel % chunk;
 		}
-		b = MIN(b, v->end);
+		b = MIN(b, hi);
 		int prot = filled ? v->prot : PROT_NONE;
 		uint64_t off = v->mf_off + (a - v->start);
 		rc = ctx ? plat_ctx_map(ctx, a, b - a, off, prot) : plat_as_map(mm->as, a, b - a, off, prot);
 		a = b;
 	}
 	return rc;
+}
+
+static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *ctx)
+{
+	uint64_t len = v->end - v->start;
+	if (v->host)
+		return 0;       /* every stub maps it itself */
+	if (v->fshared)
+		return map_fshared_locked(mm, v, v->start, v->end, ctx);
+	if (!v->cache || v->prot == PROT_NONE)
+		return ctx ? plat_ctx_map(ctx, v->start, len, v->mf_off, stub_prot(v))
+			   : plat_as_map(mm->as, v->start, len, v->mf_off, stub_prot(v));
+	return map_cache_range_locked(mm, v, v->start, v->end, ctx);
 }
 
 /* Index of the VMA containing addr, or -1. Called with mm->lock held. */
@@ -250,6 +266,16 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 		}
 		size_t n = MIN(len - done, v->end - a);
 		uint64_t off;
+		if (v->host) {
+			/* The vDSO block reads the same through the sentry's own mapping. */
+			if (write && !force)
+				break;
+			if (write)
+				break;      /* the loader never writes there */
+			fn((void *)(vdso_host + (a - vdso_lo)), n, arg);
+			done += n;
+			continue;
+		}
 		if (v->fshared) {
 			/* Page by page: a shared file's pages are not contiguous. */
 			n = MIN(n, PAGE_SIZE - a % PAGE_SIZE);
@@ -384,6 +410,15 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		struct vma *v = &mm->vmas[i];
 		size_t k = MIN(len - done, v->end - a);
 		uint64_t off;
+		if (v->host) {
+			if (write)
+				break;
+			iov[n].iov_base = (void *)(vdso_host + (a - vdso_lo));
+			iov[n].iov_len = k;
+			n++;
+			done += k;
+			continue;
+		}
 		if (v->fshared) {
 			k = MIN(k, PAGE_SIZE - a % PAGE_SIZE);
 			if (fshared_off(v, a, &off))
@@ -782,6 +817,13 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* The host's vDSO pages cannot become writable (the host kernel says EINVAL). */
+	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end; j++) {
+		if (mm->vmas[j].host && (prot & PROT_WRITE)) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
 	long i = vma_carve_locked(mm, addr, end);
 	if (i < 0) {
 		rc = i;
@@ -891,6 +933,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		}
 	}
 	struct vma v = mm->vmas[i];
+	if (v.host) {
+		r = -EINVAL;    /* the vDSO block stays where it is */
+		goto out;
+	}
 	if (v.fshared && (new_len > old_len || (flags & MREMAP_FIXED))) {
 		r = remap_fshared_locked(mm, i, old, old_len, new_len, flags, new_addr);
 		goto out;
@@ -1093,7 +1139,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		uint64_t n = MIN(end, v->end) - a;
 		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
 		/* A shared file mapping's pages are the file's: nothing to drop here. */
-		if (discard && !v->cache && !v->fshared &&
+		if (discard && !v->cache && !v->fshared && !v->host &&
 		    (!v->shared || v->cow || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
@@ -1197,7 +1243,9 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 	if (i >= 0 && mm->vmas[i].cow && cow_break_locked(mm, addr.v) == 0)
 		i = vma_find_locked(mm, addr.v);
 	int rc = -EFAULT;
-	if (i >= 0 && prot_allows(mm->vmas[i].prot, false) && mm->vmas[i].fshared) {
+	if (i >= 0 && mm->vmas[i].host) {
+		rc = -EFAULT;
+	} else if (i >= 0 && prot_allows(mm->vmas[i].prot, false) && mm->vmas[i].fshared) {
 		if (fshared_off(&mm->vmas[i], addr.v, key) == 0) {
 			*host = mf_ptr(*key);
 			rc = 0;
@@ -1262,6 +1310,11 @@ struct mm *mm_fork(struct mm *parent)
 				vma_release(&v);
 			continue;
 		}
+		if (pv->host) {
+			struct vma v = *pv;
+			rc = vma_insert_locked(mm, mm->nvmas, &v);
+			continue;
+		}
 		if (pv->fshared) {
 			/* The file's pages: the child maps them too. */
 			struct vma v = *pv;
@@ -1307,6 +1360,30 @@ struct mm *mm_fork(struct mm *parent)
 		return NULL;
 	}
 	return mm;
+}
+
+
+uint64_t mm_add_vdso(struct mm *mm)
+{
+	uint64_t lo, hi, ehdr;
+	const void *host;
+	if (!plat_vdso(&lo, &hi, &ehdr, &host))
+		return 0;
+	vdso_lo = lo;
+	vdso_host = host;
+	struct vma data = { .start = lo, .end = ehdr, .prot = PROT_READ, .name = "[vvar]", .host = true };
+	struct vma code = { .start = ehdr, .end = hi, .prot = PROT_READ | PROT_EXEC, .name = "[vdso]",
+			    .host = true };
+	pthread_mutex_lock(&mm->lock);
+	int rc = range_free_locked(mm, lo, hi) ? 0 : -EEXIST;
+	if (!rc && lo < ehdr)
+		rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, lo), &data);
+	if (!rc)
+		rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, ehdr), &code);
+	if (!rc)
+		mm->layout.vdso = ehdr;
+	pthread_mutex_unlock(&mm->lock);
+	return rc ? 0 : ehdr;
 }
 
 static int resync_needed;    /* atomic */
@@ -1398,14 +1475,17 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 			uint64_t hi = MIN(v->end, (addr & ~(chunk - 1)) + chunk);
 			ok = map_fshared_locked(mm, v, lo, hi, NULL) == 0;
 		}
-	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE &&
-	    !fcache_is_filled(mm->vmas[i].cache, cache_rel(&mm->vmas[i], addr))) {
-		/* First touch of a file-cache chunk: read it in and map it for real. */
-		struct vma *v = &mm->vmas[i];
-		ok = cache_fill(v, addr, 1) == 0 && map_vma_locked(mm, v, NULL) == 0;
 	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
-		/* Filled by another process: this address space still maps it PROT_NONE. */
-		ok = map_vma_locked(mm, &mm->vmas[i], NULL) == 0;
+		/*
+		 * First touch of a file-cache chunk (or one another process
+		 * filled, still PROT_NONE here): read in the window around it,
+		 * as Linux's fault-around and readahead do, and map that window.
+		 * A fault costs far more than reading a few more pages.
+		 */
+		struct vma *v = &mm->vmas[i];
+		uint64_t lo = MAX(v->start, addr & ~(FAULT_AROUND - 1));
+		uint64_t hi = MIN(v->end, (addr & ~(FAULT_AROUND - 1)) + FAULT_AROUND);
+		ok = cache_fill(v, lo, hi - lo) == 0 && map_cache_range_locked(mm, v, lo, hi, NULL) == 0;
 	} else {
 		ok = i >= 0 && mm->vmas[i].cow && (mm->vmas[i].prot & PROT_WRITE) &&
 		     cow_break_locked(mm, addr) == 0;

@@ -119,6 +119,7 @@ struct mm_layout {
 	uint64_t arg_start, arg_end, env_start, env_end;
 	uint64_t start_brk, brk, start_stack;
 	uint64_t mmap_base;
+	uint64_t vdso;          /* AT_SYSINFO_EHDR, 0 if none (mm_add_vdso) */
 };
 void mm_get_layout(struct mm *mm, struct mm_layout *out);
 void mm_set_layout(struct mm *mm, const struct mm_layout *in);
@@ -142,6 +143,13 @@ struct plat_as *mm_platform_as(struct mm *mm);
 /* Mirror every mapping of mm into a context's new stub (after plat_ctx_attach). */
 struct plat_ctx;
 int mm_replay(struct mm *mm, struct plat_ctx *ctx);
+
+/*
+ * Name the platform's vDSO block in a fresh MM ("[vvar]", "[vdso]" VMAs) so
+ * nothing else is placed there; the address of its ELF image for
+ * AT_SYSINFO_EHDR, or 0 if the platform has none.
+ */
+uint64_t mm_add_vdso(struct mm *mm);
 
 /*
  * A file with shared mappings dropped pages (truncate, hole punch): every

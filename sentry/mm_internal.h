@@ -31,6 +31,8 @@ struct vma {
 	 * and a touch past the end of the file is SIGBUS.
 	 */
 	bool fshared;
+	/* The host's vDSO block (plat_vdso): mapped by the stub itself, read-only, no MemoryFile pages. */
+	bool host;
 };
 
 /*

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/filter.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -144,6 +145,8 @@ out:
 	return rc;
 }
 
+static void probe_vdso(void);
+
 int plat_init(int memfd)
 {
 	size_t code_len = stub_code_end - stub_code_start;
@@ -154,12 +157,94 @@ int plat_init(int memfd)
 	if (rc)
 		return rc;
 	memcpy(mf_ptr(pt.code_off), stub_code_start, code_len);
+	probe_vdso();
 	return build_filter(memfd);
 }
 
 uint64_t plat_task_size(void)
 {
 	return STUB_BASE;
+}
+
+/*
+ * The host vDSO. Each stub is a fork of the sentry and so inherits the
+ * sentry's [vvar]/[vvar_vclock]/[vdso] mappings; it moves them (mremap, which
+ * the kernel supports for these special mappings) to VDSO_GUEST_LO and keeps
+ * them when it unmaps the rest. The guest's clock_gettime and gettimeofday
+ * then read the host's time pages without a syscall, as natively; the
+ * guest's clocks are the host's anyway (sentry/kernel.c).
+ */
+#define VDSO_GUEST_LO (STUB_BASE - (8ULL << 30))
+#define VDSO_MAX_SEGS 4
+
+static struct {
+	int n;                          /* 0: no usable vDSO */
+	uint64_t lo[VDSO_MAX_SEGS], hi[VDSO_MAX_SEGS];
+	uint64_t vdso;                  /* host address of the ELF image */
+} hv;
+
+/* Find the vDSO block in the sentry's own maps: contiguous [vvar*] and [vdso] ranges. */
+static void find_host_vdso(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f) && hv.n < VDSO_MAX_SEGS) {
+		unsigned long a, b;
+		if (!strstr(line, "[vvar") && !strstr(line, "[vdso]"))
+			continue;
+		if (sscanf(line, "%lx-%lx", &a, &b) != 2 || (hv.n && a != hv.hi[hv.n - 1]))
+			break;
+		hv.lo[hv.n] = a;
+		hv.hi[hv.n] = b;
+		if (strstr(line, "[vdso]"))
+			hv.vdso = a;
+		hv.n++;
+	}
+	fclose(f);
+	if (!hv.vdso)
+		hv.n = 0;
+}
+
+/* In a stub child: move the vDSO block to its guest address; 0 or -1. */
+static int move_vdso(void)
+{
+	uint64_t delta = VDSO_GUEST_LO - hv.lo[0];
+	for (int i = 0; i < hv.n; i++) {
+		uint64_t len = hv.hi[i] - hv.lo[i];
+		long r = raw_syscall6(SYS_mremap, hv.lo[i], len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+				      hv.lo[i] + delta, 0);
+		if (r != (long)(hv.lo[i] + delta))
+			return -1;
+	}
+	return 0;
+}
+
+/* Check once, in a throw-away child, that this kernel lets the block move. */
+static void probe_vdso(void)
+{
+	find_host_vdso();
+	if (!hv.n)
+		return;
+	pid_t pid = (pid_t)syscall(SYS_fork);
+	if (pid == 0)
+		raw_syscall6(SYS_exit_group, move_vdso() == 0 ? 0 : 1, 0, 0, 0, 0, 0);
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		hv.n = 0;
+}
+
+bool plat_vdso(uint64_t *lo, uint64_t *hi, uint64_t *ehdr, const void **host)
+{
+	if (!hv.n)
+		return false;
+	*lo = VDSO_GUEST_LO;
+	*hi = VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]);
+	*ehdr = VDSO_GUEST_LO + (hv.vdso - hv.lo[0]);
+	*host = (const void *)hv.lo[0];
+	return true;
 }
 
 /* ---- address spaces ---- */
@@ -331,6 +416,9 @@ static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_
 				      MAP_SHARED | MAP_FIXED, pt.memfd, ops_off);
 		rc = p == (long)STUB_OPS_ADDR ? 0 : -1;
 	}
+	/* The vDSO block moves to its guest address (before seccomp forbids mremap). */
+	if (!rc && hv.n)
+		rc = move_vdso();
 	/* Keep only the MemoryFile fd: the guest must name no host fd. */
 	if (!rc && pt.memfd > 0)
 		rc = raw_syscall6(SYS_close_range, 0, pt.memfd - 1, 0, 0, 0, 0);
@@ -342,7 +430,10 @@ static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_
 		rc = raw_syscall6(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&pt.filter, 0, 0, 0);
 	if (rc)
 		raw_syscall6(SYS_exit_group, 127, 0, 0, 0, 0, 0);
-	__asm__ volatile("jmp *%0" : : "r"(STUB_BASE));
+	/* The stub keeps [r12, r13) (the vDSO block; r13 == 0: none) when it unmaps the rest. */
+	register uint64_t keep_lo __asm__("r12") = hv.n ? VDSO_GUEST_LO : 0;
+	register uint64_t keep_hi __asm__("r13") = hv.n ? VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]) : 0;
+	__asm__ volatile("jmp *%0" : : "r"(STUB_BASE), "r"(keep_lo), "r"(keep_hi));
 	__builtin_unreachable();
 }
 

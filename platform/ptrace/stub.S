@@ -3,7 +3,8 @@
  * It is copied into the MemoryFile and mapped at STUB_BASE in every stub
  * process. Position independent; uses no stack.
  *
- * stub_init (offset 0): unmap everything but the stub region, then stop.
+ * stub_init (offset 0): unmap everything but the stub region and [r12, r13)
+ *   (the vDSO block; r13 == 0: nothing kept), then stop.
  * stub_batch: run r13 syscalls described at r12 (7 quadwords each: nr and
  *   six arguments), stopping early at the first error; on the int3, r14
  *   holds the number completed and rax the last result.
@@ -16,11 +17,25 @@
 	.balign 4096
 	.globl stub_code_start, stub_code_end, stub_batch
 stub_code_start:
-	/* munmap(0, STUB_BASE) */
+	test %r13, %r13
+	jz 3f
+	/* munmap(0, r12); munmap(r13, STUB_BASE - r13) */
+	mov $11, %eax
+	xor %edi, %edi
+	mov %r12, %rsi
+	syscall
+	mov $11, %eax
+	mov %r13, %rdi
+	movabs $STUB_BASE, %rsi
+	sub %r13, %rsi
+	syscall
+	jmp 4f
+3:	/* munmap(0, STUB_BASE) */
 	mov $11, %eax
 	xor %edi, %edi
 	movabs $STUB_BASE, %rsi
 	syscall
+4:
 	/* munmap(STUB_BASE + STUB_SIZE, TASK_MAX - STUB_BASE - STUB_SIZE) */
 	mov $11, %eax
 	movabs $(STUB_BASE + STUB_SIZE), %rdi
