@@ -7,6 +7,11 @@
  * one report until EPOLL_CTL_MOD. EPOLLEXCLUSIVE is accepted (a wake may
  * reach more than one waiter: allowed, as spurious wakeups are).
  *
+ * Nesting: an epoll file polled with a waiter links it on its own queue
+ * and on every item's file, so activity inside wakes the outer epoll or
+ * poll. Adding an epoll to an epoll checks Linux's limits: no loops and
+ * at most EP_MAX_NESTS levels (ELOOP).
+ *
  * Locks: ep->lock protects the item list; it is never held while sleeping.
  */
 #include <errno.h>
@@ -36,6 +41,7 @@ struct epoll {
 };
 
 #define ALWAYS (EPOLLERR | EPOLLHUP)
+#define EP_MAX_NESTS 4
 
 static uint32_t ep_ready_locked(struct epoll *ep, struct waiter *w, struct epoll_event *out,
 				int max, int *n)
@@ -80,7 +86,8 @@ static uint32_t epoll_poll(struct file *f, struct waiter *w)
 		waiter_add(w, &ep->wq, ~0u);
 	pthread_mutex_lock(&ep->lock);
 	int n = 0;
-	uint32_t any = ep_ready_locked(ep, NULL, NULL, 0, &n);
+	/* With a waiter: also linked on the items' files (a nested epoll, or poll on it). */
+	uint32_t any = ep_ready_locked(ep, w, NULL, 0, &n);
 	pthread_mutex_unlock(&ep->lock);
 	return any ? POLLIN | POLLRDNORM : 0;
 }
@@ -140,6 +147,35 @@ int vfs_epoll_create(int flags, struct file **out)
 	return 0;
 }
 
+/*
+ * How deep the epoll nesting below ep goes (1: no epoll items), or -ELOOP if
+ * it reaches `forbidden`. Locks one epoll at a time.
+ */
+static int ep_depth(struct epoll *ep, struct epoll *forbidden, int level)
+{
+	if (ep == forbidden || level > EP_MAX_NESTS + 1)
+		return -ELOOP;
+	struct file *kids[64];
+	int nk = 0, deepest = 1;
+	pthread_mutex_lock(&ep->lock);
+	for (struct ep_item *it = ep->items; it; it = it->next) {
+		if (file_is_epoll(it->file) && nk < (int)(sizeof(kids) / sizeof(kids[0]))) {
+			file_get(it->file);
+			kids[nk++] = it->file;
+		}
+	}
+	pthread_mutex_unlock(&ep->lock);
+	for (int i = 0; i < nk; i++) {
+		int d = deepest < 0 ? deepest : ep_depth(kids[i]->priv, forbidden, level + 1);
+		if (d < 0)
+			deepest = d;
+		else if (deepest >= 0 && d + 1 > deepest)
+			deepest = d + 1;
+		file_put(kids[i]);
+	}
+	return deepest;
+}
+
 int vfs_epoll_ctl(struct file *epf, int op, int fd, struct file *target, uint32_t events,
 		  uint64_t data)
 {
@@ -149,8 +185,14 @@ int vfs_epoll_ctl(struct file *epf, int op, int fd, struct file *target, uint32_
 	    (events & ~(EPOLLEXCLUSIVE | EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLET |
 			EPOLLWAKEUP))))
 		return -EINVAL;
-	if (file_is_epoll(target))
-		return -EINVAL;    /* nested epoll sets: not supported yet (documented) */
+	if (target == epf)
+		return -EINVAL;
+	if (file_is_epoll(target) && op == EPOLL_CTL_ADD) {
+		/* No loops, and at most EP_MAX_NESTS epolls inside one another. */
+		int d = ep_depth(target->priv, epf->priv, 1);
+		if (d < 0 || d >= EP_MAX_NESTS + 1)
+			return -ELOOP;
+	}
 	pthread_mutex_lock(&ep->lock);
 	struct ep_item **pp = &ep->items, *it = NULL;
 	for (; *pp; pp = &(*pp)->next) {

@@ -309,7 +309,7 @@
 	PART(clock_nanosleep, "clockid,hex,ts,ptr", "an absolute CLOCK_REALTIME sleep does not follow clock changes made during it")                                           \
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
-	PART(epoll_ctl, "fd,int,fd,ptr", "an epoll fd inside another epoll set gives EINVAL; EPOLLEXCLUSIVE may wake more than one waiter; EPOLLWAKEUP is ignored")                                                      \
+	PART(epoll_ctl, "fd,int,fd,ptr", "EPOLLEXCLUSIVE may wake more than one waiter; EPOLLWAKEUP is ignored")                                                      \
 	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler)")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
