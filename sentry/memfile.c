@@ -13,8 +13,14 @@
 #include <unistd.h>
 #include "sentry/memfile.h"
 
-/* Offset space, not memory: pages cost nothing until touched. */
-#define MF_SIZE (1ULL << 40)
+/*
+ * Offset space, not memory: pages cost nothing until touched. 1 TiB, or
+ * less when the host caps the sentry's address space (RLIMIT_AS): the
+ * largest power of two that maps, down to MF_MIN_SIZE.
+ */
+#define MF_MAX_SIZE (1ULL << 40)
+#define MF_MIN_SIZE (1ULL << 30)
+static uint64_t MF_SIZE = MF_MAX_SIZE;
 
 struct mf_range {
 	uint64_t off, len;
@@ -37,12 +43,14 @@ int mf_init(void)
 	int fd = memfd_create("sandbox-memory", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, MF_SIZE) < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
+	void *p = MAP_FAILED;
+	for (MF_SIZE = MF_MAX_SIZE; MF_SIZE >= MF_MIN_SIZE; MF_SIZE /= 2) {
+		if (ftruncate(fd, MF_SIZE) < 0)
+			break;
+		p = mmap(NULL, MF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+		if (p != MAP_FAILED || errno != ENOMEM)
+			break;
 	}
-	void *p = mmap(NULL, MF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
 		close(fd);

@@ -179,6 +179,13 @@ e2e_options() {
 		fail mount_tmpfs_size_enospc "$(diff "$WORK/mount_tmpfs.want" "$WORK/mount_tmpfs.sandbox.out")" \
 			"$(show_head "$WORK/mount_tmpfs.sandbox.err" stderr)"
 	fi
+	# A host RLIMIT_AS (a container's or a batch system's): the sandbox still starts.
+	run_to "$WORK/rlimit_as.sandbox" /bin/sh -c "ulimit -v 3000000 && exec $SB run -- /bin/echo started"
+	if [ "$(cat "$WORK/rlimit_as.sandbox.out")" = started ]; then
+		pass rlimit_as_host_cap
+	else
+		fail rlimit_as_host_cap "$(show_head "$WORK/rlimit_as.sandbox.err" stderr)"
+	fi
 	run_to "$WORK/memory_flag.sandbox" "$SB" run --memory 256m -- /bin/grep MemTotal /proc/meminfo
 	if grep -q 'MemTotal: *262144 kB' "$WORK/memory_flag.sandbox.out"; then
 		pass memory_flag_meminfo
