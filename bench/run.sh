@@ -29,6 +29,28 @@ gcc -O2 -Wall -Werror -o "$BIN/maxrss" "$BENCH_DIR/maxrss.c" || exit 1
 gcc -O2 -Wall -Werror -static -o "$BIN/hello" "$HELLO_SRC" || exit 1
 gcc -O2 -Wall -Werror -o "$BIN/futex_pingpong" "$BENCH_DIR/futex_pingpong.c" -lpthread || exit 1
 
+# A small C project for the `make -j2` row: 16 units and a link, rebuilt with -B.
+MAKEPROJ=$BIN/makeproj
+mkdir -p "$MAKEPROJ"
+for i in $(seq 1 16); do
+	printf '#include <stdio.h>\n#include <string.h>\nint f%d(const char *s) { char b[64]; snprintf(b, sizeof b, "%%s-%d", s); return (int)strlen(b); }\n' \
+		"$i" "$i" >"$MAKEPROJ/u$i.c"
+done
+{
+	printf '#include <stdio.h>\n'
+	for i in $(seq 1 16); do printf 'int f%d(const char *);\n' "$i"; done
+	printf 'int main(void) { int n = 0;\n'
+	for i in $(seq 1 16); do printf 'n += f%d("x");\n' "$i"; done
+	printf 'printf("%%d\\n", n); return 0; }\n'
+} >"$MAKEPROJ/main.c"
+cat >"$MAKEPROJ/Makefile" <<'MK'
+OBJS := main.o $(patsubst %.c,%.o,$(wildcard u*.c))
+prog: $(OBJS)
+	$(CC) -o $@ $(OBJS)
+%.o: %.c
+	$(CC) -O1 -c -o $@ $<
+MK
+
 HAVE_PROOT=0
 command -v proot >/dev/null && proot -r / /bin/true 2>/dev/null && HAVE_PROOT=1
 HAVE_SB=0
@@ -121,20 +143,22 @@ workload() {   # workload PREFIX...: runs the workloads under PREFIX, sets w_* v
 	w_fork=$(startup_ms "$@" /bin/bash -c 'for i in {1..500}; do /bin/true; done')
 	w_pipe=$(startup_ms "$@" /bin/bash -c 'head -c 67108864 /dev/zero | cat >/dev/null')
 	w_py=$(startup_ms "$@" /usr/bin/python3 -c pass)
+	RUNS=3
+	w_make=$(startup_ms "$@" /usr/bin/make -s -B -j2 -C "$MAKEPROJ")
 	RUNS=$saved
 	w_futex=$(timeout 120 "$@" "$BIN/futex_pingpong" 20000 2>/dev/null | field futex_pingpong_ns)
 }
 workload
-f_native=$w_fork p_native=$w_pipe y_native=$w_py x_native=$w_futex
-f_sb="" p_sb="" y_sb="" x_sb=""
+f_native=$w_fork p_native=$w_pipe y_native=$w_py x_native=$w_futex m_native=$w_make
+f_sb="" p_sb="" y_sb="" x_sb="" m_sb=""
 if [ "$HAVE_SB" = 1 ]; then
 	workload "$SB" run --
-	f_sb=$w_fork p_sb=$w_pipe y_sb=$w_py x_sb=$w_futex
+	f_sb=$w_fork p_sb=$w_pipe y_sb=$w_py x_sb=$w_futex m_sb=$w_make
 fi
-f_proot="" p_proot="" y_proot="" x_proot=""
+f_proot="" p_proot="" y_proot="" x_proot="" m_proot=""
 if [ "$HAVE_PROOT" = 1 ]; then
 	workload proot -r /
-	f_proot=$w_fork p_proot=$w_pipe y_proot=$w_py x_proot=$w_futex
+	f_proot=$w_fork p_proot=$w_pipe y_proot=$w_py x_proot=$w_futex m_proot=$w_make
 fi
 
 timer=bash-loop
@@ -154,6 +178,7 @@ echo "| peak RSS, static hello (MiB) | $(na "$r_native") | | $(na "$r_sb") | $(n
 echo "| fork+exec+wait \`/bin/true\` x500 in bash (ms) | $(na "$f_native") | | $(na "$f_sb") | $(na "$f_proot") | $(ratio "$f_sb" "$f_native") native, $(ratio "$f_sb" "$f_proot") proot | ahead of proot |"
 echo "| 64 MiB through a pipe (ms) | $(na "$p_native") | | $(na "$p_sb") | $(na "$p_proot") | $(ratio "$p_sb" "$p_native") native, $(ratio "$p_sb" "$p_proot") proot | ahead of proot |"
 echo "| futex ping-pong between two threads (ns/round trip) | $(na "$x_native") | | $(na "$x_sb") | $(na "$x_proot") | $(ratio "$x_sb" "$x_native") native, $(ratio "$x_sb" "$x_proot") proot | ahead of proot |"
+echo "| \`make -B -j2\` of 17 C files and a link (ms) | $(na "$m_native") | | $(na "$m_sb") | $(na "$m_proot") | $(ratio "$m_sb" "$m_native") native, $(ratio "$m_sb" "$m_proot") proot | ahead of proot |"
 echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
 echo
 echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."
