@@ -7,9 +7,9 @@
  * one report until EPOLL_CTL_MOD. EPOLLEXCLUSIVE is accepted (a wake may
  * reach more than one waiter: allowed, as spurious wakeups are).
  *
- * Nesting: an epoll file polled with a waiter links it on its own queue
- * and on every item's file, so activity inside wakes the outer epoll or
- * poll. Adding an epoll to an epoll checks Linux's limits: no loops and
+ * Nesting: each item's activity waiter relays its wakes to the epoll's own
+ * queue (waiter.relay), so activity inside wakes an outer epoll or poll
+ * linked there. Adding an epoll to an epoll checks Linux's limits: no loops and
  * at most EP_MAX_NESTS levels (ELOOP).
  *
  * Locks: ep->lock protects the item list; it is never held while sleeping.
@@ -38,7 +38,47 @@ struct epoll {
 	pthread_mutex_t lock;
 	struct ep_item *items;
 	struct waitq wq;          /* for an epoll fd inside poll/select/epoll */
+	struct epoll *next_ep, *prev_ep;   /* all epoll sets (all_lock) */
 };
+
+/* Every epoll set, for epoll_forget_file. all_lock is taken before any ep->lock. */
+static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct epoll *all_eps;
+
+/* Drop an item's hold on its file; call with no epoll lock held. */
+static void item_free(struct ep_item *it)
+{
+	waiter_destroy(&it->activity);
+	__atomic_sub_fetch(&it->file->epoll_refs, 1, __ATOMIC_ACQ_REL);
+	file_put(it->file);
+	free(it);
+}
+
+void epoll_forget_file(struct file *f)
+{
+	struct ep_item *gone = NULL;
+	pthread_mutex_lock(&all_lock);
+	for (struct epoll *ep = all_eps; ep; ep = ep->next_ep) {
+		pthread_mutex_lock(&ep->lock);
+		for (struct ep_item **pp = &ep->items; *pp;) {
+			struct ep_item *it = *pp;
+			if (it->file == f) {
+				*pp = it->next;
+				it->next = gone;
+				gone = it;
+			} else {
+				pp = &it->next;
+			}
+		}
+		pthread_mutex_unlock(&ep->lock);
+	}
+	pthread_mutex_unlock(&all_lock);
+	while (gone) {
+		struct ep_item *next = gone->next;
+		item_free(gone);
+		gone = next;
+	}
+}
 
 #define ALWAYS (EPOLLERR | EPOLLHUP)
 #define EP_MAX_NESTS 4
@@ -86,8 +126,7 @@ static uint32_t epoll_poll(struct file *f, struct waiter *w)
 		waiter_add(w, &ep->wq, ~0u);
 	pthread_mutex_lock(&ep->lock);
 	int n = 0;
-	/* With a waiter: also linked on the items' files (a nested epoll, or poll on it). */
-	uint32_t any = ep_ready_locked(ep, w, NULL, 0, &n);
+	uint32_t any = ep_ready_locked(ep, NULL, NULL, 0, &n);
 	pthread_mutex_unlock(&ep->lock);
 	return any ? POLLIN | POLLRDNORM : 0;
 }
@@ -95,12 +134,21 @@ static uint32_t epoll_poll(struct file *f, struct waiter *w)
 static void epoll_release(struct file *f)
 {
 	struct epoll *ep = f->priv;
+	pthread_mutex_lock(&all_lock);
+	if (ep->prev_ep)
+		ep->prev_ep->next_ep = ep->next_ep;
+	else
+		all_eps = ep->next_ep;
+	if (ep->next_ep)
+		ep->next_ep->prev_ep = ep->prev_ep;
+	pthread_mutex_lock(&ep->lock);
 	struct ep_item *it = ep->items;
+	ep->items = NULL;
+	pthread_mutex_unlock(&ep->lock);
+	pthread_mutex_unlock(&all_lock);
 	while (it) {
 		struct ep_item *next = it->next;
-		waiter_destroy(&it->activity);
-		file_put(it->file);
-		free(it);
+		item_free(it);
 		it = next;
 	}
 	waitq_destroy(&ep->wq);
@@ -127,6 +175,12 @@ int vfs_epoll_create(int flags, struct file **out)
 		return -ENOMEM;
 	pthread_mutex_init(&ep->lock, NULL);
 	waitq_init(&ep->wq);
+	pthread_mutex_lock(&all_lock);
+	ep->next_ep = all_eps;
+	if (all_eps)
+		all_eps->prev_ep = ep;
+	all_eps = ep;
+	pthread_mutex_unlock(&all_lock);
 	vfs_lock();
 	struct inode *inode = inode_alloc(vfs_anon_sb(), 0600, NULL, &epoll_fops);
 	vfs_unlock();
@@ -139,6 +193,14 @@ int vfs_epoll_create(int flags, struct file **out)
 		vfs_unlock();
 	}
 	if (!f) {
+		pthread_mutex_lock(&all_lock);
+		if (ep->prev_ep)
+			ep->prev_ep->next_ep = ep->next_ep;
+		else
+			all_eps = ep->next_ep;
+		if (ep->next_ep)
+			ep->next_ep->prev_ep = ep->prev_ep;
+		pthread_mutex_unlock(&all_lock);
 		waitq_destroy(&ep->wq);
 		free(ep);
 		return -ENOMEM;
@@ -216,9 +278,11 @@ int vfs_epoll_ctl(struct file *epf, int op, int fd, struct file *target, uint32_
 		it->fd = fd;
 		it->file = target;
 		file_get(target);
+		__atomic_add_fetch(&target->epoll_refs, 1, __ATOMIC_ACQ_REL);
 		it->events = (events & ~EPOLLWAKEUP) | EPOLLWAKEUP;   /* first report pending */
 		it->data = data;
 		waiter_init(&it->activity);
+		it->activity.relay = &ep->wq;
 		vfs_poll(target, &it->activity);
 		it->next = ep->items;
 		ep->items = it;
@@ -242,14 +306,13 @@ int vfs_epoll_ctl(struct file *epf, int op, int fd, struct file *target, uint32_
 			break;
 		}
 		*pp = it->next;
-		waiter_destroy(&it->activity);
-		file_put(it->file);
-		free(it);
 		break;
 	default:
 		rc = -EINVAL;
 	}
 	pthread_mutex_unlock(&ep->lock);
+	if (!rc && op == EPOLL_CTL_DEL)
+		item_free(it);     /* outside ep->lock: its file_put may reach epoll_forget_file */
 	if (!rc)
 		waitq_wake(&ep->wq, ~0u);
 	return rc;

@@ -20,4 +20,11 @@ int vfs_epoll_wait(struct file *epf, struct epoll_event *out, int max,
 /* True if f is an epoll file. */
 bool file_is_epoll(struct file *f);
 
+/*
+ * f's last reference outside epoll sets is gone: remove it from every set,
+ * as Linux does when a description is released. Called by file_put with no
+ * epoll lock held.
+ */
+void epoll_forget_file(struct file *f);
+
 #endif

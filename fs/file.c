@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <poll.h>
 #include "fs/vfs_internal.h"
+#include "fs/epoll.h"
 #include "sentry/task.h"
 
 /* ---- iovec helpers ---- */
@@ -96,7 +97,15 @@ static void free_dents(struct file *f)
 
 void file_put(struct file *f)
 {
-	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+	if (!f)
+		return;
+	int left = __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL);
+	if (left && left == __atomic_load_n(&f->epoll_refs, __ATOMIC_ACQUIRE)) {
+		/* Only epoll sets hold it: the guest closed it; they forget it (and put it). */
+		epoll_forget_file(f);
+		return;
+	}
+	if (left)
 		return;
 	vfs_lock();
 	vfs_flock_release(f);
@@ -188,6 +197,11 @@ void file_set_status_flags(struct file *f, int flags)
 	vfs_lock();
 	f->flags = (f->flags & ~settable) | (flags & settable);
 	vfs_unlock();
+}
+
+bool file_has_poll(struct file *f)
+{
+	return f->fops && f->fops->poll;
 }
 
 bool file_mmappable(struct file *f)

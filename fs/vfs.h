@@ -127,6 +127,8 @@ int file_flags(struct file *f);
 
 /* True if the file is a regular file whose pages can be mapped. */
 bool file_mmappable(struct file *f);
+/* True if f has its own poll method (else it is always ready). */
+bool file_has_poll(struct file *f);
 /*
  * Shared file mappings (see file_ops.map_*): 1 if a MAP_SHARED mapping of
  * f maps the file's own MemoryFile pages, 0 if it may be a private copy.

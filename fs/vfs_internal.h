@@ -223,6 +223,12 @@ struct file {
 	struct dir_entry_snap *dents;  /* readdir snapshot */
 	size_t ndents;
 	pthread_mutex_t io_lock;       /* serialises unlocked read/write offsets */
+	/*
+	 * References held by epoll registrations (atomic). When every other
+	 * reference is gone the description is closed as far as the guest can
+	 * tell, and Linux drops it from every epoll set: file_put does the same.
+	 */
+	int epoll_refs;
 };
 
 /* ---- inodes ---- */

@@ -31,6 +31,9 @@ static void waiter_fire(struct waiter *w, uint32_t events)
 	w->revents |= events;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->mutex);
+	/* Lock order: the waking queue, then the relay's (epoll nesting is loop-free). */
+	if (w->relay)
+		waitq_wake(w->relay, ~0u);
 }
 
 void waitq_wake(struct waitq *q, uint32_t events)
@@ -61,6 +64,7 @@ void waiter_init(struct waiter *w)
 	w->fired = false;
 	w->interrupted = false;
 	w->revents = 0;
+	w->relay = NULL;
 	w->entries = NULL;
 }
 

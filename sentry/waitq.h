@@ -73,6 +73,12 @@ struct waiter {
 	bool interrupted;                    /* waitq_interrupt: sticky */
 	uint32_t revents;                    /* events of the wakes since waiter_reset */
 	struct waitq_entry *entries;         /* links, owner thread only */
+	/*
+	 * Optional relay, called on every wake of this waiter (with the waking
+	 * queue's lock held): an epoll item wakes its epoll's own queue, so an
+	 * epoll inside poll or another epoll sees activity of its items.
+	 */
+	struct waitq *relay;
 };
 
 /* Initialise / tear down a queue. waitq_destroy requires an empty queue. */

@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/sysmacros.h>
 #include "fs/epoll.h"
 #include "sentry/waitq.h"
 #include "syscalls/sys_fs_util.h"
@@ -52,9 +53,16 @@ long sys_epoll_ctl(struct task *t, const struct syscall_args *a)
 	else if (!file_is_epoll(ep) || fd == epfd)
 		rc = -EINVAL;
 	else {
-		/* Regular files and directories are always ready: Linux refuses them. */
+		/*
+		 * Files without a poll method are always ready and Linux refuses
+		 * them: regular files, directories, /dev/null and its kin (but the
+		 * random devices poll).
+		 */
 		struct stat st;
-		if (vfs_fstat(target, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		if (vfs_fstat(target, &st) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ||
+		     (S_ISCHR(st.st_mode) && !file_has_poll(target) &&
+		      st.st_rdev != makedev(1, 8) && st.st_rdev != makedev(1, 9))))
 			rc = -EPERM;
 	}
 	if (!rc)
