@@ -5,7 +5,7 @@
 #   make bench    benchmarks side by side with native and proot
 
 DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
-            libcriterion-dev busybox-static proot sqlite3
+            libcriterion-dev busybox-static proot sqlite3 git python3-venv
 PKGS     := libseccomp libunwind capstone
 
 BUILD    ?= build

@@ -236,6 +236,8 @@ if [ "${E2E_ONLY:-}" != security ]; then
 fi
 # Shell scripts (fork/exec/wait, then pipes): tests/e2e/shell.sh; E2E_SHELL=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_SHELL:-1}" != 0 ] && . "$E2E_DIR/shell.sh" && shell_tests
+# File-system programs (tar, cp -a, find, git, venv, sqlite WAL): tests/e2e/fsprogs.sh; E2E_FSPROGS=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_FSPROGS:-1}" != 0 ] && . "$E2E_DIR/fsprogs.sh" && fsprogs_tests
 if [ "${E2E_ONLY:-}" != e2e ]; then
 	. "$E2E_DIR/security.sh"
 	security_tests

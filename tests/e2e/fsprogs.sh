@@ -1,0 +1,109 @@
+#!/bin/bash
+# File-system programs, natively and in the sandbox, output and status
+# compared byte for byte: tar (symlinks, hard links, modes), cp -a, mv,
+# rm -rf, find -exec, git (init, add, commit, log, status), python3 -m venv
+# and pip list, sqlite3 in WAL mode with two processes at once. Each case
+# runs in a fresh directory under /tmp and prints only what does not
+# depend on where or when it ran. Sourced by tests/e2e/run.sh (fsprogs_tests;
+# E2E_FSPROGS=0 skips it).
+# shellcheck disable=SC2016 # the scripts are single-quoted on purpose
+
+# fs_case NAME SCRIPT: runs `bash -c SCRIPT` natively and in the sandbox, each in
+# its own new directory under /tmp (removed afterwards), and compares.
+fs_case() {
+	local name=$1 script=$2 side dir
+	for side in native sandbox; do
+		dir=$(mktemp -d /tmp/e2e-fs.XXXXXX)
+		if [ "$side" = native ]; then
+			run_to "$WORK/fs_$name.native" /bin/bash -c "cd $dir && $script"
+		else
+			run_to "$WORK/fs_$name.sandbox" "$SB" run --cwd "$dir" -- /bin/bash -c "$script"
+		fi
+		rm -rf "$dir"
+	done
+	compare "fs_$name"
+}
+
+# A tree with modes, a symlink, a hard link, an empty directory, a dot file.
+FS_TREE='mkdir -p src/a/b src/empty && printf one >src/a/one.txt && printf two >src/a/b/two.txt &&
+	printf x >src/.hidden && chmod 600 src/a/one.txt && chmod 750 src/a/b && chmod 1777 src/empty &&
+	ln -s a/one.txt src/link && ln src/a/b/two.txt src/hard.txt && printf "#!/bin/sh\necho run\n" >src/run.sh &&
+	chmod 755 src/run.sh'
+# What a listing shows of a tree: type, mode, link count, name; link target and size
+# for non-directories (a directory's size is the file system's business).
+FS_LIST='find "$1" \( -type d -printf "%y %m %n %P\n" \) -o -printf "%y %m %n %P %l %s\n" | sort'
+
+fsprogs_tests() {
+	local list="fs_list() { $FS_LIST; }"
+	fs_case tar "$FS_TREE && $list &&
+		tar cf t.tar -C src . && mkdir out && tar xpf t.tar -C out && fs_list out &&
+		tar tf t.tar | sort && tar cz -C src . | tar tz | wc -l && ./out/run.sh"
+	fs_case cp_mv_rm "$FS_TREE && $list &&
+		cp -a src copy && fs_list copy && [ copy/a/b/two.txt -ef copy/hard.txt ] && echo hardlink-kept &&
+		mv copy moved && [ ! -e copy ] && fs_list moved | wc -l &&
+		mv moved/a/one.txt moved/one-renamed && readlink moved/link && cat moved/link 2>&1;
+		rm -rf moved && [ ! -e moved ] && echo removed"
+	fs_case find_exec "$FS_TREE &&
+		find src -name \"*.txt\" -exec wc -c {} \\; | sort &&
+		find src -type f -newer src/a/one.txt -o -type l -print | sort &&
+		find src -perm -u+x -type f -exec sh -c \"echo exec:\\\$1\" _ {} + | sort &&
+		find src -depth -type d | sort"
+	if command -v git >/dev/null; then
+		fs_case git "export GIT_AUTHOR_NAME=e2e GIT_AUTHOR_EMAIL=e2e@x GIT_COMMITTER_NAME=e2e \
+			GIT_COMMITTER_EMAIL=e2e@x GIT_AUTHOR_DATE=2020-01-01T00:00:00Z \
+			GIT_COMMITTER_DATE=2020-01-01T00:00:00Z HOME=\$PWD GIT_CONFIG_NOSYSTEM=1 &&
+			git init -q -b main repo && cd repo && printf a >a && mkdir d && printf b >d/b &&
+			git add . && git commit -q -m first && printf c >>a && git status --short &&
+			git commit -qam second && git log --format=%s && git rev-parse HEAD &&
+			git mv a renamed && git status --short && git diff --cached --stat | tail -n 1 &&
+			git gc -q && git fsck -q && git count-objects | cut -d, -f1 | wc -l"
+	fi
+	if /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; then
+		fs_case venv_pip '/usr/bin/python3 -m venv v && v/bin/python -c "import sys; print(sys.prefix != sys.base_prefix)" &&
+			v/bin/pip list --disable-pip-version-check 2>/dev/null | awk "{print \$1}" | sort'
+	fi
+	if command -v sqlite3 >/dev/null; then
+		# Two processes on one WAL database: a writer inserts in batches while a
+		# reader counts; the -shm index is a MAP_SHARED mapping in both.
+		fs_case sqlite_wal '/usr/bin/python3 - <<"PY"
+import os, sqlite3, time
+db = "w.db"
+c = sqlite3.connect(db)
+print(c.execute("pragma journal_mode=wal").fetchone()[0])
+c.execute("create table t(i integer primary key, v text)")
+c.commit()
+pid = os.fork()
+if pid == 0:
+    w = sqlite3.connect(db, timeout=30)
+    for b in range(20):
+        with w:
+            w.executemany("insert into t(v) values (?)", [("x" * 10,)] * 500)
+    w.close()
+    os._exit(0)
+seen = set()
+r = sqlite3.connect(db, timeout=30)
+while True:
+    n = r.execute("select count(*) from t").fetchone()[0]
+    seen.add(n % 500 == 0)
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        break
+    time.sleep(0.005)
+print(r.execute("select count(*), sum(length(v)) from t").fetchone())
+print("only whole batches seen:", seen == {True})
+print(r.execute("pragma integrity_check").fetchone()[0])
+PY
+sqlite3 w.db "select count(*) from t;" && ls -1 w.db*'
+	fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -u
+	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	BUILD=${1:-build}
+	SB=$(cd "$BUILD" && pwd)/sandbox
+	WORK=$(mktemp -d)
+	trap 'rm -rf "$WORK"' EXIT
+	. "$E2E_DIR/lib.sh"
+	fsprogs_tests
+	summary
+fi
