@@ -5,8 +5,8 @@
 #   make bench    benchmarks side by side with native and proot
 
 DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
-            libcriterion-dev busybox-static proot sqlite3 git python3-venv
-PKGS     := libseccomp libunwind capstone
+            libcriterion-dev libjansson-dev busybox-static proot sqlite3 git python3-venv procps
+PKGS     := libseccomp libunwind capstone jansson
 
 BUILD    ?= build
 CC       ?= gcc
@@ -18,15 +18,15 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 LDFLAGS  += $(SAN)
 
 LIB_SRCS := $(wildcard sentry/*.c syscalls/*.c fs/*.c fs/*/*.c net/*.c net/*/*.c \
-                       platform/ptrace/*.c)
+                       platform/ptrace/*.c oci/*.c)
 LIB_ASM  := $(wildcard platform/ptrace/*.S)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
-.PHONY: all deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance
+.PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs
 
-all: $(BUILD)/.deps-ok $(BUILD)/sandbox
+all: $(BUILD)/.deps-ok $(BUILD)/sandbox $(BUILD)/sandbox-runc
 
 # Install missing Debian packages when root; otherwise print the exact command.
 $(BUILD)/.deps-ok: Makefile
@@ -45,6 +45,22 @@ $(BUILD)/.deps-ok: Makefile
 	fi; touch $@
 
 deps: $(BUILD)/.deps-ok
+
+# What the OCI end-to-end tests drive (tests/e2e/oci.sh): containerd and its
+# runc shim, runc itself (to compare), podman. Installed when root and
+# missing, one package at a time; one that cannot be installed is reported
+# and its tests are skipped, never a build failure.
+E2E_DEPS := containerd runc podman
+
+e2e-deps:
+	@for p in $(E2E_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" && continue; \
+	  if [ "$$(id -u)" != 0 ]; then echo "note: $$p is missing (apt-get install -y $$p as root)"; continue; fi; \
+	  echo "installing $$p (for the OCI tests)"; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$p || (apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$p)) >/dev/null 2>&1 || \
+	    echo "note: could not install $$p; its OCI tests will be skipped"; \
+	done
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -76,8 +92,14 @@ else
 SANDBOX_LINK = $(LINK_LIB)
 endif
 
-$(BUILD)/sandbox: $(BUILD)/obj/cmd/sandbox.o $(BUILD)/libsentry.a
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/cmd/sandbox.o $(SANDBOX_LINK)
+CMD_OBJS := $(BUILD)/obj/cmd/sandbox.o $(BUILD)/obj/cmd/runc.o
+
+$(BUILD)/sandbox: $(CMD_OBJS) $(BUILD)/libsentry.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(SANDBOX_LINK)
+
+# The OCI runtime (runc's command line) is the same program, called by this name.
+$(BUILD)/sandbox-runc: $(BUILD)/sandbox
+	ln -f $< $@
 
 $(BUILD)/unit-tests: $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libsentry.a
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(LINK_LIB) -lcriterion
@@ -95,7 +117,7 @@ unit-test: all $(BUILD)/unit-tests
 syscall-test: all $(SYSTESTS)
 	tests/syscalls/run.sh --build $(BUILD) --sandbox $(BUILD)/sandbox
 
-e2e-test: all
+e2e-test: all e2e-deps
 	tests/e2e/run.sh $(BUILD)
 
 # docs/compat.md is generated from the syscall table; it must match the build.
@@ -116,9 +138,13 @@ asan-test: asan
 
 bench: all
 	bench/run.sh $(BUILD)
+	bench/oci_startup.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan
 
 pytest-conformance: all
 	tests/pytest/run.sh $(BUILD)
+
+pytest-conformance-fs: all
+	PYTEST_SET=fs tests/pytest/run.sh $(BUILD)

@@ -51,6 +51,42 @@ prog: $(OBJS)
 	$(CC) -O1 -c -o $@ $<
 MK
 
+# File-system workloads (the VFS issue): a 50 MiB tree to extract, a 2,000-file git repo.
+FSDATA=$BIN/fsdata
+if [ ! -f "$FSDATA/tree.tar" ]; then
+	mkdir -p "$FSDATA/tree"
+	for d in $(seq 1 20); do
+		mkdir -p "$FSDATA/tree/d$d"
+		for f in $(seq 1 25); do head -c 102400 /dev/urandom >"$FSDATA/tree/d$d/f$f"; done
+	done
+	tar cf "$FSDATA/tree.tar" -C "$FSDATA/tree" . && rm -rf "$FSDATA/tree"
+fi
+if command -v git >/dev/null && [ ! -d "$FSDATA/repo/.git" ]; then
+	mkdir -p "$FSDATA/repo"
+	for d in $(seq 1 40); do
+		mkdir -p "$FSDATA/repo/d$d"
+		for f in $(seq 1 50); do echo "$d $f" >"$FSDATA/repo/d$d/f$f.txt"; done
+	done
+	(cd "$FSDATA/repo" && git init -q && git add . &&
+		git -c user.name=b -c user.email=b@b commit -qm init) >/dev/null 2>&1
+fi
+# The scripts run in a fresh directory under /tmp (files, so hyperfine -N can run them).
+cat >"$FSDATA/files.sh" <<'SH'
+d=$(mktemp -d /tmp/bench-fs.XXXXXX) && cd "$d" || exit 1
+for i in $(seq 1 10000); do : >"f$i"; done
+for i in $(seq 1 10000); do [ -e "f$i" ] || exit 1; done
+rm -f f* && cd / && rmdir "$d"
+SH
+cat >"$FSDATA/big.sh" <<'SH'
+d=$(mktemp -d /tmp/bench-fs.XXXXXX) || exit 1
+dd if=/dev/zero of="$d/big" bs=1M count=256 status=none &&
+	dd if="$d/big" of=/dev/null bs=1M status=none && rm -rf "$d"
+SH
+cat >"$FSDATA/tar.sh" <<SH
+d=\$(mktemp -d /tmp/bench-fs.XXXXXX) || exit 1
+tar xf "$FSDATA/tree.tar" -C "\$d" && rm -rf "\$d"
+SH
+
 HAVE_PROOT=0
 command -v proot >/dev/null && proot -r / /bin/true 2>/dev/null && HAVE_PROOT=1
 HAVE_SB=0
@@ -145,20 +181,32 @@ workload() {   # workload PREFIX...: runs the workloads under PREFIX, sets w_* v
 	w_py=$(startup_ms "$@" /usr/bin/python3 -c pass)
 	RUNS=3
 	w_make=$(startup_ms "$@" /usr/bin/make -s -B -j2 -C "$MAKEPROJ")
+	w_files=$(startup_ms "$@" /bin/bash "$FSDATA/files.sh")
+	w_big=$(startup_ms "$@" /bin/bash "$FSDATA/big.sh")
+	w_tar=$(startup_ms "$@" /bin/bash "$FSDATA/tar.sh")
+	w_git=""
+	[ -d "$FSDATA/repo/.git" ] && w_git=$(startup_ms "$@" /usr/bin/git -C "$FSDATA/repo" status --short)
 	RUNS=$saved
 	w_futex=$(timeout 120 "$@" "$BIN/futex_pingpong" 20000 2>/dev/null | field futex_pingpong_ns)
 }
 workload
 f_native=$w_fork p_native=$w_pipe y_native=$w_py x_native=$w_futex m_native=$w_make
+fs1_native=$w_files fs2_native=$w_big fs3_native=$w_tar fs4_native=$w_git
+fs1_sb="" fs2_sb="" fs3_sb="" fs4_sb="" fs1_proot="" fs2_proot="" fs3_proot="" fs4_proot="" big_rss=""
 f_sb="" p_sb="" y_sb="" x_sb="" m_sb=""
 if [ "$HAVE_SB" = 1 ]; then
 	workload "$SB" run --
 	f_sb=$w_fork p_sb=$w_pipe y_sb=$w_py x_sb=$w_futex m_sb=$w_make
+	fs1_sb=$w_files fs2_sb=$w_big fs3_sb=$w_tar fs4_sb=$w_git
+	# The sentry's own memory around a 256 MiB tmpfs file (the data is the guest's, in the memfd).
+	big_rss=$("$BIN/maxrss" "$SB" run -- /bin/bash "$FSDATA/big.sh" 2>&1 >/dev/null | field maxrss_kib |
+		awk '{ printf "%.1f\n", $1 / 1024 }')
 fi
 f_proot="" p_proot="" y_proot="" x_proot="" m_proot=""
 if [ "$HAVE_PROOT" = 1 ]; then
 	workload proot -r /
 	f_proot=$w_fork p_proot=$w_pipe y_proot=$w_py x_proot=$w_futex m_proot=$w_make
+	fs1_proot=$w_files fs2_proot=$w_big fs3_proot=$w_tar fs4_proot=$w_git
 fi
 
 timer=bash-loop
@@ -179,6 +227,11 @@ echo "| fork+exec+wait \`/bin/true\` x500 in bash (ms) | $(na "$f_native") | | $
 echo "| 64 MiB through a pipe (ms) | $(na "$p_native") | | $(na "$p_sb") | $(na "$p_proot") | $(ratio "$p_sb" "$p_native") native, $(ratio "$p_sb" "$p_proot") proot | ahead of proot |"
 echo "| futex ping-pong between two threads (ns/round trip) | $(na "$x_native") | | $(na "$x_sb") | $(na "$x_proot") | $(ratio "$x_sb" "$x_native") native, $(ratio "$x_sb" "$x_proot") proot | ahead of proot |"
 echo "| \`make -B -j2\` of 17 C files and a link (ms) | $(na "$m_native") | | $(na "$m_sb") | $(na "$m_proot") | $(ratio "$m_sb" "$m_native") native, $(ratio "$m_sb" "$m_proot") proot | ahead of proot |"
+echo "| create, stat, unlink 10,000 files in /tmp (ms) | $(na "$fs1_native") | | $(na "$fs1_sb") | $(na "$fs1_proot") | $(ratio "$fs1_sb" "$fs1_native") native, $(ratio "$fs1_sb" "$fs1_proot") proot | within 2x native, ahead of proot |"
+echo "| 256 MiB sequential write and read in /tmp (ms) | $(na "$fs2_native") | | $(na "$fs2_sb") | $(na "$fs2_proot") | $(ratio "$fs2_sb" "$fs2_native") native, $(ratio "$fs2_sb" "$fs2_proot") proot | within 2x native, ahead of proot |"
+echo "| peak RSS of the sandbox (sentry, stubs and guest pages) with a 256 MiB file (MiB) | | | $(na "$big_rss") | | | guest data, no extra copy |"
+echo "| \`tar x\` of a 50 MiB, 500-file tree (ms) | $(na "$fs3_native") | | $(na "$fs3_sb") | $(na "$fs3_proot") | $(ratio "$fs3_sb" "$fs3_native") native, $(ratio "$fs3_sb" "$fs3_proot") proot | within 2x native, ahead of proot |"
+echo "| \`git status\` in a 2,000-file repo (ms) | $(na "$fs4_native") | | $(na "$fs4_sb") | $(na "$fs4_proot") | $(ratio "$fs4_sb" "$fs4_native") native, $(ratio "$fs4_sb" "$fs4_proot") proot | within 2x native, ahead of proot |"
 echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
 echo
 echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."

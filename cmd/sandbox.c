@@ -3,11 +3,15 @@
  * sentry library.
  *
  *   sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... [--cwd DIR]
- *               [--mount type=bind,src=HOSTDIR,dst=DIR,ro]...
+ *               [--mount type=bind,src=HOSTPATH,dst=PATH[,ro]]...
  *               [--mount type=tmpfs,dst=DIR[,size=N]]... [--memory N]
- *               [--debug] -- PROGRAM [ARG...]
+ *               [--net=none|sandbox] [--allow-net CIDR[:PORT]]... [--allow-host NAME]...
+ *               [--publish HOSTPORT:GUESTPORT]... [--debug] -- PROGRAM [ARG...]
  *   sandbox compat          print the syscall compatibility table (Markdown)
  *   sandbox --version
+ *
+ * Called as `sandbox-runc` (a hard link the Makefile makes), it is the OCI
+ * runtime instead: runc's command line, in cmd/runc.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,9 +43,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sandbox run [--rootfs DIR] [--strace[=FILE]] [--env K=V]... "
 		   "[--cwd DIR]\n"
-		   "                   [--mount type=bind,src=HOSTDIR,dst=DIR,ro]... "
+		   "                   [--mount type=bind,src=HOSTPATH,dst=PATH[,ro]]... "
 		   "[--mount type=tmpfs,dst=DIR[,size=N]]...\n"
-		   "                   [--memory N[k|m|g]] [--debug] -- PROGRAM [ARG...]\n"
+		   "                   [--memory N[k|m|g]] [--net=none|sandbox] "
+		   "[--allow-net CIDR[:PORT]]...\n"
+		   "                   [--allow-host NAME]... [--publish HOSTPORT:GUESTPORT]... "
+		   "[--debug] -- PROGRAM [ARG...]\n"
 		   "       sandbox compat\n"
 		   "       sandbox --version\n");
 }
@@ -108,16 +115,9 @@ static int parse_mount(const char *spec, struct sandbox_config *cfg, struct cli_
 		return cli_fail(err, "--mount %s: a tmpfs has no src=", spec);
 	if (!m.tmpfs) {
 		if (!m.src || !m.src[0])
-			return cli_fail(err, "--mount %s: a bind mount needs src=HOSTDIR", spec);
+			return cli_fail(err, "--mount %s: a bind mount needs src=HOSTPATH", spec);
 		if (m.size)
 			return cli_fail(err, "--mount %s: size= is for tmpfs", spec);
-		/*
-		 * The sentry serves host directories read-only (writes would have
-		 * to reach the host through a writable hostfs, not written yet).
-		 */
-		if (!m.readonly)
-			return cli_fail(err, "--mount %s: writable bind mounts are not supported yet; "
-					     "add ,ro", spec);
 	}
 	struct sandbox_mount *p = realloc(cfg->mounts, (cfg->nmounts + 1) * sizeof(*p));
 	if (!p)
@@ -125,6 +125,46 @@ static int parse_mount(const char *spec, struct sandbox_config *cfg, struct cli_
 	p[cfg->nmounts++] = m;
 	cfg->mounts = p;
 	return 0;
+}
+
+/* Append v to a NULL-free list of option values (--allow-net, --allow-host, --publish). */
+static int list_add(const char *const **list, size_t *n, const char *v, struct cli_error *err)
+{
+	const char **p = realloc((void *)*list, (*n + 1) * sizeof(*p));
+	if (!p)
+		return cli_fail(err, "out of memory");
+	p[(*n)++] = v;
+	*list = p;
+	return 0;
+}
+
+/* The network options: --net, --allow-net, --allow-host, --publish. 1: not one of them. */
+static int parse_net_option(const char *a, const char *val, struct sandbox_config *cfg,
+			    struct cli_error *err)
+{
+	static const char *const names[] = { "--net", "--allow-net", "--allow-host", "--publish" };
+	for (int k = 0; k < 4; k++) {
+		size_t l = strlen(names[k]);
+		if (strncmp(a, names[k], l) || (a[l] && a[l] != '='))
+			continue;
+		const char *v = a[l] == '=' ? a + l + 1 : val;
+		if (!v || !v[0])
+			return cli_fail(err, "%s needs a value", names[k]);
+		switch (k) {
+		case 0:
+			if (strcmp(v, "none") && strcmp(v, "sandbox"))
+				return cli_fail(err, "--net %s: expected none or sandbox", v);
+			cfg->net_egress = strcmp(v, "sandbox") == 0;
+			return 0;
+		case 1:
+			return list_add(&cfg->allow_net, &cfg->nallow_net, v, err);
+		case 2:
+			return list_add(&cfg->allow_host, &cfg->nallow_host, v, err);
+		default:
+			return list_add(&cfg->publish, &cfg->npublish, v, err);
+		}
+	}
+	return 1;
 }
 
 static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct cli_error *err)
@@ -148,7 +188,9 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 		const char *val = NULL;
 		if ((strcmp(a, "--rootfs") == 0 || strcmp(a, "--env") == 0 ||
 		     strcmp(a, "--cwd") == 0 || strcmp(a, "--mount") == 0 ||
-		     strcmp(a, "--memory") == 0)) {
+		     strcmp(a, "--memory") == 0 || strcmp(a, "--net") == 0 ||
+		     strcmp(a, "--allow-net") == 0 || strcmp(a, "--allow-host") == 0 ||
+		     strcmp(a, "--publish") == 0)) {
 			if (i + 1 >= argc)
 				return cli_fail(err, "%s needs a value", a);
 			val = argv[++i];
@@ -177,9 +219,13 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 			const char *v = val ? val : a + 9;
 			if (sandbox_parse_size(v, &cfg->mem_limit))
 				return cli_fail(err, "--memory %s: expected a size like 512m or 2g", v);
+		} else {
+			int rc = parse_net_option(a, val, cfg, err);
+			if (rc < 0)
+				return -1;
+			if (rc)
+				return cli_fail(err, "run: unknown option %s", a);
 		}
-		else
-			return cli_fail(err, "run: unknown option %s", a);
 	}
 	if (i >= argc)
 		return cli_fail(err, "run: no program given");
@@ -188,9 +234,15 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 	return 0;
 }
 
+int runc_main(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	struct cli_error err = { "" };
+	/* Called as sandbox-runc: the OCI runtime's command line (cmd/runc.c). */
+	const char *base = strrchr(argv[0], '/');
+	if (strcmp(base ? base + 1 : argv[0], "sandbox-runc") == 0)
+		return runc_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return SANDBOX_EXIT_USAGE;

@@ -168,6 +168,17 @@ bool file_is_epoll(struct file *f)
 	return f->fops == &epoll_fops;
 }
 
+int vfs_epoll_size(struct file *epf)
+{
+	struct epoll *ep = epf->priv;
+	int n = 0;
+	pthread_mutex_lock(&ep->lock);
+	for (struct ep_item *it = ep->items; it; it = it->next)
+		n++;
+	pthread_mutex_unlock(&ep->lock);
+	return n;
+}
+
 int vfs_epoll_create(int flags, struct file **out)
 {
 	struct epoll *ep = calloc(1, sizeof(*ep));
@@ -175,36 +186,18 @@ int vfs_epoll_create(int flags, struct file **out)
 		return -ENOMEM;
 	pthread_mutex_init(&ep->lock, NULL);
 	waitq_init(&ep->wq);
+	struct file *f = file_new_anon(&epoll_fops, ep, O_RDWR, "anon_inode:[eventpoll]");
+	if (!f) {
+		waitq_destroy(&ep->wq);
+		free(ep);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&all_lock);
 	ep->next_ep = all_eps;
 	if (all_eps)
 		all_eps->prev_ep = ep;
 	all_eps = ep;
 	pthread_mutex_unlock(&all_lock);
-	vfs_lock();
-	struct inode *inode = inode_alloc(vfs_anon_sb(), 0600, NULL, &epoll_fops);
-	vfs_unlock();
-	struct file *f = inode ? file_alloc_anon(inode, &epoll_fops, ep, O_RDWR,
-						 "anon_inode:[eventpoll]")
-			       : NULL;
-	if (inode) {
-		vfs_lock();
-		inode_put(inode);
-		vfs_unlock();
-	}
-	if (!f) {
-		pthread_mutex_lock(&all_lock);
-		if (ep->prev_ep)
-			ep->prev_ep->next_ep = ep->next_ep;
-		else
-			all_eps = ep->next_ep;
-		if (ep->next_ep)
-			ep->next_ep->prev_ep = ep->prev_ep;
-		pthread_mutex_unlock(&all_lock);
-		waitq_destroy(&ep->wq);
-		free(ep);
-		return -ENOMEM;
-	}
 	*out = f;
 	return 0;
 }

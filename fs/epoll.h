@@ -20,6 +20,9 @@ int vfs_epoll_wait(struct file *epf, struct epoll_event *out, int max,
 /* True if f is an epoll file. */
 bool file_is_epoll(struct file *f);
 
+/* How many items an epoll set holds (to size an epoll_wait buffer). */
+int vfs_epoll_size(struct file *epf);
+
 /*
  * f's last reference outside epoll sets is gone: remove it from every set,
  * as Linux does when a description is released. Called by file_put with no

@@ -153,17 +153,8 @@ int vfs_eventfd_create(uint64_t initval, int flags, struct file **out)
 	waitq_init(&ev->wq);
 	ev->count = initval;
 	ev->semaphore = flags & EFD_SEMAPHORE;
-	vfs_lock();
-	struct inode *inode = inode_alloc(vfs_anon_sb(), 0600, NULL, &eventfd_fops);
-	vfs_unlock();
-	struct file *f = inode ? file_alloc_anon(inode, &eventfd_fops, ev,
-						 O_RDWR | (flags & O_NONBLOCK), "anon_inode:[eventfd]")
-			       : NULL;
-	if (inode) {
-		vfs_lock();
-		inode_put(inode);    /* the file holds its own reference */
-		vfs_unlock();
-	}
+	struct file *f = file_new_anon(&eventfd_fops, ev, O_RDWR | (flags & O_NONBLOCK),
+				       "anon_inode:[eventfd]");
 	if (!f) {
 		waitq_destroy(&ev->wq);
 		free(ev);

@@ -19,6 +19,13 @@ struct fd_table {
 	unsigned char *flags;
 };
 
+/* A slot of t let go of f (close, dup2 over it, exec, exit): Linux's filp_close. */
+static void fdt_release_file(struct fd_table *t, struct file *f)
+{
+	vfs_locks_close(f, t);
+	file_put(f);
+}
+
 struct fd_table *fdt_create(void)
 {
 	struct fd_table *t = calloc(1, sizeof(*t));
@@ -40,7 +47,7 @@ void fdt_put(struct fd_table *t)
 		return;
 	for (int i = 0; i < t->size; i++)
 		if (t->files[i])
-			file_put(t->files[i]);
+			fdt_release_file(t, t->files[i]);
 	free(t->files);
 	free(t->flags);
 	pthread_mutex_destroy(&t->lock);
@@ -130,7 +137,7 @@ int fdt_install_at(struct fd_table *t, int fd, struct file *f, int fd_flags, uin
 	t->flags[fd] = fd_flags & FDT_CLOEXEC;
 	pthread_mutex_unlock(&t->lock);
 	if (old)
-		file_put(old);
+		fdt_release_file(t, old);
 	return fd;
 }
 
@@ -179,7 +186,7 @@ int fdt_close(struct fd_table *t, int fd)
 	t->files[fd] = NULL;
 	t->flags[fd] = 0;
 	pthread_mutex_unlock(&t->lock);
-	file_put(f);
+	fdt_release_file(t, f);
 	return 0;
 }
 
@@ -209,7 +216,7 @@ int fdt_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloe
 		pthread_mutex_unlock(&t->lock);
 		if (!f)
 			return 0;
-		file_put(f);
+		fdt_release_file(t, f);
 		if (first == 0)   /* wrapped past UINT_MAX */
 			return 0;
 	}
@@ -231,7 +238,7 @@ void fdt_close_on_exec(struct fd_table *t)
 		}
 		pthread_mutex_unlock(&t->lock);
 		if (f)
-			file_put(f);
+			fdt_release_file(t, f);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include "fs/vfs_internal.h"
 #include "fs/epoll.h"
+#include "fs/dnotify.h"
 #include "sentry/task.h"
 
 /* ---- iovec helpers ---- */
@@ -108,7 +109,10 @@ void file_put(struct file *f)
 	if (left)
 		return;
 	vfs_lock();
-	vfs_flock_release(f);
+	if (f->dentry && !(f->flags & O_PATH))
+		fsnotify_close(f);
+	locks_release_file(f);
+	dnotify_file_gone(f);
 	if (f->fops && f->fops->release)
 		f->fops->release(f);
 	free_dents(f);
@@ -146,6 +150,11 @@ int file_open_path(const struct path *p, int flags, struct file **out)
 	} else if (!(flags & O_PATH) && f->inode->iops && f->inode->iops->open) {
 		rc = f->inode->iops->open(p->dentry, f);
 	}
+	/* The device's own open, unless the file system's open chose other fops. */
+	if (!rc && !orig && !(flags & O_PATH) && f->fops && f->fops == f->inode->fops &&
+	    f->fops->open)
+		rc = f->fops->open(f);
+	f->flags &= ~O_NOCTTY;         /* only the open sees it (Linux's do_dentry_open) */
 	vfs_unlock();
 	if (rc) {
 		f->fops = NULL;
@@ -175,6 +184,20 @@ struct file *file_alloc_anon(struct inode *inode, const struct file_ops *fops, v
 
 static struct super_block *anon_sb;
 
+struct file *file_new_anon(const struct file_ops *fops, void *priv, int flags, const char *name)
+{
+	vfs_lock();
+	struct inode *inode = inode_alloc(vfs_anon_sb(), 0600, NULL, fops);
+	vfs_unlock();
+	if (!inode)
+		return NULL;
+	struct file *f = file_alloc_anon(inode, fops, priv, flags, name);
+	vfs_lock();
+	inode_put(inode);    /* the file holds its own reference */
+	vfs_unlock();
+	return f;
+}
+
 struct super_block *vfs_anon_sb(void)
 {
 	vfs_lock();
@@ -189,6 +212,23 @@ struct super_block *vfs_anon_sb(void)
 int file_flags(struct file *f)
 {
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+}
+
+int vfs_set_status_flags(struct file *f, const struct cred *cred, int flags)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	/* Linux's setfl: O_NOATIME needs the owner (or CAP_FOWNER). */
+	if ((flags & O_NOATIME) && !(f->flags & O_NOATIME) && cred->fsuid != f->inode->uid &&
+	    !cred_capable(cred, CAP_FOWNER))
+		return -EPERM;
+	if (flags & O_ASYNC)
+		return -EINVAL;    /* signal-driven I/O is not implemented (docs/compat.md) */
+	const int settable = O_APPEND | O_NONBLOCK | O_NOATIME;
+	vfs_lock();
+	f->flags = (f->flags & ~settable) | (flags & settable);
+	vfs_unlock();
+	return 0;
 }
 
 void file_set_status_flags(struct file *f, int flags)
@@ -241,7 +281,8 @@ bool file_is_dir(struct file *f)
 
 long file_path(struct file *f, char *buf, size_t cap)
 {
-	if (!f->dentry) {
+	/* Pathless files, and files on no mount (memfds): their fixed name. */
+	if (!f->dentry || !f->mnt) {
 		const char *n = f->anon_name ? f->anon_name : "anon_inode:[unknown]";
 		size_t len = strlen(n);
 		if (len + 1 > cap)
@@ -337,6 +378,8 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 	n = f->fops->read(f, iov, iovcnt, off);
 	if (n > 0 && !pos && !f->fops->stream)
 		f->pos = off + n;
+	if (n > 0 && f->dentry)
+		fsnotify_access(f);
 	vfs_unlock();
 	return n;
 }
@@ -371,6 +414,8 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 	n = f->fops->write(f, iov, iovcnt, off);
 	if (n > 0 && !pos && !f->fops->stream)
 		f->pos = off + n;
+	if (n > 0 && f->dentry)
+		fsnotify_modify(f);
 	vfs_unlock();
 	return n;
 }
@@ -522,8 +567,10 @@ int vfs_readdir(struct file *f, vfs_dirent_fn emit, void *ctx)
 		}
 		f->pos++;
 	}
-	if (rc >= 0)
+	if (rc >= 0) {
 		inode_touch(f->inode, true, false, false);
+		fsnotify_access(f);         /* iterate_dir: every call */
+	}
 	vfs_unlock();
 	return rc;
 }
@@ -544,13 +591,26 @@ long vfs_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg)
 	return rc;
 }
 
+/*
+ * fsync(2): nothing is persistent. Like Linux, files of file systems
+ * (regular files, directories, symlinks: noop_fsync) succeed, others
+ * without an fsync operation (pipes, sockets, most devices) give EINVAL.
+ */
 int vfs_fsync(struct file *f)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
 	if (f->fops && f->fops->fsync)
 		return f->fops->fsync(f);
-	return 0;
+	/* Host fds report the host file's type (a redirected stdout may be a file). */
+	struct stat st;
+	if (vfs_fstat(f, &st))
+		return -EINVAL;
+	uint32_t type = st.st_mode & S_IFMT;
+	if ((f->dentry || (f->fops && f->fops->unlocked)) &&
+	    (type == S_IFREG || type == S_IFDIR || type == S_IFLNK))
+		return 0;
+	return -EINVAL;
 }
 
 /* ---- poll ---- */

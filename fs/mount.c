@@ -11,13 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/magic.h>
 
 #ifndef MQUEUE_MAGIC
 #define MQUEUE_MAGIC 0x19800202
 #endif
 #include "fs/vfs_internal.h"
+#include "fs/hostfs/hostfs.h"
 #include "sentry/cred.h"
 
 /* Mount flags the guest may ask for and we honour (the rest: EINVAL). */
@@ -123,12 +126,99 @@ static int resolve_dir(struct fs_context *fs, const struct cred *cred, const cha
 	return rc;
 }
 
+/*
+ * A writable host directory or regular file on target (a directory or a
+ * file to match): the host object itself, writes reach the host
+ * (fs/hostfs/hostfs_rw.c).
+ */
+static int mount_host_rw(const struct path *target, const struct vfs_cli_mount *cm)
+{
+	struct super_block *sb;
+	struct dentry *root;
+	int rc = hostfs_rw_create_root(cm->host_src, cm->readonly, &sb, &root);
+	if (rc)
+		return rc;
+	vfs_lock();
+	if (S_ISDIR(root->inode->mode) != S_ISDIR(target->dentry->inode->mode))
+		rc = S_ISDIR(root->inode->mode) ? -ENOTDIR : -EISDIR;
+	else
+		rc = attach(target, sb, root, cm->readonly ? MS_RDONLY : 0, cm->host_src);
+	vfs_unlock();
+	dentry_put(root);
+	return rc;
+}
+
+/*
+ * A host file on a guest path (OCI bundles bind /etc/hosts and the like):
+ * the overlay of the file's host directory, mounted by its entry for the
+ * file alone on an empty file made at dst.
+ */
+static int mount_host_file(struct fs_context *fs, const struct cred *root,
+			   const struct vfs_cli_mount *cm)
+{
+	char dir[VFS_PATH_MAX], host_dir[VFS_PATH_MAX];
+	if (snprintf(dir, sizeof(dir), "%s", cm->dst) >= (int)sizeof(dir) ||
+	    snprintf(host_dir, sizeof(host_dir), "%s", cm->host_src) >= (int)sizeof(host_dir))
+		return -ENAMETOOLONG;
+	char *slash = strrchr(dir, '/');
+	*slash = 0;
+	int rc = dir[0] ? make_dirs(fs, root, dir) : 0;
+	if (rc)
+		return rc;
+	struct file *f;
+	rc = vfs_openat(fs, root, NULL, cm->dst, O_RDONLY | O_CREAT, 0644, &f);
+	if (rc)
+		return rc;
+	file_put(f);
+	struct path target;
+	rc = resolve_dir(fs, root, cm->dst, LOOKUP_FOLLOW, &target);
+	if (rc)
+		return rc;
+	if (!cm->readonly) {
+		rc = mount_host_rw(&target, cm);
+		path_put(&target);
+		return rc;
+	}
+	slash = strrchr(host_dir, '/');
+	const char *base = slash ? slash + 1 : host_dir;
+	if (slash == host_dir)
+		host_dir[1] = 0;
+	else if (slash)
+		*slash = 0;
+	struct super_block *sb;
+	struct dentry *droot, *file = NULL;
+	rc = overlay_create_root(slash ? host_dir : ".", cm->size ? cm->size : vfs_tmpfs_limit, &sb,
+				 &droot);
+	if (!rc) {
+		vfs_lock();
+		rc = dentry_lookup(droot, base, &file);
+		if (!rc && S_ISDIR(file->inode->mode))
+			rc = -EISDIR;
+		if (!rc && S_ISDIR(target.dentry->inode->mode))
+			rc = -EISDIR;
+		if (!rc)
+			rc = attach(&target, sb, file, cm->readonly ? MS_RDONLY : 0, cm->host_src);
+		if (file)
+			dentry_put(file);
+		vfs_unlock();
+		dentry_put(droot);
+	}
+	path_put(&target);
+	return rc;
+}
+
 int vfs_mount_cli(struct fs_context *fs, const struct vfs_cli_mount *cm)
 {
 	struct cred root;
 	cred_init_root(&root);
 	if (cm->dst[0] != '/')
 		return -EINVAL;
+	struct stat st;
+	if (cm->host_src && stat(cm->host_src, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		if (!S_ISREG(st.st_mode))
+			return -EINVAL;
+		return mount_host_file(fs, &root, cm);
+	}
 	int rc = make_dirs(fs, &root, cm->dst);
 	if (rc)
 		return rc;
@@ -136,10 +226,15 @@ int vfs_mount_cli(struct fs_context *fs, const struct vfs_cli_mount *cm)
 	rc = resolve_dir(fs, &root, cm->dst, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &target);
 	if (rc)
 		return rc;
+	if (cm->host_src && !cm->readonly) {
+		rc = mount_host_rw(&target, cm);
+		path_put(&target);
+		return rc;
+	}
 	struct super_block *sb;
 	struct dentry *mroot;
 	if (cm->host_src) {
-		/* The host directory under an overlay whose writes go to memory; ro forbids them. */
+		/* Read-only: the host directory under an overlay, MS_RDONLY. */
 		rc = overlay_create_root(cm->host_src, cm->size ? cm->size : vfs_tmpfs_limit, &sb, &mroot);
 	} else {
 		rc = make_tmpfs(cm->size ? cm->size : vfs_tmpfs_limit, 01777, "tmpfs", TMPFS_MAGIC, &sb,
@@ -263,9 +358,10 @@ int vfs_mount(struct fs_context *fs, const struct cred *cred, const char *source
 			rc = attach(&tp, sb, root, (int)(flags & MNT_PER_MOUNT), source);
 			dentry_put(root);
 		}
-	} else if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0) {
+	} else if (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0 ||
+		   strcmp(fstype, "devpts") == 0) {
 		/* One instance of each per sandbox: a new mount shows the same tree. */
-		struct mount *src = find_mount_of_type(strcmp(fstype, "proc") == 0 ? "proc" : "sysfs");
+		struct mount *src = find_mount_of_type(fstype);
 		rc = src ? attach(&tp, src->sb, src->root, (int)(flags & MNT_PER_MOUNT), source) : -ENODEV;
 	} else {
 		rc = -ENODEV;

@@ -99,7 +99,44 @@ static int open_check_perm(const struct path *p, const struct cred *cred, int fl
 	if ((may & MAY_WRITE) && path_readonly(p) &&
 	    (S_ISREG(inode->mode) || S_ISDIR(inode->mode) || S_ISLNK(inode->mode)))
 		return -EROFS;
+	/* may_open: O_NOATIME is for the owner (or CAP_FOWNER). */
+	if ((flags & O_NOATIME) && cred->fsuid != inode->uid && !cred_capable(cred, CAP_FOWNER))
+		return -EPERM;
 	return 0;
+}
+
+/*
+ * open(O_TMPFILE): an unnamed regular file in the directory `path`
+ * (Linux's do_tmpfile). Without O_EXCL, linkat may give it a name later.
+ */
+static int open_tmpfile(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+			const char *path, int flags, int mode, struct file **out)
+{
+	struct path dir;
+	int rc = lookup_at(fs, cred, dirf, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
+	if (rc)
+		return rc;
+	struct inode *di = dir.dentry->inode;
+	struct dentry *d = NULL;
+	if (path_readonly(&dir))
+		rc = -EROFS;
+	else if ((rc = inode_permission(di, cred, MAY_WRITE | MAY_EXEC)))
+		;
+	else if (dir.dentry->dead)
+		rc = -ENOENT;
+	else if (!di->iops || !di->iops->tmpfile)
+		rc = -EOPNOTSUPP;
+	else
+		rc = di->iops->tmpfile(dir.dentry, S_IFREG | (mode & 07777 & ~fsctx_umask(fs, -1)),
+				       cred, &d);
+	if (!rc) {
+		d->inode->linkable = !(flags & O_EXCL);
+		struct path p = { dir.mnt, d };
+		rc = file_open_path(&p, flags & ~(020000000 | O_DIRECTORY | O_EXCL | O_NOCTTY | O_TRUNC), out);
+		dentry_put(d);
+	}
+	path_put(&dir);
+	return rc;
 }
 
 static int do_truncate(struct dentry *d, uint64_t size)
@@ -111,7 +148,10 @@ static int do_truncate(struct dentry *d, uint64_t size)
 		return -EINVAL;
 	struct vfs_attr a = { .mask = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, .size = size };
 	a.mtime = vfs_now();
-	return inode->iops->setattr(d, &a);
+	int rc = inode->iops->setattr(d, &a);
+	if (!rc)
+		fsnotify_setattr(d, a.mask);
+	return rc;
 }
 
 #define CREATE_LINK_DEPTH 40
@@ -165,8 +205,17 @@ static int create_through_link(struct fs_context *fs, const struct cred *cred,
 int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 	       const char *path, int flags, int mode, struct file **out)
 {
-	if ((flags & __O_TMPFILE) == __O_TMPFILE)
-		return -EOPNOTSUPP;      /* O_TMPFILE: not yet */
+	/* The kernel's __O_TMPFILE bit (glibc's __O_TMPFILE includes O_DIRECTORY). */
+	if (flags & 020000000) {
+		/* build_open_flags: O_TMPFILE needs O_DIRECTORY, write access and no O_CREAT. */
+		if ((flags & (020000000 | O_DIRECTORY | O_CREAT)) != (020000000 | O_DIRECTORY) ||
+		    (flags & O_ACCMODE) == O_RDONLY)
+			return -EINVAL;
+		vfs_lock();
+		int rc = open_tmpfile(fs, cred, dirf, path, flags, mode, out);
+		vfs_unlock();
+		return rc;
+	}
 	if ((flags & O_DIRECTORY) && (flags & O_CREAT))
 		return -EINVAL;        /* Linux 6.4+ */
 	if (flags & O_PATH)
@@ -259,10 +308,17 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 			goto out;
 		}
 	}
-	rc = file_open_path(&p, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC), out);
+	rc = file_open_path(&p, flags & ~(O_CREAT | O_EXCL | O_TRUNC), out);
+	if (!rc && created)
+		fsnotify_create(p.dentry->parent, p.dentry->name, false);
+	if (!rc)
+		fsnotify_open(*out);
 	path_put(&p);
 out:
 	vfs_unlock();
+	/* A named FIFO may wait for its other end, without the VFS lock. */
+	if (!rc && (rc = vfs_fifo_open_wait(*out)))
+		file_put(*out);
 	return rc;
 }
 
@@ -297,7 +353,9 @@ int vfs_mknodat(struct fs_context *fs, const struct cred *cred, struct file *dir
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
 	    type != S_IFSOCK)
 		return -EINVAL;
-	if ((type == S_IFCHR || type == S_IFBLK) && !cred_capable(cred, CAP_MKNOD))
+	/* Whiteouts (0:0 character devices) need no privilege since Linux 5.8. */
+	bool whiteout = type == S_IFCHR && dev == 0;
+	if ((type == S_IFCHR || type == S_IFBLK) && !whiteout && !cred_capable(cred, CAP_MKNOD))
 		return -EPERM;
 	struct parent_walk pw;
 	vfs_lock();
@@ -314,16 +372,16 @@ int vfs_mknodat(struct fs_context *fs, const struct cred *cred, struct file *dir
 	} else if (rc == -ENOENT) {
 		rc = may_modify_dir(&pw.parent, cred);
 		struct inode *dir = pw.parent.dentry->inode;
-		if (!rc && (type == S_IFIFO || type == S_IFSOCK))
-			rc = -EPERM;   /* FIFOs and sockets nodes: not yet (need pipes) */
 		if (!rc && pw.trailing)
 			rc = -ENOENT;
 		if (!rc) {
 			uint32_t m = type | (mode & 07777 & ~fsctx_umask(fs, -1));
 			rc = dir->iops && dir->iops->mknod
 			     ? dir->iops->mknod(pw.parent.dentry, pw.last, m, dev, cred, &d) : -EPERM;
-			if (!rc)
+			if (!rc) {
+				fsnotify_create(pw.parent.dentry, pw.last, false);
 				dentry_put(d);
+			}
 		}
 	}
 	path_put(&pw.parent);
@@ -355,6 +413,8 @@ int vfs_mkdirat(struct fs_context *fs, const struct cred *cred, struct file *dir
 			     ? dir->iops->mkdir(pw.parent.dentry, pw.last,
 						mode & 07777 & ~fsctx_umask(fs, -1), cred)
 			     : -EPERM;
+		if (!rc)
+			fsnotify_create(pw.parent.dentry, pw.last, true);
 	}
 	path_put(&pw.parent);
 out:
@@ -387,6 +447,8 @@ int vfs_symlinkat(struct fs_context *fs, const struct cred *cred, const char *ta
 		if (!rc)
 			rc = dir->iops && dir->iops->symlink
 			     ? dir->iops->symlink(pw.parent.dentry, pw.last, target, cred) : -EPERM;
+		if (!rc)
+			fsnotify_create(pw.parent.dentry, pw.last, false);
 	}
 	path_put(&pw.parent);
 out:
@@ -407,6 +469,13 @@ int vfs_linkat(struct fs_context *fs, const struct cred *cred, struct file *odir
 		goto out;
 	if (S_ISDIR(old.dentry->inode->mode)) {
 		rc = -EPERM;
+		goto out_old;
+	}
+	/* vfs_link: an unlinked file comes back only if O_TMPFILE made it linkable. */
+	struct inode *oinode = old.dentry->inode;
+	bool relink = oinode->nlink == 0;
+	if (relink && !oinode->linkable) {
+		rc = -ENOENT;
 		goto out_old;
 	}
 	struct parent_walk pw;
@@ -430,6 +499,12 @@ int vfs_linkat(struct fs_context *fs, const struct cred *cred, struct file *odir
 		if (!rc)
 			rc = dir->iops && dir->iops->link
 			     ? dir->iops->link(old.dentry, pw.parent.dentry, pw.last) : -EPERM;
+		if (!rc) {
+			if (relink)
+				oinode->linkable = false;
+			fsnotify_link_count(oinode);
+			fsnotify_create(pw.parent.dentry, pw.last, false);
+		}
 	}
 	path_put(&pw.parent);
 out_old:
@@ -477,8 +552,13 @@ int vfs_unlinkat(struct fs_context *fs, const struct cred *cred, struct file *di
 		} else {
 			rc = dir->iops && dir->iops->unlink ? dir->iops->unlink(pw.parent.dentry, d)
 							    : -EPERM;
+			if (!rc)
+				fsnotify_link_count(inode);
 		}
+		/* The victim's IN_DELETE_SELF (when it goes) comes before the parent's IN_DELETE. */
 		dentry_put(d);
+		if (!rc)
+			fsnotify_delete(pw.parent.dentry, pw.last, rmdir);
 	}
 	path_put(&pw.parent);
 out:
@@ -530,9 +610,9 @@ static int rename_exchange(struct parent_walk *ow, struct dentry *od, struct par
 int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *odirf,
 		 const char *oldpath, struct file *ndirf, const char *newpath, unsigned flags)
 {
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
-		return -EINVAL;     /* RENAME_WHITEOUT: not supported */
-	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if ((flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)) && (flags & RENAME_EXCHANGE))
 		return -EINVAL;
 	bool exchange = flags & RENAME_EXCHANGE;
 	struct parent_walk ow, nw;
@@ -618,10 +698,27 @@ int vfs_renameat(struct fs_context *fs, const struct cred *cred, struct file *od
 	if (!odir->iops || !odir->iops->rename || !nw.parent.dentry->inode->iops ||
 	    !nw.parent.dentry->inode->iops->rename)
 		rc = -EPERM;
+	else if ((flags & RENAME_WHITEOUT) && !odir->iops->mknod)
+		rc = -EINVAL;
 	else if (exchange)
 		rc = rename_exchange(&ow, od, &nw, nd);
 	else
 		rc = odir->iops->rename(ow.parent.dentry, od, nw.parent.dentry, nw.last, nd);
+	if (!rc && (flags & RENAME_WHITEOUT)) {
+		/* The old name becomes a whiteout (shmem_whiteout); best effort after the move. */
+		struct dentry *wd;
+		if (!odir->iops->mknod(ow.parent.dentry, ow.last, S_IFCHR, 0, cred, &wd))
+			dentry_put(wd);
+	}
+	if (!rc) {
+		if (nd && !exchange)
+			fsnotify_link_count(nd->inode);
+		fsnotify_move(ow.parent.dentry, ow.last, nw.parent.dentry, nw.last, oi,
+			      S_ISDIR(oi->mode));
+		if (exchange)
+			fsnotify_move(nw.parent.dentry, nw.last, ow.parent.dentry, ow.last,
+				      nd->inode, S_ISDIR(nd->inode->mode));
+	}
 out_nd:
 	if (nd)
 		dentry_put(nd);
@@ -870,7 +967,10 @@ static int do_setattr(struct dentry *d, struct mount *mnt, const struct cred *cr
 		return 0;
 	if (!inode->iops || !inode->iops->setattr)
 		return -EPERM;
-	return inode->iops->setattr(d, &a);
+	int rc = inode->iops->setattr(d, &a);
+	if (!rc)
+		fsnotify_setattr(d, a.mask);
+	return rc;
 }
 
 int vfs_setattrat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
@@ -924,7 +1024,7 @@ static int statfs_dentry(struct dentry *d, struct mount *mnt, struct statfs *st)
 		st->f_blocks = sb->bytes_limit / 4096;
 		uint64_t used = (sb->bytes_used + 4095) / 4096;
 		st->f_bfree = st->f_bavail = st->f_blocks > used ? st->f_blocks - used : 0;
-		st->f_files = st->f_blocks;
+		st->f_files = sb_max_inodes(sb);
 		st->f_ffree = st->f_files > sb->inodes ? st->f_files - sb->inodes : 0;
 	}
 	if (sb)
@@ -974,78 +1074,4 @@ int vfs_fstatfs(struct file *f, struct statfs *st)
 	}
 	vfs_unlock();
 	return rc;
-}
-
-/* ---- flock(2) ---- */
-
-static pthread_cond_t flock_cond = PTHREAD_COND_INITIALIZER;
-
-static void flock_remove_locked(struct inode *inode, struct file *f)
-{
-	for (struct vfs_flock **pp = &inode->flocks; *pp; pp = &(*pp)->next) {
-		if ((*pp)->owner == f) {
-			struct vfs_flock *l = *pp;
-			*pp = l->next;
-			free(l);
-			pthread_cond_broadcast(&flock_cond);
-			return;
-		}
-	}
-}
-
-void vfs_flock_release(struct file *f)
-{
-	if (f->inode && f->inode->flocks)
-		flock_remove_locked(f->inode, f);
-}
-
-static bool flock_conflict(struct inode *inode, struct file *f, bool exclusive)
-{
-	for (struct vfs_flock *l = inode->flocks; l; l = l->next)
-		if (l->owner != f && (exclusive || l->exclusive))
-			return true;
-	return false;
-}
-
-/*
- * Advisory whole-file locks owned by the open file description, as Linux's
- * flock. A blocking wait is not interruptible by guest signals yet
- * (documented in fs/README.md).
- */
-int vfs_flock(struct file *f, int op)
-{
-	bool nb = op & LOCK_NB;
-	op &= ~LOCK_NB;
-	if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
-		return -EINVAL;
-	if (f->flags & O_PATH)
-		return -EBADF;
-	vfs_lock();
-	struct inode *inode = f->inode;
-	if (op == LOCK_UN) {
-		flock_remove_locked(inode, f);
-		vfs_unlock();
-		return 0;
-	}
-	bool ex = op == LOCK_EX;
-	/* Converting a lock drops it first, as Linux does. */
-	flock_remove_locked(inode, f);
-	while (flock_conflict(inode, f, ex)) {
-		if (nb) {
-			vfs_unlock();
-			return -EWOULDBLOCK;
-		}
-		pthread_cond_wait(&flock_cond, vfs_mutex_ptr());
-	}
-	struct vfs_flock *l = malloc(sizeof(*l));
-	if (!l) {
-		vfs_unlock();
-		return -ENOMEM;
-	}
-	l->owner = f;
-	l->exclusive = ex;
-	l->next = inode->flocks;
-	inode->flocks = l;
-	vfs_unlock();
-	return 0;
 }

@@ -56,12 +56,15 @@ struct pipe {
 	unsigned nslots, tail, used;   /* used buffers from tail on */
 	size_t bytes;                  /* data bytes in the ring (FIONREAD) */
 	unsigned readers, writers;     /* open descriptions per end */
+	unsigned r_counter, w_counter; /* named FIFO: opens of each end so far (fifo_open) */
+	bool named;                    /* a named FIFO: inode->fifo points here (vfs_lock) */
 	char *spare;                   /* one freed page kept for the next write */
 	struct inode *inode;           /* holds a reference */
 	struct timespec atime, mtime;  /* last read / last write */
 };
 
 static const struct file_ops pipe_fops;
+static const struct file_ops fifo_fops;
 
 /*
  * SIGPIPE hook: a write found no readers. Linux sends SIGPIPE to the
@@ -83,7 +86,7 @@ static struct timespec pipe_now(void)
 
 static struct pipe *pipe_of(struct file *f)
 {
-	return f->fops == &pipe_fops ? f->priv : NULL;
+	return f->fops == &pipe_fops || f->fops == &fifo_fops ? f->priv : NULL;
 }
 
 static void pipe_get(struct pipe *p)
@@ -95,6 +98,9 @@ static void pipe_put(struct pipe *p)
 {
 	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* A named FIFO's pipe lives while it is open (Linux's inode->i_pipe); vfs_lock held. */
+	if (p->named && p->inode->fifo == p)
+		p->inode->fifo = NULL;
 	for (unsigned i = 0; i < p->used; i++)
 		free(p->bufs[(p->tail + i) % p->nslots].page);
 	free(p->bufs);
@@ -332,7 +338,8 @@ static uint32_t pipe_poll(struct file *f, struct waiter *w)
 	if (file_readable(f)) {
 		if (p->used)
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		/* A FIFO reader that never saw a writer gets no POLLHUP (Linux's f_pipe). */
+		if (!p->writers && !(f->fops == &fifo_fops && f->pos == (int64_t)p->w_counter + 1))
 			mask |= POLLHUP;
 	}
 	if (file_writable(f)) {
@@ -428,6 +435,221 @@ static const struct file_ops pipe_fops = {
 	.stream = true,
 };
 
+/*
+ * A named FIFO (mknod S_IFIFO): the same pipe, but fstat shows the file
+ * system's inode, and open may wait for the other end (vfs_fifo_open_wait).
+ */
+static const struct file_ops fifo_fops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.release = pipe_release,
+	.poll = pipe_poll,
+	.unlocked = true,
+	.stream = true,
+};
+
+/* ---- splice, tee, sendfile (fs/splice.c) ---- */
+
+bool pipe_file(struct file *f)
+{
+	return pipe_of(f) != NULL;
+}
+
+bool vfs_is_pipe(struct file *f)
+{
+	return pipe_of(f) != NULL;
+}
+
+bool pipe_same(struct file *a, struct file *b)
+{
+	return pipe_of(a) == pipe_of(b);
+}
+
+/*
+ * Wait until the pipe of f has data (want_room false) or a free buffer
+ * (true). Returns the bytes readable / the room in bytes, 0 at EOF (no
+ * data and no writers), -EPIPE (no readers), -EAGAIN when nonblock, or
+ * -ERESTARTSYS on a signal.
+ */
+long pipe_wait_ready(struct file *f, bool want_room, bool nonblock)
+{
+	struct pipe *p = pipe_of(f);
+	struct waiter w;
+	bool waiting = false;
+	long ret;
+	for (;;) {
+		if (waiting)
+			waiter_reset(&w);
+		pthread_mutex_lock(&p->lock);
+		if (want_room) {
+			if (!p->readers)
+				ret = -EPIPE;
+			else
+				ret = (long)(p->nslots - p->used) * PAGE_SIZE;
+		} else {
+			ret = p->bytes ? (long)p->bytes : (p->writers ? 0 : -1);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (ret == -1) {
+			ret = 0;               /* EOF */
+			break;
+		}
+		if (ret != 0)
+			break;
+		if (nonblock) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (!waiting) {
+			waiter_init(&w);
+			waiting = true;
+			if ((ret = waiter_add(&w, &p->wq, want_room ? POLLOUT | POLLERR
+								     : POLLIN | POLLHUP)))
+				break;
+			continue;
+		}
+		if (waiter_wait(&w, NULL) == -EINTR) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+	}
+	if (waiting)
+		waiter_destroy(&w);
+	if (ret == -EPIPE)
+		pipe_raise_sigpipe(task_current());
+	return ret;
+}
+
+/* Copy up to len bytes from the front of f's pipe without consuming them. */
+size_t pipe_peek(struct file *f, void *buf, size_t len)
+{
+	struct pipe *p = pipe_of(f);
+	size_t done = 0;
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < p->used && done < len; i++) {
+		struct pipe_buf *b = ring_at(p, i);
+		size_t n = MIN((size_t)b->len, len - done);
+		memcpy((char *)buf + done, b->page + b->off, n);
+		done += n;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return done;
+}
+
+/* Drop n bytes (at most what is there) from the front of f's pipe. */
+void pipe_consume(struct file *f, size_t n)
+{
+	struct pipe *p = pipe_of(f);
+	pthread_mutex_lock(&p->lock);
+	while (n && p->used) {
+		struct pipe_buf *b = ring_at(p, 0);
+		size_t k = MIN((size_t)b->len, n);
+		b->off += k;
+		b->len -= k;
+		p->bytes -= k;
+		n -= k;
+		if (!b->len)
+			ring_pop_locked(p);
+	}
+	p->atime = pipe_now();
+	pthread_mutex_unlock(&p->lock);
+	waitq_wake(&p->wq, POLLOUT | POLLWRNORM);
+}
+
+/* Append up to len bytes to f's pipe without waiting; bytes taken or -errno. */
+ssize_t pipe_push(struct file *f, const void *buf, size_t len)
+{
+	struct pipe *p = pipe_of(f);
+	struct iovec iov = { (void *)buf, len };
+	pthread_mutex_lock(&p->lock);
+	if (!p->readers) {
+		pthread_mutex_unlock(&p->lock);
+		pipe_raise_sigpipe(task_current());
+		return -EPIPE;
+	}
+	ssize_t n = pipe_write_locked(p, &iov, 1, 0, len, file_flags(f) & O_DIRECT, true);
+	if (n > 0)
+		p->mtime = pipe_now();
+	pthread_mutex_unlock(&p->lock);
+	if (n > 0)
+		waitq_wake(&p->wq, POLLIN | POLLRDNORM);
+	return n;
+}
+
+/*
+ * tee (move false) and splice between pipes (move true): copy or move up
+ * to len bytes buffer by buffer from in's pipe to out's, as Linux's
+ * link_pipe / splice_pipe_to_pipe. Both pipes are locked, in address order.
+ */
+long pipe_link(struct file *in, struct file *out, size_t len, bool nonblock, bool move)
+{
+	struct pipe *ip = pipe_of(in), *op = pipe_of(out);
+	for (;;) {
+		long r = pipe_wait_ready(in, false, nonblock);
+		if (r <= 0)
+			return r;
+		r = pipe_wait_ready(out, true, nonblock);
+		if (r < 0)
+			return r;
+		struct pipe *first = ip < op ? ip : op, *second = ip < op ? op : ip;
+		pthread_mutex_lock(&first->lock);
+		pthread_mutex_lock(&second->lock);
+		size_t done = 0;
+		long ret = 0;
+		for (unsigned i = 0; done < len && i < ip->used;) {
+			if (!op->readers) {
+				ret = -EPIPE;
+				break;
+			}
+			if (op->used == op->nslots)
+				break;
+			struct pipe_buf *b = ring_at(ip, i);
+			size_t n = MIN((size_t)b->len, len - done);
+			char *pg = page_alloc_locked(op);
+			if (!pg) {
+				ret = -ENOMEM;
+				break;
+			}
+			memcpy(pg, b->page + b->off, n);
+			*ring_at(op, op->used) = (struct pipe_buf){ pg, 0, (uint32_t)n, b->packet };
+			op->used++;
+			op->bytes += n;
+			done += n;
+			if (move) {
+				b->off += n;
+				b->len -= n;
+				ip->bytes -= n;
+				if (!b->len)
+					ring_pop_locked(ip);
+			} else {
+				i++;
+			}
+		}
+		if (done) {
+			op->mtime = pipe_now();
+			if (move)
+				ip->atime = pipe_now();
+		}
+		pthread_mutex_unlock(&second->lock);
+		pthread_mutex_unlock(&first->lock);
+		if (done) {
+			waitq_wake(&op->wq, POLLIN | POLLRDNORM);
+			if (move)
+				waitq_wake(&ip->wq, POLLOUT | POLLWRNORM);
+			return (long)done;
+		}
+		if (ret) {
+			if (ret == -EPIPE)
+				pipe_raise_sigpipe(task_current());
+			return ret;
+		}
+		if (nonblock)
+			return -EAGAIN;
+		/* Raced with another reader or writer: wait again. */
+	}
+}
+
 /* ---- creation and fcntl ---- */
 
 static struct super_block *pipefs_sb;
@@ -463,6 +685,91 @@ static struct pipe *pipe_alloc(const struct cred *cred)
 	pthread_mutex_init(&p->lock, NULL);
 	waitq_init(&p->wq);
 	return p;
+}
+
+/*
+ * Open of a named FIFO (Linux's fifo_open), under vfs_lock: join the
+ * inode's pipe (made at the first open) as a reader and/or writer. The
+ * wait for the other end happens after vfs_lock is dropped
+ * (vfs_fifo_open_wait); the counter to wait on is kept in f->pos, which a
+ * pipe does not use: reader: w_counter + 1 at open, writer: r_counter + 1
+ * if it must wait, else 0.
+ */
+int pipe_fifo_open(struct inode *inode, struct file *f)
+{
+	struct pipe *p = inode->fifo;
+	if (!p) {
+		p = pipe_alloc(NULL);
+		if (!p)
+			return -ENOMEM;
+		/* The pipe holds the FIFO's inode instead of a pipefs one. */
+		inode_put(p->inode);
+		inode_get(inode);
+		p->inode = inode;
+		p->named = true;
+		inode->fifo = p;
+	}
+	int acc = f->flags & O_ACCMODE;
+	pthread_mutex_lock(&p->lock);
+	f->pos = 0;
+	if (acc == O_RDONLY) {
+		p->r_counter++;
+		p->readers++;
+		f->pos = (int64_t)p->w_counter + 1;
+	} else if (acc == O_WRONLY) {
+		if ((f->flags & O_NONBLOCK) && !p->readers) {
+			pthread_mutex_unlock(&p->lock);
+			if (!p->refs)
+				pipe_put((pipe_get(p), p));
+			return -ENXIO;
+		}
+		p->w_counter++;
+		p->writers++;
+		if (!p->readers)
+			f->pos = (int64_t)p->r_counter + 1;
+	} else if (acc == O_RDWR) {
+		p->readers++;
+		p->writers++;
+		p->r_counter++;
+		p->w_counter++;
+	} else {
+		pthread_mutex_unlock(&p->lock);
+		if (!p->refs)
+			pipe_put((pipe_get(p), p));
+		return -EINVAL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	pipe_get(p);
+	f->priv = p;
+	f->fops = &fifo_fops;
+	waitq_wake(&p->wq, ~0u);
+	return 0;
+}
+
+int vfs_fifo_open_wait(struct file *f)
+{
+	if (f->fops != &fifo_fops || !f->priv)
+		return 0;
+	struct pipe *p = f->priv;
+	int acc = f->flags & O_ACCMODE;
+	if (acc == O_RDWR || f->pos == 0 || (acc == O_RDONLY && (f->flags & O_NONBLOCK)))
+		return 0;
+	unsigned want = (unsigned)(f->pos - 1);
+	struct waiter w;
+	waiter_init(&w);
+	int rc = waiter_add(&w, &p->wq, ~0u);
+	while (!rc) {
+		waiter_reset(&w);
+		pthread_mutex_lock(&p->lock);
+		bool partner = acc == O_RDONLY ? p->w_counter != want : p->r_counter != want;
+		pthread_mutex_unlock(&p->lock);
+		if (partner)
+			break;
+		if (waiter_wait(&w, NULL) == -EINTR)
+			rc = -ERESTARTSYS;
+	}
+	waiter_destroy(&w);
+	return rc;
 }
 
 int vfs_pipe_create(const struct cred *cred, int flags, struct file **rd, struct file **wr)

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include "fs/signalfd.h"
 #include "fs/vfs_internal.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 #include "sentry/waitq.h"
 
@@ -31,8 +32,7 @@ static uint32_t sfd_poll(struct file *f, struct waiter *w)
 		return 0;
 	if (w)
 		waiter_add(w, t->tg->signal_wq, ~0u);
-	uint64_t p = __atomic_load_n(&t->tg->pending, __ATOMIC_ACQUIRE);
-	return (p & sfd_mask(f)) ? POLLIN | POLLRDNORM : 0;
+	return (signal_pending_set(t) & sfd_mask(f)) ? POLLIN | POLLRDNORM : 0;
 }
 
 /* Move up to max pending signals in mask into out; the number moved. */
@@ -40,14 +40,12 @@ static int dequeue(struct task *t, uint64_t mask, struct signalfd_siginfo *out, 
 {
 	int n = 0;
 	pthread_mutex_lock(&kernel.lock);
-	struct thread_group *tg = t->tg;
 	while (n < max) {
-		uint64_t ready = tg->pending & mask;
-		if (!ready)
+		siginfo_t info;
+		int sig = signal_dequeue_locked(t, mask, &info);
+		if (!sig)
 			break;
-		int sig = __builtin_ctzll(ready) + 1;
-		__atomic_and_fetch(&tg->pending, ~(1ULL << (sig - 1)), __ATOMIC_RELEASE);
-		const siginfo_t *si = &tg->pending_info[sig - 1];
+		const siginfo_t *si = &info;
 		struct signalfd_siginfo *o = &out[n++];
 		memset(o, 0, sizeof(*o));
 		o->ssi_signo = sig;
@@ -60,6 +58,9 @@ static int dequeue(struct task *t, uint64_t mask, struct signalfd_siginfo *out, 
 		if (si->si_code == SI_TIMER) {
 			o->ssi_tid = si->si_timerid;
 			o->ssi_overrun = si->si_overrun;
+		}
+		if (si->si_code < 0) {
+			/* sigqueue, timers, tgkill: the value travels (Linux's SIL_RT/SIL_TIMER layouts). */
 			o->ssi_int = si->si_value.sival_int;
 			o->ssi_ptr = (uint64_t)si->si_value.sival_ptr;
 		}
@@ -137,17 +138,8 @@ int vfs_signalfd(struct file *existing, uint64_t mask, int flags, struct file **
 	if (!s)
 		return -ENOMEM;
 	s->mask = mask;
-	vfs_lock();
-	struct inode *inode = inode_alloc(vfs_anon_sb(), 0600, NULL, &sfd_fops);
-	vfs_unlock();
-	struct file *f = inode ? file_alloc_anon(inode, &sfd_fops, s, O_RDWR | (flags & O_NONBLOCK),
-						 "anon_inode:[signalfd]")
-			       : NULL;
-	if (inode) {
-		vfs_lock();
-		inode_put(inode);
-		vfs_unlock();
-	}
+	struct file *f = file_new_anon(&sfd_fops, s, O_RDWR | (flags & O_NONBLOCK),
+				       "anon_inode:[signalfd]");
 	if (!f) {
 		free(s);
 		return -ENOMEM;

@@ -107,17 +107,9 @@ int vfs_timerfd_create(clockid_t clock, int flags, struct file **out)
 	pthread_mutex_init(&t->lock, NULL);
 	waitq_init(&t->wq);
 	t->timer = ktimer_create_cb(clock, tfd_fire, t);
-	vfs_lock();
-	struct inode *inode = t->timer ? inode_alloc(vfs_anon_sb(), 0600, NULL, &tfd_fops) : NULL;
-	vfs_unlock();
-	struct file *f = inode ? file_alloc_anon(inode, &tfd_fops, t, O_RDWR | (flags & O_NONBLOCK),
-						 "anon_inode:[timerfd]")
-			       : NULL;
-	if (inode) {
-		vfs_lock();
-		inode_put(inode);
-		vfs_unlock();
-	}
+	struct file *f = t->timer ? file_new_anon(&tfd_fops, t, O_RDWR | (flags & O_NONBLOCK),
+						  "anon_inode:[timerfd]")
+				  : NULL;
 	if (!f) {
 		if (t->timer)
 			ktimer_destroy(t->timer);

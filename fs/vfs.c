@@ -88,8 +88,12 @@ void inode_put(struct inode *inode)
 {
 	if (!inode || __atomic_sub_fetch(&inode->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	if (inode->marks)
+		inotify_inode_gone(inode);
 	if (inode->destroy)
 		inode->destroy(inode);
+	locks_inode_free(inode);
+	xattr_inode_free(inode);
 	if (inode->sb)
 		inode->sb->inodes--;
 	free(inode);
@@ -415,6 +419,10 @@ int vfs_boot(const struct vfs_boot_config *cfg, struct fs_context **out)
 	rc = mount_at(rootm, "proc", procfs_create, MS_NOSUID | MS_NODEV | MS_NOEXEC, "proc");
 	if (!rc)
 		rc = mount_at(rootm, "dev", devfs_create, MS_NOSUID, "devtmpfs");
+	if (!rc)
+		rc = devpts_boot_mount();
+	if (!rc)
+		rc = devfs_mount_shm();
 	if (!rc)
 		rc = mount_at(rootm, "sys", sysfs_create, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 			      "sysfs");

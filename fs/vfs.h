@@ -32,9 +32,14 @@ struct vfs_boot_config {
  */
 int vfs_boot(const struct vfs_boot_config *cfg, struct fs_context **out);
 
-/* A `sandbox run --mount`: a host directory (host_src) or a tmpfs (host_src NULL) at dst. */
+/*
+ * A `sandbox run --mount` (or an OCI bind mount): a host directory or
+ * regular file (host_src) or a tmpfs (host_src NULL) at dst. A writable
+ * bind's writes reach the host (fs/hostfs/hostfs_rw.c); a read-only one is
+ * an overlay of it with MS_RDONLY.
+ */
 struct vfs_cli_mount {
-	const char *host_src;      /* host directory, or NULL for tmpfs */
+	const char *host_src;      /* host directory or file, or NULL for tmpfs */
 	const char *dst;           /* absolute guest path (created if missing) */
 	bool readonly;
 	uint64_t size;             /* tmpfs / overlay memory limit in bytes; 0: the default */
@@ -127,6 +132,8 @@ int file_flags(struct file *f);
 
 /* True if the file is a regular file whose pages can be mapped. */
 bool file_mmappable(struct file *f);
+/* The tgid a /proc/PID directory file names (the old form of a pidfd), or -1. */
+int procfs_dir_pid(struct file *f);
 /* True if f has its own poll method (else it is always ready). */
 bool file_has_poll(struct file *f);
 /*
@@ -168,6 +175,8 @@ int vfs_pipe_create(const struct cred *cred, int flags, struct file **rd, struct
 
 /* fcntl F_GETPIPE_SZ / F_SETPIPE_SZ; -EBADF if f is not a pipe. */
 long vfs_pipe_fcntl(struct file *f, int cmd, uint64_t arg);
+/* True if f is an end of a pipe or an open FIFO. */
+bool vfs_is_pipe(struct file *f);
 
 /* Device and inode numbers as stat reports them (for /proc/PID/maps). */
 void file_dev_ino(struct file *f, uint64_t *dev, uint64_t *ino);
@@ -191,8 +200,14 @@ int fdt_set_flags(struct fd_table *t, int fd, int flags);
 /* close_range(2): close (or mark FD_CLOEXEC) every open fd in [first, last]. */
 int fdt_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloexec_only);
 
-/* F_SETFL: only O_APPEND and O_NONBLOCK change. */
+/* Change O_APPEND and O_NONBLOCK only (FIONBIO...). */
 void file_set_status_flags(struct file *f, int flags);
+/* fcntl F_SETFL: O_APPEND, O_NONBLOCK, O_NOATIME (owner only: -EPERM); O_PATH: -EBADF. */
+int vfs_set_status_flags(struct file *f, const struct cred *cred, int flags);
+/* F_ADD_SEALS (arg: F_SEAL_* bits) / F_GET_SEALS of a memfd; -EINVAL for other files. */
+long vfs_memfd_seals(struct file *f, int cmd, unsigned arg);
+/* memfd_create(2): flags MFD_CLOEXEC (ignored here), MFD_ALLOW_SEALING... */
+int vfs_memfd_create(const struct cred *cred, const char *name, unsigned flags, struct file **out);
 bool file_is_dir(struct file *f);
 /* lseek(2); the new offset or -errno. */
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
@@ -205,8 +220,20 @@ int vfs_readdir(struct file *f, vfs_dirent_fn emit, void *ctx);
 /* ioctl(2) on the file (FIOCLEX/FIONCLEX are handled at the fd level). */
 long vfs_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg);
 int vfs_fsync(struct file *f);
-/* flock(2) with LOCK_SH/LOCK_EX/LOCK_UN and LOCK_NB. */
+/*
+ * flock(2) with LOCK_SH/LOCK_EX/LOCK_UN and LOCK_NB; a blocking wait ends
+ * with -ERESTARTSYS on a signal.
+ */
 int vfs_flock(struct file *f, int op);
+/*
+ * fcntl record locks: F_GETLK/F_SETLK/F_SETLKW (owned by the descriptor
+ * table `owner`, pid is the caller's tgid) and F_OFD_* (owned by f). F_GETLK
+ * fills *fl. 0 or -errno (-EAGAIN conflict, -EDEADLK, -ERESTARTSYS).
+ */
+struct flock;
+long vfs_record_lock(struct file *f, struct fd_table *owner, int pid, int cmd, struct flock *fl);
+/* A descriptor of f in table owner is being closed: drop owner's POSIX locks on it. */
+void vfs_locks_close(struct file *f, struct fd_table *owner);
 
 /*
  * Path-based operations with *at(2) semantics: dirf NULL means the cwd;
@@ -253,8 +280,73 @@ int vfs_setattrat(struct fs_context *fs, const struct cred *cred, struct file *d
 		  const char *path, int at_flags, const struct vfs_setattr *sa);
 int vfs_fsetattr(struct file *f, const struct cred *cred, const struct vfs_setattr *sa);
 
+/* ---- extended attributes (fs/xattr.c) ---- */
+enum { VFS_XATTR_GET, VFS_XATTR_SET, VFS_XATTR_LIST, VFS_XATTR_REMOVE };
+struct vfs_xattr_req {
+	int op;
+	const char *name;          /* GET, SET, REMOVE: a NUL-terminated name */
+	void *buf;                 /* value (GET/SET) or name list (LIST), host memory */
+	size_t size;               /* buffer size (GET/LIST: 0 asks for the length) */
+	int flags;                 /* SET: XATTR_CREATE / XATTR_REPLACE */
+};
+/* The xattr op on a path (follow: the final symlink too) / an open file; size or -errno. */
+long vfs_xattr_at(struct fs_context *fs, const struct cred *cred, const char *path, bool follow,
+		  struct vfs_xattr_req *req);
+long vfs_xattr_fd(struct file *f, const struct cred *cred, struct vfs_xattr_req *req);
+
+/* ---- inotify (fs/inotify.c) ---- */
+/* A new inotify instance; flags: O_NONBLOCK. */
+int vfs_inotify_create(int flags, struct file **out);
+/* inotify_add_watch(2) on instance f: the watch descriptor or -errno. */
+int vfs_inotify_add_watch(struct file *f, struct fs_context *fs, const struct cred *cred,
+			  const char *path, uint32_t mask);
+int vfs_inotify_rm_watch(struct file *f, int wd);
+
+/* ---- data movement (fs/splice.c) ---- */
+/* fallocate(2); 0 or -errno. */
+int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len);
+/*
+ * sendfile(2): up to count bytes from in (at *pos, advanced, when pos is
+ * given; else at in's offset) to out. Bytes moved or -errno.
+ */
+long vfs_sendfile(struct file *out, struct file *in, int64_t *pos, size_t count);
+/* splice(2): one end must be a pipe; offsets NULL use the file position. */
+long vfs_splice(struct file *in, int64_t *off_in, struct file *out, int64_t *off_out,
+		size_t len, unsigned flags);
+/* tee(2): copy up to len bytes from pipe in to pipe out without consuming them. */
+long vfs_tee(struct file *in, struct file *out, size_t len, unsigned flags);
+/*
+ * vmsplice helpers on a pipe end: wait for room (to_pipe) or data, giving
+ * the bytes of room / data, 0 at EOF, or -errno; move bytes in (to_pipe:
+ * push, no wait) or peek them out; consume what the guest took.
+ */
+long vfs_pipe_vmsplice_wait(struct file *f, bool to_pipe, bool nonblock);
+long vfs_pipe_vmsplice_io(struct file *f, void *buf, size_t len, bool to_pipe);
+void vfs_pipe_vmsplice_consume(struct file *f, size_t n);
+/* copy_file_range(2) between regular files. */
+long vfs_copy_file_range(struct file *in, int64_t *off_in, struct file *out, int64_t *off_out,
+			 size_t len, unsigned flags);
+
 int vfs_statfsat(struct fs_context *fs, const struct cred *cred, const char *path,
 		 struct statfs *st);
 int vfs_fstatfs(struct file *f, struct statfs *st);
+
+/* ---- terminals (fs/tty/) ---- */
+struct tty;             /* a pseudo-terminal pair; thread_group.ctty holds a reference */
+struct thread_group;
+void tty_get(struct tty *tty);
+/* Drop a reference (NULL: nothing); frees only memory, so any lock may be held. */
+void tty_put(struct tty *tty);
+/*
+ * Process tg is exiting (call without kernel.lock): if it leads a session
+ * with a controlling terminal, the terminal's foreground group gets SIGHUP
+ * and the session loses the terminal (Linux's disassociate_ctty(1)).
+ */
+void tty_session_exit(struct thread_group *tg);
+/*
+ * The device number of session sid's controlling pseudo-terminal (0:
+ * none) and its foreground group (-1: none), for /proc/PID/stat.
+ */
+uint64_t tty_session_rdev(int sid, int *fg_pgrp);
 
 #endif

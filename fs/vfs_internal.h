@@ -39,6 +39,7 @@ struct super_block {
 	uint64_t dev;                  /* virtual st_dev */
 	uint32_t magic;                /* statfs f_type */
 	bool readonly;                 /* EROFS for modifications */
+	bool xattr;                    /* stores extended attributes (fs/xattr.c) */
 	uint64_t next_ino;             /* for synthetic inodes */
 	uint64_t bytes_limit;          /* tmpfs: data bytes allowed (0: none) */
 	uint64_t bytes_used;           /* tmpfs: data bytes allocated */
@@ -94,6 +95,12 @@ struct inode_ops {
 	/* List the directory (without "." and ".."). */
 	int (*readdir)(struct dentry *d, vfs_emit_fn emit, void *ctx);
 	int (*statfs)(struct dentry *d, struct statfs *st);
+	/*
+	 * O_TMPFILE: a new unnamed regular file in dir (a dead dentry that is
+	 * in no directory, one reference, nlink 0) in *out.
+	 */
+	int (*tmpfile)(struct dentry *dir, uint32_t mode, const struct cred *c,
+		       struct dentry **out);
 	/* Per-file-system hook: the text of a magic link's target (procfs). */
 	int (*get_link_path)(struct dentry *d, struct mount **mnt, struct dentry **target);
 };
@@ -118,7 +125,13 @@ struct inode {
 	const struct file_ops *fops;   /* default file ops for open */
 	void (*destroy)(struct inode *inode);   /* frees priv; optional */
 	void *priv;
-	struct vfs_flock *flocks;      /* flock(2) holders */
+	struct lock_ctx *locks;        /* fs/locks.c: record locks and flock(2) holders */
+	struct vfs_xattr *xattrs;      /* extended attributes (vfs_lock), fs/xattr.c */
+	struct inotify_mark *marks;    /* inotify watches on this inode (vfs_lock), fs/inotify.c */
+	void *fifo;                    /* named FIFO: its pipe while open (vfs_lock), fs/pipe.c */
+	bool linkable;                 /* O_TMPFILE without O_EXCL: linkat may name it */
+	uint32_t seals;                /* memfd F_SEAL_* bits (vfs_lock) */
+	bool sealable;                 /* memfd: F_ADD_SEALS/F_GET_SEALS apply */
 };
 
 /*
@@ -194,6 +207,14 @@ struct file_ops {
 	int (*map_shared)(struct file *f, bool writable);
 	int (*map_page)(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
 	void (*map_pin)(struct file *f, int delta);
+	/* fallocate(2) after the generic checks (vfs_lock held); 0 or -errno. */
+	int (*fallocate)(struct file *f, int mode, uint64_t off, uint64_t len);
+	/*
+	 * Device files: set up a new description once the file system's own
+	 * open succeeded (vfs_lock held; O_NOCTTY still in f->flags). May
+	 * replace f->fops and set f->priv (/dev/ptmx makes a pty pair). 0 or -errno.
+	 */
+	int (*open)(struct file *f);
 	bool unlocked;                 /* called without vfs_lock */
 	bool stream;                   /* no position: lseek gives -ESPIPE */
 	bool mmappable;
@@ -229,7 +250,23 @@ struct file {
 	 * tell, and Linux drops it from every epoll set: file_put does the same.
 	 */
 	int epoll_refs;
+	/* fcntl F_SETOWN / F_SETSIG (vfs_lock): who gets this file's signals, and which. */
+	int owner_pid;                 /* > 0 a process, < 0 a process group, 0 none */
+	int owner_sig;                 /* 0: SIGIO */
+	int owner_fd;                  /* the fd F_NOTIFY was set through (si_fd) */
 };
+
+/*
+ * The inode limit of a size-limited (tmpfs-like) super block, Linux's
+ * nr_inodes: one inode per 8 KiB of the size limit, at least 16,384. A guest
+ * creating millions of empty files gets ENOSPC instead of exhausting the
+ * sentry's memory.
+ */
+static inline uint64_t sb_max_inodes(const struct super_block *sb)
+{
+	uint64_t n = sb->bytes_limit / 8192;
+	return n > 16384 ? n : 16384;
+}
 
 /* ---- inodes ---- */
 struct inode *inode_alloc(struct super_block *sb, uint32_t mode, const struct inode_ops *iops,
@@ -322,6 +359,12 @@ struct file *file_alloc_anon(struct inode *inode, const struct file_ops *fops, v
 			     int flags, const char *name);
 /* The pseudo super block for anonymous inodes (pipefs/anon_inodefs). */
 struct super_block *vfs_anon_sb(void);
+/*
+ * A file on a fresh inode of the anonymous file system (eventfd, epoll,
+ * timerfd, ...): fops and priv, open flags, the name /proc shows
+ * ("anon_inode:[eventfd]"); NULL when out of memory.
+ */
+struct file *file_new_anon(const struct file_ops *fops, void *priv, int flags, const char *name);
 
 /* Host iovec helpers for file systems. */
 size_t iov_total(const struct iovec *iov, int iovcnt);
@@ -352,15 +395,62 @@ extern uint64_t vfs_tmpfs_limit;
 int overlay_create_root(const char *hostdir, uint64_t limit, struct super_block **sb,
 			struct dentry **root);
 int devfs_create(struct super_block **sb, struct dentry **root);
+/* devpts (fs/tty/devpts.c) at /dev/pts: after devfs is mounted. */
+int devpts_boot_mount(void);
+/* /dev/ptmx: each open makes a pseudo-terminal pair (fs/tty/). */
+extern const struct file_ops ptmx_fops;
+/* open("/dev/tty") of the pty the caller's session acquired; -ENXIO if none. */
+int tty_open_ctty(struct file *f);
+/* After the /dev mount: mount a tmpfs on /dev/shm (POSIX shm_open); 0 or -errno. */
+int devfs_mount_shm(void);
+/* The controlling terminal of session sid as a device number (/proc/PID/stat), or 0. */
+uint64_t devfs_ctty_rdev(int sid);
 int procfs_create(struct super_block **sb, struct dentry **root);
 int sysfs_create(struct super_block **sb, struct dentry **root);
 
-/* flock(2) */
-struct vfs_flock {
-	struct file *owner;
-	bool exclusive;
-	struct vfs_flock *next;
-};
-void vfs_flock_release(struct file *f);
+/* ---- locks (fs/locks.c) ---- */
+/* The last reference to f is going: drop its flock(2) and OFD locks. */
+void locks_release_file(struct file *f);
+/* The inode is being freed: free its lock context. */
+void locks_inode_free(struct inode *inode);
+
+/* ---- extended attributes (fs/xattr.c) ---- */
+void xattr_inode_free(struct inode *inode);
+
+/* ---- named FIFOs (fs/pipe.c) ---- */
+/* Open of a FIFO inode, under vfs_lock: join (or make) its pipe; never sleeps. */
+int pipe_fifo_open(struct inode *inode, struct file *f);
+/* After vfs_lock is dropped: wait for the other end as fifo_open; 0 for other files. */
+int vfs_fifo_open_wait(struct file *f);
+/* Pipe helpers for splice, tee and sendfile (fs/splice.c); f must be a pipe end. */
+bool pipe_file(struct file *f);
+bool pipe_same(struct file *a, struct file *b);
+long pipe_wait_ready(struct file *f, bool want_room, bool nonblock);
+size_t pipe_peek(struct file *f, void *buf, size_t len);
+void pipe_consume(struct file *f, size_t n);
+ssize_t pipe_push(struct file *f, const void *buf, size_t len);
+long pipe_link(struct file *in, struct file *out, size_t len, bool nonblock, bool move);
+
+/*
+ * ---- inotify events (fs/inotify.c) ----
+ * Called with vfs_lock held after the change is made; cheap when nothing
+ * is watched. Names are the entry's name in dir.
+ */
+void fsnotify_create(struct dentry *dir, const char *name, bool isdir);
+void fsnotify_delete(struct dentry *dir, const char *name, bool isdir);
+/* The inode's link count changed (IN_ATTRIB). */
+void fsnotify_link_count(struct inode *inode);
+void fsnotify_move(struct dentry *odir, const char *oname, struct dentry *ndir,
+		   const char *nname, struct inode *moved, bool isdir);
+/* After a setattr with vfs_attr mask bits (ATTR_*). */
+void fsnotify_setattr(struct dentry *d, unsigned attr_mask);
+/* An xattr of d changed (IN_ATTRIB). */
+void fsnotify_xattr(struct dentry *d);
+void fsnotify_open(struct file *f);
+void fsnotify_access(struct file *f);
+void fsnotify_modify(struct file *f);
+void fsnotify_close(struct file *f);
+/* The inode is being freed: end its watches (IN_DELETE_SELF if unlinked, IN_IGNORED). */
+void inotify_inode_gone(struct inode *inode);
 
 #endif

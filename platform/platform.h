@@ -103,6 +103,14 @@ void plat_ctx_interrupt(struct plat_ctx *ctx);
 long plat_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t cap);
 int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
 
+/*
+ * CPU time the guest thread of ctx has used running guest code, over every
+ * address space it has run in, in ns: user (guest instructions) and system
+ * (the host kernel's work for it: traps, faults). Callable from any thread
+ * while ctx exists.
+ */
+void plat_ctx_cpu_time(struct plat_ctx *ctx, uint64_t *user_ns, uint64_t *sys_ns);
+
 /* Host pid of the stub behind an address space, or -1 (tests and diagnostics only). */
 int plat_as_host_pid(struct plat_as *as);
 

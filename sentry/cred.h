@@ -27,6 +27,7 @@ struct cred {
 #define CAP_DAC_READ_SEARCH 2
 #define CAP_FOWNER 3
 #define CAP_FSETID 4
+#define CAP_KILL 5
 #define CAP_SYS_ADMIN 21
 #define CAP_MKNOD 27
 #define CAP_FULL_SET ((1ULL << 41) - 1)

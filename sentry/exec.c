@@ -250,17 +250,20 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 {
 	/* The point of no return: the other threads of the process end first. */
 	task_zap_other_threads(t);
-	struct mm *old = t->mm;
-	t->mm = mm;
-	mm_put(old);
-	struct file *old_exe = t->tg->exe;
-	t->tg->exe = f;
-	if (old_exe)
-		file_put(old_exe);
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
+	/* Under kernel.lock: /proc reads these from other threads (task_get_mm...). */
+	pthread_mutex_lock(&kernel.lock);
+	struct mm *old = t->mm;
+	t->mm = mm;
+	struct file *old_exe = t->tg->exe;
+	t->tg->exe = f;
 	strncpy(t->comm, base, sizeof(t->comm) - 1);
 	t->comm[sizeof(t->comm) - 1] = 0;
+	pthread_mutex_unlock(&kernel.lock);
+	mm_put(old);
+	if (old_exe)
+		file_put(old_exe);
 	fdt_close_on_exec(t->files);
 	timer_release(t->tg, true);     /* POSIX timers end at execve; alarm stays */
 	for (int i = 0; i < GUEST_NSIG; i++) {

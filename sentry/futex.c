@@ -1,14 +1,19 @@
 /*
- * Futexes. A futex is named by the MemoryFile offset behind its guest
- * address: private futexes of one process and shared ones between
- * processes that map the same pages both come out right. Waiters sit in
- * a hashed table of lists, each with its own condition variable.
+ * Futexes. As Linux, a futex is named by a key: a FUTEX_PRIVATE_FLAG
+ * operation by (address space, virtual address), so that a private wake
+ * never reaches another process even on shared memory; a shared one by the
+ * backing object and offset, which for us is the MemoryFile offset behind
+ * the address (MAP_SHARED memory and tmpfs pages are the same offset in
+ * every process; private memory has its own pages, copy-on-write broken
+ * first). The two kinds never match each other, as in Linux. Waiters sit
+ * in a hashed table of lists, each with its own condition variable.
  *
  * Lock order: task->sleep_lock, then a bucket lock, then mm->lock (taken
  * inside mm_futex_*). A waiter registers its condition on the task so that
  * a signal wakes it (task_wake_locked takes sleep_lock, then the bucket).
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include "sentry/futex.h"
@@ -18,8 +23,14 @@
 
 #define NBUCKETS 256
 
+/* space: the mm of a private futex, 0 for a shared one; where: the address or offset. */
+struct futex_key {
+	uintptr_t space;
+	uint64_t where;
+};
+
 struct waiter {
-	uint64_t key;
+	struct futex_key key;
 	uint32_t bitset;
 	bool woken;
 	pthread_cond_t cond;
@@ -42,10 +53,16 @@ static void init_buckets(void)
 	}
 }
 
-static struct bucket *bucket_of(uint64_t key)
+static struct bucket *bucket_of(struct futex_key key)
 {
 	pthread_once(&once, init_buckets);
-	return &buckets[(key >> 2) * 0x9E3779B97F4A7C15ULL >> 56];
+	uint64_t h = ((key.where >> 2) ^ (key.space >> 4)) * 0x9E3779B97F4A7C15ULL;
+	return &buckets[h >> 56];
+}
+
+static bool key_eq(struct futex_key a, struct futex_key b)
+{
+	return a.space == b.space && a.where == b.where;
 }
 
 static void list_add(struct bucket *b, struct waiter *w)
@@ -63,22 +80,34 @@ static void list_del(struct waiter *w)
 	w->next = w->prev = w;
 }
 
-/* The key and a host pointer to the word; -EINVAL if misaligned, -EFAULT if unmapped. */
-static int futex_key(struct task *t, gaddr_t addr, uint64_t *key, uint32_t **word)
+/*
+ * The key (private: FUTEX_PRIVATE_FLAG in flags) and a host pointer to the
+ * word; -EINVAL if misaligned, -EFAULT if unmapped.
+ */
+static int futex_key(struct task *t, gaddr_t addr, int flags, struct futex_key *key,
+		     uint32_t **word)
 {
 	if (addr.v & 3)
 		return -EINVAL;
-	return mm_futex_key(t->mm, addr, key, (void **)word);
+	uint64_t off;
+	int rc = mm_futex_key(t->mm, addr, &off, (void **)word);
+	if (rc)
+		return rc;
+	if (flags & FUTEX_PRIVATE_FLAG)
+		*key = (struct futex_key){ (uintptr_t)t->mm, addr.v };
+	else
+		*key = (struct futex_key){ 0, off };
+	return 0;
 }
 
-long futex_wait(struct task *t, gaddr_t addr, uint32_t val, const struct timespec *deadline,
-		clockid_t clock, uint32_t bitset)
+long futex_wait(struct task *t, gaddr_t addr, int flags, uint32_t val,
+		const struct timespec *deadline, clockid_t clock, uint32_t bitset)
 {
 	if (!bitset)
 		return -EINVAL;
-	uint64_t key;
+	struct futex_key key;
 	uint32_t *word;
-	int rc = futex_key(t, addr, &key, &word);
+	int rc = futex_key(t, addr, flags, &key, &word);
 	if (rc)
 		return rc;
 	struct bucket *b = bucket_of(key);
@@ -128,12 +157,12 @@ out:
 	return rc;
 }
 
-static int wake_locked(struct bucket *b, uint64_t key, int n, uint32_t bitset)
+static int wake_locked(struct bucket *b, struct futex_key key, int n, uint32_t bitset)
 {
 	int woken = 0;
 	for (struct waiter *w = b->head.next; w != &b->head && woken < n;) {
 		struct waiter *next = w->next;
-		if (w->key == key && (w->bitset & bitset)) {
+		if (key_eq(w->key, key) && (w->bitset & bitset)) {
 			list_del(w);
 			w->woken = true;
 			pthread_cond_signal(&w->cond);
@@ -144,13 +173,13 @@ static int wake_locked(struct bucket *b, uint64_t key, int n, uint32_t bitset)
 	return woken;
 }
 
-long futex_wake(struct task *t, gaddr_t addr, int n, uint32_t bitset)
+long futex_wake(struct task *t, gaddr_t addr, int flags, int n, uint32_t bitset)
 {
 	if (!bitset)
 		return -EINVAL;
-	uint64_t key;
+	struct futex_key key;
 	uint32_t *word;
-	int rc = futex_key(t, addr, &key, &word);
+	int rc = futex_key(t, addr, flags, &key, &word);
 	if (rc)
 		return rc;
 	if (n <= 0)
@@ -182,16 +211,16 @@ static void unlock_two(struct bucket *a, struct bucket *b)
 		pthread_mutex_unlock(&b->lock);
 }
 
-long futex_requeue(struct task *t, gaddr_t addr, gaddr_t addr2, int nwake, int nmove, bool cmp,
-		   uint32_t val)
+long futex_requeue(struct task *t, gaddr_t addr, gaddr_t addr2, int flags, int nwake, int nmove,
+		   bool cmp, uint32_t val)
 {
 	if (nwake < 0 || nmove < 0)
 		return -EINVAL;
-	uint64_t k1, k2;
+	struct futex_key k1, k2;
 	uint32_t *w1, *w2;
-	int rc = futex_key(t, addr, &k1, &w1);
+	int rc = futex_key(t, addr, flags, &k1, &w1);
 	if (!rc)
-		rc = futex_key(t, addr2, &k2, &w2);
+		rc = futex_key(t, addr2, flags, &k2, &w2);
 	if (rc)
 		return rc;
 	struct bucket *b1 = bucket_of(k1), *b2 = bucket_of(k2);
@@ -204,7 +233,7 @@ long futex_requeue(struct task *t, gaddr_t addr, gaddr_t addr2, int nwake, int n
 	int moved = 0;
 	for (struct waiter *w = b1->head.next; w != &b1->head && moved < nmove;) {
 		struct waiter *next = w->next;
-		if (w->key == k1) {
+		if (key_eq(w->key, k1)) {
 			list_del(w);
 			w->key = k2;
 			list_add(b2, w);
@@ -216,13 +245,14 @@ long futex_requeue(struct task *t, gaddr_t addr, gaddr_t addr2, int nwake, int n
 	return done + moved;
 }
 
-long futex_wake_op(struct task *t, gaddr_t addr, gaddr_t addr2, int n, int n2, uint32_t op)
+long futex_wake_op(struct task *t, gaddr_t addr, gaddr_t addr2, int flags, int n, int n2,
+		   uint32_t op)
 {
-	uint64_t k1, k2;
+	struct futex_key k1, k2;
 	uint32_t *w1, *w2;
-	int rc = futex_key(t, addr, &k1, &w1);
+	int rc = futex_key(t, addr, flags, &k1, &w1);
 	if (!rc)
-		rc = futex_key(t, addr2, &k2, &w2);
+		rc = futex_key(t, addr2, flags, &k2, &w2);
 	if (rc)
 		return rc;
 	int opcode = (op >> 28) & 7, cmpop = (op >> 24) & 15;

@@ -132,6 +132,45 @@ int task_list_tgids(int *buf, int max)
 	return n;
 }
 
+int task_tgid_of(int tid)
+{
+	int tgid = -ENOENT;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntable; i++)
+		if (table[i]->tid == tid && !table[i]->exited)
+			tgid = table[i]->tg->tgid;
+	pthread_mutex_unlock(&kernel.lock);
+	return tgid;
+}
+
+int task_list_tids(int tgid, int *buf, int max)
+{
+	int n = 0;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntable && n < max; i++)
+		if (table[i]->tg->tgid == tgid && !table[i]->exited)
+			buf[n++] = table[i]->tid;
+	pthread_mutex_unlock(&kernel.lock);
+	qsort(buf, n, sizeof(int), cmp_int);
+	return n;
+}
+
+void kernel_task_counts(int *running, int *total, int *created)
+{
+	int r = 0, n = 0;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntable; i++) {
+		if (table[i]->exited)
+			continue;
+		n++;
+		r += __atomic_load_n(&table[i]->state, __ATOMIC_RELAXED) == TASK_RUNNING;
+	}
+	*created = kernel.next_pid - 1;
+	pthread_mutex_unlock(&kernel.lock);
+	*running = r;
+	*total = n;
+}
+
 void kernel_init_exited(int status)
 {
 	pthread_mutex_lock(&kernel.lock);

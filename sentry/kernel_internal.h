@@ -41,9 +41,14 @@ struct thread_group *process_find_locked(int tgid);
 /* Wake every waiter in wait4/waitid (a child changed state). Caller holds kernel.lock. */
 void process_wake_waiters_locked(void);
 
+/* Wake pidfd pollers (syscalls/sys_pidfd.c): some process changed state. Caller holds kernel.lock. */
+void pidfd_notify_locked(void);
+
 /* process_signal with kernel.lock held; the _info form gives the siginfo. */
 int process_signal_locked(struct thread_group *tg, int sig);
 int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info);
+/* A signal for one thread alone (it runs the handler), as tgkill; kernel.lock held. */
+int process_signal_thread_info_locked(struct task *thread, int sig, const siginfo_t *info);
 
 /* Stop tg (job control) and tell its parent. Caller holds kernel.lock. */
 void process_stop_locked(struct thread_group *tg, int sig);

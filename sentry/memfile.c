@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "sentry/memfile.h"
 
@@ -102,6 +103,31 @@ uint64_t mf_reserved(void)
 	uint64_t r = mf.reserved;
 	pthread_mutex_unlock(&mf.lock);
 	return r;
+}
+
+uint64_t mf_resident(uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, total = 0;
+	if (mf.fd < 0 || end < off)
+		return 0;
+	while (off < end) {
+		off_t data = lseek(mf.fd, (off_t)off, SEEK_DATA);
+		if (data < 0 || (uint64_t)data >= end)
+			break;
+		off_t hole = lseek(mf.fd, data, SEEK_HOLE);
+		uint64_t stop = hole < 0 || (uint64_t)hole > end ? end : (uint64_t)hole;
+		total += stop - (uint64_t)data;
+		off = stop;
+	}
+	return total;
+}
+
+uint64_t mf_used(void)
+{
+	struct stat st;
+	if (mf.fd < 0 || fstat(mf.fd, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_blocks * 512;
 }
 
 int mf_alloc(uint64_t len, uint64_t *off)

@@ -43,6 +43,12 @@ void mf_copy(uint64_t dst, uint64_t src, uint64_t len);
 /* Bytes currently reserved by mf_alloc, for accounting. */
 uint64_t mf_reserved(void);
 
+/* Bytes of [off, off+len) backed by pages (not holes): residency for /proc. */
+uint64_t mf_resident(uint64_t off, uint64_t len);
+
+/* Bytes of pages the whole MemoryFile holds (guest memory in use, /proc/meminfo). */
+uint64_t mf_used(void);
+
 /* The sandbox is ending: later frees skip returning pages (the process exit does it). */
 void mf_shutdown(void);
 

@@ -1204,6 +1204,48 @@ long mm_format_maps(struct mm *mm, char **out)
 	return size;
 }
 
+long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
+{
+	pthread_mutex_lock(&mm->lock);
+	size_t n = mm->nvmas;
+	struct mm_vma_info *v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vma *s = &mm->vmas[i];
+		struct mm_vma_info *d = &v[i];
+		d->start = s->start;
+		d->end = s->end;
+		d->prot = s->prot;
+		d->flags = s->flags;
+		d->file = s->file;
+		if (d->file)
+			file_get(d->file);
+		d->file_off = s->file_off;
+		d->name = s->name;
+		if (s->fshared) {
+			d->pages = MM_PAGES_FILE_SHARED;     /* the file's pages: not counted here */
+		} else {
+			d->resident = mf_resident(s->mf_off, s->end - s->start);
+			d->pages = s->cache ? MM_PAGES_FILE
+				 : s->shared && !s->cow ? MM_PAGES_SHARED_ANON : MM_PAGES_ANON;
+		}
+	}
+	pthread_mutex_unlock(&mm->lock);
+	*out = v;
+	return (long)n;
+}
+
+void mm_vmas_free(struct mm_vma_info *v, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (v[i].file)
+			file_put(v[i].file);
+	free(v);
+}
+
 void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss)
 {
 	uint64_t total = 0;

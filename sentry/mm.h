@@ -130,6 +130,24 @@ void mm_set_layout(struct mm *mm, const struct mm_layout *in);
  */
 long mm_format_maps(struct mm *mm, char **out);
 
+/* What one VMA's pages are, for /proc/PID/smaps. */
+enum mm_pages { MM_PAGES_ANON, MM_PAGES_SHARED_ANON, MM_PAGES_FILE, MM_PAGES_FILE_SHARED };
+
+/* One VMA as /proc/PID/maps and smaps describe it. */
+struct mm_vma_info {
+	uint64_t start, end;
+	int prot, flags;           /* PROT_*, VMA_* */
+	struct file *file;         /* a reference (dropped by mm_vmas_free), or NULL */
+	uint64_t file_off;
+	const char *name;          /* "[stack]", "[heap]" (static) or NULL */
+	uint64_t resident;         /* bytes of populated pages */
+	enum mm_pages pages;
+};
+
+/* A snapshot of every VMA in address order; the count or -ENOMEM. */
+long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out);
+void mm_vmas_free(struct mm_vma_info *v, long n);
+
 /* Total mapped bytes and resident estimate, for /proc status and sysinfo. */
 void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss);
 

@@ -17,6 +17,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/rusage.h"
 #include "sentry/signal.h"
 #include "sentry/waitq.h"
 #include <poll.h>
@@ -41,6 +42,8 @@ int process_register(struct thread_group *tg)
 	}
 	tgs[ntgs++] = tg;
 	tg->refs++;
+	if (!tg->start_ns)
+		tg->start_ns = kernel_uptime_ns();
 	pthread_mutex_unlock(&kernel.lock);
 	return 0;
 }
@@ -56,6 +59,7 @@ struct thread_group *process_find_locked(int tgid)
 void process_wake_waiters_locked(void)
 {
 	pthread_cond_broadcast(&process_wait_cond);
+	pidfd_notify_locked();     /* pidfds poll readable once their process exits */
 }
 
 /* Remove tg from the table; the caller drops the table's reference. */
@@ -99,9 +103,15 @@ static void send_pdeath_locked(struct task *t, void *arg)
 void process_exit(struct task *t)
 {
 	struct thread_group *tg = t->tg, *drop = NULL;
+	/* A session leader's exit hangs up its terminal's foreground group. */
+	tty_session_exit(tg);
 	pthread_mutex_lock(&kernel.lock);
+	struct tty *ctty = tg->ctty;
+	tg->ctty = NULL;
 	tg->zombie = true;
 	tg->uid = t->cred.uid;
+	signal_discard_locked(tg, ~0ULL);    /* nothing will take them now */
+	memcpy(tg->comm, t->comm, sizeof(tg->comm));
 	struct pdeath_arg pa = { tg };
 	kernel_for_each_task_locked(send_pdeath_locked, &pa);
 	struct thread_group *reaper = reaper_for_locked(tg);
@@ -132,6 +142,7 @@ void process_exit(struct task *t)
 	}
 	process_wake_waiters_locked();
 	pthread_mutex_unlock(&kernel.lock);
+	tty_put(ctty);
 	if (drop)
 		tg_put(drop);
 }
@@ -146,15 +157,17 @@ void process_vfork_release(struct task *t)
 	pthread_mutex_unlock(&kernel.lock);
 }
 
-/* ---- signals (default actions only, until handler delivery exists) ---- */
+/* ---- signals: sending, permission checks, job control ---- */
 
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+/* Ignored when the disposition is SIG_DFL (stop signals stop: they are not ignored here). */
 static bool sig_default_ignored(int sig)
 {
 	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
-#define STOP_SIGNALS ((1ULL << (SIGSTOP - 1)) | (1ULL << (SIGTSTP - 1)) | \
-		      (1ULL << (SIGTTIN - 1)) | (1ULL << (SIGTTOU - 1)))
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 
 /* Tell tg's parent that tg stopped or continued (unless it asked not to know). */
 static void notify_parent_locked(struct thread_group *tg, int code, int status)
@@ -185,84 +198,122 @@ void process_stop_locked(struct thread_group *tg, int sig)
 	notify_parent_locked(tg, CLD_STOPPED, sig);
 }
 
-struct kill_arg {
+struct wake_arg {
 	struct thread_group *tg;
+	uint64_t unless_blocked;           /* wake only the threads not blocking these (0: all) */
 };
 
 static void wake_member_locked(struct task *t, void *arg)
 {
-	struct kill_arg *ka = arg;
-	if (t->tg == ka->tg)
+	struct wake_arg *wa = arg;
+	if (t->tg == wa->tg && !(t->sigmask & wa->unless_blocked))
 		task_wake_locked(t);
 }
 
-struct blocked_arg {
-	struct thread_group *tg;
-	int sig;
-	bool blocked;
-};
-
-static void check_blocked_locked(struct task *t, void *arg)
+static void wake_group_locked(struct thread_group *tg, uint64_t unless_blocked)
 {
-	struct blocked_arg *ba = arg;
-	if (t->tg == ba->tg && !t->exited && (t->sigmask & (1ULL << (ba->sig - 1))))
-		ba->blocked = true;
+	struct wake_arg wa = { tg, unless_blocked };
+	kernel_for_each_task_locked(wake_member_locked, &wa);
 }
 
-int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info)
+struct find_arg {
+	int tid;
+	struct thread_group *tg;           /* when set: any live thread of tg if tid is not found */
+	struct task *found, *any;
+};
+
+static void find_task_cb(struct task *t, void *arg)
+{
+	struct find_arg *fa = arg;
+	if (t->exited)
+		return;
+	if (t->tid == fa->tid)
+		fa->found = t;
+	else if (fa->tg && t->tg == fa->tg && !fa->any)
+		fa->any = t;
+}
+
+/* The live task tid, or NULL. Caller holds kernel.lock. */
+static struct task *find_task_locked(int tid)
+{
+	struct find_arg fa = { tid, NULL, NULL, NULL };
+	kernel_for_each_task_locked(find_task_cb, &fa);
+	return fa.found;
+}
+
+/*
+ * The thread that stands for tg in checks (Linux uses the task the pid
+ * names): its leader, else any live thread; NULL for a zombie.
+ */
+static struct task *group_leader_locked(struct thread_group *tg)
+{
+	struct find_arg fa = { tg->tgid, tg, NULL, NULL };
+	kernel_for_each_task_locked(find_task_cb, &fa);
+	return fa.found && fa.found->tg == tg ? fa.found : fa.any;
+}
+
+/*
+ * Queue sig on tg (thread NULL) or one of its threads, applying the
+ * disposition and job control first (Linux's prepare_signal), then wake a
+ * thread that can take it.
+ */
+static int send_locked(struct thread_group *tg, struct task *thread, int sig,
+		       const siginfo_t *info)
 {
 	if (sig == 0 || tg->zombie || tg->exiting)
 		return 0;
-	uint64_t handler = tg->actions[sig - 1].handler;
-	if (sig == SIGCONT && tg->stopped && (handler == (uint64_t)SIG_IGN ||
-					      handler == (uint64_t)SIG_DFL)) {
-		/* Continue even though the signal itself is then discarded. */
-		__atomic_and_fetch(&tg->pending, ~STOP_SIGNALS, __ATOMIC_RELEASE);
-		tg->stopped = false;
-		tg->stop_report = false;
-		tg->cont_report = true;
-		notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
-		struct kill_arg ka0 = { tg };
-		kernel_for_each_task_locked(wake_member_locked, &ka0);
-	}
-	/*
-	 * Ignored signals are discarded when sent, as in Linux, unless blocked:
-	 * a blocked signal stays pending (for signalfd, sigwait, or a later
-	 * change of disposition).
-	 */
-	if (sig != SIGKILL && (handler == (uint64_t)SIG_IGN ||
-			       (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig)))) {
-		struct blocked_arg ba = { tg, sig, false };
-		kernel_for_each_task_locked(check_blocked_locked, &ba);
-		if (!ba.blocked)
-			return 0;
-	}
+	uint64_t bit = SIGBIT(sig);
 	if (sig == SIGCONT) {
 		/* SIGCONT continues a stopped process whatever its disposition. */
-		__atomic_and_fetch(&tg->pending, ~STOP_SIGNALS, __ATOMIC_RELEASE);
+		signal_discard_locked(tg, STOP_SIGNALS);
 		if (tg->stopped) {
 			tg->stopped = false;
 			tg->stop_report = false;
 			tg->cont_report = true;
 			notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
+			wake_group_locked(tg, 0);
 		}
-	} else if (STOP_SIGNALS & (1ULL << (sig - 1))) {
-		__atomic_and_fetch(&tg->pending, ~(1ULL << (SIGCONT - 1)), __ATOMIC_RELEASE);
+	} else if (bit & STOP_SIGNALS) {
+		signal_discard_locked(tg, SIGBIT(SIGCONT));
 	}
 	if (sig == SIGKILL) {
 		tg->exiting = true;
 		tg->exit_status = SIGKILL;
 		tg->stopped = false;
-	} else if (!(tg->pending & (1ULL << (sig - 1)))) {
-		/* Standard signals do not queue twice: the first siginfo stands. */
-		tg->pending_info[sig - 1] = *info;
-		__atomic_or_fetch(&tg->pending, 1ULL << (sig - 1), __ATOMIC_RELEASE);
-		waitq_wake(tg->signal_wq, POLLIN | POLLRDNORM);
+		wake_group_locked(tg, 0);
+		process_wake_waiters_locked();
+		return 0;
 	}
-	struct kill_arg ka = { tg };
-	kernel_for_each_task_locked(wake_member_locked, &ka);
+	/*
+	 * Ignored signals are discarded when sent, as in Linux, unless the
+	 * target thread blocks them: a blocked signal stays pending (for
+	 * signalfd, sigwait, or a later change of disposition).
+	 */
+	uint64_t handler = tg->actions[sig - 1].handler;
+	if (handler == (uint64_t)SIG_IGN || (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig))) {
+		struct task *who = thread ? thread : group_leader_locked(tg);
+		if (!who || !(who->sigmask & bit))
+			return 0;
+	}
+	int rc = signal_queue_locked(tg, thread, sig, info);
+	if (rc)
+		return rc;
+	if (thread)
+		task_wake_locked(thread);
+	else
+		wake_group_locked(tg, bit);    /* any thread not blocking it may take it */
 	process_wake_waiters_locked();
 	return 0;
+}
+
+int process_signal_info_locked(struct thread_group *tg, int sig, const siginfo_t *info)
+{
+	return send_locked(tg, NULL, sig, info);
+}
+
+int process_signal_thread_info_locked(struct task *thread, int sig, const siginfo_t *info)
+{
+	return send_locked(thread->tg, thread, sig, info);
 }
 
 int process_signal_locked(struct thread_group *tg, int sig)
@@ -282,38 +333,144 @@ int process_signal(struct thread_group *tg, int sig)
 	return rc;
 }
 
-int process_kill(struct task *t, int pid, int sig)
+/*
+ * Linux's check_kill_permission: may t send sig to process tg (whose
+ * thread who, if any, the sender named)? Within the process always; else
+ * the sender's real or effective uid must be the target's real or saved
+ * uid, or the sender has CAP_KILL; SIGCONT is allowed within the session.
+ * Signals the kernel itself generates (si_code > 0) are not checked.
+ */
+static bool kill_permitted_locked(struct task *t, struct thread_group *tg, struct task *who,
+				  int sig, const siginfo_t *info)
+{
+	if (info->si_code > 0 || tg == t->tg)
+		return true;
+	const struct cred *c = &t->cred;
+	if (cred_capable(c, CAP_KILL))
+		return true;
+	if (!who)
+		who = group_leader_locked(tg);
+	uint32_t uid = who ? who->cred.uid : tg->uid, suid = who ? who->cred.suid : tg->uid;
+	if (c->euid == suid || c->euid == uid || c->uid == suid || c->uid == uid)
+		return true;
+	return sig == SIGCONT && tg->sid == t->tg->sid;
+}
+
+/* Send to one process after the checks (Linux: once it is found); sig 0 only probes. */
+static int kill_one_locked(struct task *t, struct thread_group *tg, struct task *who, int sig,
+			   const siginfo_t *info)
 {
 	if (sig < 0 || sig > GUEST_NSIG)
 		return -EINVAL;
-	siginfo_t info;
-	memset(&info, 0, sizeof(info));
-	info.si_signo = sig;
-	info.si_code = SI_USER;
-	info.si_pid = t->tg->tgid;
-	info.si_uid = t->cred.uid;
+	if (!kill_permitted_locked(t, tg, who, sig, info))
+		return -EPERM;
+	if (!sig || tg->zombie)
+		return 0;     /* a zombie can be signalled, to no effect */
+	return send_locked(tg, NULL, sig, info);
+}
+
+/* The process pid names: its tgid, or (as Linux) the tid of one of its threads. */
+static struct thread_group *find_target_locked(int pid, struct task **who)
+{
+	*who = NULL;
+	struct thread_group *tg = process_find_locked(pid);
+	if (tg)
+		return tg;
+	*who = find_task_locked(pid);
+	return *who ? (*who)->tg : NULL;
+}
+
+static int kill_info(struct task *t, int pid, int sig, const siginfo_t *info)
+{
 	pthread_mutex_lock(&kernel.lock);
 	int rc = -ESRCH;
 	if (pid > 0) {
-		struct thread_group *tg = process_find_locked(pid);
-		if (tg && !tg->zombie)
-			rc = process_signal_info_locked(tg, sig, &info);
-		else if (tg)
-			rc = 0;     /* a zombie can be signalled, to no effect */
-	} else {
-		int pgid = pid == 0 ? t->tg->pgid : -pid;
-		/* Snapshot: signalling may not change the table, but be safe. */
+		struct task *who;
+		struct thread_group *tg = find_target_locked(pid, &who);
+		if (tg)
+			rc = kill_one_locked(t, tg, who, sig, info);
+	} else if (pid == -1) {
+		/* Every process but init and the caller's; EPERM alone is not an error (Linux). */
+		int count = 0, last = 0;
 		for (size_t i = 0; i < ntgs; i++) {
 			struct thread_group *tg = tgs[i];
-			if (tg->zombie)
+			if (tg->zombie || tg->tgid == 1 || tg == t->tg)
 				continue;
-			bool hit = pid == -1 ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid;
-			if (hit) {
-				int r = process_signal_info_locked(tg, sig, &info);
-				if (rc == -ESRCH || r == 0)
-					rc = r;
-			}
+			int r = kill_one_locked(t, tg, NULL, sig, info);
+			count++;
+			if (r != -EPERM)
+				last = r;
 		}
+		rc = count ? last : -ESRCH;
+	} else {
+		int pgid = pid == 0 ? t->tg->pgid : -pid;
+		bool success = false;
+		for (size_t i = 0; i < ntgs; i++) {
+			struct thread_group *tg = tgs[i];
+			if (tg->zombie || tg->pgid != pgid)
+				continue;
+			int r = kill_one_locked(t, tg, NULL, sig, info);
+			success |= r == 0;
+			rc = r;
+		}
+		if (success)
+			rc = 0;
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	return rc;
+}
+
+static void sender_info(struct task *t, siginfo_t *info, int sig, int code)
+{
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = code;
+	info->si_pid = t->tg->tgid;
+	info->si_uid = t->cred.uid;
+}
+
+int process_kill(struct task *t, int pid, int sig)
+{
+	if (pid == INT32_MIN)
+		return -ESRCH;    /* -pid would overflow (Linux) */
+	siginfo_t info;
+	sender_info(t, &info, sig, SI_USER);
+	return kill_info(t, pid, sig, &info);
+}
+
+int process_sigqueue(struct task *t, int pid, int sig, const siginfo_t *uinfo)
+{
+	/* Nobody may pose as the kernel or as kill()/tgkill() towards another process (Linux). */
+	if ((uinfo->si_code >= 0 || uinfo->si_code == SI_TKILL) && pid != t->tid)
+		return -EPERM;
+	if (pid <= 0)
+		return -ESRCH;    /* no process groups for sigqueue */
+	siginfo_t info = *uinfo;
+	info.si_signo = sig;
+	return kill_info(t, pid, sig, &info);
+}
+
+int process_tgkill(struct task *t, int tgid, int tid, int sig, const siginfo_t *uinfo)
+{
+	siginfo_t info;
+	if (uinfo) {
+		if ((uinfo->si_code >= 0 || uinfo->si_code == SI_TKILL) && tid != t->tid)
+			return -EPERM;
+		info = *uinfo;
+		info.si_signo = sig;
+	} else {
+		sender_info(t, &info, sig, SI_TKILL);
+	}
+	pthread_mutex_lock(&kernel.lock);
+	int rc = -ESRCH;
+	struct task *target = find_task_locked(tid);
+	if (target && (tgid <= 0 || target->tg->tgid == tgid)) {
+		if (sig < 0 || sig > GUEST_NSIG)
+			rc = -EINVAL;
+		else
+			rc = kill_permitted_locked(t, target->tg, target, sig, &info) ? 0 : -EPERM;
+		if (!rc && sig)
+			rc = send_locked(target->tg, target, sig, &info);
 	}
 	pthread_mutex_unlock(&kernel.lock);
 	return rc;
@@ -499,6 +656,13 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		return rc;
 	uint64_t flags = cr->flags;
 	bool thread = flags & CLONE_THREAD;
+	if (kernel.pids_max) {
+		/* The pids cgroup controller's answer: a full group makes fork fail with EAGAIN. */
+		int running, total, created;
+		kernel_task_counts(&running, &total, &created);
+		if ((uint64_t)total >= kernel.pids_max)
+			return -EAGAIN;
+	}
 	struct task *c = thread ? task_alloc_thread(t->tg) : task_alloc();
 	if (!c)
 		return -ENOMEM;
@@ -509,6 +673,10 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		memcpy(ctg->rlimits, t->tg->rlimits, sizeof(ctg->rlimits));
 		ctg->pgid = t->tg->pgid;
 		ctg->sid = t->tg->sid;
+		ctg->ctty = t->tg->ctty;
+		if (ctg->ctty)
+			tty_get(ctg->ctty);
+		ctg->oom_score_adj = t->tg->oom_score_adj;
 		ctg->parent = (flags & CLONE_PARENT) ? t->tg->parent : t->tg;
 		ctg->ppid = ctg->parent ? ctg->parent->tgid : 0;
 		ctg->exe = t->tg->exe;
@@ -609,6 +777,7 @@ out:
 
 int process_setsid(struct task *t)
 {
+	struct tty *old_tty = NULL;
 	pthread_mutex_lock(&kernel.lock);
 	int rc;
 	bool leader = false;
@@ -620,10 +789,87 @@ int process_setsid(struct task *t)
 	} else {
 		t->tg->sid = t->tg->pgid = t->tg->tgid;
 		t->tg->session_leader = true;
+		old_tty = t->tg->ctty;         /* a new session has no terminal */
+		t->tg->ctty = NULL;
+		t->tg->tty_old_pgrp = 0;
 		rc = t->tg->tgid;
 	}
 	pthread_mutex_unlock(&kernel.lock);
+	tty_put(old_tty);
 	return rc;
+}
+
+/* ---- terminal job control (fs/tty/) ---- */
+
+int process_signal_pgrp(int pgid, int sig)
+{
+	int rc = -ESRCH;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntgs && pgid > 0; i++) {
+		if (!tgs[i]->zombie && tgs[i]->pgid == pgid) {
+			process_signal_locked(tgs[i], sig);
+			rc = 0;
+		}
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	return rc;
+}
+
+int process_signal_tgid(int tgid, int sig)
+{
+	pthread_mutex_lock(&kernel.lock);
+	struct thread_group *tg = process_find_locked(tgid);
+	int rc = tg && !tg->zombie ? process_signal_locked(tg, sig) : -ESRCH;
+	pthread_mutex_unlock(&kernel.lock);
+	return rc;
+}
+
+/*
+ * Linux's will_become_orphaned_pgrp. Unlike Linux, children of pid 1 count:
+ * the sandbox's pid 1 is a namespace's init, not the global one.
+ */
+bool process_pgrp_orphaned(int pgid)
+{
+	bool orphaned = true;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntgs && orphaned; i++) {
+		struct thread_group *tg = tgs[i], *p = tg->parent;
+		if (tg->pgid == pgid && !tg->zombie && p && p->pgid != pgid && p->sid == tg->sid)
+			orphaned = false;
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	return orphaned;
+}
+
+int process_session_of(int id)
+{
+	int sid = -ESRCH;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntgs && sid < 0 && id > 0; i++)
+		if (tgs[i]->pgid == id)
+			sid = tgs[i]->sid;
+	struct thread_group *tg = sid < 0 ? process_find_locked(id) : NULL;
+	if (tg)
+		sid = tg->sid;
+	pthread_mutex_unlock(&kernel.lock);
+	if (sid < 0 && id > 0) {
+		/* Any thread id names a pid too (find_vpid). */
+		int tgid = task_tgid_of(id);
+		pthread_mutex_lock(&kernel.lock);
+		tg = tgid > 0 ? process_find_locked(tgid) : NULL;
+		if (tg)
+			sid = tg->sid;
+		pthread_mutex_unlock(&kernel.lock);
+	}
+	return sid;
+}
+
+void process_for_each_in_session_locked(int sid, void (*fn)(struct thread_group *tg, void *arg),
+					void *arg)
+{
+	for (size_t i = 0; i < ntgs; i++)
+		if (!tgs[i]->zombie && tgs[i]->sid == sid)
+			fn(tgs[i], arg);
 }
 
 int process_get_ids(struct task *t, int pid, int *pgid, int *sid)
@@ -647,4 +893,125 @@ int process_count(void)
 		n += !tgs[i]->zombie;
 	pthread_mutex_unlock(&kernel.lock);
 	return n;
+}
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* tgids of the processes whose parent is tgid (any process if tgid < 0). */
+static int list_tgids(int parent, int *buf, int max)
+{
+	int n = 0;
+	pthread_mutex_lock(&kernel.lock);
+	for (size_t i = 0; i < ntgs && n < max; i++)
+		if (parent < 0 || (tgs[i]->parent && tgs[i]->parent->tgid == parent))
+			buf[n++] = tgs[i]->tgid;
+	pthread_mutex_unlock(&kernel.lock);
+	qsort(buf, n, sizeof(int), cmp_tgid);
+	return n;
+}
+
+int process_list_tgids(int *buf, int max)
+{
+	return list_tgids(-1, buf, max);
+}
+
+int process_list_children(int tgid, int *buf, int max)
+{
+	return list_tgids(tgid, buf, max);
+}
+
+/* ---- /proc views ---- */
+
+struct find_thread {
+	struct thread_group *tg;
+	int tid;
+	struct task *exact, *any;
+};
+
+static void find_thread_locked(struct task *t, void *arg)
+{
+	struct find_thread *ft = arg;
+	if (t->tg != ft->tg || t->exited)
+		return;
+	if (t->tid == ft->tid)
+		ft->exact = t;
+	else if (!ft->any)
+		ft->any = t;
+}
+
+static char task_state_locked(struct task *t, struct thread_group *tg)
+{
+	if (!t || tg->zombie)
+		return 'Z';
+	if (tg->stopped)
+		return 'T';
+	if (t == task_current())
+		return 'R';
+	return __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_SLEEPING ? 'S' : 'R';
+}
+
+int task_get_info(int tgid, int tid, struct task_info *info, struct task **tp)
+{
+	memset(info, 0, sizeof(*info));
+	*tp = NULL;
+	pthread_mutex_lock(&kernel.lock);
+	struct thread_group *tg = process_find_locked(tgid);
+	struct find_thread ft = { tg, tid ? tid : tgid, NULL, NULL };
+	if (tg)
+		kernel_for_each_task_locked(find_thread_locked, &ft);
+	struct task *t = tid ? ft.exact : ft.exact ? ft.exact : ft.any;
+	if (!tg || (tid && !t)) {
+		pthread_mutex_unlock(&kernel.lock);
+		return -ENOENT;
+	}
+	info->tid = t ? t->tid : tgid;
+	info->tgid = tgid;
+	info->ppid = tg->ppid;
+	info->pgid = tg->pgid;
+	info->sid = tg->sid;
+	info->nr_threads = t ? tg->nr_threads : 0;
+	info->state = task_state_locked(t, tg);
+	info->zombie = !t;
+	memcpy(info->comm, t ? t->comm : tg->comm, sizeof(info->comm));
+	info->comm[sizeof(info->comm) - 1] = 0;
+	info->execed = tg->execed;
+	info->exit_signal = tg->exit_signal;
+	info->exit_status = tg->exit_status;
+	info->start_ns = t ? t->start_ns : tg->start_ns;
+	cputime_group_locked(tg, &info->cpu);
+	info->cpu_children = tg->cpu_children;
+	info->sig_pending = tg->pending;
+	info->sig_blocked = t ? t->sigmask : 0;
+	for (int i = 0; i < GUEST_NSIG; i++) {
+		uint64_t h = tg->actions[i].handler;
+		if (h == (uint64_t)SIG_IGN)
+			info->sig_ignored |= 1ULL << i;
+		else if (h != (uint64_t)SIG_DFL)
+			info->sig_caught |= 1ULL << i;
+	}
+	info->oom_score_adj = tg->oom_score_adj;
+	memcpy(info->rlimits, tg->rlimits, sizeof(info->rlimits));
+	info->uid = t ? t->cred.uid : tg->uid;
+	int rc = 0;
+	if (t) {
+		rc = cred_copy(&info->cred, &t->cred);
+		t->refs++;
+		*tp = t;
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	if (rc) {
+		task_info_release(info, *tp);
+		*tp = NULL;
+	}
+	return rc;
+}
+
+void task_info_release(struct task_info *info, struct task *t)
+{
+	cred_release(&info->cred);
+	if (t)
+		task_put(t);
 }

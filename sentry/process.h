@@ -2,6 +2,7 @@
 #ifndef SENTRY_PROCESS_H
 #define SENTRY_PROCESS_H
 
+#include <signal.h>
 #include "sentry/types.h"
 
 /* What clone/clone3/fork/vfork ask for, decoded. */
@@ -30,15 +31,47 @@ struct wait_result {
  */
 long process_wait(struct task *t, int idtype, int id, int options, struct wait_result *res);
 
-/* kill(2) semantics for pid (>0, 0, -1, <-1); 0 or -errno. */
+/*
+ * kill(2) semantics for pid (>0, 0, -1, <-1), with Linux's permission
+ * checks between the guest's users; 0 or -errno.
+ */
 int process_kill(struct task *t, int pid, int sig);
+
+/* rt_sigqueueinfo(2): send info (from the guest) to process pid; 0 or -errno. */
+int process_sigqueue(struct task *t, int pid, int sig, const siginfo_t *info);
+
+/*
+ * tgkill(2) (tgid > 0), tkill(2) (tgid 0) and rt_tgsigqueueinfo(2) (info
+ * from the guest; NULL: an SI_TKILL siginfo from t): a signal for thread
+ * tid alone, run by that thread. 0 or -errno.
+ */
+int process_tgkill(struct task *t, int tgid, int tid, int sig, const siginfo_t *info);
 
 /* setpgid(2), setsid(2), and the ids of pid (0: t's own). */
 int process_setpgid(struct task *t, int pid, int pgid);
 int process_setsid(struct task *t);
 int process_get_ids(struct task *t, int pid, int *pgid, int *sid);
 
+/* ---- terminal job control (for fs/tty/) ---- */
+struct thread_group;
+/* Send sig from the kernel (SI_KERNEL) to every live process of group pgid; 0 or -ESRCH. */
+int process_signal_pgrp(int pgid, int sig);
+/* Send sig from the kernel to live process tgid; 0 or -ESRCH. */
+int process_signal_tgid(int tgid, int sig);
+/* True if no live member of group pgid has a parent in another group of the same session. */
+bool process_pgrp_orphaned(int pgid);
+/* The session of process group id, else of the process or thread id; -ESRCH if none. */
+int process_session_of(int id);
+/* Call fn on every live process of session sid. Caller holds kernel.lock. */
+void process_for_each_in_session_locked(int sid, void (*fn)(struct thread_group *tg, void *arg),
+					void *arg);
+
 /* Live processes in the sandbox (sysinfo). */
 int process_count(void);
+
+/* tgids of every process, live or zombie, ascending; the count (at most max). */
+int process_list_tgids(int *buf, int max);
+/* tgids of the children of process tgid (zombies included), ascending. */
+int process_list_children(int tgid, int *buf, int max);
 
 #endif

@@ -1,13 +1,26 @@
 /*
- * Signal delivery. A handler runs on a Linux-layout rt_sigframe (pretcode,
+ * Signals: pending queues, delivery, frames, rt_sigreturn.
+ *
+ * Queues. A process (thread group) and each of its threads have a pending
+ * set: a bit per signal, pending_info[n-1] with the siginfo of the next
+ * instance of signal n, and pending_more, the later instances of real-time
+ * signals (>= 32), oldest first. Standard signals coalesce (a second
+ * instance is dropped, the first siginfo stands); real-time signals queue,
+ * each with its own siginfo, up to RLIMIT_SIGPENDING instances per process
+ * and its threads together (Linux counts per user).
+ * kill/sigqueue target the process (any thread not blocking the signal
+ * takes it); tgkill/tkill and faults target one thread. A thread takes its
+ * own signals first, then the process's; lowest number first, synchronous
+ * faults before the rest. Everything here is under kernel.lock; the bit
+ * sets are also read atomically without it (signal_pending).
+ *
+ * Delivery. A handler runs on a Linux-layout rt_sigframe (pretcode,
  * ucontext with sigcontext and signal mask, siginfo, then the XSAVE area
  * with its _fpx_sw_bytes and trailing magic), built on the guest's stack
- * or its alternate stack; rt_sigreturn restores it. Interrupted syscalls
- * follow Linux's restart rules (ERESTARTSYS with SA_RESTART, ERESTARTNOINTR,
+ * or its alternate stack, with the FPU reset to its initial state as Linux
+ * does; rt_sigreturn restores it. Interrupted syscalls follow Linux's
+ * restart rules (ERESTARTSYS with SA_RESTART, ERESTARTNOINTR,
  * ERESTARTNOHAND, ERESTART_RESTARTBLOCK treated as ERESTARTNOHAND).
- *
- * Pending signals are per process (one thread per process for now) and
- * protected by kernel.lock.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +30,8 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/signal.h"
+#include "sentry/waitq.h"
+#include <poll.h>
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
@@ -27,6 +42,7 @@
 #define UC_STRICT_RESTORE_SS 0x4
 #define FPSTATE_MAX (16 * 1024)
 #define REDZONE 128
+#define GUEST_MINSIGSTKSZ 2048
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif
@@ -72,16 +88,310 @@ static bool sig_default_ignored(int sig)
 	       sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
+/* ---- pending queues ---- */
+
+#define SIGRT_FIRST 32           /* the kernel's SIGRTMIN: from here on, signals queue */
+#define SIGQUEUE_CAP 65536       /* instances per process, whatever RLIMIT_SIGPENDING says */
+#define SYNC_SIGNALS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
+		      SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
+
+/* A later instance of a pending real-time signal. */
+struct sigqueue {
+	struct sigqueue *next;
+	siginfo_t info;
+};
+
+/*
+ * One pending set: a thread group's or a task's fields. *more is a
+ * circular list reached through its newest entry (so appending is O(1) and
+ * the oldest is (*more)->next).
+ */
+struct sigpend {
+	uint64_t *set;
+	siginfo_t *info;
+	struct sigqueue **more;
+};
+
+static struct sigpend pend_of_tg(struct thread_group *tg)
+{
+	return (struct sigpend){ &tg->pending, tg->pending_info, &tg->pending_more };
+}
+
+static struct sigpend pend_of_task(struct task *t)
+{
+	return (struct sigpend){ &t->pending, t->pending_info, &t->pending_more };
+}
+
+static int sigqueue_limit(const struct thread_group *tg)
+{
+	rlim_t l = tg->rlimits[RLIMIT_SIGPENDING].rlim_cur;
+	return l < SIGQUEUE_CAP ? (int)l : SIGQUEUE_CAP;
+}
+
+/* Append to the circular list. */
+static void more_append(struct sigqueue **more, struct sigqueue *q)
+{
+	if (*more) {
+		q->next = (*more)->next;
+		(*more)->next = q;
+	} else {
+		q->next = q;
+	}
+	*more = q;
+}
+
+/* Unlink and return the oldest entry for sig, or NULL. */
+static struct sigqueue *more_take(struct sigqueue **more, int sig)
+{
+	struct sigqueue *tail = *more;
+	if (!tail)
+		return NULL;
+	struct sigqueue *prev = tail;
+	do {
+		struct sigqueue *q = prev->next;
+		if (q->info.si_signo == sig) {
+			if (q == prev)
+				*more = NULL;          /* the only entry */
+			else {
+				prev->next = q->next;
+				if (q == tail)
+					*more = prev;
+			}
+			return q;
+		}
+		prev = q;
+	} while (prev != tail);
+	return NULL;
+}
+
+/* Queue one instance of sig on p, counted on tg; 0, or -EAGAIN when the queue is full. */
+static int pend_add_locked(struct sigpend p, struct thread_group *tg, int sig,
+			   const siginfo_t *info)
+{
+	uint64_t bit = SIGBIT(sig);
+	bool queued = *p.set & bit;
+	if (queued && sig < SIGRT_FIRST)
+		return 0;           /* standard signals coalesce: the first siginfo stands */
+	if (tg->nr_queued >= sigqueue_limit(tg)) {
+		/* As Linux: a queued real-time signal with data fails; kill()'s still marks it pending. */
+		if (sig >= SIGRT_FIRST && info->si_code != SI_USER)
+			return -EAGAIN;
+		if (queued)
+			return 0;
+	}
+	if (queued) {
+		struct sigqueue *q = malloc(sizeof(*q));
+		if (!q)
+			return -EAGAIN;
+		q->info = *info;
+		q->info.si_signo = sig;
+		more_append(p.more, q);
+	} else {
+		p.info[sig - 1] = *info;
+		p.info[sig - 1].si_signo = sig;
+		__atomic_or_fetch(p.set, bit, __ATOMIC_RELEASE);
+	}
+	tg->nr_queued++;
+	return 0;
+}
+
+/* Take the next instance of pending signal sig from p into *out (may be NULL). */
+static void pend_take_locked(struct sigpend p, struct thread_group *tg, int sig, siginfo_t *out)
+{
+	if (out)
+		*out = p.info[sig - 1];
+	tg->nr_queued--;
+	struct sigqueue *q = sig >= SIGRT_FIRST ? more_take(p.more, sig) : NULL;
+	if (q) {
+		p.info[sig - 1] = q->info;
+		free(q);
+	} else {
+		__atomic_and_fetch(p.set, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	}
+}
+
+/* Drop every instance of the signals in mask from p. */
+static void pend_discard_locked(struct sigpend p, struct thread_group *tg, uint64_t mask)
+{
+	uint64_t hit;
+	while ((hit = *p.set & mask))
+		pend_take_locked(p, tg, __builtin_ctzll(hit) + 1, NULL);
+}
+
+/* The signal to take first among ready: a synchronous fault, else the lowest. */
+static int next_signal(uint64_t ready)
+{
+	if (ready & SYNC_SIGNALS)
+		ready &= SYNC_SIGNALS;
+	return __builtin_ctzll(ready) + 1;
+}
+
+int signal_queue_locked(struct thread_group *tg, struct task *thread, int sig,
+			const siginfo_t *info)
+{
+	int rc = pend_add_locked(thread ? pend_of_task(thread) : pend_of_tg(tg), tg, sig, info);
+	if (!rc)
+		waitq_wake(tg->signal_wq, POLLIN | POLLRDNORM);
+	return rc;
+}
+
+struct discard_arg {
+	struct thread_group *tg;
+	uint64_t mask;
+};
+
+static void discard_thread_locked(struct task *t, void *arg)
+{
+	struct discard_arg *da = arg;
+	if (t->tg == da->tg)
+		pend_discard_locked(pend_of_task(t), t->tg, da->mask);
+}
+
+void signal_discard_locked(struct thread_group *tg, uint64_t mask)
+{
+	pend_discard_locked(pend_of_tg(tg), tg, mask);
+	struct discard_arg da = { tg, mask };
+	kernel_for_each_task_locked(discard_thread_locked, &da);
+}
+
+int signal_dequeue_locked(struct task *t, uint64_t mask, siginfo_t *info)
+{
+	uint64_t ready = t->pending & mask;
+	if (ready) {
+		int sig = next_signal(ready);
+		pend_take_locked(pend_of_task(t), t->tg, sig, info);
+		return sig;
+	}
+	ready = t->tg->pending & mask;
+	if (ready) {
+		int sig = next_signal(ready);
+		pend_take_locked(pend_of_tg(t->tg), t->tg, sig, info);
+		return sig;
+	}
+	return 0;
+}
+
+int signal_dequeue(struct task *t, uint64_t mask, siginfo_t *info)
+{
+	pthread_mutex_lock(&kernel.lock);
+	int sig = signal_dequeue_locked(t, mask, info);
+	pthread_mutex_unlock(&kernel.lock);
+	return sig;
+}
+
+uint64_t signal_pending_set(struct task *t)
+{
+	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&t->tg->pending, __ATOMIC_ACQUIRE);
+}
+
+siginfo_t *signal_timer_queued_locked(struct thread_group *tg, int sig, int timerid)
+{
+	if (sig < 1 || sig > GUEST_NSIG || !(tg->pending & SIGBIT(sig)))
+		return NULL;
+	siginfo_t *info = &tg->pending_info[sig - 1];
+	if (info->si_code == SI_TIMER && info->si_timerid == timerid)
+		return info;
+	struct sigqueue *tail = tg->pending_more;
+	for (struct sigqueue *q = tail ? tail->next : NULL; q; q = q == tail ? NULL : q->next)
+		if (q->info.si_signo == sig && q->info.si_code == SI_TIMER &&
+		    q->info.si_timerid == timerid)
+			return &q->info;
+	return NULL;
+}
+
+static void more_free(struct sigqueue **more)
+{
+	struct sigqueue *tail = *more;
+	if (!tail)
+		return;
+	struct sigqueue *q = tail->next;
+	tail->next = NULL;
+	while (q) {
+		struct sigqueue *next = q->next;
+		free(q);
+		q = next;
+	}
+	*more = NULL;
+}
+
+void signal_release_task(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	pend_discard_locked(pend_of_task(t), t->tg, ~0ULL);
+	pthread_mutex_unlock(&kernel.lock);
+}
+
+void signal_release_group(struct thread_group *tg)
+{
+	more_free(&tg->pending_more);
+	tg->pending = 0;
+}
 
 bool signal_pending(struct task *t)
 {
-	uint64_t p = __atomic_load_n(&t->tg->pending, __ATOMIC_ACQUIRE);
-	return (p & ~(t->sigmask & ~UNBLOCKABLE)) || __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+	return (signal_pending_set(t) & ~(t->sigmask & ~UNBLOCKABLE)) ||
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
 }
 
+/* ---- alternate stack ---- */
+
+/* Linux's on_sig_stack: never "on" an SS_AUTODISARM stack. */
 static bool on_altstack(struct task *t, uint64_t sp)
 {
-	return t->altstack_size && sp > t->altstack_sp && sp <= t->altstack_sp + t->altstack_size;
+	if (t->altstack_flags & SS_AUTODISARM)
+		return false;
+	return t->altstack_size && sp > t->altstack_sp && sp - t->altstack_sp <= t->altstack_size;
+}
+
+/* Linux's sas_ss_flags: SS_DISABLE, SS_ONSTACK, or 0 (usable, not on it). */
+static int altstack_state(struct task *t, uint64_t sp)
+{
+	if (!t->altstack_size)
+		return SS_DISABLE;
+	return on_altstack(t, sp) ? SS_ONSTACK : 0;
+}
+
+int signal_altstack_flags(struct task *t, uint64_t sp)
+{
+	return altstack_state(t, sp) | (t->altstack_flags & SS_AUTODISARM);
+}
+
+int signal_altstack_set(struct task *t, uint64_t sp, uint64_t ss_sp, int flags, uint64_t size)
+{
+	if (on_altstack(t, sp))
+		return -EPERM;
+	int mode = flags & ~SS_AUTODISARM;
+	if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
+		return -EINVAL;
+	if (mode == SS_DISABLE) {
+		ss_sp = size = 0;
+	} else if (size < GUEST_MINSIGSTKSZ) {
+		return -ENOMEM;
+	}
+	t->altstack_sp = ss_sp;
+	t->altstack_size = size;
+	t->altstack_flags = flags;
+	return 0;
+}
+
+/* Put the FPU back to its state at process start (Linux does for a handler). */
+static void reset_fpstate(struct task *t, long fplen, uint32_t mxcsr_mask)
+{
+	uint8_t *init = calloc(1, fplen);
+	if (!init)
+		return;
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(init + 0, &fcw, 2);
+	memcpy(init + 24, &mxcsr, 4);
+	memcpy(init + 28, &mxcsr_mask, 4);
+	if (fplen >= 576) {
+		uint64_t xstate_bv = 0x3;    /* x87 and SSE given here; the rest in its init state */
+		memcpy(init + 512, &xstate_bv, 8);
+	}
+	plat_ctx_set_fpstate(t->ctx, init, fplen);    /* on failure the handler keeps the old state */
+	free(init);
 }
 
 /* Build the frame and point the registers at the handler; false if the frame cannot be written. */
@@ -100,10 +410,8 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info,
 		return false;
 	}
 	uint64_t sp = r->rsp;
-	bool was_on = on_altstack(t, sp);
-	if ((act->flags & SA_ONSTACK) && t->altstack_size && !(t->altstack_flags & SS_DISABLE) &&
-	    !was_on)
-		sp = t->altstack_sp + t->altstack_size;
+	if ((act->flags & SA_ONSTACK) && altstack_state(t, sp) == 0)
+		sp = t->altstack_sp + t->altstack_size;   /* not on it yet: switch to it */
 	else
 		sp -= REDZONE;
 	sp = (sp - (fplen + 4)) & ~63ULL;
@@ -127,8 +435,7 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info,
 	f.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	f.uc.uc_stack.ss_sp = t->altstack_sp;
 	f.uc.uc_stack.ss_size = t->altstack_size;
-	f.uc.uc_stack.ss_flags = t->altstack_size ? (was_on ? SS_ONSTACK : t->altstack_flags)
-						 : SS_DISABLE;
+	f.uc.uc_stack.ss_flags = t->altstack_size ? t->altstack_flags : SS_DISABLE;
 	struct guest_sigcontext *mc = &f.uc.mc;
 	mc->r8 = r->r8; mc->r9 = r->r9; mc->r10 = r->r10; mc->r11 = r->r11;
 	mc->r12 = r->r12; mc->r13 = r->r13; mc->r14 = r->r14; mc->r15 = r->r15;
@@ -146,9 +453,12 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info,
 	f.info = *info;
 	bool ok = mm_copy_out(t->mm, gaddr(fp_addr), fp, fplen + 4) == 0 &&
 		  mm_copy_out(t->mm, gaddr(sp), &f, sizeof(f)) == 0;
+	uint32_t mxcsr_mask;
+	memcpy(&mxcsr_mask, fp + 28, 4);
 	free(fp);
 	if (!ok)
 		return false;
+	reset_fpstate(t, fplen, mxcsr_mask);
 
 	r->rip = act->handler;
 	r->rsp = sp;
@@ -162,7 +472,7 @@ static bool setup_frame(struct task *t, int sig, const siginfo_t *info,
 		t->sigmask |= SIGBIT(sig);
 	t->sigmask &= ~UNBLOCKABLE;
 	if ((t->altstack_flags & SS_AUTODISARM) && (act->flags & SA_ONSTACK)) {
-		t->altstack_sp = t->altstack_size = 0;
+		t->altstack_sp = t->altstack_size = 0;   /* the frame's uc_stack restores it */
 		t->altstack_flags = SS_DISABLE;
 	}
 	return true;
@@ -206,16 +516,14 @@ void signal_deliver(struct task *t)
 	for (;;) {
 		pthread_mutex_lock(&kernel.lock);
 		struct thread_group *tg = t->tg;
-		uint64_t ready = tg->pending & ~(t->sigmask & ~UNBLOCKABLE);
-		if (!ready || tg->exiting) {
+		siginfo_t info;
+		int sig = tg->exiting ? 0 : signal_dequeue_locked(t, ~(t->sigmask & ~UNBLOCKABLE), &info);
+		if (!sig) {
 			pthread_mutex_unlock(&kernel.lock);
 			if (!tg->exiting)
 				resolve_restart(t, false, 0);
 			return;
 		}
-		int sig = __builtin_ctzll(ready) + 1;
-		__atomic_and_fetch(&tg->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-		siginfo_t info = tg->pending_info[sig - 1];
 		struct guest_sigaction act = tg->actions[sig - 1];
 		if (act.handler > (uint64_t)SIG_IGN && (act.flags & SA_RESETHAND))
 			memset(&tg->actions[sig - 1], 0, sizeof(act));
@@ -254,12 +562,16 @@ bool signal_fault(struct task *t, int sig, int code, uint64_t addr)
 	struct guest_sigaction *act = &t->tg->actions[sig - 1];
 	bool catchable = act->handler > (uint64_t)SIG_IGN && !(t->sigmask & SIGBIT(sig));
 	if (catchable) {
-		siginfo_t *info = &t->tg->pending_info[sig - 1];
-		memset(info, 0, sizeof(*info));
-		info->si_signo = sig;
-		info->si_code = code;
-		info->si_addr = (void *)addr;
-		__atomic_or_fetch(&t->tg->pending, SIGBIT(sig), __ATOMIC_RELEASE);
+		/* Thread-directed, and this fault's siginfo replaces an older one still pending. */
+		siginfo_t info;
+		memset(&info, 0, sizeof(info));
+		info.si_signo = sig;
+		info.si_code = code;
+		info.si_addr = (void *)addr;
+		if (t->pending & SIGBIT(sig))
+			t->pending_info[sig - 1] = info;
+		else
+			pend_add_locked(pend_of_task(t), t->tg, sig, &info);
 		t->fault_addr = addr;
 	}
 	pthread_mutex_unlock(&kernel.lock);
@@ -301,12 +613,11 @@ long signal_return(struct task *t)
 		}
 		free(fp);
 	}
-	/* uc_stack restores the alternate stack as sigaltstack would (errors ignored, as Linux). */
-	if (!(f.uc.uc_stack.ss_flags & SS_DISABLE) && f.uc.uc_stack.ss_size >= 2048 &&
-	    !(f.uc.uc_stack.ss_flags & ~(SS_AUTODISARM | SS_ONSTACK))) {
-		t->altstack_sp = f.uc.uc_stack.ss_sp;
-		t->altstack_size = f.uc.uc_stack.ss_size;
-		t->altstack_flags = f.uc.uc_stack.ss_flags & SS_AUTODISARM;
-	}
+	/*
+	 * uc_stack restores the alternate stack as sigaltstack would from the
+	 * restored stack pointer (errors ignored, as Linux's restore_altstack).
+	 */
+	signal_altstack_set(t, r->rsp, f.uc.uc_stack.ss_sp, f.uc.uc_stack.ss_flags,
+			    f.uc.uc_stack.ss_size);
 	return r->rax;
 }

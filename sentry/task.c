@@ -15,6 +15,7 @@
 #include "sentry/futex.h"
 #include "sentry/log.h"
 #include "sentry/memfile.h"
+#include "sentry/rusage.h"
 #include "sentry/signal.h"
 #include "sentry/timer.h"
 #include "sentry/waitq.h"
@@ -36,6 +37,7 @@ static struct task *task_alloc_common(struct thread_group *tg)
 	pthread_cond_init(&t->sleep_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	t->altstack_flags = SS_DISABLE;
+	t->start_ns = kernel_uptime_ns();
 	return t;
 }
 
@@ -94,6 +96,8 @@ void tg_put(struct thread_group *tg)
 		return;
 	if (tg->exe)
 		file_put(tg->exe);
+	tty_put(tg->ctty);
+	signal_release_group(tg);
 	waitq_destroy(tg->signal_wq);
 	free(tg->signal_wq);
 	free(tg);
@@ -113,6 +117,7 @@ void task_put(struct task *t)
 	if (t->fs)
 		fsctx_put(t->fs);
 	cred_release(&t->cred);
+	signal_release_task(t);
 	tg_put(t->tg);
 	pthread_mutex_destroy(&t->sleep_lock);
 	pthread_cond_destroy(&t->sleep_cond);
@@ -286,7 +291,10 @@ static void task_syscall(struct task *t)
 	a.arg[3] = t->regs.r10;
 	a.arg[4] = t->regs.r8;
 	a.arg[5] = t->regs.r9;
+	/* For /proc: a task inside the sentry is most likely waiting for something. */
+	__atomic_store_n(&t->state, TASK_SLEEPING, __ATOMIC_RELAXED);
 	long ret = syscall_dispatch(t, &a);
+	__atomic_store_n(&t->state, TASK_RUNNING, __ATOMIC_RELAXED);
 	if (mm_resync_requested())
 		resync_all_mms();
 	/* Restart codes never reach the guest: signal delivery resolves them. */
@@ -379,7 +387,7 @@ static void robust_release(struct task *t, uint64_t entry, int64_t offset)
 		nv = (old & FUTEX_WAITERS_BIT) | FUTEX_OWNER_DIED_BIT;
 	} while (!__atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 	if (old & FUTEX_WAITERS_BIT)
-		futex_wake(t, word, 1, ~0U);
+		futex_wake(t, word, 0 /* shared, as Linux */, 1, ~0U);
 }
 
 /*
@@ -412,24 +420,28 @@ static void task_finish(struct task *t)
 	if (t->clear_child_tid && t->mm) {
 		uint32_t zero = 0;
 		if (mm_copy_out(t->mm, gaddr(t->clear_child_tid), &zero, sizeof(zero)) == 0)
-			futex_wake(t, gaddr(t->clear_child_tid), 1, ~0U);
+			futex_wake(t, gaddr(t->clear_child_tid), 0 /* shared */, 1, ~0U);
 	}
 	pthread_mutex_lock(&kernel.lock);
 	bool last = --t->tg->nr_threads == 0;
+	rusage_task_exit_locked(t);     /* its CPU time goes to the process */
 	pthread_mutex_unlock(&kernel.lock);
 	bool init = last && t->tg->tgid == 1;
 	/* The address space goes when its last user does (stubs are traced per thread). */
+	pthread_mutex_lock(&kernel.lock);     /* against /proc's task_get_mm/files */
 	struct mm *mm = t->mm;
 	t->mm = NULL;
+	struct fd_table *files = t->files;
+	t->files = NULL;
+	pthread_mutex_unlock(&kernel.lock);
+	if (last && !init)
+		rusage_group_exit(t, mm);   /* peak RSS; totals to the parent */
 	if (init)
 		mf_shutdown();   /* the first process's end is the sandbox's end */
 	mm_put(mm);
-	if (t->files) {
-		fdt_put(t->files);
-		t->files = NULL;
-	}
-	plat_ctx_release(t->ctx);
-	t->ctx = NULL;
+	if (files)
+		fdt_put(files);
+	plat_ctx_release(rusage_task_detach(t));
 	process_vfork_release(t);
 	if (init) {
 		kernel_init_exited(t->tg->exit_status);
@@ -447,7 +459,7 @@ static void *task_thread(void *arg)
 	struct task *t = arg;
 	task_set_current(t);
 	crash_thread_init();
-	t->ctx = plat_ctx_create();
+	rusage_task_attach(t, plat_ctx_create());
 	if (!t->ctx) {
 		slog("pid %d: cannot create an execution context", t->tid);
 		task_exit_group(t, SIGKILL);
@@ -591,6 +603,51 @@ long task_format_status(struct task *t, char **out)
 	}
 	*out = buf;
 	return size;
+}
+
+struct mm *task_get_mm(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	struct mm *mm = t->mm;
+	if (mm)
+		mm_get(mm);
+	pthread_mutex_unlock(&kernel.lock);
+	return mm;
+}
+
+struct fd_table *task_get_files(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	struct fd_table *files = t->files;
+	if (files)
+		fdt_get(files);
+	pthread_mutex_unlock(&kernel.lock);
+	return files;
+}
+
+struct file *task_get_exe(struct task *t)
+{
+	pthread_mutex_lock(&kernel.lock);
+	struct file *f = t->exited ? NULL : t->tg->exe;
+	if (f)
+		file_get(f);
+	pthread_mutex_unlock(&kernel.lock);
+	return f;
+}
+
+void task_set_comm(struct task *t, const char *name, size_t len)
+{
+	pthread_mutex_lock(&kernel.lock);
+	memset(t->comm, 0, sizeof(t->comm));
+	memcpy(t->comm, name, MIN(len, sizeof(t->comm) - 1));
+	pthread_mutex_unlock(&kernel.lock);
+}
+
+void task_set_oom_score_adj(struct task *t, int adj)
+{
+	pthread_mutex_lock(&kernel.lock);
+	t->tg->oom_score_adj = adj;
+	pthread_mutex_unlock(&kernel.lock);
 }
 
 struct zap_arg {

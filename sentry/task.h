@@ -14,12 +14,19 @@
 
 #define GUEST_NSIG 64
 
+struct tty;
+
 /* The guest's struct k_sigaction as rt_sigaction(2) passes it. */
 struct guest_sigaction {
 	uint64_t handler;
 	uint64_t flags;
 	uint64_t restorer;
 	uint64_t mask;
+};
+
+/* CPU time in ns: running guest code (user) and the kernel's work for it (sys). */
+struct cputime {
+	uint64_t user, sys;
 };
 
 /*
@@ -45,11 +52,15 @@ struct thread_group {
 	bool execed;                       /* has called execve (setpgid: EACCES) */
 	bool subreaper;                    /* PR_SET_CHILD_SUBREAPER */
 	bool session_leader;               /* called setsid (init's session has no visible leader) */
+	struct tty *ctty;                  /* controlling terminal: a reference (fs/tty), kernel.lock */
+	int tty_old_pgrp;                  /* its foreground group when it hung up (for exit's SIGHUP) */
 	uint32_t uid;                      /* real uid at exit, for waitid's si_uid */
 
 	/* Signals sent to the process and not yet delivered (kernel.lock; read atomically). */
 	uint64_t pending;                  /* bit n-1: signal n */
-	siginfo_t pending_info[GUEST_NSIG];
+	siginfo_t pending_info[GUEST_NSIG];  /* the next instance of each pending signal */
+	struct sigqueue *pending_more;     /* later instances of real-time signals, oldest first */
+	int nr_queued;                     /* instances pending here and on its threads */
 	struct waitq *signal_wq;           /* woken when a signal is queued (signalfd) */
 
 	/* Job control (kernel.lock). */
@@ -57,6 +68,16 @@ struct thread_group {
 	int stop_sig;
 	bool stop_report;                  /* a stop not yet reported to wait(WUNTRACED) */
 	bool cont_report;                  /* a continue not yet reported to wait(WCONTINUED) */
+
+	/* For /proc (kernel.lock). */
+	int oom_score_adj;                 /* -1000..1000, inherited at fork */
+	uint64_t start_ns;                 /* CLOCK_BOOTTIME when the process was created */
+	char comm[16];                     /* the last thread's name, once a zombie */
+
+	/* Resource usage (sentry/rusage.c; kernel.lock). */
+	struct cputime cpu_exited;         /* threads that have ended */
+	struct cputime cpu_children;       /* reaped children and their children */
+	uint64_t maxrss_kb, children_maxrss_kb;
 };
 
 /* What a task is doing, for /proc/PID/status. */
@@ -74,15 +95,25 @@ struct task {
 	struct fd_table *files;            /* holds a reference */
 	struct fs_context *fs;             /* holds a reference */
 	struct cred cred;
-	char comm[16];
-	enum task_state state;
+	char comm[16];                     /* written under kernel.lock (task_set_comm) */
+	enum task_state state;             /* atomic: TASK_SLEEPING while in a syscall */
+	uint64_t start_ns;                 /* CLOCK_BOOTTIME when the thread was created */
 
 	/* Execution state, touched only by the task's own sentry thread. */
-	struct plat_ctx *ctx;
+	struct plat_ctx *ctx;              /* set and cleared under kernel.lock (others sample it) */
 	struct guest_regs regs;
 	pthread_t thread;
 
+	/* CPU time (sentry/rusage.c; kernel.lock). */
+	clockid_t sentry_clock;            /* the serving sentry thread's CPU clock, while ctx is set */
+	bool cpu_folded;                   /* ended: its time is in tg->cpu_exited */
+	struct cputime cpu_final;          /* its time when it ended */
+
 	uint64_t sigmask;                  /* blocked signals (bit n-1 = signal n) */
+	/* Signals sent to this thread alone (tgkill, faults); like the group's, kernel.lock. */
+	uint64_t pending;
+	siginfo_t pending_info[GUEST_NSIG];
+	struct sigqueue *pending_more;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	uint64_t rseq_addr;
@@ -126,6 +157,7 @@ struct kernel {
 	int next_pid;
 	int strace_fd;                     /* host fd for --strace output, or -1 */
 	int exit_status;                   /* of the init process */
+	uint64_t pids_max;                 /* most live tasks (OCI pids.limit); 0: no limit */
 };
 
 extern struct kernel kernel;
@@ -149,6 +181,61 @@ long task_read_environ(struct task *t, char *buf, size_t cap);
 
 /* Render /proc/PID/status into a heap buffer (*out); length or -ENOMEM. */
 long task_format_status(struct task *t, char **out);
+
+/* ---- read-only views for /proc (fs/procfs) ---- */
+
+/* What /proc shows of a process and one of its threads, copied under kernel.lock. */
+struct task_info {
+	int tid, tgid, ppid, pgid, sid;
+	int nr_threads;
+	char state;                        /* 'R', 'S', 'T' (stopped) or 'Z' (zombie) */
+	char comm[16];
+	bool zombie;                       /* no live thread: no cred, mm, files or fs */
+	bool execed;
+	int exit_signal;
+	int exit_status;                   /* wait(2) status word, for zombies */
+	uint64_t start_ns;                 /* CLOCK_BOOTTIME at creation */
+	struct cputime cpu;                /* the process's CPU time (all its threads) */
+	struct cputime cpu_children;       /* of its reaped children */
+	uint64_t sig_pending, sig_blocked, sig_ignored, sig_caught;   /* bit n-1: signal n */
+	int oom_score_adj;
+	struct rlimit rlimits[RLIM_NLIMITS];
+	uint32_t uid;                      /* real uid (zombies: at exit) */
+	struct cred cred;                  /* live threads: a copy (cred_release it) */
+};
+
+/*
+ * Find process tgid (live or zombie) and its thread tid (0: the leader, or
+ * any live thread when the leader has gone), fill *info and return the
+ * thread with a new reference in *tp (NULL for a zombie). 0, or -ENOENT
+ * when there is no such process or tid is not one of its live threads.
+ * Release with task_info_release.
+ */
+int task_get_info(int tgid, int tid, struct task_info *info, struct task **tp);
+void task_info_release(struct task_info *info, struct task *t);
+
+/* The tgid of the live thread tid, or -ENOENT. */
+int task_tgid_of(int tid);
+
+/* tids of the live threads of process tgid, ascending; the count (at most max). */
+int task_list_tids(int tgid, int *buf, int max);
+
+/*
+ * t's address space, fd table and executable with a new reference, or
+ * NULL once t has exited (or for the fd table, never had one).
+ */
+struct mm *task_get_mm(struct task *t);
+struct fd_table *task_get_files(struct task *t);
+struct file *task_get_exe(struct task *t);
+
+/* Rename t (prctl(PR_SET_NAME), /proc/PID/comm): at most 15 bytes of name. */
+void task_set_comm(struct task *t, const char *name, size_t len);
+
+/* Set the oom_score_adj of t's process. */
+void task_set_oom_score_adj(struct task *t, int adj);
+
+/* Tasks now in the guest or runnable, tasks alive, and tasks ever created (/proc/stat). */
+void kernel_task_counts(int *running, int *total, int *created);
 
 /* Uptime in nanoseconds, as the guest's CLOCK_BOOTTIME reads it. */
 uint64_t kernel_uptime_ns(void);

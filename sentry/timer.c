@@ -4,29 +4,44 @@
  * as overruns). Deadlines are kept on CLOCK_MONOTONIC; an absolute
  * CLOCK_REALTIME deadline is converted when set.
  *
- * Lock order: tm.lock, then kernel.lock (taken to send a signal).
+ * CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, POSIX timers on CPU
+ * clocks) keep their deadline on their CPU clock (sentry/rusage.c); while
+ * one is armed the thread samples the clocks every CPU_POLL_NS.
+ *
+ * Lock order: tm.lock, then kernel.lock (taken to send a signal or read a
+ * CPU clock).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include "sentry/kernel_internal.h"
+#include "sentry/rusage.h"
 #include "sentry/timer.h"
 
 #define NS 1000000000LL
-#define ITIMER_ID (-1)
+#define ITIMER_ID (-1)           /* ITIMER_REAL */
+#define CALLBACK_ID (-2)         /* timerfd */
+#define ITIMER_VIRT_ID (-3)
+#define ITIMER_PROF_ID (-4)
 #define TIMERS_PER_PROCESS 4096
+#define CPU_POLL_NS 4000000LL    /* CPU clocks are sampled this often (Linux's 250 Hz tick) */
 
 struct ktimer {
 	struct thread_group *tg;    /* no reference: timers are released at exit */
-	int id;                     /* POSIX timer id, or ITIMER_ID */
+	int id;                     /* POSIX timer id (>= 0), or one of the *_ID above */
 	clockid_t clock;
+	bool cpu;                   /* on the CPU clock cc: deadline is that clock's ns */
+	struct cpu_clock cc;
 	int sig;
 	bool notify;                /* SIGEV_NONE: no signal */
 	union sigval value;
-	int64_t deadline;           /* CLOCK_MONOTONIC ns; 0: disarmed */
+	int64_t deadline;           /* CLOCK_MONOTONIC (or CPU clock) ns; 0: disarmed */
 	int64_t interval;
-	int overrun, last_overrun;
+	int overrun;                /* expirations folded into the queued signal */
+	int last_overrun;           /* overrun of the last delivered signal */
+	bool queued;                /* our siginfo was queued and may not be delivered yet */
 	void (*fn)(void *arg, uint64_t count);   /* a callback timer (timerfd) instead of a signal */
 	void *fn_arg;
 	struct ktimer *next;
@@ -46,20 +61,53 @@ static int64_t now_ns(clockid_t c)
 	return ts.tv_sec * NS + ts.tv_nsec;
 }
 
+/*
+ * The siginfo of k's signal if it is still queued on its process (sent by
+ * k and not delivered yet), else NULL. Caller holds kernel.lock.
+ */
+static siginfo_t *queued_info_locked(struct ktimer *k)
+{
+	struct thread_group *tg = k->tg;
+	uint64_t bit = 1ULL << (k->sig - 1);
+	if (!(__atomic_load_n(&tg->pending, __ATOMIC_ACQUIRE) & bit))
+		return NULL;
+	siginfo_t *info = &tg->pending_info[k->sig - 1];
+	if (info->si_code != SI_TIMER || info->si_timerid != k->id)
+		return NULL;
+	return info;
+}
+
+/*
+ * Overruns, as Linux: while a POSIX timer's signal is queued, further
+ * expirations only add to the queued siginfo's si_overrun; once it is
+ * delivered that count is what timer_getoverrun reports. Delivery is
+ * noticed lazily here. Caller holds tm.lock and kernel.lock.
+ */
+static void overrun_sync_locked(struct ktimer *k)
+{
+	if (k->queued && !queued_info_locked(k)) {
+		k->queued = false;
+		k->last_overrun = k->overrun;
+		k->overrun = 0;
+	}
+}
+
+static int clamp_overrun(int64_t n)
+{
+	return n > 0x7fffffff ? 0x7fffffff : (int)n;
+}
+
 static void fire_locked(struct ktimer *k, int64_t now)
 {
+	int64_t missed = 0;
 	if (k->interval > 0) {
-		int64_t late = now - k->deadline;
-		int64_t missed = late / k->interval;
-		k->overrun = missed > 0x7fffffff ? 0x7fffffff : (int)missed;
+		missed = (now - k->deadline) / k->interval;
 		k->deadline += (missed + 1) * k->interval;
 	} else {
-		k->overrun = 0;
 		k->deadline = 0;
 	}
-	k->last_overrun = k->overrun;
 	if (k->fn) {
-		k->fn(k->fn_arg, (uint64_t)k->overrun + 1);
+		k->fn(k->fn_arg, (uint64_t)missed + 1);
 		return;
 	}
 	if (!k->notify)
@@ -67,17 +115,44 @@ static void fire_locked(struct ktimer *k, int64_t now)
 	siginfo_t info;
 	memset(&info, 0, sizeof(info));
 	info.si_signo = k->sig;
-	if (k->id == ITIMER_ID) {
-		info.si_code = SI_KERNEL;
+	pthread_mutex_lock(&kernel.lock);
+	if (k->id < 0) {
+		info.si_code = SI_KERNEL;   /* setitimer's timers, as Linux's SEND_SIG_PRIV */
+		process_signal_info_locked(k->tg, k->sig, &info);
+		pthread_mutex_unlock(&kernel.lock);
+		return;
+	}
+	overrun_sync_locked(k);
+	siginfo_t *queued = k->queued ? queued_info_locked(k) : NULL;
+	if (queued) {
+		k->overrun = clamp_overrun((int64_t)k->overrun + missed + 1);
+		queued->si_overrun = k->overrun;
 	} else {
+		k->overrun = clamp_overrun(missed);
 		info.si_code = SI_TIMER;
 		info.si_timerid = k->id;
 		info.si_overrun = k->overrun;
 		info.si_value = k->value;
+		process_signal_info_locked(k->tg, k->sig, &info);
+		k->queued = queued_info_locked(k) != NULL;
+		if (!k->queued) {
+			/* Discarded (ignored) or merged into another sender's signal. */
+			k->last_overrun = k->overrun;
+			k->overrun = 0;
+		}
 	}
-	pthread_mutex_lock(&kernel.lock);
-	process_signal_info_locked(k->tg, k->sig, &info);
 	pthread_mutex_unlock(&kernel.lock);
+}
+
+/* A timer's clock now: CLOCK_MONOTONIC, or its CPU clock (-1 if its target is gone). */
+static int64_t clock_now(const struct ktimer *k)
+{
+	if (!k->cpu)
+		return now_ns(CLOCK_MONOTONIC);
+	uint64_t ns;
+	if (cpu_clock_read(&k->cc, &ns))
+		return -1;
+	return (int64_t)ns;
 }
 
 static void *timer_thread(void *arg)
@@ -85,12 +160,24 @@ static void *timer_thread(void *arg)
 	pthread_mutex_lock(&tm.lock);
 	for (;;) {
 		int64_t now = now_ns(CLOCK_MONOTONIC), next = 0;
+		bool poll = false;
 		for (struct ktimer *k = tm.head; k; k = k->next) {
+			if (k->cpu) {
+				if (!k->deadline)
+					continue;
+				poll = true;
+				int64_t c = clock_now(k);
+				if (c >= 0 && c >= k->deadline)
+					fire_locked(k, c);
+				continue;
+			}
 			if (k->deadline && k->deadline <= now)
 				fire_locked(k, now);
 			if (k->deadline && (!next || k->deadline < next))
 				next = k->deadline;
 		}
+		if (poll && (!next || next > now + CPU_POLL_NS))
+			next = now + CPU_POLL_NS;
 		if (next) {
 			struct timespec ts = { next / NS, next % NS };
 			pthread_cond_timedwait(&tm.cond, &tm.lock, &ts);
@@ -133,7 +220,11 @@ static struct ktimer *find_locked(struct thread_group *tg, int id)
 
 static void read_locked(const struct ktimer *k, int64_t *value, int64_t *interval)
 {
-	int64_t left = k->deadline ? k->deadline - now_ns(CLOCK_MONOTONIC) : 0;
+	int64_t left = 0;
+	if (k->deadline) {
+		int64_t now = clock_now(k);
+		left = now < 0 ? 0 : k->deadline - now;
+	}
 	/* An expired-but-not-yet-fired timer still reads as about to fire. */
 	*value = k->deadline ? (left > 0 ? left : 1) : 0;
 	*interval = k->interval;
@@ -144,6 +235,9 @@ static void arm_locked(struct ktimer *k, int flags, int64_t value, int64_t inter
 	k->interval = interval;
 	if (!value) {
 		k->deadline = 0;
+	} else if (k->cpu) {
+		int64_t now = clock_now(k);
+		k->deadline = (flags & TIMER_ABSTIME) ? value : (now < 0 ? 0 : now) + value;
 	} else if (flags & TIMER_ABSTIME) {
 		int64_t delta = value - now_ns(k->clock);
 		k->deadline = now_ns(CLOCK_MONOTONIC) + (delta > 0 ? delta : 0);
@@ -155,12 +249,19 @@ static void arm_locked(struct ktimer *k, int flags, int64_t value, int64_t inter
 	pthread_cond_broadcast(&tm.cond);
 }
 
-int timer_itimer_real(struct thread_group *tg, const int64_t *value_ns, const int64_t *interval_ns,
-		      int64_t *old_value_ns, int64_t *old_interval_ns)
+int timer_itimer(struct thread_group *tg, int which, const int64_t *value_ns,
+		 const int64_t *interval_ns, int64_t *old_value_ns, int64_t *old_interval_ns)
 {
+	static const struct { int id, sig, kind; } kinds[] = {
+		[ITIMER_REAL] = { ITIMER_ID, SIGALRM, -1 },
+		[ITIMER_VIRTUAL] = { ITIMER_VIRT_ID, SIGVTALRM, CPUCLOCK_VIRT },
+		[ITIMER_PROF] = { ITIMER_PROF_ID, SIGPROF, CPUCLOCK_PROF },
+	};
+	if (which < 0 || which > ITIMER_PROF)
+		return -EINVAL;
 	pthread_mutex_lock(&tm.lock);
 	int rc = 0;
-	struct ktimer *k = find_locked(tg, ITIMER_ID);
+	struct ktimer *k = find_locked(tg, kinds[which].id);
 	if (old_value_ns) {
 		if (k)
 			read_locked(k, old_value_ns, old_interval_ns);
@@ -175,8 +276,12 @@ int timer_itimer_real(struct thread_group *tg, const int64_t *value_ns, const in
 				rc = rc ? rc : -ENOMEM;
 				goto out;
 			}
-			*k = (struct ktimer){ .tg = tg, .id = ITIMER_ID, .clock = CLOCK_MONOTONIC,
-					      .sig = SIGALRM, .notify = true, .next = tm.head };
+			*k = (struct ktimer){ .tg = tg, .id = kinds[which].id, .clock = CLOCK_MONOTONIC,
+					      .sig = kinds[which].sig, .notify = true, .next = tm.head };
+			if (kinds[which].kind >= 0) {
+				k->cpu = true;
+				k->cc = (struct cpu_clock){ kinds[which].kind, tg->tgid, 0 };
+			}
 			tm.head = k;
 		}
 		if (k)
@@ -187,8 +292,14 @@ out:
 	return rc;
 }
 
-int timer_posix_create(struct thread_group *tg, clockid_t clock, int sig, bool notify,
-		       union sigval value)
+int timer_itimer_real(struct thread_group *tg, const int64_t *value_ns, const int64_t *interval_ns,
+		      int64_t *old_value_ns, int64_t *old_interval_ns)
+{
+	return timer_itimer(tg, ITIMER_REAL, value_ns, interval_ns, old_value_ns, old_interval_ns);
+}
+
+int timer_posix_create(struct thread_group *tg, clockid_t clock, const struct cpu_clock *cpu,
+		       int sig, bool notify, union sigval value)
 {
 	pthread_mutex_lock(&tm.lock);
 	int rc = start_locked();
@@ -203,6 +314,10 @@ int timer_posix_create(struct thread_group *tg, clockid_t clock, int sig, bool n
 	if (!rc) {
 		*k = (struct ktimer){ .tg = tg, .id = id, .clock = clock, .sig = sig,
 				      .notify = notify, .value = value, .next = tm.head };
+		if (cpu) {
+			k->cpu = true;
+			k->cc = *cpu;
+		}
 		tm.head = k;
 	}
 	pthread_mutex_unlock(&tm.lock);
@@ -217,6 +332,8 @@ int timer_posix_set(struct thread_group *tg, int id, int flags, int64_t value_ns
 	if (k) {
 		if (old_value_ns)
 			read_locked(k, old_value_ns, old_interval_ns);
+		/* As Linux's common_timer_set: overruns start again. */
+		k->overrun = k->last_overrun = 0;
 		arm_locked(k, flags, value_ns, interval_ns);
 	}
 	pthread_mutex_unlock(&tm.lock);
@@ -237,7 +354,13 @@ int timer_posix_overrun(struct thread_group *tg, int id)
 {
 	pthread_mutex_lock(&tm.lock);
 	struct ktimer *k = id >= 0 ? find_locked(tg, id) : NULL;
-	int rc = k ? k->last_overrun : -EINVAL;
+	int rc = -EINVAL;
+	if (k) {
+		pthread_mutex_lock(&kernel.lock);
+		overrun_sync_locked(k);
+		pthread_mutex_unlock(&kernel.lock);
+		rc = k->last_overrun;
+	}
 	pthread_mutex_unlock(&tm.lock);
 	return rc;
 }
@@ -264,7 +387,7 @@ void timer_release(struct thread_group *tg, bool posix_only)
 	pthread_mutex_lock(&tm.lock);
 	for (struct ktimer **pp = &tm.head; *pp;) {
 		struct ktimer *k = *pp;
-		if (k->tg == tg && (!posix_only || k->id != ITIMER_ID)) {
+		if (k->tg == tg && (!posix_only || k->id >= 0)) {
 			*pp = k->next;
 			free(k);
 		} else {
@@ -279,7 +402,7 @@ struct ktimer *ktimer_create_cb(clockid_t clock, void (*fn)(void *arg, uint64_t 
 	pthread_mutex_lock(&tm.lock);
 	struct ktimer *k = start_locked() ? NULL : calloc(1, sizeof(*k));
 	if (k) {
-		*k = (struct ktimer){ .id = ITIMER_ID - 1, .clock = clock, .fn = fn, .fn_arg = arg,
+		*k = (struct ktimer){ .id = CALLBACK_ID, .clock = clock, .fn = fn, .fn_arg = arg,
 				      .next = tm.head };
 		tm.head = k;
 	}

@@ -8,13 +8,26 @@
 
 struct thread_group;
 
-/* ITIMER_REAL of tg: set (value/interval in ns, value 0 disarms), old values out. */
+struct cpu_clock;
+
+/*
+ * setitimer/getitimer: tg's ITIMER_REAL, ITIMER_VIRTUAL (guest user CPU
+ * time, SIGVTALRM) or ITIMER_PROF (user + system, SIGPROF). Set when
+ * value_ns is given (value/interval in ns, value 0 disarms); old values
+ * out. 0, or -EINVAL for another which.
+ */
+int timer_itimer(struct thread_group *tg, int which, const int64_t *value_ns,
+		 const int64_t *interval_ns, int64_t *old_value_ns, int64_t *old_interval_ns);
+/* timer_itimer for ITIMER_REAL (alarm). */
 int timer_itimer_real(struct thread_group *tg, const int64_t *value_ns, const int64_t *interval_ns,
 		      int64_t *old_value_ns, int64_t *old_interval_ns);
 
-/* timer_create: clock (host clock id), the signal to send and its siginfo value; the id or -errno. */
-int timer_posix_create(struct thread_group *tg, clockid_t clock, int sig, bool notify,
-		       union sigval value);
+/*
+ * timer_create: clock (host clock id), or a CPU-time clock (cpu non-NULL),
+ * the signal to send and its siginfo value; the id or -errno.
+ */
+int timer_posix_create(struct thread_group *tg, clockid_t clock, const struct cpu_clock *cpu,
+		       int sig, bool notify, union sigval value);
 /* timer_settime: flags TIMER_ABSTIME; times in ns; 0 or -EINVAL for an unknown id. */
 int timer_posix_set(struct thread_group *tg, int id, int flags, int64_t value_ns,
 		    int64_t interval_ns, int64_t *old_value_ns, int64_t *old_interval_ns);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "sentry/cred.h"
 #include "sentry/mm.h"
+#include "sentry/rusage.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -214,9 +215,13 @@ long sys_setgroups(struct task *t, const struct syscall_args *a)
 			return -EFAULT;
 		}
 	}
-	free(t->cred.groups);
+	/* Under kernel.lock: /proc copies other tasks' credentials (task_get_info). */
+	pthread_mutex_lock(&kernel.lock);
+	uint32_t *old = t->cred.groups;
 	t->cred.groups = g;
 	t->cred.ngroups = size;
+	pthread_mutex_unlock(&kernel.lock);
+	free(old);
 	return 0;
 }
 
@@ -299,13 +304,12 @@ long sys_capset(struct task *t, const struct syscall_args *a)
 	return 0;
 }
 
-/* getrusage(2): validated; CPU times and counters are not accounted yet (zeros). */
+/* getrusage(2): CPU times and peak RSS (sentry/rusage.c); the counters are zero. */
 long sys_getrusage(struct task *t, const struct syscall_args *a)
 {
-	int who = (int)a->arg[0];
-	if (who != 0 /* SELF */ && who != -1 /* CHILDREN */ && who != 1 /* THREAD */)
-		return -EINVAL;
-	uint8_t ru[144];
-	memset(ru, 0, sizeof(ru));
-	return mm_copy_out(t->mm, gaddr(a->arg[1]), ru, sizeof(ru));
+	struct rusage ru;
+	int rc = rusage_get(t, (int)a->arg[0], &ru);
+	if (rc)
+		return rc;
+	return mm_copy_out(t->mm, gaddr(a->arg[1]), &ru, sizeof(ru));
 }

@@ -171,7 +171,7 @@ long sys_mkdirat(struct task *t, const struct syscall_args *a)
 	return do_mkdirat(t, (int)a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
-/* mknod(2): regular files and devices (CAP_MKNOD); FIFOs and sockets: -EPERM for now. */
+/* mknod(2): regular files, FIFOs, socket nodes, devices (CAP_MKNOD; 0:0 whiteouts for anyone). */
 static long do_mknodat(struct task *t, int dirfd, uint64_t upath, int mode, uint64_t dev)
 {
 	char path[GUEST_PATH_MAX];
@@ -266,7 +266,7 @@ long sys_renameat(struct task *t, const struct syscall_args *a)
 	return do_renameat2(t, (int)a->arg[0], a->arg[1], (int)a->arg[2], a->arg[3], 0);
 }
 
-/* renameat2(2): RENAME_NOREPLACE; RENAME_EXCHANGE and RENAME_WHITEOUT give -EINVAL. */
+/* renameat2(2): RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT. */
 long sys_renameat2(struct task *t, const struct syscall_args *a)
 {
 	return do_renameat2(t, (int)a->arg[0], a->arg[1], (int)a->arg[2], a->arg[3],

@@ -85,7 +85,9 @@ static long do_wait(struct task *t, int epfd, uint64_t uevents, int max,
 		file_put(ep);
 		return -EINVAL;
 	}
-	int cap = max < 1024 ? max : 1024;
+	/* Room for every registered item (no more can be ready), at most maxevents. */
+	int items = vfs_epoll_size(ep);
+	int cap = max < items ? max : (items > 0 ? items : 1);
 	struct epoll_event *out = calloc(cap, sizeof(*out));
 	long n = out ? vfs_epoll_wait(ep, out, cap, deadline) : -ENOMEM;
 	file_put(ep);

@@ -7,6 +7,8 @@
 #include <linux/close_range.h>
 #include <linux/fadvise.h>
 #include "syscalls/sys_fs_util.h"
+#include "sentry/process.h"
+#include "fs/dnotify.h"
 
 /* The kernel's O_LARGEFILE (glibc defines O_LARGEFILE as 0 on x86-64). */
 #define KERNEL_O_LARGEFILE 0100000
@@ -123,35 +125,69 @@ long sys_dup3(struct task *t, const struct syscall_args *a)
 	return do_dup3(t, (int)a->arg[0], (int)a->arg[1], (int)a->arg[2]);
 }
 
-/*
- * POSIX record locks: with one sentry and no cross-process lock table
- * yet, F_GETLK reports "unlocked" and F_SETLK/F_SETLKW succeed after
- * validating the request (documented in fs/README.md).
- */
+/* fcntl's record-lock commands: struct flock in, and out for F_GETLK. */
 static long do_record_lock(struct task *t, struct file *f, int cmd, uint64_t arg)
 {
 	struct flock fl;
 	int rc = mm_copy_in(t->mm, &fl, gaddr(arg), sizeof(fl));
 	if (rc)
 		return rc;
-	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK && fl.l_type != F_UNLCK)
-		return -EINVAL;
-	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
-		return -EINVAL;
-	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		if (fl.l_type == F_UNLCK)
+	long r = vfs_record_lock(f, t->files, t->tg->tgid, cmd, &fl);
+	if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK))
+		r = mm_copy_out(t->mm, gaddr(arg), &fl, sizeof(fl));
+	return r;
+}
+
+/* F_SETOWN(_EX), F_GETOWN(_EX), F_SETSIG, F_GETSIG: who gets the file's signals (dnotify). */
+static long do_owner(struct task *t, struct file *f, int cmd, uint64_t arg)
+{
+	struct f_owner_ex ex;
+	switch (cmd) {
+	case F_GETOWN:
+		return file_owner(f);
+	case F_GETSIG:
+		return file_owner_sig(f);
+	case F_SETSIG:
+		if (arg > 64)
 			return -EINVAL;
-		fl.l_type = F_UNLCK;
-		return mm_copy_out(t->mm, gaddr(arg), &fl, sizeof(fl));
+		file_set_owner_sig(f, (int)arg);
+		return 0;
+	case F_GETOWN_EX: {
+		int o = file_owner(f);
+		ex.type = o < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		ex.pid = o < 0 ? -o : o;
+		return mm_copy_out(t->mm, gaddr(arg), &ex, sizeof(ex));
 	}
-	int acc = file_flags(f) & O_ACCMODE;
-	if (file_flags(f) & O_PATH)
-		return -EBADF;
-	if (fl.l_type == F_RDLCK && acc == O_WRONLY)
-		return -EBADF;
-	if (fl.l_type == F_WRLCK && acc == O_RDONLY)
-		return -EBADF;
+	case F_SETOWN_EX:
+		if (mm_copy_in(t->mm, &ex, gaddr(arg), sizeof(ex)))
+			return -EFAULT;
+		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
+			return -EINVAL;
+		if (ex.pid < 0)
+			return -EINVAL;
+		/* A thread owner is its process here (signals go to the process). */
+		arg = ex.type == F_OWNER_PGRP ? (uint64_t)(-(int64_t)ex.pid) : (uint64_t)ex.pid;
+		break;
+	}
+	/* F_SETOWN: a process (> 0) or process group (< 0) that exists, or 0. */
+	int who = (int)arg;
+	if (who > 0 && process_signal_tgid(who, 0) != 0) {
+		struct task *th = task_lookup(who);
+		if (!th)
+			return -ESRCH;
+		task_put(th);
+	} else if (who < 0 && process_signal_pgrp(-who, 0) != 0) {
+		return -ESRCH;
+	}
+	file_set_owner(f, who);
 	return 0;
+}
+
+/* Linux's check_fcntl_cmd: what an O_PATH descriptor allows. */
+static bool fcntl_path_ok(int cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD || cmd == F_SETFD ||
+	       cmd == F_GETFL;
 }
 
 /* fcntl(2) */
@@ -163,6 +199,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	struct file *f = fdt_get_file(t->files, fd);
 	if (!f)
 		return -EBADF;
+	if ((file_flags(f) & O_PATH) && !fcntl_path_ok(cmd)) {
+		file_put(f);
+		return -EBADF;
+	}
 	long rc;
 	switch (cmd) {
 	case F_DUPFD:
@@ -183,19 +223,34 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		rc = file_flags(f);
 		break;
 	case F_SETFL:
-		if (file_flags(f) & O_PATH) {
-			rc = -EBADF;
-			break;
-		}
-		file_set_status_flags(f, (int)arg);
-		rc = 0;
+		rc = vfs_set_status_flags(f, &t->cred, (int)arg);
 		break;
 	case F_GETLK: case F_SETLK: case F_SETLKW:
 	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
 		rc = do_record_lock(t, f, cmd, arg);
 		break;
+	case F_SETOWN:
+	case F_SETOWN_EX:
 	case F_GETOWN:
-		rc = 0;
+	case F_GETOWN_EX:
+	case F_SETSIG:
+	case F_GETSIG:
+		rc = do_owner(t, f, cmd, arg);
+		break;
+	case F_NOTIFY:
+		rc = vfs_dnotify(f, fd, t->tg->tgid, arg);
+		break;
+	case F_GETLEASE:
+		/* No leases are ever granted. */
+		rc = F_UNLCK;
+		break;
+	case F_SETLEASE:
+		/* Like a file system without lease support (simple_nosetlease). */
+		rc = -EINVAL;
+		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		rc = vfs_memfd_seals(f, cmd, (unsigned)arg);
 		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
@@ -277,6 +332,8 @@ long sys_syncfs(struct task *t, const struct syscall_args *a)
 	struct file *f = fdt_get_file(t->files, (int)a->arg[0]);
 	if (!f)
 		return -EBADF;
+	/* fdget: an O_PATH descriptor is not enough. */
+	long rc = (file_flags(f) & O_PATH) ? -EBADF : 0;
 	file_put(f);
-	return 0;
+	return rc;
 }

@@ -41,8 +41,10 @@ long sys_futex(struct task *t, const struct syscall_args *a)
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
 	clockid_t clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
-	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+	int flags = op & FUTEX_PRIVATE_FLAG;
+	/* As Linux: only these take FUTEX_CLOCK_REALTIME (plain FUTEX_WAIT does not). */
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	struct timespec deadline;
 	int rc;
@@ -56,17 +58,17 @@ long sys_futex(struct task *t, const struct syscall_args *a)
 			if (rc)
 				return rc;
 		}
-		return futex_wait(t, uaddr, val, utime ? &deadline : NULL, clock, val3);
+		return futex_wait(t, uaddr, flags, val, utime ? &deadline : NULL, clock, val3);
 	case FUTEX_WAKE:
-		return futex_wake(t, uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
+		return futex_wake(t, uaddr, flags, (int)val, FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAKE_BITSET:
-		return futex_wake(t, uaddr, (int)val, val3);
+		return futex_wake(t, uaddr, flags, (int)val, val3);
 	case FUTEX_REQUEUE:
-		return futex_requeue(t, uaddr, uaddr2, (int)val, (int)utime, false, 0);
+		return futex_requeue(t, uaddr, uaddr2, flags, (int)val, (int)utime, false, 0);
 	case FUTEX_CMP_REQUEUE:
-		return futex_requeue(t, uaddr, uaddr2, (int)val, (int)utime, true, val3);
+		return futex_requeue(t, uaddr, uaddr2, flags, (int)val, (int)utime, true, val3);
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(t, uaddr, uaddr2, (int)val, (int)utime, val3);
+		return futex_wake_op(t, uaddr, uaddr2, flags, (int)val, (int)utime, val3);
 	}
 	/* Priority-inheritance futexes and FUTEX_FD are not supported. */
 	return -ENOSYS;

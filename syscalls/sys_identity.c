@@ -104,10 +104,16 @@ long sys_getgroups(struct task *t, const struct syscall_args *a)
 	return n;
 }
 
-/* prlimit64 may name only the caller's own process for now. */
-static struct thread_group *tg_of(struct task *t, int pid)
+/*
+ * Linux's check_prlimit_permission: another process's limits may be read
+ * or set by a caller whose real uid and gid match all of the target's
+ * real, effective and saved ids, or with CAP_SYS_RESOURCE.
+ */
+static bool prlimit_allowed(const struct cred *c, const struct cred *tc)
 {
-	return (pid == 0 || pid == t->tg->tgid) ? t->tg : NULL;
+	bool id_match = c->uid == tc->uid && c->uid == tc->euid && c->uid == tc->suid &&
+			c->gid == tc->gid && c->gid == tc->egid && c->gid == tc->sgid;
+	return id_match || cred_capable(c, 24 /* CAP_SYS_RESOURCE */);
 }
 
 /* sysinfo(2): the sandbox's memory, not the host's. */
@@ -126,34 +132,50 @@ long sys_sysinfo(struct task *t, const struct syscall_args *a)
 	return mm_copy_out(t->mm, gaddr(a->arg[0]), &si, sizeof(si));
 }
 
-/* prlimit64(2): pid, resource, new_limit, old_limit. */
+/*
+ * prlimit64(2): pid, resource, new_limit, old_limit. pid 0 is the caller;
+ * any other is a thread id naming its process. Checks in Linux's order:
+ * copy-in, ESRCH, permission, then the limit itself.
+ */
 long sys_prlimit64(struct task *t, const struct syscall_args *a)
 {
 	int pid = (int)a->arg[0];
 	unsigned resource = (unsigned)a->arg[1];
 	gaddr_t unew = gaddr(a->arg[2]), uold = gaddr(a->arg[3]);
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
-	struct thread_group *tg = tg_of(t, pid);
-	if (!tg)
-		return -ESRCH;
 	struct rlimit nl;
-	if (unew.v) {
-		if (mm_copy_in(t->mm, &nl, unew, sizeof(nl)))
-			return -EFAULT;
-		if (nl.rlim_cur > nl.rlim_max)
-			return -EINVAL;
-		if (resource == RLIMIT_NOFILE && nl.rlim_max > NR_OPEN_MAX)
+	if (unew.v && mm_copy_in(t->mm, &nl, unew, sizeof(nl)))
+		return -EFAULT;
+	struct task *target = t;
+	if (pid != 0 && pid != t->tid) {
+		target = pid > 0 ? task_lookup(pid) : NULL;
+		if (!target)
+			return -ESRCH;
+		if (!prlimit_allowed(&t->cred, &target->cred)) {
+			task_put(target);
 			return -EPERM;
+		}
 	}
-	pthread_mutex_lock(&kernel.lock);
-	struct rlimit old = tg->rlimits[resource];
+	struct thread_group *tg = target->tg;
 	long rc = 0;
-	if (unew.v && nl.rlim_max > old.rlim_max && !cred_capable(&t->cred, 24 /* CAP_SYS_RESOURCE */))
+	struct rlimit old;
+	if (resource >= RLIM_NLIMITS)
+		rc = -EINVAL;
+	else if (unew.v && nl.rlim_cur > nl.rlim_max)
+		rc = -EINVAL;
+	else if (unew.v && resource == RLIMIT_NOFILE && nl.rlim_max > NR_OPEN_MAX)
 		rc = -EPERM;
-	else if (unew.v)
-		tg->rlimits[resource] = nl;
-	pthread_mutex_unlock(&kernel.lock);
+	if (!rc) {
+		pthread_mutex_lock(&kernel.lock);
+		old = tg->rlimits[resource];
+		if (unew.v && nl.rlim_max > old.rlim_max &&
+		    !cred_capable(&t->cred, 24 /* CAP_SYS_RESOURCE */))
+			rc = -EPERM;
+		else if (unew.v)
+			tg->rlimits[resource] = nl;
+		pthread_mutex_unlock(&kernel.lock);
+	}
+	if (target != t)
+		task_put(target);
 	if (rc)
 		return rc;
 	if (uold.v && mm_copy_out(t->mm, uold, &old, sizeof(old)))

@@ -63,6 +63,11 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		f = fdt_get_file(t->files, fd);
 		if (!f)
 			return -EBADF;
+		if (file_flags(f) & O_PATH) {
+			/* fdget: an O_PATH descriptor maps nothing. */
+			file_put(f);
+			return -EBADF;
+		}
 		if (file_is_dev_zero(f)) {
 			/* Mapping /dev/zero is anonymous memory, as in Linux. */
 			file_put(f);

@@ -1,6 +1,9 @@
 /*
- * Signal bookkeeping: rt_sigaction, rt_sigprocmask, rt_sigpending,
- * sigaltstack. Delivery to guest handlers comes with the signals work.
+ * Signal syscalls: dispositions and masks (rt_sigaction, rt_sigprocmask,
+ * rt_sigpending), waiting (rt_sigsuspend, pause, rt_sigtimedwait),
+ * sending to a thread or with a siginfo (tgkill, tkill, rt_sigqueueinfo,
+ * rt_tgsigqueueinfo), sigaltstack and rt_sigreturn. Queues and delivery
+ * are sentry/signal.c's; kill and permission checks sentry/process.c's.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,10 +19,6 @@
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
-#define GUEST_MINSIGSTKSZ 2048
-#ifndef SS_AUTODISARM
-#define SS_AUTODISARM (1U << 31)
-#endif
 
 /* rt_sigaction(2): signum, act, oldact, sigsetsize. */
 long sys_rt_sigaction(struct task *t, const struct syscall_args *a)
@@ -40,8 +39,15 @@ long sys_rt_sigaction(struct task *t, const struct syscall_args *a)
 	}
 	pthread_mutex_lock(&kernel.lock);
 	struct guest_sigaction old = t->tg->actions[sig - 1];
-	if (uact.v)
+	if (uact.v) {
 		t->tg->actions[sig - 1] = act;
+		/* Now ignored: pending instances go, blocked or not, from every thread (Linux). */
+		bool default_ignored = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
+				       sig == SIGCONT;
+		if (act.handler == (uint64_t)SIG_IGN ||
+		    (act.handler == (uint64_t)SIG_DFL && default_ignored))
+			signal_discard_locked(t->tg, SIGBIT(sig));
+	}
 	pthread_mutex_unlock(&kernel.lock);
 	if (uold.v && mm_copy_out(t->mm, uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -84,7 +90,7 @@ long sys_rt_sigpending(struct task *t, const struct syscall_args *a)
 {
 	if (a->arg[1] > 8)
 		return -EINVAL;
-	uint64_t p = __atomic_load_n(&t->tg->pending, __ATOMIC_ACQUIRE) & t->sigmask;
+	uint64_t p = signal_pending_set(t) & t->sigmask;
 	return mm_copy_out(t->mm, gaddr(a->arg[0]), &p, a->arg[1]);
 }
 
@@ -122,88 +128,73 @@ struct guest_stack_t {
 	uint64_t ss_size;
 };
 
-/* sigaltstack(2) */
+/* sigaltstack(2): the reported flags are as of the caller's stack pointer. */
 long sys_sigaltstack(struct task *t, const struct syscall_args *a)
 {
 	gaddr_t uss = gaddr(a->arg[0]), uold = gaddr(a->arg[1]);
+	uint64_t sp = t->regs.rsp;
 	struct guest_stack_t old = {
-		.ss_sp = t->altstack_sp, .ss_flags = t->altstack_flags, .ss_size = t->altstack_size,
+		.ss_sp = t->altstack_sp,
+		.ss_flags = signal_altstack_flags(t, sp),
+		.ss_size = t->altstack_size,
 	};
 	if (uss.v) {
 		struct guest_stack_t ss;
 		if (mm_copy_in(t->mm, &ss, uss, sizeof(ss)))
 			return -EFAULT;
-		int mode = ss.ss_flags & ~SS_AUTODISARM;
-		if (mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK)
-			return -EINVAL;
-		if (mode == SS_DISABLE) {
-			t->altstack_sp = t->altstack_size = 0;
-			t->altstack_flags = SS_DISABLE;
-		} else {
-			if (ss.ss_size < GUEST_MINSIGSTKSZ)
-				return -ENOMEM;
-			t->altstack_sp = ss.ss_sp;
-			t->altstack_size = ss.ss_size;
-			t->altstack_flags = ss.ss_flags & SS_AUTODISARM;
-		}
+		int rc = signal_altstack_set(t, sp, ss.ss_sp, ss.ss_flags, ss.ss_size);
+		if (rc)
+			return rc;
 	}
 	if (uold.v && mm_copy_out(t->mm, uold, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
 
-/* Signal thread tid (of thread group tgid, or any when tgid is 0). */
-static long signal_thread(struct task *t, int tgid, int tid, int sig)
-{
-	struct task *target = task_lookup(tid);
-	if (!target)
-		return -ESRCH;
-	long rc = -ESRCH;
-	if (!tgid || target->tg->tgid == tgid) {
-		/* Delivered to the process: any of its threads may run the handler. */
-		rc = process_kill(t, target->tg->tgid, sig);
-	}
-	task_put(target);
-	return rc;
-}
-
-/* tgkill(2) */
+/* tgkill(2): tgid, tid, sig. The thread itself runs the handler. */
 long sys_tgkill(struct task *t, const struct syscall_args *a)
 {
 	int tgid = (int)a->arg[0], tid = (int)a->arg[1], sig = (int)a->arg[2];
-	if (tgid <= 0 || tid <= 0 || sig < 0 || sig > GUEST_NSIG)
+	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	return signal_thread(t, tgid, tid, sig);
+	return process_tgkill(t, tgid, tid, sig, NULL);
 }
 
-/* tkill(2) */
+/* tkill(2): tid, sig. */
 long sys_tkill(struct task *t, const struct syscall_args *a)
 {
 	int tid = (int)a->arg[0], sig = (int)a->arg[1];
-	if (tid <= 0 || sig < 0 || sig > GUEST_NSIG)
+	if (tid <= 0)
 		return -EINVAL;
-	return signal_thread(t, 0, tid, sig);
+	return process_tgkill(t, 0, tid, sig, NULL);
+}
+
+/* rt_sigqueueinfo(2): pid, sig, info (the guest's siginfo; si_signo is replaced by sig). */
+long sys_rt_sigqueueinfo(struct task *t, const struct syscall_args *a)
+{
+	int pid = (int)a->arg[0], sig = (int)a->arg[1];
+	siginfo_t info;
+	if (mm_copy_in(t->mm, &info, gaddr(a->arg[2]), sizeof(info)))
+		return -EFAULT;
+	return process_sigqueue(t, pid, sig, &info);
+}
+
+/* rt_tgsigqueueinfo(2): tgid, tid, sig, info. */
+long sys_rt_tgsigqueueinfo(struct task *t, const struct syscall_args *a)
+{
+	int tgid = (int)a->arg[0], tid = (int)a->arg[1], sig = (int)a->arg[2];
+	siginfo_t info;
+	if (mm_copy_in(t->mm, &info, gaddr(a->arg[3]), sizeof(info)))
+		return -EFAULT;
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	return process_tgkill(t, tgid, tid, sig, &info);
 }
 
 /* rt_sigreturn(2): the result is the restored rax. */
 long sys_rt_sigreturn(struct task *t, const struct syscall_args *a)
 {
 	return signal_return(t);
-}
-
-/* Take the lowest pending signal in set, if any; its number (0: none). */
-static int dequeue_signal(struct task *t, uint64_t set, siginfo_t *info)
-{
-	pthread_mutex_lock(&kernel.lock);
-	uint64_t ready = t->tg->pending & set;
-	int sig = 0;
-	if (ready) {
-		sig = __builtin_ctzll(ready) + 1;
-		__atomic_and_fetch(&t->tg->pending, ~(1ULL << (sig - 1)), __ATOMIC_RELEASE);
-		*info = t->tg->pending_info[sig - 1];
-	}
-	pthread_mutex_unlock(&kernel.lock);
-	return sig;
 }
 
 /* rt_sigtimedwait(2): set, info, timeout, sigsetsize. */
@@ -229,24 +220,30 @@ long sys_rt_sigtimedwait(struct task *t, const struct syscall_args *a)
 	struct waiter w;
 	waiter_init(&w);
 	waiter_add(&w, t->tg->signal_wq, ~0u);
+	/*
+	 * As Linux, the awaited signals are unblocked while waiting, so a
+	 * process-directed one wakes this thread, and taken here rather than
+	 * by a handler; the mask is back before anything is delivered.
+	 */
+	uint64_t saved_mask = t->sigmask;
+	t->sigmask &= ~set;
 	long rc;
 	for (;;) {
 		waiter_reset(&w);
-		int sig = dequeue_signal(t, set, &info);
+		int sig = signal_dequeue(t, set, &info);
 		if (sig) {
 			rc = sig;
 			break;
 		}
 		int e = waiter_wait(&w, dl);
-		if (e == -ETIMEDOUT) {
-			rc = -EAGAIN;
-			break;
-		}
-		if (e == -EINTR) {
-			rc = -EINTR;   /* another signal, with a handler or fatal */
+		if (e == -ETIMEDOUT || e == -EINTR) {
+			sig = signal_dequeue(t, set, &info);
+			/* else: timed out, or another signal (with a handler, or fatal) came */
+			rc = sig ? sig : e == -ETIMEDOUT ? -EAGAIN : -EINTR;
 			break;
 		}
 	}
+	t->sigmask = saved_mask;
 	waiter_destroy(&w);
 	if (rc > 0 && a->arg[1] && mm_copy_out(t->mm, gaddr(a->arg[1]), &info, sizeof(info)))
 		return -EFAULT;

@@ -1,8 +1,7 @@
 /*
  * Queries: fstat, stat, lstat, newfstatat, statx, statfs, fstatfs,
- * readlink, readlinkat, access, faccessat, faccessat2, and the xattr
- * family (no extended attributes yet: get gives ENODATA, list is empty,
- * set gives EOPNOTSUPP).
+ * readlink, readlinkat, access, faccessat, faccessat2 (the xattr family is
+ * in sys_xattr.c).
  */
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -216,103 +215,4 @@ long sys_faccessat(struct task *t, const struct syscall_args *a)
 long sys_faccessat2(struct task *t, const struct syscall_args *a)
 {
 	return do_faccessat(t, (int)a->arg[0], a->arg[1], (int)a->arg[2], (int)a->arg[3]);
-}
-
-/* ---- extended attributes: none stored yet ---- */
-
-static long xattr_path(struct task *t, uint64_t upath, uint64_t uname, bool follow)
-{
-	char path[GUEST_PATH_MAX];
-	long n = fs_copy_path(t, upath, path);
-	if (n < 0)
-		return n;
-	if (uname) {
-		char name[256];
-		long m = mm_copy_string_in(t->mm, gaddr(uname), name, sizeof(name));
-		if (m < 0)
-			return m == -ENAMETOOLONG ? -ERANGE : m;
-		if (m == 0)
-			return -ERANGE;
-	}
-	struct stat st;
-	return vfs_statat(t->fs, &t->cred, NULL, path, follow ? 0 : AT_SYMLINK_NOFOLLOW, &st);
-}
-
-static long xattr_fd(struct task *t, int fd)
-{
-	struct file *f = fdt_get_file(t->files, fd);
-	if (!f)
-		return -EBADF;
-	long rc = (file_flags(f) & O_PATH) ? -EBADF : 0;
-	file_put(f);
-	return rc;
-}
-
-long sys_getxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], true);
-	return rc ? rc : -ENODATA;
-}
-
-long sys_lgetxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], false);
-	return rc ? rc : -ENODATA;
-}
-
-long sys_fgetxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_fd(t, (int)a->arg[0]);
-	return rc ? rc : -ENODATA;
-}
-
-long sys_listxattr(struct task *t, const struct syscall_args *a)
-{
-	return xattr_path(t, a->arg[0], 0, true);
-}
-
-long sys_llistxattr(struct task *t, const struct syscall_args *a)
-{
-	return xattr_path(t, a->arg[0], 0, false);
-}
-
-long sys_flistxattr(struct task *t, const struct syscall_args *a)
-{
-	return xattr_fd(t, (int)a->arg[0]);
-}
-
-long sys_setxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], true);
-	return rc ? rc : -EOPNOTSUPP;
-}
-
-long sys_lsetxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], false);
-	return rc ? rc : -EOPNOTSUPP;
-}
-
-long sys_fsetxattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_fd(t, (int)a->arg[0]);
-	return rc ? rc : -EOPNOTSUPP;
-}
-
-long sys_removexattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], true);
-	return rc ? rc : -ENODATA;
-}
-
-long sys_lremovexattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_path(t, a->arg[0], a->arg[1], false);
-	return rc ? rc : -ENODATA;
-}
-
-long sys_fremovexattr(struct task *t, const struct syscall_args *a)
-{
-	long rc = xattr_fd(t, (int)a->arg[0]);
-	return rc ? rc : -ENODATA;
 }

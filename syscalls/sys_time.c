@@ -6,14 +6,16 @@
 #include <time.h>
 #include "sentry/kernel_internal.h"
 #include "sentry/mm.h"
+#include "sentry/rusage.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
 #define NSEC_PER_SEC 1000000000L
 
 /*
- * Map a guest clock id to the host clock that serves it. CPU-time clocks
- * of other processes (negative ids) are not supported yet: -EINVAL.
+ * Map a guest clock id to the host clock that serves it; -EINVAL if it is
+ * none. CPU-time clocks are the guest's own (sentry/rusage.c), decoded
+ * with cpu_clock_decode before this.
  */
 static int guest_clock(int clk, clockid_t *host)
 {
@@ -29,35 +31,57 @@ static int guest_clock(int clk, clockid_t *host)
 	case CLOCK_BOOTTIME_ALARM:
 		*host = CLOCK_BOOTTIME;
 		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-		/* The sentry thread serving the task: an approximation of the guest's CPU time. */
-		*host = CLOCK_THREAD_CPUTIME_ID;
-		return 0;
 	}
 	return -EINVAL;
+}
+
+static struct timespec ns_to_ts(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
 }
 
 /* clock_gettime(2) */
 long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 {
-	clockid_t host;
-	if (guest_clock((int)a->arg[0], &host))
-		return -EINVAL;
+	int clk = (int)a->arg[0];
 	struct timespec ts;
-	clock_gettime(host, &ts);
+	struct cpu_clock cc;
+	int rc = cpu_clock_decode(t, clk, &cc);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		uint64_t ns;
+		if (cpu_clock_read(&cc, &ns))
+			return -EINVAL;
+		ts = ns_to_ts(ns);
+	} else {
+		clockid_t host;
+		if (guest_clock(clk, &host))
+			return -EINVAL;
+		clock_gettime(host, &ts);
+	}
 	return mm_copy_out(t->mm, gaddr(a->arg[1]), &ts, sizeof(ts));
 }
 
 /* clock_getres(2) */
 long sys_clock_getres(struct task *t, const struct syscall_args *a)
 {
-	clockid_t host;
-	if (guest_clock((int)a->arg[0], &host))
-		return -EINVAL;
+	int clk = (int)a->arg[0];
+	struct timespec ts;
+	struct cpu_clock cc;
+	int rc = cpu_clock_decode(t, clk, &cc);
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		cpu_clock_res(&cc, &ts);
+	} else {
+		clockid_t host;
+		if (guest_clock(clk, &host))
+			return -EINVAL;
+		clock_getres(host, &ts);
+	}
 	if (!a->arg[1])
 		return 0;
-	struct timespec ts;
-	clock_getres(host, &ts);
 	return mm_copy_out(t->mm, gaddr(a->arg[1]), &ts, sizeof(ts));
 }
 
@@ -139,30 +163,87 @@ long sys_nanosleep(struct task *t, const struct syscall_args *a)
 	return do_sleep(t, CLOCK_MONOTONIC, 0, &req, a->arg[1]);
 }
 
-/* clock_nanosleep(2): clockid, flags, request, remain. */
+/* How often a sleep on a CPU-time clock looks at the clock. */
+#define CPU_SLEEP_POLL_NS 4000000L
+
+/*
+ * Sleep until a CPU-time clock reaches the request (absolute, or relative
+ * to its value now), looking every few ms; a signal ends it with -EINTR.
+ */
+static long do_cpu_sleep(struct task *t, const struct cpu_clock *cc, int flags,
+			 const struct timespec *req, uint64_t urem)
+{
+	uint64_t now, want = (uint64_t)req->tv_sec * NSEC_PER_SEC + (uint64_t)req->tv_nsec;
+	if (cpu_clock_read(cc, &now))
+		return -EINVAL;
+	uint64_t end = (flags & TIMER_ABSTIME) ? want : now + want;
+	while (now < end) {
+		struct timespec mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		uint64_t step = MIN(end - now, (uint64_t)CPU_SLEEP_POLL_NS);
+		int64_t wake = mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec + (int64_t)step;
+		struct timespec deadline = { wake / NSEC_PER_SEC, wake % NSEC_PER_SEC };
+		int rc = task_sleep_until(t, &deadline);
+		if (cpu_clock_read(cc, &now))
+			return -EINVAL;     /* the process or thread is gone */
+		if (rc == -EINTR) {
+			if (urem && !(flags & TIMER_ABSTIME)) {
+				struct timespec rem = ns_to_ts(now < end ? end - now : 0);
+				if (mm_copy_out(t->mm, gaddr(urem), &rem, sizeof(rem)))
+					return -EFAULT;
+			}
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* clock_nanosleep(2): clockid, flags, request, remain. Errors in Linux's order. */
 long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 {
 	int clk = (int)a->arg[0];
 	int flags = (int)a->arg[1];
-	clockid_t host;
-	if (guest_clock(clk, &host))
-		return -EINVAL;
-	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_PROCESS_CPUTIME_ID ||
-	    clk == CLOCK_MONOTONIC_RAW ||
-	    clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
-		return -EOPNOTSUPP;    /* what Linux answers for these clocks */
+	clockid_t host = CLOCK_MONOTONIC;
+	bool cpu = clk < 0 || clk == CLOCK_PROCESS_CPUTIME_ID;
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EOPNOTSUPP;    /* Linux cannot sleep on it */
+	if (!cpu) {
+		if (guest_clock(clk, &host))
+			return -EINVAL;
+		if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
+		    clk == CLOCK_MONOTONIC_COARSE)
+			return -EOPNOTSUPP;    /* what Linux answers for these clocks */
+	}
 	struct timespec req;
 	int rc = copy_in_timespec(t, a->arg[2], &req);
 	if (rc)
 		return rc;
-	return do_sleep(t, host, flags & TIMER_ABSTIME, &req, a->arg[3]);
+	if (!cpu)
+		return do_sleep(t, host, flags & TIMER_ABSTIME, &req, a->arg[3]);
+	struct cpu_clock cc;
+	if (cpu_clock_decode(t, clk, &cc) != 0 || cc.tid == t->tid)
+		return -EINVAL;        /* the caller's own thread clock included */
+	return do_cpu_sleep(t, &cc, flags & TIMER_ABSTIME, &req, a->arg[3]);
 }
 
-/* times(2): CPU times are not accounted yet (zeros); returns clock ticks since boot. */
+static clock_t ns_to_ticks(uint64_t ns)
+{
+	return (clock_t)(ns / (NSEC_PER_SEC / 100));     /* USER_HZ */
+}
+
+/* times(2): the process's and its reaped children's CPU times; clock ticks since boot. */
 long sys_times(struct task *t, const struct syscall_args *a)
 {
 	struct tms tms;
-	memset(&tms, 0, sizeof(tms));
+	struct cputime self;
+	pthread_mutex_lock(&kernel.lock);
+	cputime_group_locked(t->tg, &self);
+	struct cputime kids = t->tg->cpu_children;
+	pthread_mutex_unlock(&kernel.lock);
+	tms.tms_utime = ns_to_ticks(self.user);
+	tms.tms_stime = ns_to_ticks(self.sys);
+	tms.tms_cutime = ns_to_ticks(kids.user);
+	tms.tms_cstime = ns_to_ticks(kids.sys);
 	if (a->arg[0] && mm_copy_out(t->mm, gaddr(a->arg[0]), &tms, sizeof(tms)))
 		return -EFAULT;
 	return (long)(kernel_uptime_ns() / 10000000ULL) + 1;

@@ -5,6 +5,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include "sentry/mm.h"
+#include "sentry/rusage.h"
 #include "sentry/task.h"
 #include "sentry/timer.h"
 #include "syscalls/table.h"
@@ -39,12 +40,13 @@ static struct timespec ns_to_ts(int64_t ns)
 	return (struct timespec){ ns / NS, ns % NS };
 }
 
-/* setitimer(2): ITIMER_REAL only (CPU-time timers are not supported yet: EINVAL). */
+/*
+ * setitimer(2): ITIMER_REAL, ITIMER_VIRTUAL and ITIMER_PROF (CPU time,
+ * sampled every few ms). A NULL new value disarms, as Linux still allows.
+ */
 long sys_setitimer(struct task *t, const struct syscall_args *a)
 {
 	int which = (int)a->arg[0];
-	if (which != ITIMER_REAL)
-		return -EINVAL;
 	struct itimerval nv;
 	int64_t val = 0, intv = 0, oval, ointv;
 	if (a->arg[1]) {
@@ -56,7 +58,7 @@ long sys_setitimer(struct task *t, const struct syscall_args *a)
 		if (rc)
 			return rc;
 	}
-	int rc = timer_itimer_real(t->tg, a->arg[1] ? &val : NULL, &intv, &oval, &ointv);
+	int rc = timer_itimer(t->tg, which, &val, &intv, &oval, &ointv);
 	if (rc)
 		return rc;
 	if (a->arg[2]) {
@@ -70,12 +72,10 @@ long sys_setitimer(struct task *t, const struct syscall_args *a)
 /* getitimer(2) */
 long sys_getitimer(struct task *t, const struct syscall_args *a)
 {
-	int which = (int)a->arg[0];
-	if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
-		return -EINVAL;
 	int64_t oval = 0, ointv = 0;
-	if (which == ITIMER_REAL)
-		timer_itimer_real(t->tg, NULL, NULL, &oval, &ointv);
+	int rc = timer_itimer(t->tg, (int)a->arg[0], NULL, NULL, &oval, &ointv);
+	if (rc)
+		return rc;
 	struct itimerval ov = { ns_to_tv(ointv), ns_to_tv(oval) };
 	return mm_copy_out(t->mm, gaddr(a->arg[1]), &ov, sizeof(ov));
 }
@@ -104,9 +104,15 @@ struct guest_sigevent {
 long sys_timer_create(struct task *t, const struct syscall_args *a)
 {
 	clockid_t clock = (clockid_t)a->arg[0];
-	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
-	    clock != CLOCK_REALTIME_ALARM && clock != CLOCK_BOOTTIME_ALARM && clock != CLOCK_TAI)
-		return -EINVAL;    /* CPU-time clocks: not supported yet */
+	struct cpu_clock cc;
+	int crc = cpu_clock_decode(t, clock, &cc);
+	if (crc < 0)
+		return crc;
+	if (crc == 1 && clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC &&
+	    clock != CLOCK_BOOTTIME && clock != CLOCK_REALTIME_ALARM &&
+	    clock != CLOCK_BOOTTIME_ALARM && clock != CLOCK_TAI)
+		return -EINVAL;
+	const struct cpu_clock *cpu = crc == 0 ? &cc : NULL;
 	clockid_t host = clock == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME
 			 : clock == CLOCK_BOOTTIME_ALARM ? CLOCK_BOOTTIME : clock;
 	struct guest_sigevent ev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
@@ -132,14 +138,14 @@ long sys_timer_create(struct task *t, const struct syscall_args *a)
 		if (!ok)
 			return -EINVAL;
 	}
-	int id = timer_posix_create(t->tg, host, ev.signo, ev.notify != SIGEV_NONE, ev.value);
+	int id = timer_posix_create(t->tg, host, cpu, ev.signo, ev.notify != SIGEV_NONE, ev.value);
 	if (id < 0)
 		return id;
 	if (!have_ev) {
 		/* The default sigevent carries the timer id as its value. */
 		union sigval v = { .sival_int = id };
 		timer_posix_delete(t->tg, id);
-		id = timer_posix_create(t->tg, host, SIGALRM, true, v);
+		id = timer_posix_create(t->tg, host, cpu, SIGALRM, true, v);
 		if (id < 0)
 			return id;
 	}
@@ -158,6 +164,8 @@ long sys_timer_settime(struct task *t, const struct syscall_args *a)
 	int flags = (int)a->arg[1];
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
+	if (!a->arg[2])
+		return -EINVAL;     /* Linux checks this before copying */
 	struct itimerspec nv;
 	if (mm_copy_in(t->mm, &nv, gaddr(a->arg[2]), sizeof(nv)))
 		return -EFAULT;

@@ -78,7 +78,7 @@
 #define SYSCALL_LIST(OK, PART, ERR)                                                        \
 	OK(read, "fd,obuf:ret,size")                                                        \
 	OK(write, "fd,ibuf:2,size")                                                         \
-	PART(open, "path,oflags,cmode:1", "O_TMPFILE gives EOPNOTSUPP")                                                     \
+	OK(open, "path,oflags,cmode:1") \
 	OK(close, "fd")                                                                     \
 	OK(stat, "path,ptr")                                                                \
 	OK(fstat, "fd,ptr")                                                                 \
@@ -112,33 +112,33 @@
 	OK(dup2, "fd,fd")                                                                   \
 	OK(pause, "")                                                                       \
 	OK(nanosleep, "ts,ptr")                                                             \
-	PART(getitimer, "int,ptr", "ITIMER_VIRTUAL and ITIMER_PROF always read as disarmed")                                                            \
+	OK(getitimer, "int,ptr")                                                            \
 	OK(alarm, "uint")                                                                   \
-	PART(setitimer, "int,ptr,ptr", "ITIMER_REAL only: ITIMER_VIRTUAL and ITIMER_PROF give EINVAL")                                                        \
+	OK(setitimer, "int,ptr,ptr")                                                        \
 	OK(getpid, "")                                                                      \
 	OK(sendfile, "fd,fd,ptr,size")                                                      \
-	OK(socket, "af,socktype,int")                                                       \
-	OK(connect, "fd,ptr,int")                                                           \
+	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK and other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
+	PART(connect, "fd,ptr,int", "AF_INET/AF_INET6 reach only 127.0.0.0/8 and ::1 (other addresses ENETUNREACH)") \
 	OK(accept, "fd,ptr,ptr")                                                            \
-	OK(sendto, "fd,ibuf:2,size,hex,ptr,int")                                            \
+	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP to non-loopback ENETUNREACH") \
 	OK(recvfrom, "fd,obuf:ret,size,hex,ptr,ptr")                                        \
-	OK(sendmsg, "fd,ptr,hex")                                                           \
-	OK(recvmsg, "fd,ptr,hex")                                                           \
+	PART(sendmsg, "fd,ptr,hex", "SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX); IP-level control messages are ignored") \
+	PART(recvmsg, "fd,ptr,hex", "no IP_PKTINFO/timestamp control messages; MSG_ERRQUEUE always empty") \
 	OK(shutdown, "fd,int")                                                              \
-	OK(bind, "fd,ptr,int")                                                              \
+	PART(bind, "fd,ptr,int", "inet: wildcard, loopback, multicast and broadcast addresses only (others EADDRNOTAVAIL); no TIME_WAIT") \
 	OK(listen, "fd,int")                                                                \
-	PART(getsockname, "fd,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                       \
-	PART(getpeername, "fd,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                       \
+	OK(getsockname, "fd,ptr,ptr")                                                                                                     \
+	OK(getpeername, "fd,ptr,ptr")                                                                                                     \
 	OK(socketpair, "af,socktype,int,fds")                                               \
-	PART(setsockopt, "fd,int,int,ptr,int", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
-	PART(getsockopt, "fd,int,int,ptr,ptr", "no sockets exist yet: EBADF or ENOTSOCK")                                                \
+	PART(setsockopt, "fd,int,int,ptr,int", "SOL_SOCKET options of net/README.md; TCP/IP/IPv6 options are stored (IPV6_V6ONLY honoured) but have no effect; no BPF filters") \
+	PART(getsockopt, "fd,int,int,ptr,ptr", "SOL_SOCKET options of net/README.md; TCP_INFO is zeros but for the state")                \
 	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; a non-leader thread's execve keeps its own tid")                                                  \
 	OK(fork, "")                                                                        \
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
 	OK(exit, "int->noret")                                                              \
 	PART(wait4, "int,ptr,wait,ptr", "rusage is zero")                                                       \
-	PART(kill, "int,signo", "no real-time signal queueing (one pending instance per signal); permission checks between guest users are not made")                                                               \
+	OK(kill, "int,signo")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
 	OK(semop, "int,ptr,size")                                                           \
@@ -148,8 +148,8 @@
 	OK(msgsnd, "int,ptr,size,hex")                                                      \
 	OK(msgrcv, "int,ptr,size,off,hex")                                                  \
 	OK(msgctl, "int,int,ptr")                                                           \
-	PART(fcntl, "fd,fcntl,fcntlarg", "F_SETLK/F_SETLKW validate but do not exclude other processes and F_GETLK reports unlocked; leases refused; F_SETPIPE_SZ above pipe-max-size (1 MiB) gives EPERM even for root")                                                      \
-	PART(flock, "fd,int", "a blocking wait is not interrupted by guest signals yet")                                                                 \
+	PART(fcntl, "fd,fcntl,fcntlarg", "signal-driven I/O (F_SETFL O_ASYNC) gives EINVAL (F_SETOWN, F_SETSIG and dnotify F_NOTIFY work; a F_OWNER_TID owner is its process); leases are never granted (F_SETLEASE: EINVAL, F_GETLEASE: F_UNLCK); F_SETPIPE_SZ above pipe-max-size (1 MiB) gives EPERM even for root") \
+	OK(flock, "fd,int") \
 	OK(fsync, "fd")                                                                     \
 	OK(fdatasync, "fd")                                                                 \
 	OK(truncate, "path,off")                                                            \
@@ -174,9 +174,9 @@
 	OK(umask, "mode->oct")                                                              \
 	OK(gettimeofday, "ptr,ptr")                                                         \
 	OK(getrlimit, "rlimit,ptr")                                                         \
-	PART(getrusage, "int,ptr", "CPU times and counters are reported as zero")                                                            \
+	PART(getrusage, "int,ptr", "CPU times and ru_maxrss are real; fault, context-switch and I/O counters are zero") \
 	PART(sysinfo, "ptr", "reports the sandbox's memory limit and usage, not the host's") \
-	PART(times, "ptr", "CPU times are reported as zero")                                                                    \
+	OK(times, "ptr")                                                                    \
 	OK(ptrace, "int,int,ptr,ptr")                                                       \
 	OK(getuid, "")                                                                      \
 	OK(syslog, "int,ptr,int")                                                           \
@@ -209,7 +209,7 @@
 	OK(rt_sigsuspend, "sigset,size")                                                    \
 	OK(sigaltstack, "ptr,ptr")                                                          \
 	OK(utime, "path,ptr")                                                               \
-	PART(mknod, "path,mode,hex", "FIFOs, sockets and device nodes give EPERM")                                                          \
+	PART(mknod, "path,mode,hex", "device nodes (other than 0:0 whiteouts) can be made by root but open with ENXIO") \
 	ERR(uselib, -ENOSYS, "path", "obsolete (a.out shared libraries); gVisor: ENOSYS")   \
 	OK(personality, "hex->hex")                                                         \
 	OK(ustat, "hex,ptr")                                                                \
@@ -264,19 +264,19 @@
 	ERR(security, -ENOSYS, "hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(gettid, "")                                                                      \
 	OK(readahead, "fd,off,size")                                                        \
-	PART(setxattr, "path,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                               \
-	PART(lsetxattr, "path,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                              \
-	PART(fsetxattr, "fd,str,ptr,size,hex", "extended attributes are not stored: EOPNOTSUPP")                                                \
-	PART(getxattr, "path,str,ptr,size", "no extended attributes are stored: ENODATA")                                                   \
-	PART(lgetxattr, "path,str,ptr,size", "no extended attributes are stored: ENODATA")                                                  \
-	PART(fgetxattr, "fd,str,ptr,size", "no extended attributes are stored: ENODATA")                                                    \
-	OK(listxattr, "path,ptr,size")                                                      \
-	OK(llistxattr, "path,ptr,size")                                                     \
-	OK(flistxattr, "fd,ptr,size")                                                       \
+	OK(setxattr, "path,str,ptr,size,hex") \
+	OK(lsetxattr, "path,str,ptr,size,hex") \
+	OK(fsetxattr, "fd,str,ptr,size,hex") \
+	PART(getxattr, "path,str,ptr,size", "attributes of the read-only host layer are not shown (the overlay keeps its own)") \
+	PART(lgetxattr, "path,str,ptr,size", "attributes of the read-only host layer are not shown (the overlay keeps its own)") \
+	PART(fgetxattr, "fd,str,ptr,size", "attributes of the read-only host layer are not shown (the overlay keeps its own)") \
+	PART(listxattr, "path,ptr,size", "attributes of the read-only host layer are not listed (the overlay keeps its own)") \
+	PART(llistxattr, "path,ptr,size", "attributes of the read-only host layer are not listed (the overlay keeps its own)") \
+	PART(flistxattr, "fd,ptr,size", "attributes of the read-only host layer are not listed (the overlay keeps its own)") \
 	OK(removexattr, "path,str")                                                         \
 	OK(lremovexattr, "path,str")                                                        \
 	OK(fremovexattr, "fd,str")                                                          \
-	PART(tkill, "int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler)")                                                              \
+	OK(tkill, "int,signo")                                                              \
 	OK(time, "ptr")                                                                     \
 	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS")                                            \
 	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
@@ -298,19 +298,19 @@
 	OK(restart_syscall, "")                                                             \
 	OK(semtimedop, "int,ptr,size,ts")                                                   \
 	OK(fadvise64, "fd,off,size,int")                                                    \
-	PART(timer_create, "clockid,ptr,ptr", "CPU-time clocks give EINVAL; SIGEV_THREAD_ID signals go to the process")                                                 \
+	PART(timer_create, "clockid,ptr,ptr", "SIGEV_THREAD_ID signals go to the process; CPU-clock timers are checked every 4 ms") \
 	OK(timer_settime, "int,hex,ptr,ptr")                                                \
 	OK(timer_gettime, "int,ptr")                                                        \
 	OK(timer_getoverrun, "int")                                                         \
 	OK(timer_delete, "int")                                                             \
 	PART(clock_settime, "clockid,ts", "arguments validated as Linux does; setting CLOCK_REALTIME is refused (EPERM): the host clock is not the guest's") \
-	PART(clock_gettime, "clockid,ots", "CPU-time clocks of other processes (negative ids) give EINVAL; process/thread CPU clocks measure the serving sentry thread")                                                     \
+	OK(clock_gettime, "clockid,ots")                                                    \
 	OK(clock_getres, "clockid,ots")                                                      \
 	PART(clock_nanosleep, "clockid,hex,ts,ptr", "an absolute CLOCK_REALTIME sleep does not follow clock changes made during it")                                           \
 	OK(exit_group, "int->noret")                                                        \
 	OK(epoll_wait, "fd,ptr,int,int")                                                    \
 	PART(epoll_ctl, "fd,int,fd,ptr", "EPOLLEXCLUSIVE may wake more than one waiter; EPOLLWAKEUP is ignored")                                                      \
-	PART(tgkill, "int,int,signo", "a signal aimed at one thread is delivered to its process (any thread may run the handler)")                                                         \
+	OK(tgkill, "int,int,signo")                                                         \
 	OK(utimes, "path,ptr")                                                              \
 	ERR(vserver, -ENOSYS, "hex,hex,hex,hex,hex", "never implemented by Linux; gVisor: ENOSYS") \
 	OK(mbind, "ptr,size,int,ptr,hex,hex")                                               \
@@ -333,9 +333,9 @@
 	OK(inotify_add_watch, "fd,path,hex")                                                \
 	OK(inotify_rm_watch, "fd,int")                                                      \
 	ERR(migrate_pages, -EPERM, "int,hex,ptr,ptr", "host NUMA placement (CAP_SYS_NICE); gVisor: EPERM") \
-	PART(openat, "atfd,path,oflags,cmode:2", "O_TMPFILE gives EOPNOTSUPP")                                              \
+	OK(openat, "atfd,path,oflags,cmode:2") \
 	OK(mkdirat, "atfd,path,mode")                                                       \
-	PART(mknodat, "atfd,path,mode,hex", "FIFOs, sockets and device nodes give EPERM")                                                   \
+	PART(mknodat, "atfd,path,mode,hex", "device nodes (other than 0:0 whiteouts) can be made by root but open with ENXIO") \
 	OK(fchownat, "atfd,path,int,int,atflags")                                           \
 	OK(futimesat, "atfd,path,ptr")                                                      \
 	OK(newfstatat, "atfd,path,ptr,atflags")                                             \
@@ -375,12 +375,12 @@
 	OK(pwritev, "fd,iov:2,int,off,hex")                                                 \
 	OK(rt_tgsigqueueinfo, "int,int,signo,ptr")                                          \
 	ERR(perf_event_open, -ENODEV, "ptr,int,int,int,hex", "no performance counters; gVisor: ENODEV") \
-	OK(recvmmsg, "fd,ptr,uint,hex,ts")                                                  \
+	PART(recvmmsg, "fd,ptr,uint,hex,ts", "an error after some datagrams is not kept as the socket's pending error") \
 	OK(fanotify_init, "hex,hex")                                                        \
 	OK(fanotify_mark, "fd,hex,hex,atfd,path")                                           \
 	OK(prlimit64, "int,rlimit,ptr,ptr")                                                 \
-	ERR(name_to_handle_at, -EOPNOTSUPP, "atfd,path,ptr,ptr,atflags", "no file handles in sandbox filesystems; gVisor: EOPNOTSUPP") \
-	ERR(open_by_handle_at, -EPERM, "fd,ptr,oflags", "needs CAP_DAC_READ_SEARCH and bypasses path checks (the \"shocker\" escape); gVisor: EOPNOTSUPP") \
+	PART(name_to_handle_at, "atfd,path,ptr,ptr,atflags", "no file handles: EOPNOTSUPP once the path resolves (a file system without export operations); gVisor: EOPNOTSUPP") \
+	PART(open_by_handle_at, "fd,ptr,oflags", "no handle is ever valid: ESTALE after Linux's checks (EBADF, EPERM without CAP_DAC_READ_SEARCH, EINVAL); never bypasses path checks (the \"shocker\" escape)") \
 	ERR(clock_adjtime, -EPERM, "clockid,ptr", "the host clock is not the guest's to steer (CAP_SYS_TIME); gVisor: EPERM") \
 	OK(syncfs, "fd")                                                                    \
 	OK(sendmmsg, "fd,ptr,uint,hex")                                                     \
@@ -392,7 +392,7 @@
 	ERR(finit_module, -EPERM, "fd,str,hex", "no kernel modules (CAP_SYS_MODULE); gVisor: EPERM") \
 	OK(sched_setattr, "int,ptr,hex")                                                    \
 	OK(sched_getattr, "int,ptr,uint,hex")                                               \
-	PART(renameat2, "atfd,path,atfd,path,hex", "RENAME_WHITEOUT gives EINVAL; renaming a directory that exists in the read-only lower layer gives EXDEV")                                            \
+	PART(renameat2, "atfd,path,atfd,path,hex", "renaming a directory that exists in the read-only lower layer gives EXDEV") \
 	OK(seccomp, "uint,hex,ptr")                                                         \
 	OK(getrandom, "obuf:ret,size,grnd")                                                  \
 	OK(memfd_create, "str,hex")                                                         \

@@ -47,8 +47,7 @@ static void scan_mountinfo(void)
 	fclose(f);
 }
 
-/* True for host pseudo file systems that must never show through. */
-static bool hidden_fs(int fd, dev_t dev)
+bool hostfs_hidden_fs(int fd, dev_t dev)
 {
 	struct statfs sf;
 	if (fstatfs(fd, &sf) < 0)
@@ -68,7 +67,7 @@ static bool hidden_fs(int fd, dev_t dev)
 	return false;
 }
 
-static int host_openat2(int dirfd, const char *name, uint64_t flags)
+int hostfs_openat2(int dirfd, const char *name, uint64_t flags)
 {
 	struct open_how how = {
 		.flags = flags | O_CLOEXEC | O_NOFOLLOW,
@@ -135,10 +134,10 @@ int hostfs_lookup(struct hostfs_node *dir, const char *name, struct hostfs_node 
 		return errno == ENOTDIR ? -ENOENT : -errno;
 	int fd = -1;
 	if (S_ISDIR(st.st_mode)) {
-		fd = host_openat2(dir->fd, name, O_PATH | O_DIRECTORY);
+		fd = hostfs_openat2(dir->fd, name, O_PATH | O_DIRECTORY);
 		if (fd < 0)
 			return fd == -EXDEV || fd == -ELOOP ? -ENOENT : fd;
-		if (fstat(fd, &st) < 0 || hidden_fs(fd, st.st_dev)) {
+		if (fstat(fd, &st) < 0 || hostfs_hidden_fs(fd, st.st_dev)) {
 			close(fd);
 			return -ENOENT;
 		}
@@ -163,7 +162,12 @@ int hostfs_readdir(struct hostfs_node *dir, vfs_emit_fn emit, void *ctx)
 {
 	if (dir->fd < 0)
 		return -ENOTDIR;
-	int fd = host_openat2(dir->fd, ".", O_RDONLY | O_DIRECTORY);
+	return hostfs_readdir_fd(dir->fd, dir->st.st_dev, emit, ctx);
+}
+
+int hostfs_readdir_fd(int dirfd, dev_t dirdev, vfs_emit_fn emit, void *ctx)
+{
+	int fd = hostfs_openat2(dirfd, ".", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
 	char buf[16384];
@@ -190,10 +194,10 @@ int hostfs_readdir(struct hostfs_node *dir, vfs_emit_fn emit, void *ctx)
 			if (e->type == DT_DIR) {
 				/* A host mountpoint of a hidden file system is left out. */
 				struct stat st;
-				if (fstatat(dir->fd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    st.st_dev != dir->st.st_dev) {
-					int sub = host_openat2(dir->fd, e->name, O_PATH | O_DIRECTORY);
-					bool hide = sub < 0 || hidden_fs(sub, st.st_dev);
+				if (fstatat(dirfd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				    st.st_dev != dirdev) {
+					int sub = hostfs_openat2(dirfd, e->name, O_PATH | O_DIRECTORY);
+					bool hide = sub < 0 || hostfs_hidden_fs(sub, st.st_dev);
 					if (sub >= 0)
 						close(sub);
 					if (hide)
@@ -224,7 +228,7 @@ int hostfs_open_file(struct hostfs_node *n)
 		return -EACCES;
 	if (!n->parent)
 		return -EACCES;
-	int fd = host_openat2(n->parent->fd, n->name, O_RDONLY | O_NONBLOCK);
+	int fd = hostfs_openat2(n->parent->fd, n->name, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return fd;
 	struct stat st;

@@ -43,4 +43,28 @@ long hostfs_readlink(struct hostfs_node *n, char *buf, size_t cap);
  */
 int hostfs_open_file(struct hostfs_node *n);
 
+/* ---- helpers shared with the writable hostfs (hostfs_rw.c) ---- */
+/*
+ * openat2 of one component name beneath dirfd, never following a symlink
+ * (O_NOFOLLOW, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS),
+ * O_CLOEXEC added. A new host fd or -errno (-ELOOP for a symlink).
+ */
+int hostfs_openat2(int dirfd, const char *name, uint64_t flags);
+/* True for a host pseudo file system (procfs, sysfs, devtmpfs...) that must never show through. */
+bool hostfs_hidden_fs(int fd, dev_t dev);
+/* List the host directory dirfd (on device dirdev) as hostfs_readdir does. */
+int hostfs_readdir_fd(int dirfd, dev_t dirdev, vfs_emit_fn emit, void *ctx);
+
+/*
+ * ---- hostfs_rw: the writable host bind (hostfs_rw.c) ----
+ * A file system over the host directory or regular file host_path (the
+ * CLI's path, symlinks in it followed once, here, as `mount --bind` does):
+ * every guest operation is done on the host, relative to held directory
+ * fds, one component at a time, never following a host symlink. readonly
+ * makes the super block read-only (EROFS even after a guest remount,rw).
+ * Returns 0 with the super block and its root dentry (one reference).
+ */
+int hostfs_rw_create_root(const char *host_path, bool readonly, struct super_block **sb,
+			  struct dentry **root);
+
 #endif

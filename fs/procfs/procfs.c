@@ -1,341 +1,53 @@
 /*
  * procfs: /proc for guest processes only. Nothing is cached: every lookup
- * builds a fresh dentry and inode describing what it names (a kind, a
- * tgid, an fd), so entries of exited processes disappear by themselves.
- * File contents are generated at open time into a buffer (like seq_file's
- * single_open) and read from it.
+ * builds a fresh dentry and inode describing what it names (struct
+ * proc_ent: a kind, a process, a thread, an fd, a table index), so entries
+ * of exited processes disappear by themselves.
+ *
+ * File contents are generated at read time (at offset 0, or the first read)
+ * into a buffer kept with the open file, as seq_file does: a later read at
+ * a higher offset continues the same text, a read at 0 starts afresh, and a
+ * read after the process was reaped fails with ESRCH.
+ *
+ * This file is the tree (lookup, readdir, links, open/read/write); the
+ * contents live in proc_pid.c (per process) and proc_global.c.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/magic.h>
-#include "fs/vfs_internal.h"
-#include "sentry/memfile.h"
-#include "sentry/mm.h"
-#include "sentry/task.h"
-
-#define PROC_UTS_RELEASE "6.1.0-sandbox"
+#include "fs/procfs/procfs_internal.h"
+#include "sentry/process.h"
 
 enum proc_kind {
-	P_ROOT, P_SELF, P_THREAD_SELF, P_SYS, P_SYS_KERNEL,
-	P_GLOBAL_FILE,         /* uptime, meminfo, ...: index in global_files */
-	P_PID, P_PID_FILE,     /* index in pid_files */
-	P_PID_LINK,            /* exe, cwd, root */
-	P_FD_DIR, P_FD_LINK,
+	P_ROOT,                /* /proc */
+	P_GLOBAL,              /* index: proc_global_entries (dir, file or symlink) */
+	P_SELF, P_THREAD_SELF,
+	P_PID,                 /* /proc/N: tgid, and tid when N names a non-leader thread */
+	P_TID,                 /* /proc/PID/task/TID */
+	P_ENTRY,               /* index: proc_pid_entries, inside a P_PID or P_TID */
+	P_FD_LINK,             /* /proc/PID/fd/N */
+	P_FDINFO,              /* /proc/PID/fdinfo/N */
+	P_NS_LINK,             /* index: proc_ns_entries */
+	P_NS_FILE,             /* what an ns link opens */
 };
 
 struct proc_ent {
 	enum proc_kind kind;
-	int tgid;
-	int fd;
+	int tgid, tid;         /* tid 0: the process (its leader, or any thread) */
+	bool thread;           /* below task/TID */
 	int index;
+	int fd;
 };
-
-typedef long (*gen_global_fn)(char **out);
-typedef long (*gen_pid_fn)(struct task *t, char **out);
 
 static struct super_block *proc_sb;
 static const struct inode_ops proc_iops;
 static const struct file_ops proc_file_fops;
 
-/* ---- text helpers ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		int n = b->p ? vsnprintf(b->p + b->len, room, fmt, ap) : -1;
-		va_end(ap);
-		if (n >= 0 && (size_t)n < room) {
-			b->len += n;
-			return;
-		}
-		size_t nc = b->cap ? b->cap * 2 : 4096;
-		if (n >= 0)
-			while (nc < b->len + n + 1)
-				nc *= 2;
-		char *np = realloc(b->p, nc);
-		if (!np)
-			return;
-		b->p = np;
-		b->cap = nc;
-	}
-}
-
-static long sb_done(struct sbuf *b, char **out)
-{
-	if (!b->p)
-		return -ENOMEM;
-	*out = b->p;
-	return (long)b->len;
-}
-
-static int ncpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
-}
-
-/* ---- global files ---- */
-
-static long gen_uptime(char **out)
-{
-	struct sbuf b = { 0 };
-	uint64_t ns = kernel_uptime_ns();
-	sb_printf(&b, "%lu.%02lu %lu.%02lu\n", ns / 1000000000, (ns / 10000000) % 100,
-		  ns * ncpus() / 1000000000, (ns * ncpus() / 10000000) % 100);
-	return sb_done(&b, out);
-}
-
-static long gen_meminfo(char **out)
-{
-	struct sbuf b = { 0 };
-	uint64_t total = kernel.mem_limit / 1024;
-	uint64_t used = mf_reserved() / 1024;
-	uint64_t free_kb = total > used ? total - used : 0;
-	sb_printf(&b,
-		  "MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
-		  "Buffers:        %8lu kB\nCached:         %8lu kB\nSwapCached:     %8lu kB\n"
-		  "Active:         %8lu kB\nInactive:       %8lu kB\nSwapTotal:      %8lu kB\n"
-		  "SwapFree:       %8lu kB\nDirty:          %8lu kB\nShmem:          %8lu kB\n"
-		  "Slab:           %8lu kB\nSReclaimable:   %8lu kB\nSUnreclaim:     %8lu kB\n"
-		  "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n",
-		  total, free_kb, free_kb, 0UL, 0UL, 0UL, used, 0UL, 0UL, 0UL, 0UL, 0UL, 0UL, 0UL,
-		  0UL, total, used);
-	return sb_done(&b, out);
-}
-
-static long gen_cpuinfo(char **out)
-{
-	/* The host's CPU description, read once (CPU model and flags are not secret here). */
-	static char *cache;
-	static size_t cache_len;
-	if (!cache) {
-		int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
-		struct sbuf b = { 0 };
-		sb_printf(&b, "%s", "");
-		if (fd >= 0) {
-			char buf[8192];
-			ssize_t n;
-			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				sb_printf(&b, "%.*s", (int)n, buf);
-			close(fd);
-		}
-		if (!b.p)
-			return -ENOMEM;
-		cache = b.p;
-		cache_len = b.len;
-	}
-	char *c = malloc(cache_len + 1);
-	if (!c)
-		return -ENOMEM;
-	memcpy(c, cache, cache_len + 1);
-	*out = c;
-	return (long)cache_len;
-}
-
-static int count_tgids(int *last)
-{
-	int buf[4096];
-	int n = task_list_tgids(buf, ARRAY_SIZE(buf));
-	*last = n > 0 ? buf[n - 1] : 0;
-	return n;
-}
-
-static long gen_stat(char **out)
-{
-	struct sbuf b = { 0 };
-	sb_printf(&b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
-	for (int i = 0; i < ncpus(); i++)
-		sb_printf(&b, "cpu%d 0 0 0 0 0 0 0 0 0 0\n", i);
-	int last;
-	int n = count_tgids(&last);
-	sb_printf(&b, "intr 0\nctxt 0\nbtime %lu\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n"
-		  "softirq 0 0 0 0 0 0 0 0 0 0 0\n", kernel.boot_realtime_ns / 1000000000, n);
-	return sb_done(&b, out);
-}
-
-static long gen_loadavg(char **out)
-{
-	struct sbuf b = { 0 };
-	int last;
-	int n = count_tgids(&last);
-	sb_printf(&b, "0.00 0.00 0.00 1/%d %d\n", n, last);
-	return sb_done(&b, out);
-}
-
-static long gen_mounts(char **out)
-{
-	struct sbuf b = { 0 };
-	sb_printf(&b, "%s", "");
-	struct mount *root = mount_list();
-	struct path rp = { root, root->root };
-	for (struct mount *m = root; m; m = m->next) {
-		char path[VFS_PATH_MAX];
-		struct path p = { m, m->root };
-		if (vfs_path_string(&rp, &p, path, sizeof(path)) < 0)
-			continue;
-		bool ro = (m->flags & 1) || m->sb->readonly;
-		sb_printf(&b, "%s %s %s %s%s%s%s 0 0\n", m->source ? m->source : "none", path,
-			  m->sb->fstype, ro ? "ro" : "rw", (m->flags & 2) ? ",nosuid" : "",
-			  (m->flags & 4) ? ",nodev" : "", (m->flags & 8) ? ",noexec" : "");
-	}
-	return sb_done(&b, out);
-}
-
-static long gen_filesystems(char **out)
-{
-	struct sbuf b = { 0 };
-	sb_printf(&b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\toverlay\n");
-	return sb_done(&b, out);
-}
-
-static long gen_text(const char *s, char **out)
-{
-	struct sbuf b = { 0 };
-	sb_printf(&b, "%s\n", s);
-	return sb_done(&b, out);
-}
-
-static long gen_hostname(char **out)
-{
-	return gen_text(kernel.hostname, out);
-}
-
-static long gen_ostype(char **out)
-{
-	return gen_text("Linux", out);
-}
-
-static long gen_osrelease(char **out)
-{
-	return gen_text(PROC_UTS_RELEASE, out);
-}
-
-static long gen_version(char **out)
-{
-	return gen_text("Linux version " PROC_UTS_RELEASE " (sandbox) #1 SMP PREEMPT_DYNAMIC", out);
-}
-
-static const struct {
-	const char *name;
-	gen_global_fn gen;
-	bool in_sys_kernel;
-} global_files[] = {
-	{ "uptime", gen_uptime, false }, { "meminfo", gen_meminfo, false },
-	{ "cpuinfo", gen_cpuinfo, false }, { "stat", gen_stat, false },
-	{ "loadavg", gen_loadavg, false }, { "mounts", gen_mounts, false },
-	{ "filesystems", gen_filesystems, false }, { "version", gen_version, false },
-	{ "hostname", gen_hostname, true }, { "ostype", gen_ostype, true },
-	{ "osrelease", gen_osrelease, true },
-};
-
-/* ---- per-process files ---- */
-
-static long gen_status(struct task *t, char **out)
-{
-	return task_format_status(t, out);
-}
-
-static long gen_maps(struct task *t, char **out)
-{
-	return mm_format_maps(t->mm, out);
-}
-
-static long gen_area(struct task *t, char **out, bool env)
-{
-	size_t cap = 256 * 1024;
-	char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	long n = env ? task_read_environ(t, buf, cap) : task_read_cmdline(t, buf, cap);
-	if (n < 0) {
-		free(buf);
-		return n;
-	}
-	*out = buf;
-	return n;
-}
-
-static long gen_cmdline(struct task *t, char **out)
-{
-	return gen_area(t, out, false);
-}
-
-static long gen_environ(struct task *t, char **out)
-{
-	return gen_area(t, out, true);
-}
-
-static long gen_comm(struct task *t, char **out)
-{
-	struct sbuf b = { 0 };
-	sb_printf(&b, "%.16s\n", t->comm);
-	return sb_done(&b, out);
-}
-
-static char state_char(struct task *t)
-{
-	return t->state == TASK_ZOMBIE ? 'Z' : t->state == TASK_SLEEPING ? 'S' : 'R';
-}
-
-static long gen_pid_stat(struct task *t, char **out)
-{
-	struct sbuf b = { 0 };
-	uint64_t vsz = 0, rss = 0;
-	if (t->mm)
-		mm_usage(t->mm, &vsz, &rss);
-	struct mm_layout l = { 0 };
-	if (t->mm)
-		mm_get_layout(t->mm, &l);
-	sb_printf(&b, "%d (%.16s) %c %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 %d 0 0 %lu %lu "
-		  "18446744073709551615 0 0 %lu 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 %lu %lu %lu %lu %lu %lu %lu 0\n",
-		  t->tg->tgid, t->comm, state_char(t), t->tg->ppid, t->tg->pgid, t->tg->sid,
-		  t->tg->nr_threads, vsz, rss / PAGE_SIZE, l.start_stack, l.start_brk, l.brk,
-		  l.arg_start, l.arg_end, l.env_start, l.env_end, 0UL);
-	return sb_done(&b, out);
-}
-
-static long gen_statm(struct task *t, char **out)
-{
-	struct sbuf b = { 0 };
-	uint64_t vsz = 0, rss = 0;
-	if (t->mm)
-		mm_usage(t->mm, &vsz, &rss);
-	sb_printf(&b, "%lu %lu 0 0 0 %lu 0\n", vsz / PAGE_SIZE, rss / PAGE_SIZE, vsz / PAGE_SIZE);
-	return sb_done(&b, out);
-}
-
-static long gen_pid_mounts(struct task *t, char **out)
-{
-	return gen_mounts(out);
-}
-
-static const struct {
-	const char *name;
-	gen_pid_fn gen;
-	uint32_t mode;
-} pid_files[] = {
-	{ "status", gen_status, 0444 }, { "maps", gen_maps, 0444 },
-	{ "cmdline", gen_cmdline, 0444 }, { "environ", gen_environ, 0400 },
-	{ "comm", gen_comm, 0644 }, { "stat", gen_pid_stat, 0444 },
-	{ "statm", gen_statm, 0444 }, { "mounts", gen_pid_mounts, 0444 },
-};
-
-static const char *const pid_links[] = { "exe", "cwd", "root" };
+#define MAX_LISTED 65536       /* pids or fds one listing shows */
 
 /* ---- inodes and dentries ---- */
 
@@ -344,19 +56,43 @@ static struct proc_ent *ent_of(struct dentry *d)
 	return d->inode->priv;
 }
 
+int procfs_dir_pid(struct file *f)
+{
+	struct dentry *d = f->dentry;
+	if (!d || !d->inode || d->inode->sb != proc_sb || !d->inode->priv)
+		return -1;
+	const struct proc_ent *e = ent_of(d);
+	return e->kind == P_PID && !e->tid ? e->tgid : -1;
+}
+
 static void proc_destroy(struct inode *inode)
 {
 	free(inode->priv);
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* A stable inode number for what an entry names (readdir and stat agree). */
 static uint64_t ent_ino(const struct proc_ent *e)
 {
-	return ((uint64_t)e->tgid << 20) ^ ((uint64_t)e->kind << 12) ^ ((uint64_t)(e->index + 1) << 4) ^
-	       ((uint64_t)(e->fd + 1) << 32) ^ 0x100;
+	if (e->kind == P_ROOT)
+		return 1;
+	uint64_t h = mix64(((uint64_t)e->kind << 56) ^ ((uint64_t)(e->index + 1) << 40) ^
+			   ((uint64_t)e->thread << 39) ^ (uint64_t)(uint32_t)(e->fd + 1));
+	h = mix64(h ^ ((uint64_t)(uint32_t)e->tgid << 32) ^ (uint32_t)e->tid);
+	return (h >> 2) | 0x1000;
 }
 
 static struct dentry *proc_make(struct dentry *parent, const char *name, uint32_t mode,
-				struct proc_ent e)
+				const struct proc_ent *e, uint32_t uid, uint32_t gid)
 {
 	struct inode *inode = inode_alloc(proc_sb, mode, &proc_iops,
 					  S_ISREG(mode) ? &proc_file_fops : NULL);
@@ -367,24 +103,19 @@ static struct dentry *proc_make(struct dentry *parent, const char *name, uint32_
 		inode_put(inode);
 		return NULL;
 	}
-	*pe = e;
+	*pe = *e;
 	inode->priv = pe;
 	inode->destroy = proc_destroy;
-	inode->ino = e.kind == P_ROOT ? 1 : ent_ino(&e);
-	if (S_ISDIR(mode))
-		inode->nlink = 2;
-	inode->atime = inode->mtime = inode->ctime = vfs_now();
+	inode->ino = ent_ino(e);
+	inode->uid = uid;
+	inode->gid = gid;
 	struct dentry *d = dentry_alloc(parent, name, inode);
 	if (!d)
 		inode_put(inode);
 	return d;
 }
 
-static struct task *ent_task(const struct proc_ent *e)
-{
-	return task_lookup(e->tgid);
-}
-
+/* Decimal without sign or leading zeros, as /proc names pids and fds; else -1. */
 static int parse_num(const char *s)
 {
 	if (!*s || (*s == '0' && s[1]))
@@ -400,218 +131,345 @@ static int parse_num(const char *s)
 	return (int)v;
 }
 
-static int current_tgid(void)
+static int target_of(const struct proc_ent *e, struct proc_target *pt)
 {
-	struct task *t = task_current();
-	return t ? t->tg->tgid : -1;
+	return proc_target_get(e->tgid, e->tid, e->thread, pt);
 }
 
-static int proc_lookup(struct dentry *dir, const char *name, struct dentry **out)
+/* Linux gives a process's /proc files to its effective ids. */
+static void target_owner(const struct proc_target *pt, uint32_t *uid, uint32_t *gid)
 {
-	struct proc_ent *de = ent_of(dir);
-	struct proc_ent e = { .tgid = de->tgid, .fd = -1, .index = -1 };
-	struct dentry *d = NULL;
-	switch (de->kind) {
-	case P_ROOT: {
-		if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
-			if (current_tgid() < 0)
-				return -ENOENT;
-			e.kind = name[0] == 's' ? P_SELF : P_THREAD_SELF;
-			d = proc_make(dir, name, S_IFLNK | 0777, e);
-			break;
-		}
-		if (!strcmp(name, "sys")) {
-			e.kind = P_SYS;
-			d = proc_make(dir, name, S_IFDIR | 0555, e);
-			break;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(global_files); i++) {
-			if (!global_files[i].in_sys_kernel && !strcmp(name, global_files[i].name)) {
-				e.kind = P_GLOBAL_FILE;
-				e.index = (int)i;
-				d = proc_make(dir, name, S_IFREG | 0444, e);
-				goto done;
-			}
-		}
-		int pid = parse_num(name);
-		if (pid <= 0)
+	if (pt->info.zombie) {
+		*uid = pt->info.uid;
+		*gid = 0;
+	} else {
+		*uid = pt->info.cred.euid;
+		*gid = pt->info.cred.egid;
+	}
+}
+
+static bool entry_visible(const struct pid_entry *pe, bool thread)
+{
+	return !(pe->flags & (thread ? PE_TGID_ONLY : PE_TID_ONLY));
+}
+
+static uint32_t fd_link_mode(struct file *f)
+{
+	int acc = file_flags(f) & O_ACCMODE;
+	return S_IFLNK | (acc == O_RDONLY ? 0500 : acc == O_WRONLY ? 0300 : 0700);
+}
+
+/* The file at fd of the target with a reference, or NULL. */
+static struct file *target_fd(const struct proc_target *pt, int fd)
+{
+	struct fd_table *files = pt->t ? task_get_files(pt->t) : NULL;
+	if (!files)
+		return NULL;
+	struct file *f = fdt_get_file(files, fd);
+	fdt_put(files);
+	return f;
+}
+
+/* ---- lookup ---- */
+
+static int lookup_root(struct dentry *dir, const char *name, struct dentry **out)
+{
+	struct proc_ent e = { .fd = -1, .index = -1 };
+	if (!strcmp(name, "self") || !strcmp(name, "thread-self")) {
+		if (!task_current())
 			return -ENOENT;
-		struct task *t = task_lookup(pid);
-		if (!t)
-			return -ENOENT;
-		bool leader = t->tg->tgid == pid;
-		uint32_t uid = t->cred.euid, gid = t->cred.egid;
-		task_put(t);
-		if (!leader)
-			return -ENOENT;
-		e.kind = P_PID;
-		e.tgid = pid;
-		d = proc_make(dir, name, S_IFDIR | 0555, e);
-		if (d) {
-			d->inode->uid = uid;
-			d->inode->gid = gid;
+		e.kind = name[0] == 's' ? P_SELF : P_THREAD_SELF;
+		*out = proc_make(dir, name, S_IFLNK | 0777, &e, 0, 0);
+		return *out ? 0 : -ENOMEM;
+	}
+	for (size_t i = 0; i < proc_global_nentries; i++) {
+		if (proc_global_entries[i].parent == -1 && !strcmp(name, proc_global_entries[i].name)) {
+			e.kind = P_GLOBAL;
+			e.index = (int)i;
+			*out = proc_make(dir, name, proc_global_entries[i].mode, &e, 0, 0);
+			return *out ? 0 : -ENOMEM;
 		}
+	}
+	int pid = parse_num(name);
+	if (pid <= 0)
+		return -ENOENT;
+	/* A process (live or zombie), or any live thread: /proc/TID works, unlisted. */
+	struct proc_target pt;
+	int tgid = pid;
+	if (proc_target_get(pid, 0, false, &pt)) {
+		tgid = task_tgid_of(pid);
+		if (tgid < 0 || proc_target_get(tgid, pid, false, &pt))
+			return -ENOENT;
+	}
+	e.kind = P_PID;
+	e.tgid = tgid;
+	e.tid = tgid == pid ? 0 : pid;
+	uint32_t uid, gid;
+	target_owner(&pt, &uid, &gid);
+	proc_target_put(&pt);
+	*out = proc_make(dir, name, S_IFDIR | 0555, &e, uid, gid);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int lookup_global(struct dentry *dir, const struct proc_ent *de, const char *name,
+			 struct dentry **out)
+{
+	for (size_t i = 0; i < proc_global_nentries; i++) {
+		if (proc_global_entries[i].parent == de->index &&
+		    !strcmp(name, proc_global_entries[i].name)) {
+			struct proc_ent e = { .kind = P_GLOBAL, .index = (int)i, .fd = -1 };
+			*out = proc_make(dir, name, proc_global_entries[i].mode, &e, 0, 0);
+			return *out ? 0 : -ENOMEM;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Inside /proc/PID or task/TID: the entries of proc_pid_entries. */
+static int lookup_pid_dir(struct dentry *dir, const struct proc_ent *de, const char *name,
+			  struct dentry **out)
+{
+	bool thread = de->kind == P_TID;
+	for (size_t i = 0; i < proc_pid_nentries; i++) {
+		const struct pid_entry *pe = &proc_pid_entries[i];
+		if (!entry_visible(pe, thread) || strcmp(name, pe->name))
+			continue;
+		struct proc_target pt;
+		if (target_of(de, &pt))
+			return -ENOENT;
+		uint32_t uid, gid;
+		target_owner(&pt, &uid, &gid);
+		proc_target_put(&pt);
+		struct proc_ent e = { .kind = P_ENTRY, .tgid = de->tgid, .tid = de->tid,
+				      .thread = thread, .index = (int)i, .fd = -1 };
+		*out = proc_make(dir, name, pe->mode, &e, uid, gid);
+		return *out ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}
+
+/* Inside task/, fd/, fdinfo/ or ns/. */
+static int lookup_sub_dir(struct dentry *dir, const struct proc_ent *de, const char *name,
+			  struct dentry **out)
+{
+	const struct pid_entry *pe = &proc_pid_entries[de->index];
+	struct proc_ent e = { .tgid = de->tgid, .tid = de->tid, .thread = de->thread,
+			      .index = -1, .fd = -1 };
+	struct proc_target pt;
+	uint32_t mode, uid, gid;
+	switch (pe->kind) {
+	case PE_TASK_DIR: {
+		int tid = parse_num(name);
+		if (tid <= 0 || proc_target_get(de->tgid, tid, true, &pt))
+			return -ENOENT;
+		e.kind = P_TID;
+		e.tid = tid;
+		e.thread = true;
+		mode = S_IFDIR | 0555;
 		break;
 	}
-	case P_SYS:
-		if (strcmp(name, "kernel"))
-			return -ENOENT;
-		e.kind = P_SYS_KERNEL;
-		d = proc_make(dir, name, S_IFDIR | 0555, e);
-		break;
-	case P_SYS_KERNEL:
-		for (size_t i = 0; i < ARRAY_SIZE(global_files); i++) {
-			if (global_files[i].in_sys_kernel && !strcmp(name, global_files[i].name)) {
-				e.kind = P_GLOBAL_FILE;
-				e.index = (int)i;
-				d = proc_make(dir, name, S_IFREG | 0444, e);
-				goto done;
-			}
-		}
-		return -ENOENT;
-	case P_PID: {
-		struct task *t = ent_task(de);
-		if (!t)
-			return -ENOENT;
-		task_put(t);
-		if (!strcmp(name, "fd")) {
-			e.kind = P_FD_DIR;
-			d = proc_make(dir, name, S_IFDIR | 0500, e);
-			break;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(pid_files); i++) {
-			if (!strcmp(name, pid_files[i].name)) {
-				e.kind = P_PID_FILE;
-				e.index = (int)i;
-				d = proc_make(dir, name, S_IFREG | pid_files[i].mode, e);
-				goto done;
-			}
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(pid_links); i++) {
-			if (!strcmp(name, pid_links[i])) {
-				e.kind = P_PID_LINK;
-				e.index = (int)i;
-				d = proc_make(dir, name, S_IFLNK | 0777, e);
-				goto done;
-			}
-		}
-		return -ENOENT;
-	}
-	case P_FD_DIR: {
+	case PE_FD_DIR:
+	case PE_FDINFO_DIR: {
 		int fd = parse_num(name);
-		if (fd < 0)
+		if (fd < 0 || target_of(de, &pt))
 			return -ENOENT;
-		struct task *t = ent_task(de);
-		if (!t)
+		struct file *f = target_fd(&pt, fd);
+		if (!f) {
+			proc_target_put(&pt);
 			return -ENOENT;
-		struct file *f = t->files ? fdt_get_file(t->files, fd) : NULL;
-		task_put(t);
-		if (!f)
-			return -ENOENT;
-		uint32_t mode = S_IFLNK | ((f->flags & O_ACCMODE) == O_RDONLY ? 0500
-					   : (f->flags & O_ACCMODE) == O_WRONLY ? 0300 : 0700);
+		}
+		mode = pe->kind == PE_FD_DIR ? fd_link_mode(f) : S_IFREG | 0444;
 		file_put(f);
-		e.kind = P_FD_LINK;
+		e.kind = pe->kind == PE_FD_DIR ? P_FD_LINK : P_FDINFO;
 		e.fd = fd;
-		d = proc_make(dir, name, mode, e);
+		break;
+	}
+	case PE_NS_DIR: {
+		size_t i = 0;
+		while (i < proc_ns_nentries && strcmp(name, proc_ns_entries[i].name))
+			i++;
+		if (i == proc_ns_nentries || target_of(de, &pt))
+			return -ENOENT;
+		e.kind = P_NS_LINK;
+		e.index = (int)i;
+		mode = S_IFLNK | 0777;
 		break;
 	}
 	default:
 		return -ENOTDIR;
 	}
-done:
-	if (!d)
-		return -ENOMEM;
-	*out = d;
+	target_owner(&pt, &uid, &gid);
+	proc_target_put(&pt);
+	*out = proc_make(dir, name, mode, &e, uid, gid);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int proc_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	const struct proc_ent *de = ent_of(dir);
+	switch (de->kind) {
+	case P_ROOT:
+		return lookup_root(dir, name, out);
+	case P_GLOBAL:
+		return lookup_global(dir, de, name, out);
+	case P_PID:
+	case P_TID:
+		return lookup_pid_dir(dir, de, name, out);
+	case P_ENTRY:
+		return lookup_sub_dir(dir, de, name, out);
+	default:
+		return -ENOTDIR;
+	}
+}
+
+/* ---- readdir ---- */
+
+static int emit_ent(vfs_emit_fn emit, void *ctx, const char *name, const struct proc_ent *e,
+		    uint32_t mode)
+{
+	return emit(ctx, name, ent_ino(e), vfs_dtype(mode));
+}
+
+static int readdir_global(int parent, vfs_emit_fn emit, void *ctx)
+{
+	for (size_t i = 0; i < proc_global_nentries; i++) {
+		const struct global_entry *g = &proc_global_entries[i];
+		struct proc_ent e = { .kind = P_GLOBAL, .index = (int)i, .fd = -1 };
+		if (g->parent == parent && emit_ent(emit, ctx, g->name, &e, g->mode))
+			return 1;
+	}
 	return 0;
 }
 
-static int proc_readdir(struct dentry *dir, vfs_emit_fn emit, void *ctx)
+static int readdir_root(vfs_emit_fn emit, void *ctx)
 {
-	struct proc_ent *de = ent_of(dir);
-	switch (de->kind) {
-	case P_ROOT: {
-		for (size_t i = 0; i < ARRAY_SIZE(global_files); i++)
-			if (!global_files[i].in_sys_kernel &&
-			    emit(ctx, global_files[i].name, 0x1000 + i, DT_REG))
-				return 0;
-		if (emit(ctx, "sys", 0x1100, DT_DIR))
-			return 0;
-		if (current_tgid() > 0) {
-			if (emit(ctx, "self", 0x1101, DT_LNK) || emit(ctx, "thread-self", 0x1102, DT_LNK))
-				return 0;
-		}
-		int *pids = malloc(65536 * sizeof(int));
-		if (!pids)
-			return -ENOMEM;
-		int n = task_list_tgids(pids, 65536);
-		for (int i = 0; i < n; i++) {
-			char name[16];
-			snprintf(name, sizeof(name), "%d", pids[i]);
-			struct proc_ent e = { P_PID, pids[i], -1, -1 };
-			if (emit(ctx, name, ent_ino(&e), DT_DIR))
+	if (readdir_global(-1, emit, ctx))
+		return 0;
+	struct proc_ent self = { .kind = P_SELF, .index = -1, .fd = -1 };
+	struct proc_ent tself = { .kind = P_THREAD_SELF, .index = -1, .fd = -1 };
+	if (emit_ent(emit, ctx, "self", &self, S_IFLNK) ||
+	    emit_ent(emit, ctx, "thread-self", &tself, S_IFLNK))
+		return 0;
+	int *pids = malloc(MAX_LISTED * sizeof(int));
+	if (!pids)
+		return -ENOMEM;
+	int n = process_list_tgids(pids, MAX_LISTED);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%d", pids[i]);
+		struct proc_ent e = { .kind = P_PID, .tgid = pids[i], .index = -1, .fd = -1 };
+		if (emit_ent(emit, ctx, name, &e, S_IFDIR))
+			break;
+	}
+	free(pids);
+	return 0;
+}
+
+static int readdir_pid_dir(const struct proc_ent *de, vfs_emit_fn emit, void *ctx)
+{
+	struct proc_target pt;
+	if (target_of(de, &pt))
+		return -ENOENT;
+	proc_target_put(&pt);
+	bool thread = de->kind == P_TID;
+	for (size_t i = 0; i < proc_pid_nentries; i++) {
+		const struct pid_entry *pe = &proc_pid_entries[i];
+		struct proc_ent e = { .kind = P_ENTRY, .tgid = de->tgid, .tid = de->tid,
+				      .thread = thread, .index = (int)i, .fd = -1 };
+		if (entry_visible(pe, thread) && emit_ent(emit, ctx, pe->name, &e, pe->mode))
+			break;
+	}
+	return 0;
+}
+
+static int readdir_sub_dir(const struct proc_ent *de, vfs_emit_fn emit, void *ctx)
+{
+	const struct pid_entry *pe = &proc_pid_entries[de->index];
+	struct proc_target pt;
+	if (target_of(de, &pt))
+		return -ENOENT;
+	int rc = 0;
+	if (pe->kind == PE_NS_DIR) {
+		for (size_t i = 0; i < proc_ns_nentries; i++) {
+			struct proc_ent e = { .kind = P_NS_LINK, .tgid = de->tgid, .tid = de->tid,
+					      .thread = de->thread, .index = (int)i, .fd = -1 };
+			if (emit_ent(emit, ctx, proc_ns_entries[i].name, &e, S_IFLNK))
 				break;
 		}
-		free(pids);
-		return 0;
-	}
-	case P_SYS:
-		emit(ctx, "kernel", 0x1200, DT_DIR);
-		return 0;
-	case P_SYS_KERNEL:
-		for (size_t i = 0; i < ARRAY_SIZE(global_files); i++)
-			if (global_files[i].in_sys_kernel &&
-			    emit(ctx, global_files[i].name, 0x1000 + i, DT_REG))
-				return 0;
-		return 0;
-	case P_PID: {
-		if (emit(ctx, "fd", 0x1300, DT_DIR))
-			return 0;
-		for (size_t i = 0; i < ARRAY_SIZE(pid_files); i++)
-			if (emit(ctx, pid_files[i].name, 0x1400 + i, DT_REG))
-				return 0;
-		for (size_t i = 0; i < ARRAY_SIZE(pid_links); i++)
-			if (emit(ctx, pid_links[i], 0x1500 + i, DT_LNK))
-				return 0;
-		return 0;
-	}
-	case P_FD_DIR: {
-		struct task *t = ent_task(de);
-		if (!t)
-			return -ENOENT;
-		int max = t->files ? fdt_max_fd(t->files) : 0;
+	} else if (pe->kind == PE_TASK_DIR) {
+		int *tids = malloc(MAX_LISTED * sizeof(int));
+		int n = tids ? task_list_tids(de->tgid, tids, MAX_LISTED) : 0;
+		rc = tids ? 0 : -ENOMEM;
+		for (int i = 0; i < n; i++) {
+			char name[16];
+			snprintf(name, sizeof(name), "%d", tids[i]);
+			struct proc_ent e = { .kind = P_TID, .tgid = de->tgid, .tid = tids[i],
+					      .thread = true, .index = -1, .fd = -1 };
+			if (emit_ent(emit, ctx, name, &e, S_IFDIR))
+				break;
+		}
+		free(tids);
+	} else if (pe->kind == PE_FD_DIR || pe->kind == PE_FDINFO_DIR) {
+		struct fd_table *files = pt.t ? task_get_files(pt.t) : NULL;
+		int max = files ? MIN(fdt_max_fd(files), MAX_LISTED) : 0;
 		for (int fd = 0; fd < max; fd++) {
-			struct file *f = fdt_get_file(t->files, fd);
+			struct file *f = fdt_get_file(files, fd);
 			if (!f)
 				continue;
 			file_put(f);
 			char name[16];
 			snprintf(name, sizeof(name), "%d", fd);
-			if (emit(ctx, name, 0x2000 + fd, DT_LNK))
+			struct proc_ent e = { .kind = pe->kind == PE_FD_DIR ? P_FD_LINK : P_FDINFO,
+					      .tgid = de->tgid, .tid = de->tid, .thread = de->thread,
+					      .index = -1, .fd = fd };
+			if (emit_ent(emit, ctx, name, &e, pe->kind == PE_FD_DIR ? S_IFLNK : S_IFREG))
 				break;
 		}
-		task_put(t);
-		return 0;
+		if (files)
+			fdt_put(files);
+	} else {
+		rc = -ENOTDIR;
 	}
+	proc_target_put(&pt);
+	return rc;
+}
+
+static int proc_readdir(struct dentry *dir, vfs_emit_fn emit, void *ctx)
+{
+	const struct proc_ent *de = ent_of(dir);
+	switch (de->kind) {
+	case P_ROOT:
+		return readdir_root(emit, ctx);
+	case P_GLOBAL:
+		readdir_global(de->index, emit, ctx);
+		return 0;
+	case P_PID:
+	case P_TID:
+		return readdir_pid_dir(de, emit, ctx);
+	case P_ENTRY:
+		return readdir_sub_dir(de, emit, ctx);
 	default:
 		return -ENOTDIR;
 	}
 }
 
-/* The object a pid link names: (mnt, dentry) references or a pathless file. */
-static int link_target(struct proc_ent *e, struct path *p, struct file **anon)
+/* ---- links ---- */
+
+/* The object a magic link names: (mnt, dentry) references, or a pathless file. */
+static int link_target(const struct proc_ent *e, struct path *p, struct file **anon)
 {
 	*anon = NULL;
-	struct task *t = ent_task(e);
-	if (!t)
+	struct proc_target pt;
+	if (target_of(e, &pt))
 		return -ENOENT;
-	int rc = 0;
-	if (e->kind == P_FD_LINK || (e->kind == P_PID_LINK && e->index == 0)) {
-		struct file *f = NULL;
-		if (e->kind == P_FD_LINK)
-			f = t->files ? fdt_get_file(t->files, e->fd) : NULL;
-		else if ((f = t->tg->exe))
-			file_get(f);
+	int rc = proc_ptrace_check(&pt);
+	const char *name = e->kind == P_ENTRY ? proc_pid_entries[e->index].name : "";
+	if (rc) {
+		/* EACCES */
+	} else if (!pt.t) {
+		rc = -ENOENT;                   /* a zombie has no files, cwd or root */
+	} else if (e->kind == P_FD_LINK || !strcmp(name, "exe")) {
+		struct file *f = e->kind == P_FD_LINK ? target_fd(&pt, e->fd) : task_get_exe(pt.t);
 		if (!f) {
 			rc = -ENOENT;
 		} else if (f->dentry && f->mnt) {
@@ -622,17 +480,17 @@ static int link_target(struct proc_ent *e, struct path *p, struct file **anon)
 		} else {
 			*anon = f;
 		}
-	} else if (e->kind == P_PID_LINK) {
-		if (!t->fs)
+	} else if (!strcmp(name, "cwd") || !strcmp(name, "root")) {
+		if (!pt.t->fs)
 			rc = -ENOENT;
-		else if (e->index == 1)
-			fsctx_get_cwd(t->fs, p);
+		else if (name[0] == 'c')
+			fsctx_get_cwd(pt.t->fs, p);
 		else
-			fsctx_get_root(t->fs, p);
+			fsctx_get_root(pt.t->fs, p);
 	} else {
 		rc = -EINVAL;
 	}
-	task_put(t);
+	proc_target_put(&pt);
 	return rc;
 }
 
@@ -643,11 +501,28 @@ static long copy_text(const char *s, char *buf, size_t cap)
 	return (long)n;
 }
 
+static long ns_link_text(const struct proc_ent *e, char *buf, size_t cap)
+{
+	struct proc_target pt;
+	if (target_of(e, &pt))
+		return -ENOENT;
+	int rc = proc_ptrace_check(&pt);
+	proc_target_put(&pt);
+	if (rc)
+		return rc;
+	const struct ns_entry *ns = &proc_ns_entries[e->index];
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%s:[%lu]", ns->type, ns->ino);
+	return copy_text(tmp, buf, cap);
+}
+
 static long proc_readlink(struct dentry *d, char *buf, size_t cap)
 {
-	struct proc_ent *e = ent_of(d);
+	const struct proc_ent *e = ent_of(d);
 	char tmp[VFS_PATH_MAX];
-	if (e->kind == P_SELF || e->kind == P_THREAD_SELF) {
+	switch (e->kind) {
+	case P_SELF:
+	case P_THREAD_SELF: {
 		struct task *t = task_current();
 		if (!t)
 			return -ENOENT;
@@ -656,6 +531,18 @@ static long proc_readlink(struct dentry *d, char *buf, size_t cap)
 		else
 			snprintf(tmp, sizeof(tmp), "%d/task/%d", t->tg->tgid, t->tid);
 		return copy_text(tmp, buf, cap);
+	}
+	case P_GLOBAL:
+		if (!proc_global_entries[e->index].link)
+			return -EINVAL;
+		return copy_text(proc_global_entries[e->index].link, buf, cap);
+	case P_NS_LINK:
+		return ns_link_text(e, buf, cap);
+	case P_FD_LINK:
+	case P_ENTRY:
+		break;
+	default:
+		return -EINVAL;
 	}
 	struct path p;
 	struct file *anon;
@@ -689,10 +576,37 @@ static long proc_readlink(struct dentry *d, char *buf, size_t cap)
 	return copy_text(tmp, buf, cap);
 }
 
+/* A detached dentry for what an ns link opens (stat shows its namespace inode). */
+static int ns_file(const struct proc_ent *e, struct dentry **out)
+{
+	struct proc_target pt;
+	if (target_of(e, &pt))
+		return -ENOENT;
+	int rc = proc_ptrace_check(&pt);
+	proc_target_put(&pt);
+	if (rc)
+		return rc;
+	struct proc_ent ne = *e;
+	ne.kind = P_NS_FILE;
+	char name[64];
+	const struct ns_entry *ns = &proc_ns_entries[e->index];
+	snprintf(name, sizeof(name), "%s:[%lu]", ns->type, ns->ino);
+	struct dentry *d = proc_make(NULL, name, S_IFREG | 0444, &ne, 0, 0);
+	if (!d)
+		return -ENOMEM;
+	d->inode->ino = ns->ino;
+	*out = d;
+	return 0;
+}
+
 static int proc_get_link_path(struct dentry *d, struct mount **mnt, struct dentry **target)
 {
-	struct proc_ent *e = ent_of(d);
-	if (e->kind == P_SELF || e->kind == P_THREAD_SELF)
+	const struct proc_ent *e = ent_of(d);
+	if (e->kind == P_NS_LINK) {
+		*mnt = mount_list();   /* any mount: only the dentry matters */
+		return ns_file(e, target);
+	}
+	if (e->kind != P_FD_LINK && e->kind != P_ENTRY)
 		return -ENOSYS;        /* ordinary symlinks: resolve their text */
 	struct path p;
 	struct file *anon;
@@ -710,7 +624,7 @@ static int proc_get_link_path(struct dentry *d, struct mount **mnt, struct dentr
 			return -ENOMEM;
 		}
 		nd->anon_file = anon;
-		*mnt = mount_list();   /* any mount: only the dentry matters */
+		*mnt = mount_list();
 		*target = nd;
 		return 0;
 	}
@@ -721,73 +635,130 @@ static int proc_get_link_path(struct dentry *d, struct mount **mnt, struct dentr
 
 /* ---- files ---- */
 
-struct proc_text {
+struct proc_file {
 	char *text;
 	long len;
 };
 
 static int proc_open(struct dentry *d, struct file *f)
 {
-	struct proc_ent *e = ent_of(d);
-	if (!S_ISREG(d->inode->mode))
+	const struct proc_ent *e = ent_of(d);
+	if (!S_ISREG(d->inode->mode) || e->kind == P_NS_FILE)
 		return 0;
-	if ((f->flags & O_ACCMODE) != O_RDONLY)
+	/* Read-only sysctls refuse writers, root included (proc_sys_permission). */
+	if (e->kind == P_GLOBAL && proc_global_entries[e->index].parent >= 0 &&
+	    !proc_global_entries[e->index].write && (f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	char *text = NULL;
-	long len;
-	if (e->kind == P_GLOBAL_FILE) {
-		len = global_files[e->index].gen(&text);
-	} else {
-		struct task *t = ent_task(e);
-		if (!t)
+	if (e->kind == P_ENTRY || e->kind == P_FDINFO) {
+		struct proc_target pt;
+		if (target_of(e, &pt))
 			return -ENOENT;
-		len = pid_files[e->index].gen(t, &text);
-		task_put(t);
+		int rc = 0;
+		if (e->kind == P_FDINFO || (proc_pid_entries[e->index].flags & PE_PTRACE))
+			rc = proc_ptrace_check(&pt);
+		proc_target_put(&pt);
+		if (rc)
+			return rc;
 	}
-	if (len < 0)
-		return (int)len;
-	struct proc_text *pt = malloc(sizeof(*pt));
-	if (!pt) {
-		free(text);
+	struct proc_file *pf = calloc(1, sizeof(*pf));
+	if (!pf)
 		return -ENOMEM;
-	}
-	pt->text = text;
-	pt->len = len;
-	f->priv = pt;
+	f->priv = pf;
 	return 0;
+}
+
+static long proc_generate(const struct proc_ent *e, char **out)
+{
+	struct sbuf b = { 0 };
+	long rc;
+	if (e->kind == P_GLOBAL) {
+		rc = proc_global_entries[e->index].gen(&b);
+	} else {
+		struct proc_target pt;
+		if (target_of(e, &pt))
+			return -ESRCH;
+		if (e->kind == P_FDINFO)
+			rc = proc_gen_fdinfo(&pt, e->fd, &b);
+		else
+			rc = proc_pid_entries[e->index].gen(&pt, &b);
+		proc_target_put(&pt);
+	}
+	if (rc < 0) {
+		free(b.p);
+		return rc;
+	}
+	return sb_done(&b, out);
 }
 
 static ssize_t proc_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
 {
-	struct proc_text *pt = f->priv;
-	if (!pt)
-		return -EBADF;
-	return vfs_read_text(pt->text, pt->len, iov, iovcnt, off);
+	struct proc_file *pf = f->priv;
+	if (!pf || !f->dentry)
+		return -EINVAL;
+	if (!pf->text || off == 0) {
+		char *text;
+		long len = proc_generate(ent_of(f->dentry), &text);
+		if (len < 0)
+			return len;
+		free(pf->text);
+		pf->text = text;
+		pf->len = len;
+	}
+	return vfs_read_text(pf->text, (size_t)pf->len, iov, iovcnt, off);
+}
+
+static ssize_t proc_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	if (!f->priv || !f->dentry)
+		return -EINVAL;
+	const struct proc_ent *e = ent_of(f->dentry);
+	global_write_fn gw = e->kind == P_GLOBAL ? proc_global_entries[e->index].write : NULL;
+	proc_write_fn pw = e->kind == P_ENTRY ? proc_pid_entries[e->index].write : NULL;
+	if (!gw && !pw)         /* /proc/uptime and friends: EIO (proc_reg_write) */
+		return e->kind == P_GLOBAL ? -EIO : -EINVAL;
+	size_t total = iov_total(iov, iovcnt);
+	char buf[4096];
+	size_t n = iov_to_buf(iov, iovcnt, 0, buf, MIN(total, sizeof(buf)));
+	long rc;
+	if (gw) {
+		rc = gw(buf, n);
+	} else {
+		struct proc_target pt;
+		if (target_of(e, &pt))
+			return -ESRCH;
+		rc = pw(&pt, buf, n);
+		proc_target_put(&pt);
+	}
+	return rc < 0 ? rc : (ssize_t)total;
 }
 
 static void proc_release(struct file *f)
 {
-	struct proc_text *pt = f->priv;
-	if (pt) {
-		free(pt->text);
-		free(pt);
+	struct proc_file *pf = f->priv;
+	if (pf) {
+		free(pf->text);
+		free(pf);
 	}
 }
 
+/*
+ * Unlocked: contents are generated from processes and address spaces, whose
+ * locks (kernel.lock, mm->lock) may be held by a thread that then takes
+ * vfs_lock (a fault on a shared file page, an munmap dropping a file), so
+ * vfs_lock must not be held around them. The generators take vfs_lock
+ * themselves where they read the VFS (file_path).
+ */
 static const struct file_ops proc_file_fops = {
 	.read = proc_read,
+	.write = proc_write,
 	.release = proc_release,
+	.unlocked = true,
 };
 
-static void proc_refresh(struct dentry *d)
+/* chmod is refused; O_TRUNC and the rest are accepted and change nothing (proc_setattr). */
+static int proc_setattr(struct dentry *d, const struct vfs_attr *attr)
 {
-	struct proc_ent *e = ent_of(d);
-	if (e->kind == P_FD_LINK || e->kind == P_PID_LINK || e->kind == P_SELF ||
-	    e->kind == P_THREAD_SELF) {
-		char tmp[VFS_PATH_MAX];
-		long n = proc_readlink(d, tmp, sizeof(tmp));
-		d->inode->size = n > 0 ? (uint64_t)n : 0;
-	}
+	return (attr->mask & ATTR_MODE) ? -EPERM : 0;
 }
 
 static const struct inode_ops proc_iops = {
@@ -796,7 +767,7 @@ static const struct inode_ops proc_iops = {
 	.readlink = proc_readlink,
 	.get_link_path = proc_get_link_path,
 	.open = proc_open,
-	.refresh = proc_refresh,
+	.setattr = proc_setattr,
 };
 
 int procfs_create(struct super_block **sbp, struct dentry **rootp)
@@ -805,9 +776,9 @@ int procfs_create(struct super_block **sbp, struct dentry **rootp)
 	if (!proc_sb)
 		return -ENOMEM;
 	proc_sb->readonly = false;
-	struct proc_ent e = { P_ROOT, 0, -1, -1 };
+	struct proc_ent e = { .kind = P_ROOT, .index = -1, .fd = -1 };
 	vfs_lock();
-	struct dentry *root = proc_make(NULL, "/", S_IFDIR | 0555, e);
+	struct dentry *root = proc_make(NULL, "/", S_IFDIR | 0555, &e, 0, 0);
 	vfs_unlock();
 	if (!root)
 		return -ENOMEM;

@@ -9,9 +9,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/falloc.h>
 #include <linux/magic.h>
 #include "fs/tmpfs/tmpfs_internal.h"
 #include "sentry/memfile.h"
@@ -19,6 +21,13 @@
 
 /* Linux's tmpfs reports directory sizes in units of this per entry. */
 #define BOGO_DIRENT_SIZE 20
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
 
 struct tmpfs_node *tmpfs_node(struct inode *inode)
 {
@@ -76,9 +85,17 @@ static void tmpfs_destroy(struct inode *inode)
 struct super_block *tmpfs_create_sb(uint64_t limit, const char *fstype, uint32_t magic)
 {
 	struct super_block *sb = sb_create(fstype, magic);
-	if (sb)
+	if (sb) {
 		sb->bytes_limit = limit;
+		sb->xattr = magic == TMPFS_MAGIC || magic == OVERLAYFS_SUPER_MAGIC;
+	}
 	return sb;
+}
+
+/* Every inode costs sentry memory the size limit does not count: see sb_max_inodes. */
+static bool inodes_full(struct super_block *sb)
+{
+	return sb->bytes_limit && sb->inodes >= sb_max_inodes(sb);
 }
 
 struct inode *tmpfs_new_inode(struct super_block *sb, uint32_t mode, const struct cred *c)
@@ -100,6 +117,11 @@ struct inode *tmpfs_new_inode(struct super_block *sb, uint32_t mode, const struc
 	}
 	if (S_ISDIR(mode))
 		inode->size = 2 * BOGO_DIRENT_SIZE;
+	/* Every shmem file has seals; only memfd_create can leave them open. */
+	if (S_ISREG(mode) && sb->magic == TMPFS_MAGIC) {
+		inode->sealable = true;
+		inode->seals = F_SEAL_SEAL;
+	}
 	return inode;
 }
 
@@ -263,27 +285,58 @@ static ssize_t tmpfs_read(struct file *f, const struct iovec *iov, int iovcnt, i
 	return total;
 }
 
+/*
+ * The part of a write of *len bytes at off that the seals allow. Linux
+ * checks F_SEAL_GROW per page in shmem_write_begin, so the pages that end
+ * inside the file go through and the write stops short (-EPERM if none).
+ */
+static int seal_check_write(struct inode *inode, uint64_t off, size_t *len)
+{
+	if (inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (!(inode->seals & F_SEAL_GROW) || off + *len <= inode->size)
+		return 0;
+	uint64_t end = off;
+	while (end < off + *len) {
+		uint64_t next = MIN((end / PAGE_SIZE + 1) * PAGE_SIZE, off + *len);
+		if (next > inode->size)
+			break;
+		end = next;
+	}
+	if (end == off)
+		return -EPERM;
+	*len = end - off;
+	return 0;
+}
+
 static ssize_t tmpfs_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
 {
 	struct inode *inode = f->inode;
 	struct tmpfs_node *n = tmpfs_node(inode);
+	size_t want = iov_total(iov, iovcnt);
+	if (want && inode->seals) {
+		int rc = seal_check_write(inode, off, &want);
+		if (rc)
+			return rc;
+	}
 	if (n->lower && !n->data_up) {
 		int rc = ovl_copy_up_data(inode);
 		if (rc)
 			return rc;
 	}
 	ssize_t total = 0;
-	for (int i = 0; i < iovcnt; i++) {
+	for (int i = 0; i < iovcnt && (size_t)total < want; i++) {
 		if (!iov[i].iov_len)
 			continue;
-		int r = tmpfs_write_data(inode, iov[i].iov_base, iov[i].iov_len, off + total);
+		size_t len = MIN(iov[i].iov_len, want - total);
+		int r = tmpfs_write_data(inode, iov[i].iov_base, len, off + total);
 		if (r < 0) {
 			if (total)
 				break;
 			return r;
 		}
 		total += r;
-		if ((size_t)r < iov[i].iov_len)
+		if ((size_t)r < len)
 			break;
 	}
 	if (total)
@@ -306,6 +359,9 @@ static void tmpfs_release(struct file *f)
 static int tmpfs_map_shared(struct file *f, bool writable)
 {
 	struct tmpfs_node *n = tmpfs_node(f->inode);
+	/* Linux's seal_check_write: no writable shared mapping of a write-sealed file. */
+	if (writable && (f->inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return -EPERM;
 	if (!n->lower || n->data_up)
 		return 1;
 	/* An unmodified host file mapped read-only: the private cached copy is the same. */
@@ -338,6 +394,9 @@ static void tmpfs_map_pin(struct file *f, int delta)
 {
 	struct tmpfs_node *n = tmpfs_node(f->inode);
 	n->mapcount += delta;
+	/* Linux counts VM_SHARED|VM_MAYWRITE mappings: the file is open for writing. */
+	if ((f->flags & O_ACCMODE) != O_RDONLY)
+		n->wmapcount += delta;
 	if (n->mapcount == 0) {
 		for (size_t i = 0; i < n->norphans; i++)
 			mf_free(n->orphans[i], PAGE_SIZE);
@@ -345,10 +404,119 @@ static void tmpfs_map_pin(struct file *f, int delta)
 	}
 }
 
+/* Zero [from, to) of page idx if it exists (hole punching keeps partial pages). */
+static void zero_partial(struct tmpfs_node *n, size_t idx, size_t from, size_t to)
+{
+	if (idx < n->npages && n->pages[idx] != TMPFS_HOLE && from < to)
+		memset((char *)mf_ptr(n->pages[idx]) + from, 0, to - from);
+}
+
+/*
+ * fallocate on tmpfs (shmem_fallocate): mode 0 and FALLOC_FL_KEEP_SIZE
+ * allocate pages (all or none: -ENOSPC undoes the new ones), PUNCH_HOLE
+ * frees whole pages and zeroes the partial ones at the edges.
+ */
+static int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (inode->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+			return -EPERM;
+	} else if ((inode->seals & F_SEAL_GROW) && off + len > inode->size) {
+		return -EPERM;
+	}
+	if (n->lower && !n->data_up) {
+		int rc = ovl_copy_up_data(inode);
+		if (rc)
+			return rc;
+	}
+	uint64_t end = off + len;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		size_t first = (off + PAGE_SIZE - 1) / PAGE_SIZE, last = end / PAGE_SIZE;
+		if (first > last) {
+			zero_partial(n, off / PAGE_SIZE, off % PAGE_SIZE, end % PAGE_SIZE);
+		} else {
+			zero_partial(n, off / PAGE_SIZE, off % PAGE_SIZE,
+				     first * PAGE_SIZE > off ? PAGE_SIZE : 0);
+			zero_partial(n, last, 0, end % PAGE_SIZE);
+			for (size_t i = first; i < last && i < n->npages; i++) {
+				if (n->pages[i] == TMPFS_HOLE)
+					continue;
+				tmpfs_release_page(n, n->pages[i]);
+				n->pages[i] = TMPFS_HOLE;
+				inode->sb->bytes_used -= PAGE_SIZE;
+				inode->blocks -= PAGE_SIZE / 512;
+			}
+		}
+		inode_touch(inode, false, true, true);
+		return 0;
+	}
+	if (end > (1ULL << 44))
+		return -EFBIG;
+	size_t first = off / PAGE_SIZE, last = (end + PAGE_SIZE - 1) / PAGE_SIZE;
+	struct super_block *sb = inode->sb;
+	/* shmem_fallocate: a range larger than the whole file system never fits. */
+	if (sb->bytes_limit && (uint64_t)(last - first) > sb->bytes_limit / PAGE_SIZE)
+		return -ENOSPC;
+	int rc = ensure_npages(n, last);
+	if (rc)
+		return rc;
+	/* The pages this call allocates, undone if it runs out of space (all or none). */
+	size_t *fresh = NULL, nfresh = 0, cap = 0;
+	for (size_t i = first; i < last && !rc; i++) {
+		if (n->pages[i] != TMPFS_HOLE)
+			continue;
+		if (nfresh == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			size_t *p = realloc(fresh, nc * sizeof(*p));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			fresh = p;
+			cap = nc;
+		}
+		rc = alloc_page(inode, i);
+		if (!rc)
+			fresh[nfresh++] = i;
+	}
+	if (rc) {
+		for (size_t k = 0; k < nfresh; k++) {
+			size_t i = fresh[k];
+			tmpfs_release_page(n, n->pages[i]);
+			n->pages[i] = TMPFS_HOLE;
+			sb->bytes_used -= PAGE_SIZE;
+			inode->blocks -= PAGE_SIZE / 512;
+		}
+		free(fresh);
+		return rc;
+	}
+	free(fresh);
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
+		inode->size = end;
+		inode_touch(inode, false, true, true);
+	} else {
+		inode_touch(inode, false, false, true);
+	}
+	return 0;
+}
+
+static int tmpfs_open(struct dentry *d, struct file *f);
+
+/* open("/proc/PID/fd/N") of a file on no mount (a memfd): open the same inode. */
+static int tmpfs_reopen(struct file *orig, struct file *f)
+{
+	(void)orig;
+	return tmpfs_open(f->dentry, f);
+}
+
 const struct file_ops tmpfs_reg_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
 	.release = tmpfs_release,
+	.fallocate = tmpfs_fallocate,
+	.reopen = tmpfs_reopen,
 	.map_shared = tmpfs_map_shared,
 	.map_page = tmpfs_map_page,
 	.map_pin = tmpfs_map_pin,
@@ -362,7 +530,9 @@ static int tmpfs_open(struct dentry *d, struct file *f)
 	if (S_ISCHR(inode->mode) || S_ISBLK(inode->mode)) {
 		return inode->fops ? 0 : -ENXIO;
 	}
-	if (S_ISFIFO(inode->mode) || S_ISSOCK(inode->mode))
+	if (S_ISFIFO(inode->mode))
+		return pipe_fifo_open(inode, f);
+	if (S_ISSOCK(inode->mode))
 		return -ENXIO;
 	if (!S_ISREG(inode->mode))
 		return 0;
@@ -447,6 +617,8 @@ static void init_owner(struct inode *inode, struct dentry *dir, const struct cre
 static int tmpfs_mknod(struct dentry *dir, const char *name, uint32_t mode, uint64_t rdev,
 		       const struct cred *c, struct dentry **out)
 {
+	if (inodes_full(dir->inode->sb))
+		return -ENOSPC;
 	struct inode *inode = tmpfs_new_inode(dir->inode->sb, mode, c);
 	if (!inode)
 		return -ENOMEM;
@@ -455,8 +627,33 @@ static int tmpfs_mknod(struct dentry *dir, const char *name, uint32_t mode, uint
 	return add_child(dir, name, inode, out);
 }
 
+/* O_TMPFILE: an unnamed file, like Linux's d_tmpfile ("#<ino>", nlink 0). */
+static int tmpfs_tmpfile(struct dentry *dir, uint32_t mode, const struct cred *c,
+			 struct dentry **out)
+{
+	if (inodes_full(dir->inode->sb))
+		return -ENOSPC;
+	struct inode *inode = tmpfs_new_inode(dir->inode->sb, mode, c);
+	if (!inode)
+		return -ENOMEM;
+	init_owner(inode, dir, c);
+	inode->nlink = 0;
+	char name[32];
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)inode->ino);
+	struct dentry *d = dentry_alloc(dir, name, inode);
+	if (!d) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
+	d->dead = true;
+	*out = d;
+	return 0;
+}
+
 static int tmpfs_mkdir(struct dentry *dir, const char *name, uint32_t mode, const struct cred *c)
 {
+	if (inodes_full(dir->inode->sb))
+		return -ENOSPC;
 	struct inode *inode = tmpfs_new_inode(dir->inode->sb, S_IFDIR | mode, c);
 	if (!inode)
 		return -ENOMEM;
@@ -470,6 +667,8 @@ static int tmpfs_mkdir(struct dentry *dir, const char *name, uint32_t mode, cons
 static int tmpfs_symlink(struct dentry *dir, const char *name, const char *target,
 			 const struct cred *c)
 {
+	if (inodes_full(dir->inode->sb))
+		return -ENOSPC;
 	struct inode *inode = tmpfs_new_inode(dir->inode->sb, S_IFLNK | 0777, c);
 	if (!inode)
 		return -ENOMEM;
@@ -604,6 +803,13 @@ static int tmpfs_setattr(struct dentry *d, const struct vfs_attr *a)
 {
 	struct inode *inode = d->inode;
 	struct tmpfs_node *n = tmpfs_node(inode);
+	if ((a->mask & ATTR_SIZE) &&
+	    (((inode->seals & F_SEAL_SHRINK) && a->size < inode->size) ||
+	     ((inode->seals & F_SEAL_GROW) && a->size > inode->size)))
+		return -EPERM;
+	if ((a->mask & ATTR_MODE) && (inode->seals & F_SEAL_EXEC) &&
+	    ((inode->mode ^ a->mode) & 0111))
+		return -EPERM;
 	if (a->mask & ATTR_SIZE) {
 		if (n->lower && !n->data_up) {
 			int rc = ovl_copy_up_data(inode);
@@ -645,6 +851,7 @@ static int tmpfs_readdir(struct dentry *d, vfs_emit_fn emit, void *ctx)
 const struct inode_ops tmpfs_iops = {
 	.lookup = tmpfs_lookup,
 	.mknod = tmpfs_mknod,
+	.tmpfile = tmpfs_tmpfile,
 	.mkdir = tmpfs_mkdir,
 	.symlink = tmpfs_symlink,
 	.link = tmpfs_link,

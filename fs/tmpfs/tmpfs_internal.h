@@ -28,6 +28,7 @@ struct tmpfs_node {
 	 * freed with the last mapping.
 	 */
 	int mapcount;
+	int wmapcount;                 /* of those, mappings of files open for writing (seals) */
 	uint64_t *orphans;
 	size_t norphans, orphans_cap;
 };

@@ -28,6 +28,8 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <sys/rseq.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -73,6 +75,7 @@ struct stub {
 	size_t npending, cap;
 	struct user_regs_struct stub_regs;   /* segment registers to run the stub with */
 	struct plat_as *as;         /* NULL once the address space was released */
+	struct plat_ctx *ctx;       /* its context (alive while the stub is listed on as) */
 	struct stub *next;
 };
 
@@ -87,6 +90,13 @@ struct plat_ctx {
 	struct plat_as *as;         /* the address space of `stub` */
 	struct stub *stub;          /* this context's stub in `as` */
 	volatile pid_t running_pid; /* for plat_ctx_interrupt */
+	/*
+	 * CPU time: the stubs this context had (reaped) plus the live stub's
+	 * process CPU clock. cpu_lock is a leaf, taken under as->lock.
+	 */
+	pthread_mutex_t cpu_lock;
+	pid_t cpu_pid;              /* the live stub sampled, or 0 */
+	uint64_t cpu_user, cpu_sys; /* ns of the stubs already reaped */
 };
 
 static struct {
@@ -311,15 +321,35 @@ int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off
 	return rc;
 }
 
-/* Kill and reap a stub (any thread of the sentry may reap it). */
+static uint64_t tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
+}
+
+/*
+ * Kill and reap a stub (any thread of the sentry may reap it); the CPU time
+ * it used goes to its context.
+ */
 static void stub_kill(struct stub *st)
 {
 	if (st->pid <= 0)
 		return;
+	struct plat_ctx *ctx = st->ctx;
+	if (ctx)
+		pthread_mutex_lock(&ctx->cpu_lock);
 	kill(st->pid, SIGKILL);
 	int status;
-	while (waitpid(st->pid, &status, __WALL) < 0 && errno == EINTR)
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	while (wait4(st->pid, &status, __WALL, &ru) < 0 && errno == EINTR)
 		;
+	if (ctx) {
+		ctx->cpu_user += tv_ns(ru.ru_utime);
+		ctx->cpu_sys += tv_ns(ru.ru_stime);
+		if (ctx->cpu_pid == st->pid)
+			ctx->cpu_pid = 0;
+		pthread_mutex_unlock(&ctx->cpu_lock);
+	}
 	st->pid = 0;
 }
 
@@ -514,12 +544,61 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 	}
 	pthread_mutex_lock(&as->lock);
 	st->as = as;
+	st->ctx = ctx;
 	st->next = as->stubs;
 	as->stubs = st;
 	pthread_mutex_unlock(&as->lock);
+	pthread_mutex_lock(&ctx->cpu_lock);
+	ctx->cpu_pid = st->pid;
+	pthread_mutex_unlock(&ctx->cpu_lock);
 	ctx->as = as;
 	ctx->stub = st;
 	return 1;
+}
+
+/* Linux's encoding of another process's CPU clocks (MAKE_PROCESS_CPUCLOCK). */
+#define PROCESS_CPUCLOCK(pid, which) ((clockid_t)(~(uint32_t)(pid) << 3 | (which)))
+#define CPUCLOCK_PROF 0
+#define CPUCLOCK_VIRT 1
+#define CPUCLOCK_SCHED 2
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	if (clock_gettime(c, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A live stub's CPU time. The process clocks give the precise total
+ * (SCHED) and the tick-sampled user and user+system split (VIRT, PROF);
+ * the total is divided in the split's proportion, as Linux's
+ * cputime_adjust does for getrusage.
+ */
+static void stub_cpu_time(pid_t pid, uint64_t *user, uint64_t *sys)
+{
+	uint64_t total = clock_ns(PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED));
+	uint64_t virt = clock_ns(PROCESS_CPUCLOCK(pid, CPUCLOCK_VIRT));
+	uint64_t prof = clock_ns(PROCESS_CPUCLOCK(pid, CPUCLOCK_PROF));
+	uint64_t stime = prof > virt ? prof - virt : 0;
+	if (stime == 0 || virt == 0) {
+		*user = stime == 0 ? total : 0;
+	} else {
+		*user = (uint64_t)((unsigned __int128)total * virt / prof);
+	}
+	*sys = total - *user;
+}
+
+void plat_ctx_cpu_time(struct plat_ctx *ctx, uint64_t *user_ns, uint64_t *sys_ns)
+{
+	uint64_t u = 0, s = 0;
+	pthread_mutex_lock(&ctx->cpu_lock);
+	if (ctx->cpu_pid > 0)
+		stub_cpu_time(ctx->cpu_pid, &u, &s);
+	*user_ns = ctx->cpu_user + u;
+	*sys_ns = ctx->cpu_sys + s;
+	pthread_mutex_unlock(&ctx->cpu_lock);
 }
 
 /*
@@ -591,6 +670,7 @@ struct plat_ctx *plat_ctx_create(void)
 	if (!ctx)
 		return NULL;
 	ctx->tid = gettid();
+	pthread_mutex_init(&ctx->cpu_lock, NULL);
 	/* Keep this thread and the stubs it forks on one CPU: a same-CPU
 	 * ptrace round trip is several times cheaper than a cross-CPU one. */
 	int cpu = sched_getcpu();
@@ -608,6 +688,7 @@ void plat_ctx_release(struct plat_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx_detach(ctx);
+	pthread_mutex_destroy(&ctx->cpu_lock);
 	free(ctx);
 }
 
@@ -658,6 +739,10 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 		return rc;
 	memset(ev, 0, sizeof(*ev));
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		/* Reaped by wait_stop: its CPU time is lost, and it is no longer sampled. */
+		pthread_mutex_lock(&ctx->cpu_lock);
+		ctx->cpu_pid = 0;
+		pthread_mutex_unlock(&ctx->cpu_lock);
 		st->pid = 0;
 		ev->kind = PLAT_EV_DIED;
 		return 0;

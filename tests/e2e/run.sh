@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end tests: real programs run natively and as `sandbox run -- CMD`,
 # stdout and exit status compared byte for byte; then the security tests
-# (tests/e2e/security.sh). Prints PASS/FAIL per case and, last,
+# (tests/e2e/security.sh) and the OCI runtime's (tests/e2e/oci.sh; E2E_OCI=0
+# skips them). Prints PASS/FAIL per case and, last,
 # "N passed, M failed"; exits 1 if any case failed.
 #
 #   tests/e2e/run.sh BUILD_DIR        (make e2e-test: tests/e2e/run.sh build)
@@ -193,7 +194,7 @@ e2e_options() {
 		fail memory_flag_meminfo "$(show_head "$WORK/memory_flag.sandbox.out" stdout)"
 	fi
 	local j=0 margs
-	for margs in "--mount type=bind,src=$mdir,dst=/x" "--mount type=tmpfs,dst=relative" \
+	for margs in "--mount type=bind,dst=/x" "--mount type=tmpfs,dst=relative" \
 		"--mount type=nfs,dst=/x" "--mount type=bind,src=/nonexistent-e2e,dst=/x,ro" \
 		"--memory lots"; do
 		j=$((j + 1))
@@ -229,17 +230,57 @@ e2e_options() {
 	fi
 }
 
+# --- pseudo-terminals (fs/tty/) -------------------------------------------
+
+# pty_case NAME CMD...: cmp_case with /dev/pts numbers and job pids masked
+# (the host's next free pty number is not the sandbox's).
+pty_case() {
+	local name=$1
+	shift
+	run_to "$WORK/$name.native" "$@"
+	run_to "$WORK/$name.sandbox" "$SB" run -- "$@"
+	sed -i -e 's#/dev/pts/[0-9][0-9]*#/dev/pts/N#g' -e 's/^\[\([0-9]\)\] [0-9][0-9]*/[\1] PID/' \
+		"$WORK/$name.native.out" "$WORK/$name.sandbox.out"
+	compare "$name"
+}
+
+e2e_pty() {
+	# script(1): a new session on a pty; tty(1) names the slave, stty reads its termios.
+	pty_case pty_script_tty_stty /usr/bin/script -qc 'tty; stty size' /dev/null
+	pty_case pty_script_stty_a /usr/bin/script -qc 'stty -a' /dev/null
+	# An interactive bash with job control: background jobs, a background
+	# read stopped by SIGTTIN, job status reports.
+	pty_case pty_bash_jobs /usr/bin/script -qc "bash --norc --noprofile -ic 'sleep 0.1 & wait %1; \
+echo rc=\$?; (exit 3) & wait \$!; echo rc=\$?; cat & sleep 0.3; jobs; kill -KILL %1; sleep 0.3; \
+jobs; echo done'" /dev/null
+	# Python's pty module: pty.fork, os.openpty + termios, pty.spawn.
+	pty_case pty_python /usr/bin/python3 "$E2E_DIR/progs/pty_python.py"
+}
+
 if [ "${E2E_ONLY:-}" != security ]; then
 	e2e_programs
 	e2e_statuses
 	e2e_options
+	e2e_pty
 fi
 # Shell scripts (fork/exec/wait, then pipes): tests/e2e/shell.sh; E2E_SHELL=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_SHELL:-1}" != 0 ] && . "$E2E_DIR/shell.sh" && shell_tests
 # File-system programs (tar, cp -a, find, git, venv, sqlite WAL): tests/e2e/fsprogs.sh; E2E_FSPROGS=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_FSPROGS:-1}" != 0 ] && . "$E2E_DIR/fsprogs.sh" && fsprogs_tests
+# Sockets from Python (AF_UNIX, loopback TCP/UDP): tests/e2e/net.sh; E2E_NET=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_NET:-1}" != 0 ] && . "$E2E_DIR/net.sh" && net_tests
+# procps and friends (ps, top, free, pgrep, df, mount): tests/e2e/procps.sh; E2E_PROCPS=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_PROCPS:-1}" != 0 ] && . "$E2E_DIR/procps.sh" && procps_tests
+# Writable host binds: tests/e2e/hostfs.sh; E2E_HOSTFS=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_HOSTFS:-1}" != 0 ] && . "$E2E_DIR/hostfs.sh" && hostfs_tests
 if [ "${E2E_ONLY:-}" != e2e ]; then
 	. "$E2E_DIR/security.sh"
 	security_tests
+fi
+# The OCI runtime with runc's command line, containerd and podman: tests/e2e/oci.sh.
+if [ "${E2E_ONLY:-}" != security ] && [ "${E2E_OCI:-1}" != 0 ]; then
+	. "$E2E_DIR/oci.sh"
+	trap 'ctd_stop; rm -rf "$WORK"' EXIT
+	oci_tests
 fi
 summary

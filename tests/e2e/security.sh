@@ -381,7 +381,7 @@ sec_sentry_crash() {
 
 sec_stress() {
 	local before after
-	before=$(pgrep -xc sandbox)
+	before=$(pgrep -xc -P 1 sandbox)
 	run_to "$WORK/stress_procs.sandbox" "$SB" run -- /bin/bash -c \
 		'n=0; for i in {1..200}; do /bin/true & n=$((n+1)); done; wait; echo "$n done"'
 	if [ "$(cat "$WORK/stress_procs.sandbox.rc")" = 0 ] &&
@@ -400,8 +400,9 @@ sec_stress() {
 			"$(show_head "$WORK/stress_threads.sandbox.err" stderr 5)"
 	fi
 	sleep 0.2
-	after=$(pgrep -xc sandbox)
-	# No sentry or stub (both are named "sandbox") outlives its run.
+	after=$(pgrep -xc -P 1 sandbox)
+	# No sentry or stub (both are named "sandbox") outlives its run: a leftover
+	# would be an orphan (parent pid 1); other sandboxes running meanwhile are not.
 	if [ "$after" -le "$before" ]; then
 		pass stress_no_leftover_processes
 	else
@@ -410,8 +411,45 @@ sec_stress() {
 	fi
 }
 
+# Resource exhaustion inside the guest ends in its own errors, never in the
+# sentry's: a full tmpfs (ENOSPC), a tmpfs out of inodes (ENOSPC, the
+# sentry's memory bounded), a process out of descriptors (EMFILE).
+sec_exhaustion() {
+	[ "$BIN/maxrss" -nt "$E2E_DIR/../../bench/maxrss.c" ] ||
+		gcc -O1 -Wall -Werror -o "$BIN/maxrss" "$E2E_DIR/../../bench/maxrss.c" || return
+	run_to "$WORK/exh_inodes.sandbox" "$BIN/maxrss" "$SB" run --mount type=tmpfs,dst=/m,size=1m -- \
+		/bin/bash -c 'cd /m; i=0; while : >"f$i" 2>/dev/null; do i=$((i+1)); done; echo "files $i";
+			: >more'
+	local rss
+	rss=$(awk '/maxrss_kib/ { for (i = 1; i < NF; i++) if ($i == "maxrss_kib") print $(i + 1) }' \
+		"$WORK/exh_inodes.sandbox.err")
+	if grep -q '^files 16383$' "$WORK/exh_inodes.sandbox.out" &&
+		grep -q 'more: No space left on device' "$WORK/exh_inodes.sandbox.err" &&
+		[ -n "$rss" ] && [ "$rss" -lt 200000 ]; then
+		pass exhaustion_tmpfs_inodes_enospc
+	else
+		fail exhaustion_tmpfs_inodes_enospc "peak RSS ${rss:-?} KiB" \
+			"$(show_head "$WORK/exh_inodes.sandbox.out" stdout)" "$(show_head "$WORK/exh_inodes.sandbox.err" stderr 5)"
+	fi
+	run_to "$WORK/exh_fds.sandbox" "$SB" run -- /usr/bin/python3 -c '
+import os, errno
+fds = []
+try:
+    while True:
+        fds.append(os.open("/dev/null", os.O_RDONLY))
+except OSError as e:
+    print(errno.errorcode[e.errno], len(fds) + 3 >= 1000)'
+	if [ "$(cat "$WORK/exh_fds.sandbox.out")" = "EMFILE True" ]; then
+		pass exhaustion_fds_emfile
+	else
+		fail exhaustion_fds_emfile "$(show_head "$WORK/exh_fds.sandbox.out" stdout)" \
+			"$(show_head "$WORK/exh_fds.sandbox.err" stderr 5)"
+	fi
+}
+
 security_tests() {
 	sec_fuzz
+	sec_exhaustion
 	sec_int80
 	sec_overlay
 	sec_rootfs

@@ -17,6 +17,10 @@ OUT="$BUILD/pytest"   # made absolute below
 
 DEFAULT_MODULES="test_signal test_threading test_subprocess test_select test_selectors
 test_fcntl test_time test_wait3 test_wait4 test_sched"
+# The file-system set (the VFS issue): PYTEST_SET=fs or `make pytest-conformance-fs`.
+FS_MODULES="test_os test_posix test_shutil test_tempfile test_fileio test_io test_stat test_glob
+test_pathlib test_pty test_mmap test_genericpath test_posixpath"
+[ "${PYTEST_SET:-}" = fs ] && DEFAULT_MODULES=$FS_MODULES
 if [ $# -gt 0 ]; then MODULES="$*"; else MODULES=${PYTEST_MODULES:-$DEFAULT_MODULES}; fi
 
 # Per-module extra regrtest arguments, e.g. '-i *VSOCK*' for tests that hang

@@ -7,6 +7,7 @@
  */
 #include "conformance.h"
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
@@ -93,6 +94,15 @@ int main(void)
 	CHECK_EQ(write_bytes(f, 1), 0, "rw_after_remount");
 	CHECK_EQ(mount(NULL, m, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0, "remount_ro");
 	CHECK_ERR(write_bytes(f, 1), EROFS, "ro_after_remount");
+	CHECK_ERR(open(f, O_RDWR), EROFS, "ro_open_rdwr_erofs");
+	CHECK_ERR(truncate(f, 0), EROFS, "ro_truncate_erofs");
+	int rofd = open(f, O_RDONLY);
+	CHECK(rofd >= 0, "ro_open_rdonly");
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rofd, 0) == MAP_FAILED && errno == EACCES,
+	      "ro_mmap_shared_write_eacces");
+	CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, rofd, 0) != MAP_FAILED,
+	      "ro_mmap_private_write_ok");
+	close(rofd);
 
 	/* A mount inside a mount: EBUSY, and MNT_DETACH takes both. */
 	char inner[PATH_MAX + 16];

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Servers inside one sandbox, egress and port publishing. Sourced by
+# tests/e2e/run.sh (egress_tests; E2E_EGRESS=0 skips them).
+#   - tests/e2e/py/net_servers.py: an asyncio echo server and client and a
+#     socketserver.ThreadingTCPServer under 50 concurrent clients, native
+#     vs sandbox (cmp_case);
+#   - redis-server + `redis-benchmark -q -n 20000` in one sandbox;
+#   - nginx (foreground, daemon off, a minimal config in /tmp) serving a
+#     file to curl in one sandbox;
+#   - --net=sandbox: curl inside fetches from a python http.server on host
+#     127.0.0.1:PORT through the gateway alias 10.0.2.2 with
+#     --allow-net 10.0.2.2/32:PORT, and is refused without the rule (and
+#     with a rule as wide as 0.0.0.0/0, which does not name the host);
+#   - --publish HOSTPORT:GUESTPORT: the host curls a guest http.server.
+# redis and nginx are installed when root and missing; if that fails their
+# cases are skipped with a message. Every address is on this machine.
+
+# A free TCP port on host loopback.
+egress_free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+egress_need() {
+	local pkg=$1 bin=$2
+	[ -x "$bin" ] && return 0
+	if [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >/dev/null 2>&1 ||
+			(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg") >/dev/null 2>&1
+	fi
+	[ -x "$bin" ] && return 0
+	echo "SKIP $pkg: not installed and could not be installed"
+	return 1
+}
+
+egress_servers() {
+	cmp_case net_servers_asyncio_threading /usr/bin/python3 "$E2E_DIR/py/net_servers.py"
+}
+
+egress_redis() {
+	egress_need redis-server /usr/bin/redis-server || return 0
+	egress_need redis-tools /usr/bin/redis-benchmark || return 0
+	local p=$WORK/redis
+	run_to "$p" "$SB" run -- /bin/sh -c '
+		/usr/bin/redis-server --port 6390 --save "" --appendonly no --daemonize no \
+			--dir /tmp >/tmp/redis.log 2>&1 &
+		for i in $(seq 1 100); do redis-cli -p 6390 ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+		redis-cli -p 6390 set k hello >/dev/null && redis-cli -p 6390 get k &&
+		redis-benchmark -p 6390 -q -n 20000 -t set,get,incr,lpush,lpop >/tmp/bench.txt 2>&1; rc=$?
+		cat /tmp/bench.txt | tr "\r" "\n" | grep "requests per second" | sed "s/:.*//" | sort
+		redis-cli -p 6390 shutdown nosave >/dev/null 2>&1
+		exit $rc'
+	local want="hello
+GET
+INCR
+LPOP
+LPUSH
+SET"
+	if [ "$(cat "$p.rc")" = 0 ] && [ "$(cat "$p.out")" = "$want" ]; then
+		pass redis_benchmark
+	else
+		fail redis_benchmark "exit status $(cat "$p.rc")" "$(head -20 "$p.out")" "$(show_head "$p.err" stderr)"
+	fi
+}
+
+egress_nginx() {
+	egress_need nginx-light /usr/sbin/nginx || return 0
+	local p=$WORK/nginx
+	run_to "$p" "$SB" run -- /bin/sh -c '
+		mkdir -p /tmp/ngx/www /tmp/ngx/logs && echo "served by nginx" >/tmp/ngx/www/index.html
+		cat >/tmp/ngx/nginx.conf <<CONF
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+error_log /tmp/ngx/logs/error.log;
+pid /tmp/ngx/nginx.pid;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path /tmp/ngx/body;
+	proxy_temp_path /tmp/ngx/proxy;
+	fastcgi_temp_path /tmp/ngx/fastcgi;
+	uwsgi_temp_path /tmp/ngx/uwsgi;
+	scgi_temp_path /tmp/ngx/scgi;
+	server { listen 127.0.0.1:8089; root /tmp/ngx/www; }
+}
+CONF
+		/usr/sbin/nginx -c /tmp/ngx/nginx.conf -p /tmp/ngx &
+		for i in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:8089/ && break; sleep 0.1; done
+		curl -sS http://127.0.0.1:8089/index.html; rc=$?
+		curl -s -o /dev/null -w "%{http_code}\n" http://127.0.0.1:8089/missing
+		kill -QUIT $(cat /tmp/ngx/nginx.pid); wait
+		exit $rc'
+	if [ "$(cat "$p.rc")" = 0 ] && [ "$(cat "$p.out")" = "served by nginx
+404" ]; then
+		pass nginx_curl
+	else
+		fail nginx_curl "exit status $(cat "$p.rc")" "$(head -20 "$p.out")" "$(show_head "$p.err" stderr)"
+	fi
+}
+
+egress_host_fetch() {
+	local port dir=$WORK/egress-www pid p=$WORK/egress
+	port=$(egress_free_port)
+	mkdir -p "$dir" && echo "file on the host" >"$dir/f.txt"
+	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$dir" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+	run_to "$p.allowed" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$port" -- \
+		curl -sS --max-time 10 "http://10.0.2.2:$port/f.txt"
+	if [ "$(cat "$p.allowed.rc")" = 0 ] && [ "$(cat "$p.allowed.out")" = "file on the host" ]; then
+		pass egress_allowed_gateway
+	else
+		fail egress_allowed_gateway "exit status $(cat "$p.allowed.rc")" "$(show_head "$p.allowed.err" stderr)"
+	fi
+	local n
+	for n in refused wide; do
+		local extra=()
+		[ $n = wide ] && extra=(--allow-net 0.0.0.0/0)
+		run_to "$p.$n" "$SB" run --net=sandbox "${extra[@]}" -- \
+			curl -sS --max-time 10 "http://10.0.2.2:$port/f.txt"
+		if [ "$(cat "$p.$n.rc")" = 7 ] && [ ! -s "$p.$n.out" ] &&
+		   grep -q "egress refused by policy: tcp 10.0.2.2:$port" "$p.$n.err" &&
+		   grep -q "Couldn't connect" "$p.$n.err"; then
+			pass "egress_${n}_gateway"
+		else
+			fail "egress_${n}_gateway" "exit status $(cat "$p.$n.rc")" "$(show_head "$p.$n.err" stderr)"
+		fi
+	done
+	# --net=none: no route at all.
+	run_to "$p.none" "$SB" run -- curl -sS --max-time 10 "http://10.0.2.2:$port/f.txt"
+	if [ "$(cat "$p.none.rc")" = 7 ]; then pass egress_none_unreachable; else
+		fail egress_none_unreachable "exit status $(cat "$p.none.rc")" "$(show_head "$p.none.err" stderr)"; fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# The sandbox's view: eth0, its default route and resolver.
+	run_to "$p.ip" "$SB" run --net=sandbox -- /bin/sh -c 'ip -4 -o addr show dev eth0 | awk "{print \$4}"; ip route | head -1; cat /etc/resolv.conf | grep nameserver'
+	if [ "$(cat "$p.ip.out")" = "10.0.2.15/24
+default via 10.0.2.2 dev eth0 
+nameserver 10.0.2.3" ]; then pass egress_eth0_view; else
+		fail egress_eth0_view "$(head "$p.ip.out")" "$(show_head "$p.ip.err" stderr)"; fi
+}
+
+egress_publish() {
+	local port dir=$WORK/publish-www pid p=$WORK/publish
+	port=$(egress_free_port)
+	mkdir -p "$dir" && echo "file in the guest" >"$dir/g.txt"
+	timeout -k 5 60 "$SB" run --publish "$port:8000" -- \
+		/usr/bin/python3 -m http.server 8000 --bind 127.0.0.1 --directory "$dir" >"$p.log" 2>&1 &
+	pid=$!
+	local out=""
+	for _ in $(seq 1 100); do
+		out=$(curl -s --max-time 2 "http://127.0.0.1:$port/g.txt") && [ -n "$out" ] && break
+		sleep 0.1
+	done
+	if [ "$out" = "file in the guest" ] && grep -q '"GET /g.txt' "$p.log"; then
+		pass publish_host_curl
+	else
+		fail publish_host_curl "got: $out" "$(show_head "$p.log" log)"
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+egress_tests() {
+	egress_servers
+	egress_redis
+	egress_nginx
+	egress_host_fetch
+	egress_publish
+}
