@@ -76,13 +76,28 @@ static int env_set(char ***envp, size_t *n, const char *kv, struct cli_error *er
 }
 
 /* --mount type=bind|tmpfs,src=...,dst=...[,ro][,size=N] (docker's spelling also works). */
+static int parse_mount_into(const char *spec, char *copy, struct sandbox_config *cfg,
+			    struct cli_error *err);
+
+/* The strings of a --mount point into a copy of spec, which the config then owns. */
 static int parse_mount(const char *spec, struct sandbox_config *cfg, struct cli_error *err)
+{
+	char *copy = strdup(spec);
+	if (!copy)
+		return cli_fail(err, "out of memory");
+	int rc = parse_mount_into(spec, copy, cfg, err);
+	if (rc)
+		free(copy);
+	return rc;
+}
+
+static int parse_mount_into(const char *spec, char *copy, struct sandbox_config *cfg,
+			    struct cli_error *err)
 {
 	struct sandbox_mount m = { 0 };
 	const char *type = NULL;
-	char *copy = strdup(spec), *save = NULL;
-	if (!copy)
-		return cli_fail(err, "out of memory");
+	char *save = NULL;
+	m.owned = copy;
 	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		const char *v = eq ? eq + 1 : "";
@@ -268,6 +283,9 @@ int main(int argc, char **argv)
 		}
 		int status = sandbox_run(&cfg);
 		free((void *)cfg.envp);
+		for (size_t k = 0; k < cfg.nmounts; k++)
+			free(cfg.mounts[k].owned);
+		free(cfg.mounts);
 		return status;
 	}
 	fprintf(stderr, "sandbox: unknown command %s\n", cmd);

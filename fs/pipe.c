@@ -692,8 +692,8 @@ static struct pipe *pipe_alloc(const struct cred *cred)
  * inode's pipe (made at the first open) as a reader and/or writer. The
  * wait for the other end happens after vfs_lock is dropped
  * (vfs_fifo_open_wait); the counter to wait on is kept in f->pos, which a
- * pipe does not use: reader: w_counter + 1 at open, writer: r_counter + 1
- * if it must wait, else 0.
+ * pipe does not use: reader: w_counter + 1 if it must wait (no writer yet),
+ * writer: r_counter + 1 if it must wait (no reader yet), else 0.
  */
 int pipe_fifo_open(struct inode *inode, struct file *f)
 {
@@ -715,7 +715,9 @@ int pipe_fifo_open(struct inode *inode, struct file *f)
 	if (acc == O_RDONLY) {
 		p->r_counter++;
 		p->readers++;
-		f->pos = (int64_t)p->w_counter + 1;
+		/* Wait for a writer only if none is there yet (a blocked writer counts). */
+		if (!p->writers)
+			f->pos = (int64_t)p->w_counter + 1;
 	} else if (acc == O_WRONLY) {
 		if ((f->flags & O_NONBLOCK) && !p->readers) {
 			pthread_mutex_unlock(&p->lock);

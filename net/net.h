@@ -2,9 +2,10 @@
  * net/: the sentry's sockets. The face for syscalls/sys_socket.c.
  *
  * Every socket is a sentry object behind an open file (S_IFSOCK inode on
- * the sentry's sockfs); nothing here reaches the host network. Families:
- * AF_UNIX (stream, datagram, seqpacket) and AF_INET/AF_INET6 TCP and UDP
- * on the sentry's own loopback (127.0.0.0/8 and ::1). See net/README.md.
+ * the sentry's sockfs). Families: AF_UNIX (stream, datagram, seqpacket),
+ * AF_INET/AF_INET6 TCP and UDP on the sentry's own loopback (127.0.0.0/8
+ * and ::1) plus TCP egress under --net=sandbox's policy (net/egress.c),
+ * and AF_NETLINK NETLINK_ROUTE. See net/README.md.
  *
  * Addresses, option values and control messages are host buffers: the
  * syscall layer copies them in and out of guest memory. Data moves through

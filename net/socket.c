@@ -606,6 +606,13 @@ static long sock_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t ar
 		/* inet on loopback: the peer has the data, so nothing is unacknowledged. */
 		net_unlock();
 		break;
+	case FIOASYNC:
+		/*
+		 * Accepted without effect: no SIGIO is ever sent for a socket
+		 * (fcntl O_ASYNC stays EINVAL). nginx sets it on its channel
+		 * socketpair and polls the channel anyway.
+		 */
+		return mm_copy_in(t->mm, &amount, gaddr(arg), sizeof(amount));
 	default:
 		/* sock_do_ioctl: what the family does not know goes to dev_ioctl. */
 		return netdev_ioctl(t, sk->family, cmd, arg);

@@ -19,6 +19,8 @@ struct cred {
 	uint64_t cap_permitted;
 	uint64_t cap_inheritable;
 	uint64_t cap_bounding;
+	bool keep_caps;            /* PR_SET_KEEPCAPS: uid changes keep the permitted set */
+	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS (exec never grants privileges here) */
 };
 
 /* Linux capability numbers the VFS checks. */

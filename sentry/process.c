@@ -619,7 +619,13 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	int rc = cred_copy(&c->cred, &t->cred);
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->sigmask = t->sigmask;
+	c->dumpable = t->dumpable;
+	c->timer_slack = t->timer_slack;
 	c->strace = t->strace;
+	pthread_mutex_lock(&kernel.lock);
+	if (!rc)
+		rc = task_sched_fork(&c->sched, &t->sched);     /* -EAGAIN: SCHED_DEADLINE */
+	pthread_mutex_unlock(&kernel.lock);
 	if (!(flags & CLONE_VM)) {
 		/* A new address space keeps the alternate stack; a shared one does not. */
 		c->altstack_sp = t->altstack_sp;
@@ -993,6 +999,8 @@ int task_get_info(int tgid, int tid, struct task_info *info, struct task **tp)
 			info->sig_caught |= 1ULL << i;
 	}
 	info->oom_score_adj = tg->oom_score_adj;
+	if (t)
+		info->sched = t->sched;
 	memcpy(info->rlimits, tg->rlimits, sizeof(info->rlimits));
 	info->uid = t ? t->cred.uid : tg->uid;
 	int rc = 0;

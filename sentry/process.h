@@ -37,6 +37,9 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
  */
 int process_kill(struct task *t, int pid, int sig);
 
+/* The tgid a pidfd fd of t names (syscalls/sys_pidfd.c), *nonblock its O_NONBLOCK; or -EBADF. */
+int pidfd_fd_tgid(struct task *t, int fd, bool *nonblock);
+
 /* rt_sigqueueinfo(2): send info (from the guest) to process pid; 0 or -errno. */
 int process_sigqueue(struct task *t, int pid, int sig, const siginfo_t *info);
 

@@ -28,6 +28,7 @@ struct sandbox_mount {
 	const char *fstype;        /* proc, sysfs, tmpfs, mqueue...: mount(2) of this type */
 	unsigned long flags;       /* MS_* flags (fstype mounts; nosuid/nodev/noexec of binds) */
 	const char *data;          /* fstype mounts: the options string (NULL: none) */
+	char *owned;               /* what the strings point into (freed with the config), or NULL */
 };
 
 /* A resource limit to set on a process (setrlimit's resource numbers). */

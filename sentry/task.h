@@ -5,6 +5,7 @@
 #ifndef SENTRY_TASK_H
 #define SENTRY_TASK_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -80,6 +81,45 @@ struct thread_group {
 	uint64_t maxrss_kb, children_maxrss_kb;
 };
 
+/*
+ * A task's scheduling parameters (syscalls/sys_sched.c), virtual: the host
+ * scheduling of the sentry's threads never changes. Per thread, as Linux;
+ * kernel.lock. All zero is Linux's default (SCHED_NORMAL, nice 0, every CPU).
+ */
+struct task_sched {
+	int nice;                          /* -20..19 (kept while an RT/DL policy is set) */
+	int policy;                        /* SCHED_NORMAL 0, FIFO 1, RR 2, BATCH 3, IDLE 5, DEADLINE 6 */
+	uint32_t rt_priority;              /* 1..99 for FIFO/RR, else 0 */
+	bool reset_on_fork;                /* SCHED_RESET_ON_FORK */
+	uint64_t slice;                    /* a fair task's custom slice in ns; 0: the default */
+	uint64_t dl_runtime, dl_deadline, dl_period, dl_flags;   /* SCHED_DEADLINE */
+	uint64_t cpus[16];                 /* affinity, bit n = CPU n; all zero: every CPU */
+};
+
+/*
+ * What a new thread or process inherits (Linux's sched_fork): everything,
+ * except that SCHED_RESET_ON_FORK gives it SCHED_NORMAL (nice 0 if the
+ * parent's nice is negative or it is RT/DL). A SCHED_DEADLINE task cannot
+ * fork otherwise: -EAGAIN.
+ */
+static inline int task_sched_fork(struct task_sched *c, const struct task_sched *p)
+{
+	*c = *p;
+	if (c->reset_on_fork) {
+		if (c->policy == 1 || c->policy == 2 || c->policy == 6) {
+			c->policy = 0;
+			c->nice = 0;
+			c->rt_priority = 0;
+			c->dl_runtime = c->dl_deadline = c->dl_period = c->dl_flags = 0;
+		} else if (c->nice < 0) {
+			c->nice = 0;
+		}
+		c->slice = 0;
+		c->reset_on_fork = false;
+	}
+	return c->policy == 6 ? -EAGAIN : 0;
+}
+
 /* What a task is doing, for /proc/PID/status. */
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
 
@@ -121,10 +161,14 @@ struct task {
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 
+	struct task_sched sched;           /* kernel.lock */
+
 	bool strace;                       /* print each syscall */
 	bool exited;
 	bool zapped;                       /* another thread's execve ends this one */
 	int pdeath_signal;                 /* PR_SET_PDEATHSIG */
+	int dumpable;                      /* PR_SET_DUMPABLE (1 from task_alloc; kept across fork) */
+	uint64_t timer_slack;              /* PR_SET_TIMERSLACK, ns (0: the default 50 us) */
 
 	/* vfork: the parent waits until this child execs or exits. */
 	bool vfork_pending;                /* protected by kernel.lock */
@@ -199,6 +243,7 @@ struct task_info {
 	struct cputime cpu_children;       /* of its reaped children */
 	uint64_t sig_pending, sig_blocked, sig_ignored, sig_caught;   /* bit n-1: signal n */
 	int oom_score_adj;
+	struct task_sched sched;           /* the thread's (zero for zombies) */
 	struct rlimit rlimits[RLIM_NLIMITS];
 	uint32_t uid;                      /* real uid (zombies: at exit) */
 	struct cred cred;                  /* live threads: a copy (cred_release it) */

@@ -35,8 +35,11 @@ static void fix_caps(struct cred *c, const struct cred *old)
 {
 	bool was_root = old->uid == 0 || old->euid == 0 || old->suid == 0;
 	bool now_root = c->uid == 0 || c->euid == 0 || c->suid == 0;
-	if (was_root && !now_root)
-		c->cap_permitted = c->cap_effective = 0;
+	if (was_root && !now_root) {
+		if (!c->keep_caps)
+			c->cap_permitted = 0;
+		c->cap_effective = 0;
+	}
 	if (old->euid == 0 && c->euid != 0)
 		c->cap_effective = 0;
 	if (old->euid != 0 && c->euid == 0)

@@ -91,6 +91,22 @@ static struct thread_group *pidfd_tg(struct file *f)
 	return tg;
 }
 
+int pidfd_fd_tgid(struct task *t, int fd, bool *nonblock)
+{
+	struct file *f = fdt_get_file(t->files, fd);
+	if (!f)
+		return -EBADF;
+	int rc = -EBADF;
+	if (f->fops == &pidfd_fops) {
+		pthread_mutex_lock(&kernel.lock);
+		rc = ((struct pidfd *)f->priv)->tg->tgid;
+		pthread_mutex_unlock(&kernel.lock);
+		*nonblock = file_flags(f) & O_NONBLOCK;
+	}
+	file_put(f);
+	return rc;
+}
+
 /* pidfd_open(2): pid, flags. */
 long sys_pidfd_open(struct task *t, const struct syscall_args *a)
 {

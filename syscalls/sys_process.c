@@ -272,6 +272,27 @@ long sys_wait4(struct task *t, const struct syscall_args *a)
 }
 
 /* waitid(2): idtype, id, infop, options, rusage. */
+/* waitid's results: the siginfo (zeroed when nothing was reaped: r NULL) and the rusage. */
+static long waitid_report(struct task *t, const struct syscall_args *a, const struct wait_result *r)
+{
+	if (a->arg[2]) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (r) {
+			si.si_signo = SIGCHLD;
+			si.si_code = r->cld_code;
+			si.si_pid = r->pid;
+			si.si_uid = r->cld_uid;
+			si.si_status = r->cld_status;
+		}
+		if (mm_copy_out(t->mm, gaddr(a->arg[2]), &si, sizeof(si)))
+			return -EFAULT;
+	}
+	if (r && put_rusage(t, a->arg[4]))
+		return -EFAULT;
+	return 0;
+}
+
 long sys_waitid(struct task *t, const struct syscall_args *a)
 {
 	int idtype = (int)a->arg[0];
@@ -282,30 +303,34 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
 		return -EINVAL;
-	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
-		return -EINVAL;    /* P_PIDFD: not supported yet */
+	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID && idtype != P_PIDFD)
+		return -EINVAL;
 	if ((idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0))
 		return -EINVAL;
+	if (idtype == P_PIDFD) {
+		/* The process the pidfd names; a non-blocking pidfd makes the wait WNOHANG-like. */
+		bool nonblock = false;
+		int pid = pidfd_fd_tgid(t, id, &nonblock);
+		if (pid < 0)
+			return pid;
+		idtype = P_PID;
+		id = pid;
+		if (nonblock && !(options & WNOHANG)) {
+			options |= WNOHANG;
+			struct wait_result r0;
+			long rc0 = process_wait(t, idtype, id, options, &r0);
+			if (rc0 == 0)
+				return -EAGAIN;
+			if (rc0 < 0)
+				return rc0;
+			return waitid_report(t, a, &r0);
+		}
+	}
 	struct wait_result r;
 	long rc = process_wait(t, idtype, id, options, &r);
 	if (rc < 0)
 		return rc;
-	if (a->arg[2]) {
-		siginfo_t si;
-		memset(&si, 0, sizeof(si));
-		if (rc > 0) {
-			si.si_signo = SIGCHLD;
-			si.si_code = r.cld_code;
-			si.si_pid = r.pid;
-			si.si_uid = r.cld_uid;
-			si.si_status = r.cld_status;
-		}
-		if (mm_copy_out(t->mm, gaddr(a->arg[2]), &si, sizeof(si)))
-			return -EFAULT;
-	}
-	if (rc > 0 && put_rusage(t, a->arg[4]))
-		return -EFAULT;
-	return 0;
+	return rc > 0 ? waitid_report(t, a, &r) : waitid_report(t, a, NULL);
 }
 
 /* ---- signals and groups ---- */

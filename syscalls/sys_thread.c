@@ -167,10 +167,37 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 		return mm_copy_out(t->mm, gaddr(arg2), &v, sizeof(int));
 	}
 	case PR_GET_DUMPABLE:
-		return 1;
+		return t->dumpable;
 	case PR_SET_DUMPABLE:
-		return arg2 <= 1 ? 0 : -EINVAL;
+		if (arg2 > 1)
+			return -EINVAL;
+		t->dumpable = (int)arg2;
+		return 0;
+	case PR_SET_KEEPCAPS:
+		if (arg2 > 1)
+			return -EINVAL;
+		t->cred.keep_caps = arg2;
+		return 0;
+	case PR_GET_KEEPCAPS:
+		return t->cred.keep_caps;
+	case PR_SET_NO_NEW_PRIVS:
+		if (arg2 != 1 || a->arg[2] || a->arg[3] || a->arg[4])
+			return -EINVAL;
+		t->cred.no_new_privs = true;   /* one way, inherited by children */
+		return 0;
 	case PR_GET_NO_NEW_PRIVS:
+		if (arg2 || a->arg[2] || a->arg[3] || a->arg[4])
+			return -EINVAL;
+		return t->cred.no_new_privs;
+	case PR_CAPBSET_DROP:
+		if (arg2 > 40)
+			return -EINVAL;
+		if (!cred_capable(&t->cred, 8 /* CAP_SETPCAP */))
+			return -EPERM;
+		t->cred.cap_bounding &= ~(1ULL << arg2);
+		return 0;
+	case PR_SET_TIMERSLACK:
+		t->timer_slack = arg2 ? arg2 : 50000;
 		return 0;
 	case PR_GET_SECCOMP:
 		return 0;
@@ -179,7 +206,7 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 			return -EINVAL;
 		return (t->cred.cap_bounding >> arg2) & 1;
 	case PR_GET_TIMERSLACK:
-		return 50000;
+		return t->timer_slack ? (long)t->timer_slack : 50000;
 	case PR_SET_VMA:
 		return -EINVAL;   /* anonymous VMA names: not supported */
 	}

@@ -117,7 +117,7 @@
 	OK(setitimer, "int,ptr,ptr")                                                        \
 	OK(getpid, "")                                                                      \
 	OK(sendfile, "fd,fd,ptr,size")                                                      \
-	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback; AF_NETLINK and other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
+	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback, TCP egress under --net=sandbox and the policy (UDP and ICMP do not leave); AF_NETLINK NETLINK_ROUTE only (link/addr/route dumps; other netlink protocols EPROTONOSUPPORT); other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
 	PART(connect, "fd,ptr,int", "AF_INET/AF_INET6 reach only 127.0.0.0/8 and ::1 (other addresses ENETUNREACH)") \
 	OK(accept, "fd,ptr,ptr")                                                            \
 	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP to non-loopback ENETUNREACH") \
@@ -233,7 +233,7 @@
 	ERR(modify_ldt, -EPERM, "int,ptr,size", "no LDT segments in the guest; gVisor: EPERM") \
 	OK(pivot_root, "path,path")                                                         \
 	ERR(_sysctl, -ENOSYS, "ptr", "removed in Linux 5.5 (use /proc/sys); gVisor: EPERM") \
-	PART(prctl, "prctl,hex,hex,hex,hex", "only the options programs use at start-up")   \
+	PART(prctl, "prctl,hex,hex,hex,hex", "names, death signal, subreaper, dumpable, keep-caps, no-new-privs, bounding set, timer slack; others (seccomp, ambient caps, VMA names...) give EINVAL")   \
 	OK(arch_prctl, "archprctl,hex")                                                     \
 	ERR(adjtimex, -EPERM, "ptr", "the host clock is not the guest's to steer (CAP_SYS_TIME); gVisor: EPERM") \
 	OK(setrlimit, "rlimit,ptr")                                                         \
@@ -279,7 +279,7 @@
 	OK(tkill, "int,signo")                                                              \
 	OK(time, "ptr")                                                                     \
 	PART(futex, "ptr,futexop,int,futexts,ptr,hex", "priority-inheritance operations and FUTEX_FD give ENOSYS")                                            \
-	PART(sched_setaffinity, "int,size,ptr", "validated; the sentry places its threads itself") \
+	PART(sched_setaffinity, "int,size,ptr", "virtual: the mask is kept per thread and reported; the host placement of the sentry's threads does not change") \
 	OK(sched_getaffinity, "int,size,ptr")                                               \
 	ERR(set_thread_area, -ENOSYS, "ptr", "32-bit TLS segments; 64-bit code uses arch_prctl; gVisor: ENOSYS") \
 	OK(io_setup, "uint,ptr")                                                            \
@@ -323,7 +323,7 @@
 	OK(mq_notify, "int,ptr")                                                            \
 	OK(mq_getsetattr, "int,ptr,ptr")                                                    \
 	ERR(kexec_load, -EPERM, "hex,hex,ptr,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \
-	PART(waitid, "int,int,ptr,wait,ptr", "P_PIDFD gives EINVAL; rusage is zero")                                                  \
+	PART(waitid, "int,int,ptr,wait,ptr", "rusage is zero")                                                  \
 	OK(add_key, "str,str,ptr,size,int")                                                 \
 	OK(request_key, "str,str,str,int")                                                  \
 	OK(keyctl, "int,hex,hex,hex,hex")                                                   \
@@ -390,7 +390,7 @@
 	OK(process_vm_writev, "int,ptr,uint,ptr,uint,hex")                                  \
 	ERR(kcmp, -EPERM, "int,int,int,hex,hex", "compares host kernel objects (CAP_SYS_PTRACE); gVisor: EPERM") \
 	ERR(finit_module, -EPERM, "fd,str,hex", "no kernel modules (CAP_SYS_MODULE); gVisor: EPERM") \
-	OK(sched_setattr, "int,ptr,hex")                                                    \
+	PART(sched_setattr, "int,ptr,hex", "virtual scheduling state; no SCHED_DEADLINE admission control; utilization clamps give EOPNOTSUPP (no CONFIG_UCLAMP_TASK)") \
 	OK(sched_getattr, "int,ptr,uint,hex")                                               \
 	PART(renameat2, "atfd,path,atfd,path,hex", "renaming a directory that exists in the read-only lower layer gives EXDEV") \
 	OK(seccomp, "uint,hex,ptr")                                                         \
@@ -403,15 +403,15 @@
 	OK(membarrier, "int,hex,int")                                                       \
 	OK(mlock2, "ptr,size,hex")                                                          \
 	OK(copy_file_range, "fd,ptr,fd,ptr,size,hex")                                       \
-	PART(preadv2, "fd,oiov:2,int,off,hex,hex", "flags other than 0 give EOPNOTSUPP")                                            \
-	PART(pwritev2, "fd,iov:2,int,off,hex,hex", "flags other than 0 give EOPNOTSUPP")                                            \
+	PART(preadv2, "fd,oiov:2,int,off,hex,hex", "RWF_NOWAIT on pipes/sockets tests readiness first, so a racing reader can still make it wait") \
+	PART(pwritev2, "fd,iov:2,int,off,hex,hex", "RWF_APPEND is not atomic against concurrent writers; RWF_NOAPPEND does not cancel O_APPEND") \
 	OK(pkey_mprotect, "ptr,size,prot,int")                                              \
 	OK(pkey_alloc, "hex,hex")                                                           \
 	OK(pkey_free, "int")                                                                \
 	OK(statx, "atfd,path,atflags,hex,ptr")                                              \
 	OK(io_pgetevents, "hex,off,off,ptr,ts,ptr")                                         \
 	PART(rseq, "ptr,uint,hex,hex", "critical sections are not aborted on preemption")   \
-	OK(pidfd_send_signal, "fd,signo,ptr,hex")                                           \
+	PART(pidfd_send_signal, "fd,signo,ptr,hex", "a siginfo with PIDFD_SIGNAL_PROCESS_GROUP gives EINVAL") \
 	OK(io_uring_setup, "uint,ptr")                                                      \
 	OK(io_uring_enter, "fd,uint,uint,hex,ptr,size")                                     \
 	OK(io_uring_register, "fd,uint,ptr,uint")                                           \

@@ -164,20 +164,24 @@ static long gen_stat(struct proc_target *pt, struct sbuf *b)
 		children.user = children.sys = 0;
 	}
 	uint64_t rsslim = i->rlimits[RLIMIT_RSS].rlim_cur;
-	sb_printf(b, "%d (%s) %c %d %d %d %d %d %u 0 0 0 0 %lu %lu %lu %lu 20 0 %d 0 %lu %lu %lu %lu",
+	/* priority is Linux's prio - 100: 20 + nice, -1 - rt_priority (FIFO/RR), -101 (DEADLINE). */
+	const struct task_sched *ts = &i->sched;
+	int prio = ts->policy == 6 ? -101 : ts->policy == 1 || ts->policy == 2
+		   ? -1 - (int)ts->rt_priority : 20 + ts->nice;
+	sb_printf(b, "%d (%s) %c %d %d %d %d %d %u 0 0 0 0 %lu %lu %lu %lu %d %d %d 0 %lu %lu %lu %lu",
 		  shown_pid(pt), i->comm, i->state, i->ppid, i->pgid, i->sid, (int)tty,
 		  tty ? i->pgid : -1, flags, ticks(cpu.user), ticks(cpu.sys), ticks(children.user),
-		  ticks(children.sys), i->nr_threads, ticks(i->start_ns), s.vsz, s.rss / PAGE_SIZE,
-		  rsslim);
+		  ticks(children.sys), prio, ts->nice, i->nr_threads, ticks(i->start_ns), s.vsz,
+		  s.rss / PAGE_SIZE, rsslim);
 	sb_printf(b, " %lu %lu %lu 0 0", s.has_mm ? (permitted ? s.start_code : 1) : 0,
 		  s.has_mm ? (permitted ? s.end_code : 1) : 0,
 		  permitted && s.has_mm ? s.l.start_stack : 0);
 	const uint64_t m31 = 0x7fffffffULL;
 	int wchan = permitted && (!whole || i->nr_threads < 2) && i->state != 'R';
 	int exit_signal = whole || i->tid == i->tgid ? i->exit_signal : -1;
-	sb_printf(b, " %lu %lu %lu %lu %d 0 0 %d 0 0 0 0 0 0", i->sig_pending & m31,
+	sb_printf(b, " %lu %lu %lu %lu %d 0 0 %d 0 %u %d 0 0 0", i->sig_pending & m31,
 		  i->sig_blocked & m31, i->sig_ignored & m31, i->sig_caught & m31, wchan,
-		  exit_signal);
+		  exit_signal, ts->rt_priority, ts->policy);
 	if (s.has_mm && permitted)
 		sb_printf(b, " %lu %lu %lu %lu %lu %lu %lu", s.start_data, s.end_data, s.l.start_brk,
 			  s.l.arg_start, s.l.arg_end, s.l.env_start, s.l.env_end);

@@ -11,6 +11,7 @@
 #     127.0.0.1:PORT through the gateway alias 10.0.2.2 with
 #     --allow-net 10.0.2.2/32:PORT, and is refused without the rule (and
 #     with a rule as wide as 0.0.0.0/0, which does not name the host);
+#     169.254.169.254 is refused by the policy (nothing is sent);
 #   - --publish HOSTPORT:GUESTPORT: the host curls a guest http.server.
 # redis and nginx are installed when root and missing; if that fails their
 # cases are skipped with a message. Every address is on this machine.
@@ -127,6 +128,14 @@ egress_host_fetch() {
 			fail "egress_${n}_gateway" "exit status $(cat "$p.$n.rc")" "$(show_head "$p.$n.err" stderr)"
 		fi
 	done
+	# The metadata address is refused by the policy before anything is sent.
+	run_to "$p.meta" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$port" -- \
+		curl -sS --max-time 10 http://169.254.169.254/
+	if [ "$(cat "$p.meta.rc")" = 7 ] && grep -q "egress refused by policy: tcp 169.254.169.254:80" "$p.meta.err"; then
+		pass egress_metadata_refused
+	else
+		fail egress_metadata_refused "exit status $(cat "$p.meta.rc")" "$(show_head "$p.meta.err" stderr)"
+	fi
 	# --net=none: no route at all.
 	run_to "$p.none" "$SB" run -- curl -sS --max-time 10 "http://10.0.2.2:$port/f.txt"
 	if [ "$(cat "$p.none.rc")" = 7 ]; then pass egress_none_unreachable; else

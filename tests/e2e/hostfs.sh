@@ -215,8 +215,11 @@ hostfs_conformance_tests() {
 			echo "note: $BUILD/syscalls/$p not built (make syscall-test); skipped"
 			continue
 		fi
-		run_to "$WORK/conf_$p.sandbox" "$SB" run --mount "type=bind,src=$t,dst=/tmp" -- \
-			"$(cd "$BUILD/syscalls" && pwd)/$p"
+		# The programs come through a read-only bind of their own: the checkout
+		# (and so the build) may itself live under /tmp, which the rw bind hides.
+		run_to "$WORK/conf_$p.sandbox" "$SB" run --mount "type=bind,src=$t,dst=/tmp" \
+			--mount "type=bind,src=$(cd "$BUILD/syscalls" && pwd),dst=/e2e-conf-bin,ro" -- \
+			"/e2e-conf-bin/$p"
 		if [ "$(cat "$WORK/conf_$p.sandbox.rc")" = 0 ] && ! grep -q '^FAIL' "$WORK/conf_$p.sandbox.out"; then
 			pass "hostfs_conformance_$p"
 		else

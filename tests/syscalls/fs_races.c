@@ -3,7 +3,7 @@
  * an open file (data stays readable and writable, st_nlink 0, space
  * released on close), concurrent O_APPEND writers (no write lost or torn),
  * rename over an open file, rmdir of a directory still open (getdents and
- * creating in it give ENOENT).
+ * creating in it give ENOENT), a FIFO whose writer opened before its reader.
  */
 #include "conformance.h"
 #include <dirent.h>
@@ -190,5 +190,23 @@ int main(void)
 	CHECK_EQ(fstat(dfd, &s), 0, "fstat_removed_dir");
 	CHECK_EQ(s.st_nlink, 0, "removed_dir_nlink_zero");
 	close(dfd);
+
+	/* ---- a FIFO whose writer opens first: the later reader wakes it ---- */
+	char fifo[PATH_MAX];
+	snprintf(fifo, sizeof fifo, "%s", T("fifo"));
+	SETUP(mkfifo(fifo, 0600));
+	pid = fork();
+	if (pid == 0) {
+		int w = open(fifo, O_WRONLY);      /* blocks until the reader comes */
+		_exit(w >= 0 && write(w, "F", 1) == 1 ? 0 : 1);
+	}
+	usleep(100000);                        /* let the writer block in open */
+	int rfd = open(fifo, O_RDONLY);        /* a writer is there: no wait */
+	CHECK(rfd >= 0, "fifo_reader_after_writer_opens");
+	CHECK(rfd >= 0 && read(rfd, &c, 1) == 1 && c == 'F', "fifo_data_from_earlier_writer");
+	SETUP(waitpid(pid, &st, 0));
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fifo_writer_done");
+	if (rfd >= 0)
+		close(rfd);
 	return conf_exit();
 }
