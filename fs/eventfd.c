@@ -60,19 +60,11 @@ static ssize_t eventfd_wait(struct file *f, struct eventfd *ev, uint32_t events,
 		pthread_mutex_lock(&ev->lock);
 		ret = step(ev, arg);
 		pthread_mutex_unlock(&ev->lock);
-		if (ret != -EAGAIN || (file_flags(f) & O_NONBLOCK))
+		if (ret != -EAGAIN)
 			break;
-		if (!waiting) {
-			waiter_init(&w);
-			waiting = true;
-			if ((ret = waiter_add(&w, &ev->wq, events)))
-				break;
-			continue;      /* linked: look once more before sleeping */
-		}
-		if (waiter_wait(&w, NULL) == -EINTR) {
-			ret = -ERESTARTSYS;
+		ret = waitq_block_step(&ev->wq, &w, &waiting, file_flags(f) & O_NONBLOCK, events);
+		if (ret)
 			break;
-		}
 	}
 	if (waiting)
 		waiter_destroy(&w);

@@ -352,21 +352,8 @@ static ssize_t inotify_read(struct file *f, const struct iovec *iov, int iovcnt,
 		}
 		if (ret)
 			break;
-		if (file_flags(f) & O_NONBLOCK) {
-			ret = -EAGAIN;
+		if ((ret = waitq_block_step(&in->wq, &w, &waiting, file_flags(f) & O_NONBLOCK, POLLIN)))
 			break;
-		}
-		if (!waiting) {
-			waiter_init(&w);
-			waiting = true;
-			if ((ret = waiter_add(&w, &in->wq, POLLIN)))
-				break;
-			continue;
-		}
-		if (waiter_wait(&w, NULL) == -EINTR) {
-			ret = -ERESTARTSYS;
-			break;
-		}
 	}
 	if (waiting)
 		waiter_destroy(&w);

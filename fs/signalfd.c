@@ -91,21 +91,9 @@ static ssize_t sfd_read(struct file *f, const struct iovec *iov, int iovcnt, int
 			ret = n * sizeof(out[0]);
 			break;
 		}
-		if (file_flags(f) & O_NONBLOCK) {
-			ret = -EAGAIN;
+		if ((ret = waitq_block_step(t->tg->signal_wq, &w, &waiting, file_flags(f) & O_NONBLOCK,
+					    POLLIN)))
 			break;
-		}
-		if (!waiting) {
-			waiter_init(&w);
-			waiting = true;
-			if ((ret = waiter_add(&w, t->tg->signal_wq, POLLIN)))
-				break;
-			continue;
-		}
-		if (waiter_wait(&w, NULL) == -EINTR) {
-			ret = -ERESTARTSYS;
-			break;
-		}
 	}
 	if (waiting)
 		waiter_destroy(&w);

@@ -1528,9 +1528,19 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		uint64_t lo = MAX(v->start, addr & ~(FAULT_AROUND - 1));
 		uint64_t hi = MIN(v->end, (addr & ~(FAULT_AROUND - 1)) + FAULT_AROUND);
 		ok = cache_fill(v, lo, hi - lo) == 0 && map_cache_range_locked(mm, v, lo, hi, NULL) == 0;
-	} else {
-		ok = i >= 0 && mm->vmas[i].cow && (mm->vmas[i].prot & PROT_WRITE) &&
-		     cow_break_locked(mm, addr) == 0;
+	} else if (i >= 0 && mm->vmas[i].cow) {
+		ok = (mm->vmas[i].prot & PROT_WRITE) && cow_break_locked(mm, addr) == 0;
+	} else if (i >= 0 && (mm->vmas[i].prot & PROT_WRITE) && !mm->vmas[i].host) {
+		/*
+		 * A writable VMA that this stub still maps with less: another
+		 * thread just changed it (a copy-on-write break, an mprotect) and
+		 * the stub applies the queued change only before its next run.
+		 * Map the page range again, to be sure, and let the guest retry.
+		 */
+		struct vma *v = &mm->vmas[i];
+		uint64_t lo = MAX(v->start, addr & ~(COW_CHUNK - 1));
+		uint64_t hi = MIN(v->end, (addr & ~(COW_CHUNK - 1)) + COW_CHUNK);
+		ok = plat_as_map(mm->as, lo, hi - lo, v->mf_off + (lo - v->start), stub_prot(v)) == 0;
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return ok ? 0 : -1;

@@ -212,7 +212,10 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 	int signo = ev->signo, code = ev->si_code;
 	if (signo == SIGSEGV && (code == SEGV_ACCERR || code == SEGV_MAPERR)) {
 		int r = mm_handle_fault(t->mm, ev->addr, true);
-		if (r == 0)
+		/* Resolved: run again (but a fault that never goes away is a real one). */
+		t->fault_repeats = ev->addr == t->last_fault_addr ? t->fault_repeats + 1 : 0;
+		t->last_fault_addr = ev->addr;
+		if (r == 0 && t->fault_repeats < 1000)
 			return;
 		if (r == SIGBUS) {
 			signo = SIGBUS;     /* past the end of a shared mapping's file */

@@ -109,6 +109,19 @@ void waiter_remove_all(struct waiter *w)
 	w->entries = NULL;
 }
 
+int waitq_block_step(struct waitq *q, struct waiter *w, bool *waiting, bool nonblock,
+		     uint32_t events)
+{
+	if (nonblock)
+		return -EAGAIN;
+	if (!*waiting) {
+		waiter_init(w);
+		*waiting = true;
+		return waiter_add(w, q, events);
+	}
+	return waiter_wait(w, NULL) == -EINTR ? -ERESTARTSYS : 0;
+}
+
 void waiter_reset(struct waiter *w)
 {
 	pthread_mutex_lock(&w->mutex);

@@ -81,6 +81,17 @@ struct waiter {
 	struct waitq *relay;
 };
 
+/*
+ * One turn of a blocking file read/write loop that found nothing to do
+ * yet: -EAGAIN if nonblock; the first time, initialise w, link it on q for
+ * events and return 0 (look once more before sleeping, so no wake is
+ * lost); later, sleep until woken (0: look again) or interrupted by a
+ * signal (-ERESTARTSYS). The caller calls waiter_reset(w) at the top of
+ * each turn once *waiting, and waiter_destroy(w) at the end if *waiting.
+ */
+int waitq_block_step(struct waitq *q, struct waiter *w, bool *waiting, bool nonblock,
+		     uint32_t events);
+
 /* Initialise / tear down a queue. waitq_destroy requires an empty queue. */
 void waitq_init(struct waitq *q);
 void waitq_destroy(struct waitq *q);

@@ -56,14 +56,30 @@ static void tmpfs_release_page(struct tmpfs_node *n, uint64_t off)
 static void tmpfs_free_pages(struct inode *inode, size_t from)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
+	/* Pages adjacent in the MemoryFile go back in one mf_free (one hole punch). */
+	uint64_t run = 0, run_len = 0;
 	for (size_t i = from; i < n->npages; i++) {
-		if (n->pages[i] != TMPFS_HOLE) {
-			tmpfs_release_page(n, n->pages[i]);
-			n->pages[i] = TMPFS_HOLE;
-			inode->sb->bytes_used -= PAGE_SIZE;
-			inode->blocks -= PAGE_SIZE / 512;
+		if (n->pages[i] == TMPFS_HOLE)
+			continue;
+		uint64_t off = n->pages[i];
+		n->pages[i] = TMPFS_HOLE;
+		inode->sb->bytes_used -= PAGE_SIZE;
+		inode->blocks -= PAGE_SIZE / 512;
+		if (n->mapcount > 0) {
+			tmpfs_release_page(n, off);    /* set aside while mapped */
+			continue;
 		}
+		if (run_len && off == run + run_len) {
+			run_len += PAGE_SIZE;
+			continue;
+		}
+		if (run_len)
+			mf_free(run, run_len);
+		run = off;
+		run_len = PAGE_SIZE;
 	}
+	if (run_len)
+		mf_free(run, run_len);
 }
 
 static void tmpfs_destroy(struct inode *inode)
@@ -171,22 +187,46 @@ static int ensure_npages(struct tmpfs_node *n, size_t want)
 	return 0;
 }
 
-static int alloc_page(struct inode *inode, size_t idx)
+/*
+ * Give hole idx a page; when idx..last are holes, up to ALLOC_RUN of them
+ * get pages adjacent in the MemoryFile in one allocation (a large write
+ * then costs few allocations and few memfd writes, and frees coalesce).
+ */
+#define ALLOC_RUN 64
+
+static int alloc_page_run(struct inode *inode, size_t idx, size_t last)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
 	struct super_block *sb = inode->sb;
 	if (n->pages[idx] != TMPFS_HOLE)
 		return 0;
-	if (sb->bytes_limit && sb->bytes_used + PAGE_SIZE > sb->bytes_limit)
-		return -ENOSPC;
+	size_t k = 1;
+	while (k < ALLOC_RUN && idx + k <= last && n->pages[idx + k] == TMPFS_HOLE)
+		k++;
+	if (sb->bytes_limit) {
+		uint64_t room = sb->bytes_used < sb->bytes_limit ? sb->bytes_limit - sb->bytes_used : 0;
+		if (room < PAGE_SIZE)
+			return -ENOSPC;
+		k = MIN(k, room / PAGE_SIZE);
+	}
 	uint64_t off;
-	int rc = mf_alloc(PAGE_SIZE, &off);
+	int rc = mf_alloc(k * PAGE_SIZE, &off);
+	if (rc && k > 1) {
+		k = 1;
+		rc = mf_alloc(PAGE_SIZE, &off);
+	}
 	if (rc)
 		return rc == -ENOMEM ? -ENOSPC : rc;
-	n->pages[idx] = off;
-	sb->bytes_used += PAGE_SIZE;
-	inode->blocks += PAGE_SIZE / 512;
+	for (size_t i = 0; i < k; i++)
+		n->pages[idx + i] = off + i * PAGE_SIZE;
+	sb->bytes_used += k * PAGE_SIZE;
+	inode->blocks += k * (PAGE_SIZE / 512);
 	return 0;
+}
+
+static int alloc_page(struct inode *inode, size_t idx)
+{
+	return alloc_page_run(inode, idx, idx);
 }
 
 /* Write len bytes at off, extending the file; bytes written or -errno. */
@@ -207,10 +247,18 @@ int tmpfs_write_data(struct inode *inode, const void *buf, size_t len, uint64_t 
 		size_t idx = pos / PAGE_SIZE;
 		size_t in = pos % PAGE_SIZE;
 		size_t chunk = MIN(PAGE_SIZE - in, len - done);
-		rc = alloc_page(inode, idx);
+		rc = alloc_page_run(inode, idx, last);
 		if (rc)
 			break;
-		memcpy((char *)mf_ptr(n->pages[idx]) + in, (const char *)buf + done, chunk);
+		/* Extend the piece over following pages adjacent in the MemoryFile. */
+		size_t j = idx;
+		while (done + chunk < len && j + 1 <= last && n->pages[j + 1] == n->pages[j] + PAGE_SIZE) {
+			j++;
+			chunk += MIN(PAGE_SIZE, len - done - chunk);
+		}
+		/* Through the memfd: fresh pages are allocated without faults in the sentry. */
+		if (mf_write(n->pages[idx] + in, (const char *)buf + done, chunk))
+			memcpy((char *)mf_ptr(n->pages[idx]) + in, (const char *)buf + done, chunk);
 		done += chunk;
 	}
 	if (off + done > inode->size)
