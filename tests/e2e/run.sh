@@ -182,7 +182,7 @@ e2e_options() {
 	fi
 	# A host RLIMIT_AS (a container's or a batch system's): the sandbox still starts.
 	# (Not for an ASan build: its shadow memory alone needs terabytes of address space.)
-	run_to "$WORK/rlimit_as.sandbox" /bin/sh -c "ulimit -v 3000000 && exec $SB run -- /bin/echo started"
+	run_to "$WORK/rlimit_as.sandbox" /bin/sh -c 'ulimit -v 3000000 && exec "$0" run -- /bin/echo started' "$SB"
 	if grep -qa __asan_init "$SB"; then
 		pass rlimit_as_host_cap_skipped_under_asan
 	elif [ "$(cat "$WORK/rlimit_as.sandbox.out")" = started ]; then
