@@ -344,6 +344,27 @@ int vfs_open_exec(struct fs_context *fs, const struct cred *cred, const char *pa
 
 /* ---- create ---- */
 
+/*
+ * A new name at pw (mknod, mkdir, symlink, link): 0 if it is free and cred
+ * may create it in the parent; else -EEXIST, or the permission's or the
+ * lookup's error, in Linux's order. vfs_lock held.
+ */
+static int may_create_name(struct parent_walk *pw, const struct cred *cred)
+{
+	if (pw->type != LAST_NORM)
+		return -EEXIST;
+	int rc = inode_permission(pw->parent.dentry->inode, cred, MAY_EXEC);
+	if (rc)
+		return rc;
+	struct dentry *d;
+	rc = dentry_lookup(pw->parent.dentry, pw->last, &d);
+	if (rc == 0) {
+		dentry_put(d);
+		return -EEXIST;
+	}
+	return rc == -ENOENT ? may_modify_dir(&pw->parent, cred) : rc;
+}
+
 int vfs_mknodat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 		const char *path, int mode, uint64_t dev)
 {
@@ -363,25 +384,17 @@ int vfs_mknodat(struct fs_context *fs, const struct cred *cred, struct file *dir
 	if (rc)
 		goto out;
 	struct dentry *d;
-	if (pw.type != LAST_NORM) {
-		rc = -EEXIST;
-	} else if ((rc = inode_permission(pw.parent.dentry->inode, cred, MAY_EXEC))) {
-	} else if ((rc = dentry_lookup(pw.parent.dentry, pw.last, &d)) == 0) {
-		dentry_put(d);
-		rc = -EEXIST;
-	} else if (rc == -ENOENT) {
-		rc = may_modify_dir(&pw.parent, cred);
-		struct inode *dir = pw.parent.dentry->inode;
-		if (!rc && pw.trailing)
-			rc = -ENOENT;
+	struct inode *dir = pw.parent.dentry->inode;
+	rc = may_create_name(&pw, cred);
+	if (!rc && pw.trailing)
+		rc = -ENOENT;
+	if (!rc) {
+		uint32_t m = type | (mode & 07777 & ~fsctx_umask(fs, -1));
+		rc = dir->iops && dir->iops->mknod
+		     ? dir->iops->mknod(pw.parent.dentry, pw.last, m, dev, cred, &d) : -EPERM;
 		if (!rc) {
-			uint32_t m = type | (mode & 07777 & ~fsctx_umask(fs, -1));
-			rc = dir->iops && dir->iops->mknod
-			     ? dir->iops->mknod(pw.parent.dentry, pw.last, m, dev, cred, &d) : -EPERM;
-			if (!rc) {
-				fsnotify_create(pw.parent.dentry, pw.last, false);
-				dentry_put(d);
-			}
+			fsnotify_create(pw.parent.dentry, pw.last, false);
+			dentry_put(d);
 		}
 	}
 	path_put(&pw.parent);
@@ -398,24 +411,15 @@ int vfs_mkdirat(struct fs_context *fs, const struct cred *cred, struct file *dir
 	int rc = walk_parent_at(fs, cred, dirf, path, &pw);
 	if (rc)
 		goto out;
-	struct dentry *d;
-	if (pw.type != LAST_NORM) {
-		rc = -EEXIST;
-	} else if ((rc = inode_permission(pw.parent.dentry->inode, cred, MAY_EXEC))) {
-	} else if ((rc = dentry_lookup(pw.parent.dentry, pw.last, &d)) == 0) {
-		dentry_put(d);
-		rc = -EEXIST;
-	} else if (rc == -ENOENT) {
-		rc = may_modify_dir(&pw.parent, cred);
-		struct inode *dir = pw.parent.dentry->inode;
-		if (!rc)
-			rc = dir->iops && dir->iops->mkdir
-			     ? dir->iops->mkdir(pw.parent.dentry, pw.last,
-						mode & 07777 & ~fsctx_umask(fs, -1), cred)
-			     : -EPERM;
-		if (!rc)
-			fsnotify_create(pw.parent.dentry, pw.last, true);
-	}
+	struct inode *dir = pw.parent.dentry->inode;
+	rc = may_create_name(&pw, cred);
+	if (!rc)
+		rc = dir->iops && dir->iops->mkdir
+		     ? dir->iops->mkdir(pw.parent.dentry, pw.last,
+					mode & 07777 & ~fsctx_umask(fs, -1), cred)
+		     : -EPERM;
+	if (!rc)
+		fsnotify_create(pw.parent.dentry, pw.last, true);
 	path_put(&pw.parent);
 out:
 	vfs_unlock();
@@ -432,24 +436,15 @@ int vfs_symlinkat(struct fs_context *fs, const struct cred *cred, const char *ta
 	int rc = walk_parent_at(fs, cred, dirf, path, &pw);
 	if (rc)
 		goto out;
-	struct dentry *d;
-	if (pw.type != LAST_NORM) {
-		rc = -EEXIST;
-	} else if ((rc = inode_permission(pw.parent.dentry->inode, cred, MAY_EXEC))) {
-	} else if ((rc = dentry_lookup(pw.parent.dentry, pw.last, &d)) == 0) {
-		dentry_put(d);
-		rc = -EEXIST;
-	} else if (rc == -ENOENT) {
-		rc = may_modify_dir(&pw.parent, cred);
-		struct inode *dir = pw.parent.dentry->inode;
-		if (!rc && pw.trailing)
-			rc = -ENOENT;
-		if (!rc)
-			rc = dir->iops && dir->iops->symlink
-			     ? dir->iops->symlink(pw.parent.dentry, pw.last, target, cred) : -EPERM;
-		if (!rc)
-			fsnotify_create(pw.parent.dentry, pw.last, false);
-	}
+	struct inode *dir = pw.parent.dentry->inode;
+	rc = may_create_name(&pw, cred);
+	if (!rc && pw.trailing)
+		rc = -ENOENT;
+	if (!rc)
+		rc = dir->iops && dir->iops->symlink
+		     ? dir->iops->symlink(pw.parent.dentry, pw.last, target, cred) : -EPERM;
+	if (!rc)
+		fsnotify_create(pw.parent.dentry, pw.last, false);
 	path_put(&pw.parent);
 out:
 	vfs_unlock();
@@ -482,29 +477,20 @@ int vfs_linkat(struct fs_context *fs, const struct cred *cred, struct file *odir
 	rc = walk_parent_at(fs, cred, ndirf, newpath, &pw);
 	if (rc)
 		goto out_old;
-	struct dentry *d;
-	if (pw.type != LAST_NORM) {
-		rc = -EEXIST;
-	} else if ((rc = inode_permission(pw.parent.dentry->inode, cred, MAY_EXEC))) {
-	} else if ((rc = dentry_lookup(pw.parent.dentry, pw.last, &d)) == 0) {
-		dentry_put(d);
-		rc = -EEXIST;
-	} else if (rc == -ENOENT) {
-		rc = may_modify_dir(&pw.parent, cred);
-		struct inode *dir = pw.parent.dentry->inode;
-		if (!rc && pw.parent.mnt != old.mnt)
-			rc = -EXDEV;
-		if (!rc && pw.trailing)
-			rc = -ENOENT;
-		if (!rc)
-			rc = dir->iops && dir->iops->link
-			     ? dir->iops->link(old.dentry, pw.parent.dentry, pw.last) : -EPERM;
-		if (!rc) {
-			if (relink)
-				oinode->linkable = false;
-			fsnotify_link_count(oinode);
-			fsnotify_create(pw.parent.dentry, pw.last, false);
-		}
+	struct inode *dir = pw.parent.dentry->inode;
+	rc = may_create_name(&pw, cred);
+	if (!rc && pw.parent.mnt != old.mnt)
+		rc = -EXDEV;
+	if (!rc && pw.trailing)
+		rc = -ENOENT;
+	if (!rc)
+		rc = dir->iops && dir->iops->link
+		     ? dir->iops->link(old.dentry, pw.parent.dentry, pw.last) : -EPERM;
+	if (!rc) {
+		if (relink)
+			oinode->linkable = false;
+		fsnotify_link_count(oinode);
+		fsnotify_create(pw.parent.dentry, pw.last, false);
 	}
 	path_put(&pw.parent);
 out_old:

@@ -229,30 +229,50 @@ long sys_unlinkat(struct task *t, const struct syscall_args *a)
 	return do_unlinkat(t, (int)a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
+/* The two paths of rename and link: copied in, then their *at() directory files. */
+struct two_paths {
+	char oldp[GUEST_PATH_MAX], newp[GUEST_PATH_MAX];
+	struct file *od, *nd;
+};
+
+static long two_paths_copy(struct task *t, uint64_t uold, uint64_t unew, struct two_paths *p)
+{
+	long n = fs_copy_path(t, uold, p->oldp);
+	if (n >= 0)
+		n = fs_copy_path(t, unew, p->newp);
+	return n < 0 ? n : 0;
+}
+
+static long two_paths_dirs(struct task *t, int odirfd, int ndirfd, struct two_paths *p)
+{
+	int rc = fs_get_dirf(t, odirfd, p->oldp, &p->od);
+	if (rc)
+		return rc;
+	rc = fs_get_dirf(t, ndirfd, p->newp, &p->nd);
+	if (rc)
+		fs_put_dirf(p->od);
+	return rc;
+}
+
+static void two_paths_put(struct two_paths *p)
+{
+	fs_put_dirf(p->od);
+	fs_put_dirf(p->nd);
+}
+
 static long do_renameat2(struct task *t, int odirfd, uint64_t uold, int ndirfd, uint64_t unew,
 			 unsigned flags)
 {
-	char oldp[GUEST_PATH_MAX], newp[GUEST_PATH_MAX];
-	long n = fs_copy_path(t, uold, oldp);
-	if (n < 0)
-		return n;
-	n = fs_copy_path(t, unew, newp);
-	if (n < 0)
-		return n;
-	if ((flags & RENAME_EXCHANGE) && (flags & RENAME_NOREPLACE))
-		return -EINVAL;
-	struct file *od, *nd;
-	int rc = fs_get_dirf(t, odirfd, oldp, &od);
+	struct two_paths p;
+	long rc = two_paths_copy(t, uold, unew, &p);
 	if (rc)
 		return rc;
-	rc = fs_get_dirf(t, ndirfd, newp, &nd);
-	if (rc) {
-		fs_put_dirf(od);
+	if ((flags & RENAME_EXCHANGE) && (flags & RENAME_NOREPLACE))
+		return -EINVAL;
+	if ((rc = two_paths_dirs(t, odirfd, ndirfd, &p)))
 		return rc;
-	}
-	rc = vfs_renameat(t->fs, &t->cred, od, oldp, nd, newp, flags);
-	fs_put_dirf(od);
-	fs_put_dirf(nd);
+	rc = vfs_renameat(t->fs, &t->cred, p.od, p.oldp, p.nd, p.newp, flags);
+	two_paths_put(&p);
 	return rc;
 }
 
@@ -306,25 +326,12 @@ static long do_linkat(struct task *t, int odirfd, uint64_t uold, int ndirfd, uin
 {
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	char oldp[GUEST_PATH_MAX], newp[GUEST_PATH_MAX];
-	long n = fs_copy_path(t, uold, oldp);
-	if (n < 0)
-		return n;
-	n = fs_copy_path(t, unew, newp);
-	if (n < 0)
-		return n;
-	struct file *od, *nd;
-	int rc = fs_get_dirf(t, odirfd, oldp, &od);
-	if (rc)
+	struct two_paths p;
+	long rc = two_paths_copy(t, uold, unew, &p);
+	if (rc || (rc = two_paths_dirs(t, odirfd, ndirfd, &p)))
 		return rc;
-	rc = fs_get_dirf(t, ndirfd, newp, &nd);
-	if (rc) {
-		fs_put_dirf(od);
-		return rc;
-	}
-	rc = vfs_linkat(t->fs, &t->cred, od, oldp, nd, newp, flags);
-	fs_put_dirf(od);
-	fs_put_dirf(nd);
+	rc = vfs_linkat(t->fs, &t->cred, p.od, p.oldp, p.nd, p.newp, flags);
+	two_paths_put(&p);
 	return rc;
 }
 

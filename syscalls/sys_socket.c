@@ -447,12 +447,6 @@ static long do_sendmsg(struct task *t, struct file *f, uint64_t umsg, int flags)
 	long total = mm_import_iovec(t->mm, gaddr((uint64_t)mh.msg_iov), (int)mh.msg_iovlen, &gv);
 	if (total < 0)
 		return total;
-	size_t left = (size_t)total;
-	for (size_t i = 0; i < mh.msg_iovlen; i++) {
-		if (gv[i].len > left)
-			gv[i].len = left;
-		left -= gv[i].len;
-	}
 	struct hiov h = { 0 };
 	void *ctl = NULL;
 	long ret = iov_translate(t, gv, (int)mh.msg_iovlen, false, net_sock_type(f) != SOCK_STREAM,
@@ -516,12 +510,6 @@ static long do_recvmsg(struct task *t, struct file *f, uint64_t umsg, int flags)
 	long total = mm_import_iovec(t->mm, gaddr((uint64_t)mh.msg_iov), (int)mh.msg_iovlen, &gv);
 	if (total < 0)
 		return total;
-	size_t left = (size_t)total;
-	for (size_t i = 0; i < mh.msg_iovlen; i++) {
-		if (gv[i].len > left)
-			gv[i].len = left;
-		left -= gv[i].len;
-	}
 	struct hiov h = { 0 };
 	char *ctl = NULL;
 	long ret = total ? iov_translate(t, gv, (int)mh.msg_iovlen, true, false, &h) : 0;
