@@ -15,7 +15,9 @@ int main(void)
 	CHECK_EQ(getpgid(0), getpgrp(), "getpgid_zero_is_getpgrp");
 	CHECK(getpgrp() > 0, "pgrp_positive");
 	CHECK_EQ(getpgid(pid), getpgrp(), "getpgid_self");
-	CHECK(getsid(0) > 0, "sid_positive");
+	/* 0 when the session leader lives in an ancestor pid namespace (CI
+	 * runners start us that way). */
+	CHECK(getsid(0) >= 0, "sid_not_negative");
 	CHECK_EQ(getsid(pid), getsid(0), "getsid_self");
 	CHECK_ERR(getpgid(-1), ESRCH, "getpgid_negative");
 	CHECK_ERR(getsid(-1), ESRCH, "getsid_negative");
