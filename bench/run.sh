@@ -28,6 +28,7 @@ gcc -O2 -Wall -Werror -static -o "$BIN/sysemu_floor" "$BENCH_DIR/sysemu_floor.c"
 gcc -O2 -Wall -Werror -o "$BIN/maxrss" "$BENCH_DIR/maxrss.c" || exit 1
 gcc -O2 -Wall -Werror -static -o "$BIN/hello" "$HELLO_SRC" || exit 1
 gcc -O2 -Wall -Werror -o "$BIN/futex_pingpong" "$BENCH_DIR/futex_pingpong.c" -lpthread || exit 1
+gcc -O2 -Wall -Werror -o "$BIN/netbench" "$BENCH_DIR/netbench.c" || exit 1
 
 # A small C project for the `make -j2` row: 16 units and a link, rebuilt with -B.
 MAKEPROJ=$BIN/makeproj
@@ -209,6 +210,58 @@ if [ "$HAVE_PROOT" = 1 ]; then
 	fs1_proot=$w_files fs2_proot=$w_big fs3_proot=$w_tar fs4_proot=$w_git
 fi
 
+# Sockets (the network issue): loopback inside the runtime, and egress to a host-side sink.
+echo "running: sockets..." >&2
+netrow() {   # netrow PREFIX...: sets n_* variables (each the mean of 3 runs)
+	n_stream=$(netmean tcp_stream_gbps "$@" "$BIN/netbench" tcp-stream 512)
+	n_conn=$(netmean tcp_connect_per_s "$@" "$BIN/netbench" tcp-connect 2000)
+	n_unix=$(netmean unix_pingpong_ns "$@" "$BIN/netbench" unix-pingpong 20000)
+	n_udp=$(netmean udp_pps "$@" "$BIN/netbench" udp-pps 20000)
+}
+netmean() {   # netmean KEY CMD...: mean of KEY over 3 runs of CMD
+	local key=$1 i v sum=0 n=0
+	shift
+	for i in 1 2 3; do
+		v=$(timeout 120 "$@" 2>/dev/null | field "$key")
+		[ -n "$v" ] || continue
+		sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] && awk -v a="$sum" -v n="$n" 'BEGIN { printf "%.3f\n", a / n }'
+}
+# egress_gbps ADDR PREFIX...: 512 MiB from netbench under PREFIX to a sink on host 127.0.0.1.
+egress_gbps() {
+	local addr=$1 out port v
+	shift
+	out=$(mktemp)
+	"$BIN/netbench" tcp-sink 0 >"$out" &
+	local sink=$!
+	for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+	port=$(field listening <"$out")
+	v=""
+	[ -n "$port" ] && v=$(timeout 120 "${@//PORT/$port}" "$BIN/netbench" tcp-send "$addr" "$port" 512 \
+		2>/dev/null | field tcp_send_gbps)
+	kill "$sink" 2>/dev/null
+	wait "$sink" 2>/dev/null
+	rm -f "$out"
+	echo "$v"
+}
+netrow
+ns_native=$n_stream nc_native=$n_conn nu_native=$n_unix nd_native=$n_udp
+ne_native=$(egress_gbps 127.0.0.1)
+ns_sb="" nc_sb="" nu_sb="" nd_sb="" ne_sb=""
+if [ "$HAVE_SB" = 1 ]; then
+	netrow "$SB" run --
+	ns_sb=$n_stream nc_sb=$n_conn nu_sb=$n_unix nd_sb=$n_udp
+	ne_sb=$(egress_gbps 10.0.2.2 "$SB" run --net=sandbox --allow-net 10.0.2.2/32:PORT --)
+fi
+ns_proot="" nc_proot="" nu_proot="" nd_proot="" ne_proot=""
+if [ "$HAVE_PROOT" = 1 ]; then
+	netrow proot -r /
+	ns_proot=$n_stream nc_proot=$n_conn nu_proot=$n_unix nd_proot=$n_udp
+	ne_proot=$(egress_gbps 127.0.0.1 proot -r /)
+fi
+
 timer=bash-loop
 command -v hyperfine >/dev/null && timer=hyperfine
 echo
@@ -233,5 +286,10 @@ echo "| peak RSS of the sandbox (sentry, stubs and guest pages) with a 256 MiB f
 echo "| \`tar x\` of a 50 MiB, 500-file tree (ms) | $(na "$fs3_native") | | $(na "$fs3_sb") | $(na "$fs3_proot") | $(ratio "$fs3_sb" "$fs3_native") native, $(ratio "$fs3_sb" "$fs3_proot") proot | within 2x native, ahead of proot |"
 echo "| \`git status\` in a 2,000-file repo (ms) | $(na "$fs4_native") | | $(na "$fs4_sb") | $(na "$fs4_proot") | $(ratio "$fs4_sb" "$fs4_native") native, $(ratio "$fs4_sb" "$fs4_proot") proot | within 2x native, ahead of proot |"
 echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
+echo "| loopback TCP, 512 MiB one way (Gbit/s) | $(na "$ns_native") | | $(na "$ns_sb") | $(na "$ns_proot") | $(ratio "$ns_sb" "$ns_native") native | >= 1 Gbit/s and >= 0.25x native |"
+echo "| loopback TCP connect+close (per s) | $(na "$nc_native") | | $(na "$nc_sb") | $(na "$nc_proot") | $(ratio "$nc_sb" "$nc_native") native, $(ratio "$nc_sb" "$nc_proot") proot | ahead of proot |"
+echo "| unix socketpair ping-pong, 1 byte (ns/round trip) | $(na "$nu_native") | | $(na "$nu_sb") | $(na "$nu_proot") | $(ratio "$nu_sb" "$nu_native") native, $(ratio "$nu_sb" "$nu_proot") proot | |"
+echo "| loopback UDP, 64-byte datagrams acked every 64 (per s) | $(na "$nd_native") | | $(na "$nd_sb") | $(na "$nd_proot") | $(ratio "$nd_sb" "$nd_native") native, $(ratio "$nd_sb" "$nd_proot") proot | |"
+echo "| egress TCP to a host sink, 512 MiB (Gbit/s; sandbox: --net=sandbox to 10.0.2.2) | $(na "$ne_native") | | $(na "$ne_sb") | $(na "$ne_proot") | $(ratio "$ne_sb" "$ne_native") native | |"
 echo
 echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."
