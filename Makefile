@@ -24,7 +24,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
-.PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs
+.PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs pytest-conformance-net
 
 all: $(BUILD)/.deps-ok $(BUILD)/sandbox $(BUILD)/sandbox-runc
 
@@ -148,3 +148,6 @@ pytest-conformance: all
 
 pytest-conformance-fs: all
 	PYTEST_SET=fs tests/pytest/run.sh $(BUILD)
+
+pytest-conformance-net: all
+	PYTEST_SET=net tests/pytest/run.sh $(BUILD)

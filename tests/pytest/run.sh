@@ -20,7 +20,13 @@ test_fcntl test_time test_wait3 test_wait4 test_sched"
 # The file-system set (the VFS issue): PYTEST_SET=fs or `make pytest-conformance-fs`.
 FS_MODULES="test_os test_posix test_shutil test_tempfile test_fileio test_io test_stat test_glob
 test_pathlib test_pty test_mmap test_genericpath test_posixpath"
+# The network set (the network issue): PYTEST_SET=net or `make pytest-conformance-net`.
+NET_MODULES="test_socket test_socketserver test_asyncio.test_sock_lowlevel test_asyncio.test_streams
+test_asyncio.test_server test_asyncio.test_events test_asyncio.test_selector_events
+test_asyncio.test_unix_events test_ssl test_httplib test_urllib2_localnet test_poll test_epoll
+test_selectors"
 [ "${PYTEST_SET:-}" = fs ] && DEFAULT_MODULES=$FS_MODULES
+[ "${PYTEST_SET:-}" = net ] && DEFAULT_MODULES=$NET_MODULES
 if [ $# -gt 0 ]; then MODULES="$*"; else MODULES=${PYTEST_MODULES:-$DEFAULT_MODULES}; fi
 
 # Per-module extra regrtest arguments, e.g. '-i *VSOCK*' for tests that hang
