@@ -137,6 +137,7 @@ e2e_setup() {
 	build_prog segv -static || exit 1
 	build_prog getcwd -static || exit 1
 	build_prog fuzz_syscalls -static -no-pie || exit 1
+	build_prog fuzz_sockets -static || exit 1
 	build_prog threads64 -lpthread || exit 1
 	build_prog int80 -static -no-pie || exit 1
 	build_prog overlay_writes -static || exit 1

@@ -15,6 +15,9 @@
 #   4 rootfs    symlinks and .. chains in --rootfs never reach the host's /etc
 #   5 stub maps a stub process maps only guest memory and the stub's page
 #   6 procfs    /proc lists only guest pids; /proc/self/fd only guest fds
+#   7 sockfuzz  100,000 random socket calls (progs/fuzz_sockets.c), twice
+#               (--net=none and --net=sandbox): the sandbox survives, the
+#               guest finishes, and no host file appears under /tmp/fz
 
 if [ -z "${E2E_DIR:-}" ]; then
 	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -447,8 +450,32 @@ except OSError as e:
 	fi
 }
 
+sec_socket_fuzz() {
+	local net seed=1
+	for net in none sandbox; do
+		seed=$((seed + 1))
+		E2E_TIMEOUT=${E2E_FUZZ_TIMEOUT:-120} run_to "$WORK/sockfuzz_$net" \
+			"$SB" run --net=$net -- "$BIN/fuzz_sockets" --i-am-sandboxed 100000 $seed
+		local rc out=$WORK/sockfuzz_$net.out
+		rc=$(cat "$WORK/sockfuzz_$net.rc")
+		if [ "$rc" = 0 ] && grep -q '^calls 100000 succeeded [1-9]' "$out" &&
+			[ "$(tail -n 1 "$out")" = done ]; then
+			pass "socket_fuzz_survives_net_$net"
+		else
+			fail "socket_fuzz_survives_net_$net" "status $rc" "$(show_head "$out" stdout 5)" \
+				"$(show_head "$WORK/sockfuzz_$net.err" stderr 10)"
+		fi
+	done
+	if [ -e /tmp/fz ]; then
+		fail socket_fuzz_nothing_on_host "/tmp/fz exists on the host"
+	else
+		pass socket_fuzz_nothing_on_host
+	fi
+}
+
 security_tests() {
 	sec_fuzz
+	sec_socket_fuzz
 	sec_exhaustion
 	sec_int80
 	sec_overlay
