@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "fs/vfs_internal.h"
 #include "sentry/mm.h"
+#include "sentry/process.h"
 #include "sentry/task.h"
 
 /* The kernel's struct termios (asm-generic): what TCGETS moves. */
@@ -259,7 +260,10 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t 
 	case TIOCGPGRP: {
 		if (!isatty(fd))
 			return -ENOTTY;
-		int pgid = t->tg->pgid;
+		/* The group the guest made foreground; before any, the caller's own. */
+		pthread_mutex_lock(&kernel.lock);
+		int pgid = kernel.host_tty_pgrp ? kernel.host_tty_pgrp : t->tg->pgid;
+		pthread_mutex_unlock(&kernel.lock);
 		return mm_copy_out(t->mm, ga, &pgid, sizeof(pgid));
 	}
 	case TIOCSPGRP: {
@@ -268,7 +272,18 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t 
 		int pgid;
 		if ((rc = mm_copy_in(t->mm, &pgid, ga, sizeof(pgid))))
 			return rc;
-		return pgid < 0 ? -EINVAL : 0;     /* the guest's pgid is all there is */
+		if (pgid < 0)
+			return -EINVAL;
+		/* Linux's tiocspgrp: the group must exist, in the caller's session. */
+		int sid = process_session_of(pgid);
+		if (sid < 0)
+			return -ESRCH;
+		pthread_mutex_lock(&kernel.lock);
+		rc = sid == t->tg->sid ? 0 : -EPERM;
+		if (!rc)
+			kernel.host_tty_pgrp = pgid;
+		pthread_mutex_unlock(&kernel.lock);
+		return rc;
 	}
 	case FIONREAD: {
 		int n = 0;

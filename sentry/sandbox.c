@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/mm.h"
+#include "sentry/process.h"
 #include "sentry/sentry.h"
 #include "syscalls/table.h"
 
@@ -455,9 +457,67 @@ int sandbox_wait(void)
 	return status_code(kernel_wait_init());
 }
 
+/*
+ * `sandbox run` stands for the program it runs: signals the host sends it
+ * go to the guest. Terminal signals (^C, ^\ and a window size change) reach
+ * the guest's foreground process group on the host terminal (the group of
+ * pid 1 until the guest picks one with TIOCSPGRP), as the terminal would
+ * send them; SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 reach pid 1. Unlike
+ * signals sent by the OCI runtime's kill, these are delivered even when
+ * pid 1 has no handler: the CLI's program is not a container's init, and
+ * ^C must end `sandbox run -- sleep 60` as it ends `sleep 60`. SIGTSTP
+ * keeps its default action and stops the whole sandbox.
+ */
+static const int forwarded_signals[] = { SIGINT, SIGQUIT, SIGWINCH, SIGTERM, SIGHUP, SIGUSR1,
+					 SIGUSR2 };
+
+static void *forward_signals_thread(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
+		if (sig < 0)
+			continue;
+		if (sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH) {
+			pthread_mutex_lock(&kernel.lock);
+			int pgrp = kernel.host_tty_pgrp;
+			pthread_mutex_unlock(&kernel.lock);
+			if (pgrp <= 0 || process_signal_pgrp(pgrp, sig) < 0) {
+				int pgid, sid;
+				if (process_get_ids(NULL, 1, &pgid, &sid) == 0)
+					process_signal_pgrp(pgid, sig);
+			}
+		} else {
+			process_signal_tgid(1, sig);
+		}
+	}
+	return NULL;
+}
+
+/* Block the forwarded signals in every sentry thread (threads inherit the
+ * mask; stubs clear theirs) and take them in one thread. */
+static void forward_signals_start(void)
+{
+	static sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return;
+	pthread_t th;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, forward_signals_thread, &set))
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	pthread_attr_destroy(&attr);
+}
+
 int sandbox_run(const struct sandbox_config *cfg)
 {
 	char err[1024];
+	forward_signals_start();
 	int rc = sandbox_boot(cfg, err, sizeof(err));
 	if (!rc) {
 		struct sandbox_process p = {

@@ -204,6 +204,13 @@ struct kernel {
 	int strace_fd;                     /* host fd for --strace output, or -1 */
 	int exit_status;                   /* of the init process */
 	uint64_t pids_max;                 /* most live tasks (OCI pids.limit); 0: no limit */
+	/*
+	 * The guest process group in the foreground of the host terminal the
+	 * guest was handed (TIOCSPGRP on a host tty fd; fs/hostfd.c), which
+	 * terminal signals the sentry receives are forwarded to. 0: not set
+	 * (the group of pid 1).
+	 */
+	int host_tty_pgrp;
 };
 
 extern struct kernel kernel;

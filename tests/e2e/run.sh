@@ -258,6 +258,12 @@ echo rc=\$?; (exit 3) & wait \$!; echo rc=\$?; cat & sleep 0.3; jobs; kill -KILL
 jobs; echo done'" /dev/null
 	# Python's pty module: pty.fork, os.openpty + termios, pty.spawn.
 	pty_case pty_python /usr/bin/python3 "$E2E_DIR/progs/pty_python.py"
+	# Signals the host sends `sandbox run` reach the guest: ^C on a terminal
+	# (to sleep, to Python's KeyboardInterrupt, to an interactive bash's job
+	# only), SIGTERM to a trapping bash and to sleep, SIGWINCH on a resize.
+	run_to "$WORK/host_signals.native" /usr/bin/python3 "$E2E_DIR/progs/host_signals.py"
+	run_to "$WORK/host_signals.sandbox" /usr/bin/python3 "$E2E_DIR/progs/host_signals.py" "$SB" run --
+	compare host_signals
 }
 
 if [ "${E2E_ONLY:-}" != security ]; then
