@@ -236,13 +236,13 @@ static void run_daemon(struct daemon_args *a)
 			daemon_fail(a->ready, "cannot allocate a terminal (openpty)");
 		/*
 		 * The terminal is the daemon's controlling terminal, so the guest's
-		 * /dev/tty is it; what the terminal would signal to the daemon is
-		 * ignored (the guest's job control is the sentry's own).
+		 * /dev/tty is it. ^C, ^\ and window size changes it signals to the
+		 * daemon go to the guest's foreground group; job-control stops and
+		 * hangups are ignored (the guest's job control is the sentry's own).
 		 */
 		ioctl(slave, TIOCSCTTY, 0);
+		sandbox_forward_signals(true);
 		signal(SIGHUP, SIG_IGN);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTSTP, SIG_IGN);
 		signal(SIGTTIN, SIG_IGN);
 		signal(SIGTTOU, SIG_IGN);

@@ -457,6 +457,8 @@ int sandbox_wait(void)
 	return status_code(kernel_wait_init());
 }
 
+static int signal_from_outside_locked(struct thread_group *tg, int sig);
+
 /*
  * `sandbox run` stands for the program it runs: signals the host sends it
  * go to the guest. Terminal signals (^C, ^\ and a window size change) reach
@@ -467,27 +469,70 @@ int sandbox_wait(void)
  * pid 1 has no handler: the CLI's program is not a container's init, and
  * ^C must end `sandbox run -- sleep 60` as it ends `sleep 60`. SIGTSTP
  * keeps its default action and stops the whole sandbox.
+ *
+ * The OCI daemon forwards only the terminal's three, from the container's
+ * terminal, and keeps init's protection: as in a container on Linux, ^C
+ * reaches a shell's foreground job, or pid 1 if it handles SIGINT.
  */
 static const int forwarded_signals[] = { SIGINT, SIGQUIT, SIGWINCH, SIGTERM, SIGHUP, SIGUSR1,
 					 SIGUSR2 };
+#define TERMINAL_SIGNALS 3      /* the first three of forwarded_signals */
+
+static struct {
+	sigset_t set;
+	bool protect_init;
+} fwd;
+
+struct fwd_pgrp {
+	int pgrp, sig;
+	bool found;
+};
+
+static void fwd_one_locked(struct thread_group *tg, void *arg)
+{
+	struct fwd_pgrp *f = arg;
+	if (tg->pgid != f->pgrp || tg->zombie)
+		return;
+	f->found = true;
+	if (fwd.protect_init)
+		signal_from_outside_locked(tg, f->sig);
+	else
+		process_signal_locked(tg, f->sig);
+}
+
+/* Send sig to every process of group pgrp; false if there is none. */
+static bool fwd_pgrp(int pgrp, int sig)
+{
+	int sid = pgrp > 0 ? process_session_of(pgrp) : -ESRCH;
+	if (sid < 0)
+		return false;
+	struct fwd_pgrp f = { pgrp, sig, false };
+	pthread_mutex_lock(&kernel.lock);
+	process_for_each_in_session_locked(sid, fwd_one_locked, &f);
+	pthread_mutex_unlock(&kernel.lock);
+	return f.found;
+}
 
 static void *forward_signals_thread(void *arg)
 {
-	sigset_t *set = arg;
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(set, &si);
+		int sig = sigwaitinfo(&fwd.set, &si);
 		if (sig < 0)
 			continue;
 		if (sig == SIGINT || sig == SIGQUIT || sig == SIGWINCH) {
 			pthread_mutex_lock(&kernel.lock);
 			int pgrp = kernel.host_tty_pgrp;
 			pthread_mutex_unlock(&kernel.lock);
-			if (pgrp <= 0 || process_signal_pgrp(pgrp, sig) < 0) {
-				int pgid, sid;
-				if (process_get_ids(NULL, 1, &pgid, &sid) == 0)
-					process_signal_pgrp(pgid, sig);
-			}
+			int pgid, sid;
+			if (!fwd_pgrp(pgrp, sig) && process_get_ids(NULL, 1, &pgid, &sid) == 0)
+				fwd_pgrp(pgid, sig);
+		} else if (fwd.protect_init) {
+			pthread_mutex_lock(&kernel.lock);
+			struct thread_group *tg = process_find_locked(1);
+			if (tg)
+				signal_from_outside_locked(tg, sig);
+			pthread_mutex_unlock(&kernel.lock);
 		} else {
 			process_signal_tgid(1, sig);
 		}
@@ -495,29 +540,31 @@ static void *forward_signals_thread(void *arg)
 	return NULL;
 }
 
-/* Block the forwarded signals in every sentry thread (threads inherit the
- * mask; stubs clear theirs) and take them in one thread. */
-static void forward_signals_start(void)
+void sandbox_forward_signals(bool terminal_only)
 {
-	static sigset_t set;
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+	sigemptyset(&fwd.set);
+	size_t n = terminal_only ? TERMINAL_SIGNALS
+				 : sizeof(forwarded_signals) / sizeof(forwarded_signals[0]);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&fwd.set, forwarded_signals[i]);
+	fwd.protect_init = terminal_only;
+	/* Blocked in every sentry thread (threads inherit the mask; stubs clear
+	 * theirs) and taken in one. */
+	if (pthread_sigmask(SIG_BLOCK, &fwd.set, NULL))
 		return;
 	pthread_t th;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, forward_signals_thread, &set))
-		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (pthread_create(&th, &attr, forward_signals_thread, NULL))
+		pthread_sigmask(SIG_UNBLOCK, &fwd.set, NULL);
 	pthread_attr_destroy(&attr);
 }
 
 int sandbox_run(const struct sandbox_config *cfg)
 {
 	char err[1024];
-	forward_signals_start();
+	sandbox_forward_signals(false);
 	int rc = sandbox_boot(cfg, err, sizeof(err));
 	if (!rc) {
 		struct sandbox_process p = {

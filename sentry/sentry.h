@@ -96,6 +96,16 @@ struct sandbox_config {
 int sandbox_run(const struct sandbox_config *cfg);
 
 /*
+ * Forward signals the host sends this process to the guest (sentry/sandbox.c
+ * says which and where). Call before the sandbox starts any thread.
+ * terminal_only: just SIGINT, SIGQUIT and SIGWINCH, with a container init's
+ * protection (the OCI daemon, whose terminal is the container's); else also
+ * SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2, delivered even to an init without
+ * a handler (`sandbox run`, which calls this itself).
+ */
+void sandbox_forward_signals(bool terminal_only);
+
+/*
  * Boot this process's sandbox: MemoryFile, platform, VFS with cfg's root
  * and mounts, hostname and limits. 0, or an exit status (125) with a
  * message naming the failing part in err.

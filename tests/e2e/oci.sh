@@ -543,6 +543,14 @@ oci_containerd() {
 	else
 		fail oci_ctr_run_tty "$(show_head "$w/ctr_tty.out" out)" "$(show_head "$w/ctr_tty.err" stderr)"
 	fi
+	# ^C on the container's terminal interrupts the shell's foreground job, not the shell.
+	run_to "$w/ctr_intr" python3 "$E2E_DIR/oci_pty.py" 'sleep 20' '^C' 'echo rc=$?; exit 6' -- \
+		"${ctr[@]}" run "${rt[@]}" -t --rm "$img" c-intr sh
+	if grep -q 'rc=130' "$w/ctr_intr.out" && grep -q '^\[exit 6\]' "$w/ctr_intr.out"; then
+		pass oci_ctr_run_tty_ctrl_c
+	else
+		fail oci_ctr_run_tty_ctrl_c "$(show_head "$w/ctr_intr.out" out)" "$(show_head "$w/ctr_intr.err" stderr)"
+	fi
 	ctd_stop
 	if ! pgrep -f "containerd-shim-runc-v2.*$CTD_DIR" >/dev/null && ! pgrep -f "sandbox-runc.*$CTD_DIR" >/dev/null; then
 		pass oci_ctr_nothing_left
