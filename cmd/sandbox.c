@@ -6,7 +6,8 @@
  *               [--mount type=bind,src=HOSTPATH,dst=PATH[,ro]]...
  *               [--mount type=tmpfs,dst=DIR[,size=N]]... [--memory N]
  *               [--net=none|sandbox] [--allow-net CIDR[:PORT]]... [--allow-host NAME]...
- *               [--publish HOSTPORT:GUESTPORT]... [--debug] -- PROGRAM [ARG...]
+ *               [--publish HOSTPORT:GUESTPORT]... [--dns IP[:PORT]|none] [--debug]
+ *               -- PROGRAM [ARG...]
  *   sandbox compat          print the syscall compatibility table (Markdown)
  *   sandbox --version
  *
@@ -48,7 +49,8 @@ static void usage(FILE *f)
 		   "                   [--memory N[k|m|g]] [--net=none|sandbox] "
 		   "[--allow-net CIDR[:PORT]]...\n"
 		   "                   [--allow-host NAME]... [--publish HOSTPORT:GUESTPORT]... "
-		   "[--debug] -- PROGRAM [ARG...]\n"
+		   "[--dns IP[:PORT]|none]\n"
+		   "                   [--debug] -- PROGRAM [ARG...]\n"
 		   "       sandbox compat\n"
 		   "       sandbox --version\n");
 }
@@ -153,12 +155,13 @@ static int list_add(const char *const **list, size_t *n, const char *v, struct c
 	return 0;
 }
 
-/* The network options: --net, --allow-net, --allow-host, --publish. 1: not one of them. */
+/* The network options: --net, --allow-net, --allow-host, --publish, --dns. 1: not one of them. */
 static int parse_net_option(const char *a, const char *val, struct sandbox_config *cfg,
 			    struct cli_error *err)
 {
-	static const char *const names[] = { "--net", "--allow-net", "--allow-host", "--publish" };
-	for (int k = 0; k < 4; k++) {
+	static const char *const names[] = { "--net", "--allow-net", "--allow-host", "--publish",
+					      "--dns" };
+	for (int k = 0; k < 5; k++) {
 		size_t l = strlen(names[k]);
 		if (strncmp(a, names[k], l) || (a[l] && a[l] != '='))
 			continue;
@@ -175,6 +178,9 @@ static int parse_net_option(const char *a, const char *val, struct sandbox_confi
 			return list_add(&cfg->allow_net, &cfg->nallow_net, v, err);
 		case 2:
 			return list_add(&cfg->allow_host, &cfg->nallow_host, v, err);
+		case 4:
+			cfg->dns = v;      /* checked by net_configure */
+			return 0;
 		default:
 			return list_add(&cfg->publish, &cfg->npublish, v, err);
 		}
@@ -205,7 +211,7 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 		     strcmp(a, "--cwd") == 0 || strcmp(a, "--mount") == 0 ||
 		     strcmp(a, "--memory") == 0 || strcmp(a, "--net") == 0 ||
 		     strcmp(a, "--allow-net") == 0 || strcmp(a, "--allow-host") == 0 ||
-		     strcmp(a, "--publish") == 0)) {
+		     strcmp(a, "--publish") == 0 || strcmp(a, "--dns") == 0)) {
 			if (i + 1 >= argc)
 				return cli_fail(err, "%s needs a value", a);
 			val = argv[++i];

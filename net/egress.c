@@ -17,22 +17,38 @@
  * packets only for slirp to turn them back into a host socket's stream.
  * See net/README.md.
  *
+ * UDP is the same NAT per datagram: a guest UDP socket that sends beyond
+ * loopback gets a host UDP socket of its own (made at its first such send,
+ * closed with it); the datagram is sent there, and one shared thread polls
+ * every such host socket and queues what comes back on the guest socket
+ * (net/inet.c's inet_udp_deliver_locked), with the source the guest sent
+ * to. Only replies from host address:port pairs the socket sent to (its
+ * EGRESS_UDP_TRACK most recent) get in, as through a NAT's connection
+ * tracking.
+ *
+ * DNS: 10.0.2.3:53 (UDP and TCP) is forwarded to an upstream resolver
+ * (--dns IP[:PORT], default the first IPv4 nameserver of the host's
+ * /etc/resolv.conf) without a policy rule, as slirp does; --dns none turns
+ * it off.
+ *
  * --publish HOSTPORT:GUESTPORT: a listener on the host's 127.0.0.1:HOSTPORT
  * whose connections become guest loopback connections to GUESTPORT (from
  * 10.0.2.2, as slirp's host forwarding shows them), pumped the same way.
  *
- * The policy is fixed at boot. Everything not allowed is refused with
- * ECONNREFUSED and one log line per refused destination.
+ * The policy is fixed at boot. Everything not allowed is refused, TCP with
+ * ECONNREFUSED and UDP with EPERM, and one log line per refused destination.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "net/net_internal.h"
@@ -40,6 +56,11 @@
 #define EGRESS_CONNECT_TIMEOUT_S 20
 #define EGRESS_BUF (64 * 1024)
 #define EGRESS_LOGGED_MAX 256
+#define EGRESS_UDP_TRACK 64            /* destinations remembered per UDP socket */
+#define EGRESS_UDP_BURST 64            /* datagrams read from one host socket per wake-up */
+#define EGRESS_UDP_BUF 65536
+#define EGRESS_UDP_MAX 512             /* host UDP sockets at once (the sentry's fds) */
+#define DNS_PORT 53
 
 struct egress_rule {
 	uint32_t net, mask;            /* host order */
@@ -50,8 +71,12 @@ static bool egress_on;
 static struct egress_rule *rules;
 static size_t nrules;
 
+/* The DNS forwarder: 10.0.2.3:53 goes to dns_upstream (fixed at boot). */
+static bool dns_on;
+static struct sockaddr_in dns_upstream;
+
 /* Destinations already logged as refused (under net_lock). */
-static struct { uint32_t addr; uint16_t port; } logged[EGRESS_LOGGED_MAX];
+static struct { uint32_t addr; uint16_t port; bool udp; } logged[EGRESS_LOGGED_MAX];
 static size_t nlogged;
 
 bool net_egress_enabled(void)
@@ -127,20 +152,44 @@ static bool egress_allowed(uint32_t addr, uint16_t port)
 	return false;
 }
 
-static void egress_log_refused_locked(const char *proto, uint32_t addr, uint16_t port)
+static void egress_log_refused_locked(bool udp, uint32_t addr, uint16_t port)
 {
 	for (size_t i = 0; i < nlogged; i++)
-		if (logged[i].addr == addr && logged[i].port == port)
+		if (logged[i].addr == addr && logged[i].port == port && logged[i].udp == udp)
 			return;
 	if (nlogged < EGRESS_LOGGED_MAX) {
 		logged[nlogged].addr = addr;
 		logged[nlogged].port = port;
+		logged[nlogged].udp = udp;
 		nlogged++;
 	}
 	struct in_addr a = { htonl(addr) };
 	char s[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &a, s, sizeof(s));
-	fprintf(stderr, "sandbox: egress refused by policy: %s %s:%u\n", proto, s, port);
+	fprintf(stderr, "sandbox: egress refused by policy: %s %s:%u\n", udp ? "udp" : "tcp", s,
+		port);
+}
+
+/*
+ * Where the guest's addr:port is on the host: the DNS alias goes to the
+ * upstream resolver, the gateway alias to the host's own loopback, others
+ * to themselves. False (and logged) if the policy refuses it.
+ */
+static bool egress_route_locked(bool udp, uint32_t addr, uint16_t port, struct sockaddr_in *host)
+{
+	if (dns_on && addr == NET_DNS_ADDR && port == DNS_PORT) {
+		*host = dns_upstream;
+		return true;
+	}
+	if (!egress_allowed(addr, port)) {
+		egress_log_refused_locked(udp, addr, port);
+		return false;
+	}
+	memset(host, 0, sizeof(*host));
+	host->sin_family = AF_INET;
+	host->sin_port = htons(port);
+	host->sin_addr.s_addr = htonl(addr == NET_GATEWAY_ADDR ? INADDR_LOOPBACK : addr);
+	return true;
 }
 
 /* ---- pumping bytes between a proxy socket and a host socket ---- */
@@ -282,10 +331,9 @@ static void *egress_connect_thread(void *arg)
 int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 {
 	net_assert_locked();
-	if (!egress_allowed(addr, port)) {
-		egress_log_refused_locked("tcp", addr, port);
+	struct sockaddr_in host;
+	if (!egress_route_locked(false, addr, port, &host))
 		return -ECONNREFUSED;
-	}
 	struct egress_conn *c = calloc(1, sizeof(*c));
 	struct sock *proxy = c ? inet_proxy_alloc() : NULL;
 	if (!proxy) {
@@ -294,10 +342,7 @@ int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 	}
 	c->proxy = proxy;
 	c->fd = -1;
-	c->host.sin_family = AF_INET;
-	c->host.sin_port = htons(port);
-	/* The gateway alias is the host itself, reached on its loopback. */
-	c->host.sin_addr.s_addr = htonl(addr == NET_GATEWAY_ADDR ? INADDR_LOOPBACK : addr);
+	c->host = host;
 	sock_get_locked(sk);
 	c->guest = sk;
 	sk->connecting = true;
@@ -316,6 +361,293 @@ int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 		return -ENOBUFS;
 	}
 	return 0;
+}
+
+/* ---- UDP egress: a host socket per guest socket, one thread polling them all ---- */
+
+/*
+ * The host side of one guest UDP socket that sent beyond loopback. Made
+ * by the socket's first such send, in udp_socks until the socket is
+ * released (dead); only the poll thread closes fd and frees it, so a
+ * sender holding net_lock and the poll thread between two lock sections
+ * never see the fd closed or reused. All fields: net_lock (fd is fixed).
+ */
+struct egress_udp {
+	struct egress_udp *next;       /* in udp_socks */
+	struct sock *sk;               /* reference, dropped when the poll thread reaps us */
+	int fd;                        /* non-blocking host AF_INET datagram socket */
+	bool dead;                     /* the guest socket is released */
+	/* Where the guest sent: its destination and what it became on the host. */
+	struct {
+		uint32_t addr;         /* guest's view, host order */
+		uint16_t port;
+		struct sockaddr_in host;
+	} track[EGRESS_UDP_TRACK];
+	unsigned ntrack, next_track;
+};
+
+static struct egress_udp *udp_socks;   /* net_lock */
+static unsigned udp_nsocks;            /* in udp_socks, dead or not (net_lock) */
+static int udp_wake_fd = -1;           /* eventfd: udp_socks changed */
+static pthread_once_t udp_once = PTHREAD_ONCE_INIT;
+
+static void egress_udp_wake(void)
+{
+	uint64_t one = 1;
+	if (write(udp_wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is already non-zero, the thread will look. */
+	}
+}
+
+/* Remember that addr:port (guest view) went to host; replies from there get in. */
+static void egress_udp_track_locked(struct egress_udp *eu, uint32_t addr, uint16_t port,
+				    const struct sockaddr_in *host)
+{
+	for (unsigned i = 0; i < eu->ntrack; i++)
+		if (eu->track[i].addr == addr && eu->track[i].port == port &&
+		    eu->track[i].host.sin_addr.s_addr == host->sin_addr.s_addr &&
+		    eu->track[i].host.sin_port == host->sin_port)
+			return;
+	unsigned slot = eu->next_track;
+	eu->next_track = (slot + 1) % EGRESS_UDP_TRACK;
+	if (eu->ntrack < EGRESS_UDP_TRACK)
+		eu->ntrack++;
+	eu->track[slot].addr = addr;
+	eu->track[slot].port = port;
+	eu->track[slot].host = *host;
+}
+
+/* The guest's view of a reply's source, newest entry first; false: not a known peer. */
+static bool egress_udp_untrack_locked(const struct egress_udp *eu, const struct sockaddr_in *from,
+				      uint32_t *addr, uint16_t *port)
+{
+	for (unsigned k = 1; k <= eu->ntrack; k++) {
+		unsigned i = (eu->next_track + EGRESS_UDP_TRACK - k) % EGRESS_UDP_TRACK;
+		if (eu->track[i].host.sin_addr.s_addr == from->sin_addr.s_addr &&
+		    eu->track[i].host.sin_port == from->sin_port) {
+			*addr = eu->track[i].addr;
+			*port = eu->track[i].port;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * ICMP errors for what eu sent (IP_RECVERR): "port unreachable" from a
+ * destination the guest socket is connected to becomes its pending
+ * ECONNREFUSED, as Linux reports hard errors to connected UDP sockets.
+ */
+static void egress_udp_read_errors(struct egress_udp *eu)
+{
+	for (int k = 0; k < EGRESS_UDP_BURST; k++) {
+		struct sockaddr_in dst;
+		union {
+			char buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					    sizeof(struct sockaddr_in))];
+			struct cmsghdr align;
+		} c;
+		struct msghdr mh = {
+			.msg_name = &dst, .msg_namelen = sizeof(dst),
+			.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
+		};
+		if (recvmsg(eu->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (mh.msg_namelen < sizeof(dst) || dst.sin_family != AF_INET)
+			continue;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			struct sock_extended_err ee;
+			if (cm->cmsg_level != SOL_IP || cm->cmsg_type != IP_RECVERR ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP || ee.ee_errno != ECONNREFUSED)
+				continue;
+			net_lock();
+			uint32_t addr;
+			uint16_t port;
+			if (!eu->dead && egress_udp_untrack_locked(eu, &dst, &addr, &port))
+				inet_udp_error_locked(eu->sk, addr, port, ECONNREFUSED);
+			net_unlock();
+		}
+	}
+}
+
+/* Read what arrived on eu's host socket and queue it on the guest socket. */
+static void egress_udp_drain(struct egress_udp *eu, char *buf)
+{
+	for (int k = 0; k < EGRESS_UDP_BURST; k++) {
+		struct sockaddr_in from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(eu->fd, buf, EGRESS_UDP_BUF, MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fromlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN) {
+			/* The host socket's pending ICMP error: its queue says for whom. */
+			egress_udp_read_errors(eu);
+			continue;
+		}
+		if (n < 0)
+			return;
+		if (fromlen < sizeof(from) || from.sin_family != AF_INET)
+			continue;
+		net_lock();
+		uint32_t addr;
+		uint16_t port;
+		if (!eu->dead && egress_udp_untrack_locked(eu, &from, &addr, &port))
+			inet_udp_deliver_locked(eu->sk, addr, port, buf, (size_t)n);
+		net_unlock();
+	}
+}
+
+/*
+ * The one thread behind every egress UDP socket: poll the host sockets
+ * (and the wake-up eventfd), queue what arrives, reap released sockets.
+ * It touches no guest memory: data goes from its buffer into a queue.
+ */
+static void *egress_udp_thread(void *arg)
+{
+	(void)arg;
+	struct pollfd *pfd = NULL;
+	struct egress_udp **eus = NULL;
+	size_t cap = 0;
+	char *buf = malloc(EGRESS_UDP_BUF);
+	for (;;) {
+		size_t n = 1;
+		net_lock();
+		size_t live = 0;
+		for (struct egress_udp **pp = &udp_socks; *pp;) {
+			struct egress_udp *eu = *pp;
+			if (eu->dead) {
+				*pp = eu->next;
+				udp_nsocks--;
+				close(eu->fd);
+				sock_put_locked(eu->sk);
+				free(eu);
+				continue;
+			}
+			live++;
+			pp = &eu->next;
+		}
+		if (live + 1 > cap) {
+			struct pollfd *np = realloc(pfd, (live + 1) * sizeof(*np));
+			if (np)
+				pfd = np;
+			struct egress_udp **ne = realloc(eus, (live + 1) * sizeof(*ne));
+			if (ne)
+				eus = ne;
+			if (np && ne)
+				cap = live + 1;
+		}
+		if (cap && buf) {
+			for (struct egress_udp *eu = udp_socks; eu && n < cap; eu = eu->next) {
+				pfd[n] = (struct pollfd){ .fd = eu->fd, .events = POLLIN };
+				eus[n++] = eu;
+			}
+		}
+		net_unlock();
+		if (!cap || !buf) {
+			usleep(100000);        /* out of memory: datagrams wait in the host sockets */
+			continue;
+		}
+		pfd[0] = (struct pollfd){ .fd = udp_wake_fd, .events = POLLIN };
+		if (poll(pfd, n, -1) < 0)
+			continue;
+		if (pfd[0].revents) {
+			uint64_t v;
+			if (read(udp_wake_fd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: another wake-up consumed it */
+			}
+		}
+		for (size_t i = 1; i < n; i++) {
+			if (pfd[i].revents & POLLERR)
+				egress_udp_read_errors(eus[i]);
+			if (pfd[i].revents)
+				egress_udp_drain(eus[i], buf);
+		}
+	}
+	return NULL;
+}
+
+static bool udp_thread_ok;
+
+static void egress_udp_thread_start(void)
+{
+	udp_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (udp_wake_fd < 0)
+		return;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_t tid;
+	udp_thread_ok = pthread_create(&tid, &at, egress_udp_thread, NULL) == 0;
+	pthread_attr_destroy(&at);
+}
+
+/* sk's host socket, made and registered with the poll thread now; NULL: -ENOBUFS. */
+static struct egress_udp *egress_udp_open_locked(struct sock *sk)
+{
+	net_assert_locked();
+	pthread_once(&udp_once, egress_udp_thread_start);
+	if (!udp_thread_ok || udp_nsocks >= EGRESS_UDP_MAX)
+		return NULL;
+	struct egress_udp *eu = calloc(1, sizeof(*eu));
+	if (!eu)
+		return NULL;
+	eu->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (eu->fd < 0) {
+		free(eu);
+		return NULL;
+	}
+	int one = 1;
+	setsockopt(eu->fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+	udp_nsocks++;
+	sock_get_locked(sk);
+	eu->sk = sk;
+	eu->next = udp_socks;
+	udp_socks = eu;
+	egress_udp_wake();
+	return eu;
+}
+
+long egress_udp_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t addr,
+			    uint16_t port, const struct iovec *iov, int iovcnt, size_t len)
+{
+	net_assert_locked();
+	struct sockaddr_in host;
+	if (!egress_route_locked(true, addr, port, &host))
+		return -EPERM;
+	struct egress_udp *eu = *eup;
+	if (!eu && !(eu = *eup = egress_udp_open_locked(sk)))
+		return -ENOBUFS;
+	egress_udp_track_locked(eu, addr, port, &host);
+	/*
+	 * Sent under net_lock so the socket cannot be released (and its fd
+	 * closed by the poll thread) meanwhile; the host socket never blocks.
+	 */
+	struct msghdr mh = {
+		.msg_name = &host, .msg_namelen = sizeof(host),
+		.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt,
+	};
+	ssize_t n;
+	do
+		n = sendmsg(eu->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
+		return -errno;
+	/* A full host send buffer drops the datagram, as a full device queue would. */
+	return (long)len;
+}
+
+void egress_udp_release_locked(struct egress_udp *eu)
+{
+	net_assert_locked();
+	eu->dead = true;
+	egress_udp_wake();
 }
 
 /* ---- --publish: host listeners forwarded into the guest ---- */
@@ -426,10 +758,78 @@ static int publish_start(const char *spec, char *err, size_t errlen)
 
 /* ---- configuration ---- */
 
+/* "A.B.C.D[:PORT]" (IPv4; port 53 by default) into dns_upstream. */
+static int dns_parse(const char *s)
+{
+	char buf[64];
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	long port = DNS_PORT;
+	char *colon = strchr(buf, ':');
+	if (colon) {
+		*colon = 0;
+		char *end;
+		port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || port < 1 || port > 65535)
+			return -1;
+	}
+	struct in_addr a;
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -1;
+	dns_upstream = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+					     .sin_addr = a };
+	return 0;
+}
+
+/*
+ * The host's resolver: the first IPv4 nameserver of /etc/resolv.conf; none
+ * listed at all means glibc's default, 127.0.0.1. -1 if only IPv6 ones are
+ * (the forwarder's host sockets are IPv4).
+ */
+static int dns_from_host(void)
+{
+	FILE *f = fopen("/etc/resolv.conf", "re");
+	bool any = false;
+	char line[512];
+	while (f && fgets(line, sizeof(line), f)) {
+		char word[16], addr[64];
+		if (sscanf(line, " %15s %63s", word, addr) != 2 || strcmp(word, "nameserver"))
+			continue;
+		any = true;
+		if (!strchr(addr, ':') && dns_parse(addr) == 0) {
+			fclose(f);
+			return 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return any ? -1 : dns_parse("127.0.0.1");
+}
+
+static int dns_configure(const char *spec, char *err, size_t errlen)
+{
+	if (spec && strcmp(spec, "none") == 0)
+		return 0;
+	if (!spec) {
+		if (dns_from_host() == 0)
+			dns_on = true;
+		else
+			fprintf(stderr, "sandbox: no IPv4 nameserver in the host's /etc/resolv.conf: "
+					"DNS at 10.0.2.3 is off (--dns IP[:PORT] sets one)\n");
+		return 0;
+	}
+	if (dns_parse(spec)) {
+		snprintf(err, errlen, "--dns %s: expected IP[:PORT] (IPv4) or none", spec);
+		return -1;
+	}
+	dns_on = true;
+	return 0;
+}
+
 int net_configure(const struct net_config *c, char *err, size_t errlen)
 {
-	if ((c->nallow_net || c->nallow_host) && !c->egress) {
-		snprintf(err, errlen, "--allow-net/--allow-host need --net=sandbox");
+	if ((c->nallow_net || c->nallow_host || c->dns) && !c->egress) {
+		snprintf(err, errlen, "--allow-net/--allow-host/--dns need --net=sandbox");
 		return -1;
 	}
 	for (size_t i = 0; i < c->nallow_net; i++) {
@@ -466,6 +866,8 @@ int net_configure(const struct net_config *c, char *err, size_t errlen)
 		freeaddrinfo(res);
 	}
 	if (c->egress) {
+		if (dns_configure(c->dns, err, errlen))
+			return -1;
 		egress_on = true;
 		netdev_enable_eth0();
 	}

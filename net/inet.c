@@ -4,7 +4,8 @@
  * sandbox only. Nothing here reaches the host network: 127.0.0.0/8 and ::1
  * are the only local addresses (plus the wildcards), connecting or sending
  * anywhere else gives ENETUNREACH, binding to any other address
- * EADDRNOTAVAIL.
+ * EADDRNOTAVAIL; under --net=sandbox, IPv4 TCP connections and UDP
+ * datagrams beyond loopback go to net/egress.c (from eth0's 10.0.2.15).
  *
  * Addresses are kept as IPv6 (IPv4 as ::ffff:a.b.c.d) with a port. A
  * socket's bound address covers IPv4, IPv6 or both: an AF_INET6 socket
@@ -67,6 +68,7 @@ struct inet_priv {
 	int tcp_opt[TCP_OPT_MAX];
 	int ip_opt[IP_OPT_MAX];
 	int ip6_opt[IP_OPT_MAX];
+	struct egress_udp *egress;     /* UDP that sent beyond loopback: its host side */
 };
 
 static struct inet_priv *inet_bound;
@@ -498,11 +500,6 @@ static int ep_route_ext(const struct sock *sk, struct inet_ep *dst, bool *extern
 	return 0;
 }
 
-static int ep_route(const struct sock *sk, struct inet_ep *dst)
-{
-	return ep_route_ext(sk, dst, NULL);
-}
-
 /* Does a socket bound like o receive for destination dst? */
 static bool covers(const struct inet_priv *o, const struct in6_addr *dst, bool *exact)
 {
@@ -906,6 +903,28 @@ static struct sock *udp_find_locked(const struct inet_ep *dst, const struct inet
 	return best;
 }
 
+/*
+ * Queue a datagram from src on target (sender: sk, or target itself for
+ * egress) unless it does not fit target's SO_RCVBUF: then it is dropped
+ * and the send still succeeds. Returns len or -ENOMEM.
+ */
+static long udp_queue_locked(struct task *t, struct sock *sk, struct sock *target,
+			     const struct iovec *iov, int iovcnt, size_t len,
+			     const struct inet_ep *src)
+{
+	if (target->rq_bytes + len + 256 * (target->rq_len + 1) > (size_t)target->rcvbuf ||
+	    (target->shutdown & SK_RCV_SHUTDOWN))
+		return (long)len;
+	/* The source travels in its IPv6 form; the receiver formats it. */
+	struct sk_addr from;
+	memset(&from, 0, sizeof(from));
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(src->port),
+				     .sin6_addr = src->a };
+	memcpy(from.bytes, &sin6, sizeof(sin6));
+	from.len = sizeof(sin6);
+	return dgram_queue_locked(t, sk, target, iov, iovcnt, len, NULL, &from);
+}
+
 static int udp_connect(struct task *t, struct sock *sk, const void *addr, uint32_t len,
 		       bool nonblock)
 {
@@ -933,8 +952,17 @@ static int udp_connect(struct task *t, struct sock *sk, const void *addr, uint32
 	if (rc)
 		return rc;
 	net_lock();
-	if (!(rc = ep_route(sk, &ep)) && !(rc = inet_autobind_locked(sk))) {
-		if (ep_is_any(&ip->local.a)) {
+	/*
+	 * Beyond loopback (--net=sandbox) the source is eth0's address. The
+	 * policy is not asked: Linux's UDP connect sends nothing, and
+	 * "connect, then getsockname" is how programs learn their address;
+	 * a refused destination fails at the first send (EPERM).
+	 */
+	bool external;
+	if (!(rc = ep_route_ext(sk, &ep, &external)) && !(rc = inet_autobind_locked(sk))) {
+		if (ep_is_any(&ip->local.a) && external) {
+			ep_set_v4(&ip->local.a, NET_GUEST_ADDR);
+		} else if (ep_is_any(&ip->local.a)) {
 			ip->local.a = ep_source(&ip->local.a, &ep.a);
 			if (sk->family == AF_INET6 && !ep_is_v4(&ep.a))
 				ip->local.a = in6_loop;
@@ -982,12 +1010,16 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 		}
 		dst = ip->remote;
 	}
+	bool external;
 	if (sk->err) {
 		rc = -sk->err;
 		sk->err = 0;
 	} else if (sk->shutdown & SK_SEND_SHUTDOWN) {
 		rc = -EPIPE;
-	} else if ((rc = ep_route(sk, &dst)) || (rc = inet_autobind_locked(sk))) {
+	} else if ((rc = ep_route_ext(sk, &dst, &external)) || (rc = inet_autobind_locked(sk))) {
+	} else if (external) {
+		rc = egress_udp_send_locked(&ip->egress, sk, ep_v4(&dst.a), dst.port, m->iov,
+					    m->iovcnt, len);
 	} else {
 		struct inet_ep src = { ep_source(&ip->local.a, &dst.a), ip->local.port };
 		struct sock *target = udp_find_locked(&dst, &src);
@@ -998,21 +1030,43 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 				sk->err = ECONNREFUSED;
 				sk_wake(sk, POLLERR);
 			}
-		} else if (target->rq_bytes + len + 256 * (target->rq_len + 1) <=
-			   (size_t)target->rcvbuf && !(target->shutdown & SK_RCV_SHUTDOWN)) {
-			/* The source travels in its IPv6 form; the receiver formats it. */
-			struct sk_addr from;
-			memset(&from, 0, sizeof(from));
-			struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(src.port),
-						     .sin6_addr = src.a };
-			memcpy(from.bytes, &sin6, sizeof(sin6));
-			from.len = sizeof(sin6);
-			rc = dgram_queue_locked(t, sk, target, m->iov, m->iovcnt, len, NULL, &from);
+		} else {
+			rc = udp_queue_locked(t, sk, target, m->iov, m->iovcnt, len, &src);
 		}
-		/* A full receiver drops the datagram; the send still succeeds. */
 	}
 	net_unlock();
 	return rc;
+}
+
+void inet_udp_deliver_locked(struct sock *sk, uint32_t addr, uint16_t port, const void *buf,
+			     size_t len)
+{
+	net_assert_locked();
+	struct inet_priv *ip = inet_of(sk);
+	if (sk->dead || !sk->udp)
+		return;
+	struct inet_ep src;
+	ep_set_v4(&src.a, addr);
+	src.port = port;
+	/* A connected socket receives only from its peer (the lookup's 4-tuple match). */
+	if (ip->has_remote && !ep_equal(&ip->remote, &src))
+		return;
+	struct iovec iov = { (void *)buf, len };
+	udp_queue_locked(NULL, sk, sk, &iov, 1, len, &src);
+}
+
+void inet_udp_error_locked(struct sock *sk, uint32_t addr, uint16_t port, int err)
+{
+	net_assert_locked();
+	struct inet_priv *ip = inet_of(sk);
+	struct inet_ep src;
+	ep_set_v4(&src.a, addr);
+	src.port = port;
+	/* __udp4_lib_err without IP_RECVERR: hard errors reach connected sockets only. */
+	if (sk->dead || !ip->has_remote || !ep_equal(&ip->remote, &src))
+		return;
+	sk->err = err;
+	sk_wake(sk, POLLERR);
 }
 
 static void udp_recv_name_locked(struct sock *sk, struct sk_addr *from)
@@ -1216,6 +1270,10 @@ static void inet_unbind_locked(struct sock *sk)
 	tcp_pend_unlink_locked(sk);
 	if (sk->tcp)
 		tcp_refuse_pending_locked(sk);
+	if (ip->egress) {
+		egress_udp_release_locked(ip->egress);
+		ip->egress = NULL;
+	}
 	inet_unlist_locked(ip);
 }
 

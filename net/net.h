@@ -4,7 +4,8 @@
  * Every socket is a sentry object behind an open file (S_IFSOCK inode on
  * the sentry's sockfs). Families: AF_UNIX (stream, datagram, seqpacket),
  * AF_INET/AF_INET6 TCP and UDP on the sentry's own loopback (127.0.0.0/8
- * and ::1) plus TCP egress under --net=sandbox's policy (net/egress.c),
+ * and ::1) plus TCP and UDP egress under --net=sandbox's policy and a DNS
+ * forwarder at 10.0.2.3 (net/egress.c),
  * and AF_NETLINK NETLINK_ROUTE. See net/README.md.
  *
  * Addresses, option values and control messages are host buffers: the
@@ -94,13 +95,14 @@ long net_recvmsg(struct task *t, struct file *f, struct net_msg *m, int flags);
 
 /* The sandbox's network, fixed at boot before any guest runs (net/egress.c). */
 struct net_config {
-	bool egress;                   /* --net=sandbox: eth0, TCP egress under the policy */
+	bool egress;                   /* --net=sandbox: eth0, TCP/UDP egress under the policy */
 	const char *const *allow_net;  /* CIDR[:PORT] rules */
 	size_t nallow_net;
 	const char *const *allow_host; /* host names, resolved on the host now (/32 rules) */
 	size_t nallow_host;
 	const char *const *publish;    /* HOSTPORT:GUESTPORT */
 	size_t npublish;
+	const char *dns;               /* --dns IP[:PORT] or "none"; NULL: the host's resolver */
 };
 
 /* Apply c: interfaces, policy, published ports (listeners start now). 0 or -1 and err. */

@@ -346,6 +346,29 @@ int inet_proxy_connect_locked(struct sock *proxy, uint32_t src_addr, uint16_t gu
  */
 int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port);
 
+/* The host side of a guest UDP socket that sent beyond loopback (opaque). */
+struct egress_udp;
+/*
+ * A guest UDP datagram from sk to addr:port (IPv4, host order) beyond
+ * loopback (net_lock held): -EPERM if the policy refuses it (logged once);
+ * else sent from sk's host socket (*eu, made on first use: -ENOBUFS if it
+ * cannot be) and len returned (also when the host drops it), or the host's
+ * -errno (ENETUNREACH...). Replies reach sk through inet_udp_deliver_locked.
+ */
+long egress_udp_send_locked(struct egress_udp **eu, struct sock *sk, uint32_t addr,
+			    uint16_t port, const struct iovec *iov, int iovcnt, size_t len);
+/* sk is released: its host socket is closed and its reference dropped soon (net_lock held). */
+void egress_udp_release_locked(struct egress_udp *eu);
+/*
+ * A datagram from the outside for UDP socket sk, from addr:port (the
+ * guest's view, host order): queued as loopback UDP queues (dropped when
+ * it does not fit SO_RCVBUF, or sk is connected elsewhere); net_lock held.
+ */
+void inet_udp_deliver_locked(struct sock *sk, uint32_t addr, uint16_t port, const void *buf,
+			     size_t len);
+/* An ICMP error (err: ECONNREFUSED) for what sk sent to addr:port: pending if connected there. */
+void inet_udp_error_locked(struct sock *sk, uint32_t addr, uint16_t port, int err);
+
 /* ---- interfaces (net/netdev.c) ---- */
 
 /* The --net=sandbox addresses (slirp's defaults), host byte order. */

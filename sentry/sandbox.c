@@ -283,6 +283,7 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 		.allow_net = cfg->allow_net, .nallow_net = cfg->nallow_net,
 		.allow_host = cfg->allow_host, .nallow_host = cfg->nallow_host,
 		.publish = cfg->publish, .npublish = cfg->npublish,
+		.dns = cfg->dns,
 	};
 	char nerr[512];
 	if (net_configure(&ncfg, nerr, sizeof(nerr))) {

@@ -80,6 +80,7 @@ struct sandbox_config {
 	size_t nallow_host;
 	const char *const *publish;     /* --publish HOSTPORT:GUESTPORT */
 	size_t npublish;
+	const char *dns;                /* --dns IP[:PORT] or "none"; NULL: the host's resolver */
 };
 
 /* Exit statuses of `sandbox run` itself, as a shell would use them. */

@@ -117,10 +117,10 @@
 	OK(setitimer, "int,ptr,ptr")                                                        \
 	OK(getpid, "")                                                                      \
 	OK(sendfile, "fd,fd,ptr,size")                                                      \
-	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback, TCP egress under --net=sandbox and the policy (UDP and ICMP do not leave); AF_NETLINK NETLINK_ROUTE only (link/addr/route dumps; other netlink protocols EPROTONOSUPPORT); other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
+	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback, TCP and UDP egress under --net=sandbox and the policy (ICMP and IPv6 do not leave); AF_NETLINK NETLINK_ROUTE only (link/addr/route dumps; other netlink protocols EPROTONOSUPPORT); other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
 	PART(connect, "fd,ptr,int", "AF_INET/AF_INET6 reach only 127.0.0.0/8 and ::1 (other addresses ENETUNREACH)") \
 	OK(accept, "fd,ptr,ptr")                                                            \
-	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP to non-loopback ENETUNREACH") \
+	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP beyond loopback ENETUNREACH, or under --net=sandbox egress (refused by policy: EPERM)") \
 	OK(recvfrom, "fd,obuf:ret,size,hex,ptr,ptr")                                        \
 	PART(sendmsg, "fd,ptr,hex", "SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX); IP-level control messages are ignored") \
 	PART(recvmsg, "fd,ptr,hex", "no IP_PKTINFO/timestamp control messages; MSG_ERRQUEUE always empty") \

@@ -13,6 +13,14 @@
 #     with a rule as wide as 0.0.0.0/0, which does not name the host);
 #     169.254.169.254 is refused by the policy (nothing is sent);
 #   - --publish HOSTPORT:GUESTPORT: the host curls a guest http.server.
+#   - UDP (tests/e2e/py/egress_udp.py): a UDP echo server on host
+#     127.0.0.1:PORT answers a guest client through 10.0.2.2 with
+#     --allow-net 10.0.2.2/32:PORT (source address, bursts, poll, timeouts,
+#     connect and getsockname); without the rule sendto/send give EPERM and
+#     log once; a connected socket sees ECONNREFUSED from a closed port;
+#   - DNS: a responder on host 127.0.0.1:PORT2 (UDP and TCP) behind
+#     --dns 127.0.0.1:PORT2 answers getent and python in the guest through
+#     10.0.2.3; --dns none refuses it.
 # redis and nginx are installed when root and missing; if that fails their
 # cases are skipped with a message. Every address is on this machine.
 
@@ -171,10 +179,101 @@ egress_publish() {
 	wait "$pid" 2>/dev/null
 }
 
+# Wait for a host server to write its port into $1; print it.
+egress_wait_port() {
+	local _
+	for _ in $(seq 1 100); do
+		[ -s "$1" ] && { cat "$1"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+egress_udp() {
+	local p=$WORK/udp py=$E2E_DIR/py/egress_udp.py epid dpid eport dport cport
+	rm -f "$p.eport" "$p.dport"
+	python3 "$py" echo-server "$p.eport" >/dev/null 2>&1 &
+	epid=$!
+	python3 "$py" dns-server "$p.dport" >/dev/null 2>&1 &
+	dpid=$!
+	eport=$(egress_wait_port "$p.eport") && dport=$(egress_wait_port "$p.dport") || {
+		fail egress_udp "the host servers did not start"
+		kill "$epid" "$dpid" 2>/dev/null
+		return
+	}
+	run_to "$p.allowed" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$eport" -- \
+		/usr/bin/python3 "$py" client "$eport"
+	local want="sendto: echo:one True
+burst: ['echo:n0', 'echo:n1', 'echo:n2', 'echo:n3', 'echo:n4']
+timeout: ok True
+rcvtimeo: EAGAIN
+connect: name 10.0.2.15 True peer True
+connect: echo:two"
+	if [ "$(cat "$p.allowed.rc")" = 0 ] && [ "$(cat "$p.allowed.out")" = "$want" ]; then
+		pass egress_udp_echo_gateway
+	else
+		fail egress_udp_echo_gateway "exit status $(cat "$p.allowed.rc")" \
+			"$(diff <(echo "$want") "$p.allowed.out")" "$(show_head "$p.allowed.err" stderr)"
+	fi
+	# No rule: EPERM at the send (connect itself succeeds), one log line.
+	run_to "$p.refused" "$SB" run --net=sandbox -- /usr/bin/python3 "$py" refused "$eport"
+	if [ "$(cat "$p.refused.out")" = "sendto: EPERM
+connect: ok 10.0.2.15
+send: EPERM" ] && [ "$(grep -c "egress refused by policy: udp 10.0.2.2:$eport\$" "$p.refused.err")" = 1 ]; then
+		pass egress_udp_refused
+	else
+		fail egress_udp_refused "$(head "$p.refused.out")" "$(show_head "$p.refused.err" stderr)"
+	fi
+	# A closed port: ICMP port unreachable reaches the connected socket.
+	cport=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	run_to "$p.unreach" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$cport" -- \
+		/usr/bin/python3 "$py" unreachable "$cport"
+	if [ "$(cat "$p.unreach.out")" = "unreachable: ECONNREFUSED" ]; then
+		pass egress_udp_port_unreachable
+	else
+		fail egress_udp_port_unreachable "$(head "$p.unreach.out")" "$(show_head "$p.unreach.err" stderr)"
+	fi
+	# DNS through 10.0.2.3: UDP (getent, python), TCP (options use-vc), off.
+	run_to "$p.getent" "$SB" run --net=sandbox --dns "127.0.0.1:$dport" -- getent hosts example.test
+	if [ "$(cat "$p.getent.rc")" = 0 ] && [ "$(tr -s ' ' <"$p.getent.out")" = "192.0.2.7 example.test" ]; then
+		pass egress_dns_getent
+	else
+		fail egress_dns_getent "exit status $(cat "$p.getent.rc")" "$(head "$p.getent.out")" \
+			"$(show_head "$p.getent.err" stderr)"
+	fi
+	run_to "$p.py" "$SB" run --net=sandbox --dns "127.0.0.1:$dport" -- /usr/bin/python3 -c \
+		'import socket; print(socket.gethostbyname("example.test"))'
+	if [ "$(cat "$p.py.out")" = 192.0.2.7 ]; then pass egress_dns_python; else
+		fail egress_dns_python "$(head "$p.py.out")" "$(show_head "$p.py.err" stderr)"; fi
+	run_to "$p.tcp" "$SB" run --net=sandbox --dns "127.0.0.1:$dport" -- /bin/sh -c \
+		'echo "options use-vc" >>/etc/resolv.conf && getent hosts example.test'
+	if [ "$(tr -s ' ' <"$p.tcp.out")" = "192.0.2.7 example.test" ]; then pass egress_dns_tcp; else
+		fail egress_dns_tcp "$(head "$p.tcp.out")" "$(show_head "$p.tcp.err" stderr)"; fi
+	run_to "$p.off" "$SB" run --net=sandbox --dns none -- getent hosts example.test
+	if [ "$(cat "$p.off.rc")" = 2 ] && [ ! -s "$p.off.out" ] &&
+	   grep -q "egress refused by policy: udp 10.0.2.3:53" "$p.off.err"; then
+		pass egress_dns_none
+	else
+		fail egress_dns_none "exit status $(cat "$p.off.rc")" "$(show_head "$p.off.err" stderr)"
+	fi
+	# --dns wants --net=sandbox and an IPv4 address.
+	run_to "$p.bad1" "$SB" run --dns "127.0.0.1:$dport" -- /bin/true
+	run_to "$p.bad2" "$SB" run --net=sandbox --dns bogus -- /bin/true
+	if [ "$(cat "$p.bad1.rc")" = 125 ] && [ "$(cat "$p.bad2.rc")" = 125 ] &&
+	   grep -q "need --net=sandbox" "$p.bad1.err" && grep -q -- "--dns bogus" "$p.bad2.err"; then
+		pass egress_dns_usage
+	else
+		fail egress_dns_usage "$(cat "$p.bad1.err" "$p.bad2.err")"
+	fi
+	kill "$epid" "$dpid" 2>/dev/null
+	wait "$epid" "$dpid" 2>/dev/null
+}
+
 egress_tests() {
 	egress_servers
 	egress_redis
 	egress_nginx
 	egress_host_fetch
 	egress_publish
+	egress_udp
 }
