@@ -279,6 +279,11 @@ bool file_is_dir(struct file *f)
 	return f->dentry && S_ISDIR(f->inode->mode);
 }
 
+bool file_is_reg(struct file *f)
+{
+	return f->inode && S_ISREG(f->inode->mode);
+}
+
 long file_path(struct file *f, char *buf, size_t cap)
 {
 	/* Pathless files, and files on no mount (memfds): their fixed name. */
@@ -351,6 +356,17 @@ static int check_io(struct file *f, int accmode_forbidden)
 	return 0;
 }
 
+/*
+ * rw_verify_area: a transfer that would carry the position past INT64_MAX
+ * is EINVAL before anything moves (Linux's loff_t must stay positive).
+ */
+static int check_pos(int64_t pos, const struct iovec *iov, int iovcnt)
+{
+	if (pos < 0 || iov_total(iov, iovcnt) > (uint64_t)(INT64_MAX - pos))
+		return -EINVAL;
+	return 0;
+}
+
 ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *pos)
 {
 	int rc = check_io(f, O_WRONLY);
@@ -360,13 +376,17 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 		return -EINVAL;
 	if (pos && f->fops->stream)
 		return -ESPIPE;
-	if (pos && *pos < 0)
+	if (pos && check_pos(*pos, iov, iovcnt))
 		return -EINVAL;
 	ssize_t n;
 	if (f->fops->unlocked) {
 		if (f->fops->stream || pos)
 			return f->fops->read(f, iov, iovcnt, pos ? *pos : 0);
 		pthread_mutex_lock(&f->io_lock);
+		if (check_pos(f->pos, iov, iovcnt)) {
+			pthread_mutex_unlock(&f->io_lock);
+			return -EINVAL;
+		}
 		n = f->fops->read(f, iov, iovcnt, f->pos);
 		if (n > 0)
 			f->pos += n;
@@ -375,6 +395,10 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 	}
 	vfs_lock();
 	int64_t off = pos ? *pos : f->pos;
+	if (!pos && !f->fops->stream && check_pos(off, iov, iovcnt)) {
+		vfs_unlock();
+		return -EINVAL;
+	}
 	n = f->fops->read(f, iov, iovcnt, off);
 	if (n > 0 && !pos && !f->fops->stream)
 		f->pos = off + n;
@@ -393,13 +417,17 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 		return -EINVAL;
 	if (pos && f->fops->stream)
 		return -ESPIPE;
-	if (pos && *pos < 0)
+	if (pos && check_pos(*pos, iov, iovcnt))
 		return -EINVAL;
 	ssize_t n;
 	if (f->fops->unlocked) {
 		if (f->fops->stream || pos)
 			return f->fops->write(f, iov, iovcnt, pos ? *pos : 0);
 		pthread_mutex_lock(&f->io_lock);
+		if (check_pos(f->pos, iov, iovcnt)) {
+			pthread_mutex_unlock(&f->io_lock);
+			return -EINVAL;
+		}
 		n = f->fops->write(f, iov, iovcnt, f->pos);
 		if (n > 0)
 			f->pos += n;
@@ -408,6 +436,11 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 	}
 	vfs_lock();
 	int64_t off = pos ? *pos : f->pos;
+	/* Checked at the file position even when O_APPEND moves the write (as Linux). */
+	if (!pos && !f->fops->stream && check_pos(off, iov, iovcnt)) {
+		vfs_unlock();
+		return -EINVAL;
+	}
 	/* Linux appends even for pwrite on an O_APPEND file. */
 	if ((f->flags & O_APPEND) && !f->fops->stream)
 		off = (int64_t)f->inode->size;
@@ -432,7 +465,7 @@ ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
 
 /* ---- lseek ---- */
 
-/* Only regular files have data/holes; we report one data extent (no holes). */
+/* Only regular files have data/holes; one data extent unless the file knows its holes. */
 int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 {
 	if (f->flags & O_PATH)
@@ -458,20 +491,17 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
 			rc = -EOVERFLOW;
 		break;
 	case SEEK_DATA:
-		if (!S_ISREG(f->inode->mode))
-			rc = -EINVAL;
-		else if (off < 0 || off >= size)
-			rc = -ENXIO;
-		else
-			npos = off;
-		break;
 	case SEEK_HOLE:
 		if (!S_ISREG(f->inode->mode))
 			rc = -EINVAL;
 		else if (off < 0 || off >= size)
 			rc = -ENXIO;
-		else
-			npos = size;
+		else if (f->fops && f->fops->seek_hole_data) {
+			npos = f->fops->seek_hole_data(f, off, whence);
+			if (npos < 0)
+				rc = npos;
+		} else
+			npos = whence == SEEK_DATA ? off : size;
 		break;
 	default:
 		rc = -EINVAL;

@@ -209,6 +209,8 @@ long vfs_memfd_seals(struct file *f, int cmd, unsigned arg);
 /* memfd_create(2): flags MFD_CLOEXEC (ignored here), MFD_ALLOW_SEALING... */
 int vfs_memfd_create(const struct cred *cred, const char *name, unsigned flags, struct file **out);
 bool file_is_dir(struct file *f);
+/* True for a regular file (its offsets end at MAX_LFS_FILESIZE). */
+bool file_is_reg(struct file *f);
 /* lseek(2); the new offset or -errno. */
 int64_t vfs_lseek(struct file *f, int64_t off, int whence);
 /* One directory entry for getdents; nonzero from the callback stops (buffer full). */

@@ -207,6 +207,12 @@ struct file_ops {
 	int (*map_shared)(struct file *f, bool writable);
 	int (*map_page)(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
 	void (*map_pin)(struct file *f, int delta);
+	/*
+	 * Optional SEEK_DATA/SEEK_HOLE of a sparse regular file (vfs_lock
+	 * held; the VFS checked 0 <= off < size): the new position or -ENXIO.
+	 * Without it a file is one data extent.
+	 */
+	int64_t (*seek_hole_data)(struct file *f, int64_t off, int whence);
 	/* fallocate(2) after the generic checks (vfs_lock held); 0 or -errno. */
 	int (*fallocate)(struct file *f, int mode, uint64_t off, uint64_t len);
 	/*

@@ -86,6 +86,9 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 			rc = -EACCES;
 		else if (off + plen < off)
 			rc = -EOVERFLOW;
+		/* file_mmap_ok: a regular file's pages end at MAX_LFS_FILESIZE. */
+		else if (file_is_reg(f) && off / PAGE_SIZE > ((uint64_t)INT64_MAX - plen) / PAGE_SIZE)
+			rc = -EOVERFLOW;
 		if (rc) {
 			file_put(f);
 			return rc;

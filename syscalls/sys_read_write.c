@@ -27,6 +27,9 @@ static long do_rw(struct task *t, struct file *f, const struct giovec *gv, int n
 		ssize_t r = write ? vfs_writev(f, NULL, 0, pos) : vfs_readv(f, NULL, 0, pos);
 		return r < 0 ? r : 0;
 	}
+	/* rw_verify_area on the whole transfer (the VFS sees it piece by piece). */
+	if (pos && want > (uint64_t)(INT64_MAX - *pos))
+		return -EINVAL;
 	for (int i = 0; i < n; i++) {
 		gaddr_t addr = gv[i].base;
 		size_t len = gv[i].len;

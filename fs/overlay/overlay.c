@@ -117,6 +117,14 @@ int ovl_open_lower(struct inode *inode)
 	return hostfs_open_file(tmpfs_node(inode)->lower);
 }
 
+static bool page_is_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 int ovl_copy_up_data(struct inode *inode)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
@@ -133,6 +141,16 @@ int ovl_copy_up_data(struct inode *inode)
 	int rc = buf ? 0 : -ENOMEM;
 	uint64_t off = 0;
 	while (!rc) {
+		/* Skip the host file's holes (a sparse file costs its data, not its size). */
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO) {
+			struct stat st;
+			if (fstat(fd, &st) == 0 && (uint64_t)st.st_size > off)
+				off = (uint64_t)st.st_size;
+			break;
+		}
+		if (data > (off_t)off)
+			off = (uint64_t)data;
 		ssize_t r = pread(fd, buf, 65536, off);
 		if (r < 0) {
 			rc = errno == EINTR ? 0 : -errno;
@@ -140,16 +158,19 @@ int ovl_copy_up_data(struct inode *inode)
 		}
 		if (r == 0)
 			break;
-		/* Keep holes: an all-zero chunk is not stored. */
-		bool zero = true;
-		for (ssize_t i = 0; i < r && zero; i++)
-			zero = buf[i] == 0;
-		if (!zero) {
-			int w = tmpfs_write_data(inode, buf, r, off);
-			if (w < 0)
-				rc = w;
-			else if (w < r)
-				rc = -ENOSPC;
+		/* Keep holes: all-zero pages are not stored; runs of others are written at once. */
+		for (ssize_t at = 0; at < r && !rc;) {
+			ssize_t end = at;
+			while (end < r && !page_is_zero(buf + end, MIN(PAGE_SIZE, (size_t)(r - end))))
+				end += MIN(PAGE_SIZE, (size_t)(r - end));
+			if (end > at) {
+				int w = tmpfs_write_data(inode, buf + at, end - at, off + at);
+				if (w < 0)
+					rc = w;
+				else if (w < end - at)
+					rc = -ENOSPC;
+			}
+			at = end + (end < r ? MIN(PAGE_SIZE, (size_t)(r - end)) : 0);
 		}
 		off += r;
 	}

@@ -53,16 +53,21 @@ static void tmpfs_release_page(struct tmpfs_node *n, uint64_t off)
 	mf_free(off, PAGE_SIZE);
 }
 
-static void tmpfs_free_pages(struct inode *inode, size_t from)
+static uint64_t pg_off(uint64_t entry)
+{
+	return entry & PAGE_MASK;
+}
+
+/* Drop the pages with index in [from, to): holes cost nothing to skip. */
+static void tmpfs_free_range(struct inode *inode, uint64_t from, uint64_t to)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
 	/* Pages adjacent in the MemoryFile go back in one mf_free (one hole punch). */
-	uint64_t run = 0, run_len = 0;
-	for (size_t i = from; i < n->npages; i++) {
-		if (n->pages[i] == TMPFS_HOLE)
-			continue;
-		uint64_t off = n->pages[i];
-		n->pages[i] = TMPFS_HOLE;
+	uint64_t run = 0, run_len = 0, idx, entry;
+	while (from < to && ptree_next(&n->pages, from, &idx, &entry) && idx < to) {
+		ptree_clear(&n->pages, idx);
+		from = idx + 1;
+		uint64_t off = pg_off(entry);
 		inode->sb->bytes_used -= PAGE_SIZE;
 		inode->blocks -= PAGE_SIZE / 512;
 		if (n->mapcount > 0) {
@@ -87,11 +92,11 @@ static void tmpfs_destroy(struct inode *inode)
 	struct tmpfs_node *n = tmpfs_node(inode);
 	if (!n)
 		return;
-	tmpfs_free_pages(inode, 0);
+	tmpfs_free_range(inode, 0, UINT64_MAX);
+	ptree_destroy(&n->pages);
 	for (size_t i = 0; i < n->norphans; i++)
 		mf_free(n->orphans[i], PAGE_SIZE);
 	free(n->orphans);
-	free(n->pages);
 	free(n->link);
 	if (n->lower)
 		hostfs_node_put(n->lower);
@@ -170,39 +175,25 @@ struct dentry *tmpfs_make_root(struct super_block *sb, uint32_t mode, struct tmp
 
 /* ---- data ---- */
 
-static int ensure_npages(struct tmpfs_node *n, size_t want)
-{
-	if (want <= n->npages)
-		return 0;
-	size_t cap = n->npages ? n->npages : 4;
-	while (cap < want)
-		cap *= 2;
-	uint64_t *p = realloc(n->pages, cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	for (size_t i = n->npages; i < cap; i++)
-		p[i] = TMPFS_HOLE;
-	n->pages = p;
-	n->npages = cap;
-	return 0;
-}
-
 /*
- * Give hole idx a page; when idx..last are holes, up to ALLOC_RUN of them
- * get pages adjacent in the MemoryFile in one allocation (a large write
- * then costs few allocations and few memfd writes, and frees coalesce).
+ * Give hole idx a page (entry flags `flags`); when idx..last are holes, up
+ * to ALLOC_RUN of them get pages adjacent in the MemoryFile in one
+ * allocation (a large write then costs few allocations and few memfd
+ * writes, and frees coalesce). *got: the pages allocated (0 if idx had one).
  */
 #define ALLOC_RUN 64
 
-static int alloc_page_run(struct inode *inode, size_t idx, size_t last)
+static int alloc_page_run(struct inode *inode, uint64_t idx, uint64_t last, uint64_t flags,
+			  uint64_t *got)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
 	struct super_block *sb = inode->sb;
-	if (n->pages[idx] != TMPFS_HOLE)
+	*got = 0;
+	if (ptree_get(&n->pages, idx))
 		return 0;
-	size_t k = 1;
-	while (k < ALLOC_RUN && idx + k <= last && n->pages[idx + k] == TMPFS_HOLE)
-		k++;
+	uint64_t k = MIN(ALLOC_RUN, last - idx + 1), next, entry;
+	if (ptree_next(&n->pages, idx, &next, &entry) && next - idx < k)
+		k = next - idx;
 	if (sb->bytes_limit) {
 		uint64_t room = sb->bytes_used < sb->bytes_limit ? sb->bytes_limit - sb->bytes_used : 0;
 		if (room < PAGE_SIZE)
@@ -217,16 +208,30 @@ static int alloc_page_run(struct inode *inode, size_t idx, size_t last)
 	}
 	if (rc)
 		return rc == -ENOMEM ? -ENOSPC : rc;
-	for (size_t i = 0; i < k; i++)
-		n->pages[idx + i] = off + i * PAGE_SIZE;
-	sb->bytes_used += k * PAGE_SIZE;
-	inode->blocks += k * (PAGE_SIZE / 512);
+	uint64_t i = 0;
+	for (; i < k; i++)
+		if (ptree_set(&n->pages, idx + i, (off + i * PAGE_SIZE) | TMPFS_PG_PRESENT | flags))
+			break;
+	/* Out of memory for tree nodes: keep the pages that made it in. */
+	if (i < k)
+		mf_free(off + i * PAGE_SIZE, (k - i) * PAGE_SIZE);
+	if (i == 0)
+		return -ENOMEM;
+	sb->bytes_used += i * PAGE_SIZE;
+	inode->blocks += i * (PAGE_SIZE / 512);
+	*got = i;
 	return 0;
 }
 
-static int alloc_page(struct inode *inode, size_t idx)
+/* The entry of page idx, now written to (or mapped): no longer FALLOC. */
+static uint64_t entry_written(struct tmpfs_node *n, uint64_t idx)
 {
-	return alloc_page_run(inode, idx, idx);
+	uint64_t e = ptree_get(&n->pages, idx);
+	if (e & TMPFS_PG_FALLOC) {
+		e &= ~TMPFS_PG_FALLOC;
+		ptree_set(&n->pages, idx, e);   /* the slot exists: cannot fail */
+	}
+	return e;
 }
 
 /* Write len bytes at off, extending the file; bytes written or -errno. */
@@ -235,30 +240,33 @@ int tmpfs_write_data(struct inode *inode, const void *buf, size_t len, uint64_t 
 	struct tmpfs_node *n = tmpfs_node(inode);
 	if (len == 0)
 		return 0;
-	if (off > (1ULL << 44) || len > (1ULL << 44) - off)
+	if (off >= TMPFS_MAX_FILESIZE)
 		return -EFBIG;
-	size_t last = (off + len - 1) / PAGE_SIZE;
-	int rc = ensure_npages(n, last + 1);
-	if (rc)
-		return rc;
+	len = MIN(len, TMPFS_MAX_FILESIZE - off);
+	uint64_t last = (off + len - 1) / PAGE_SIZE;
 	size_t done = 0;
+	int rc = 0;
 	while (done < len) {
 		uint64_t pos = off + done;
-		size_t idx = pos / PAGE_SIZE;
+		uint64_t idx = pos / PAGE_SIZE;
 		size_t in = pos % PAGE_SIZE;
 		size_t chunk = MIN(PAGE_SIZE - in, len - done);
-		rc = alloc_page_run(inode, idx, last);
+		uint64_t got;
+		rc = alloc_page_run(inode, idx, last, 0, &got);
 		if (rc)
 			break;
+		uint64_t base = pg_off(entry_written(n, idx));
 		/* Extend the piece over following pages adjacent in the MemoryFile. */
-		size_t j = idx;
-		while (done + chunk < len && j + 1 <= last && n->pages[j + 1] == n->pages[j] + PAGE_SIZE) {
-			j++;
+		for (uint64_t j = idx + 1; done + chunk < len && j <= last; j++) {
+			uint64_t e = ptree_get(&n->pages, j);
+			if (!e || pg_off(e) != base + (j - idx) * PAGE_SIZE)
+				break;
+			entry_written(n, j);
 			chunk += MIN(PAGE_SIZE, len - done - chunk);
 		}
 		/* Through the memfd: fresh pages are allocated without faults in the sentry. */
-		if (mf_write(n->pages[idx] + in, (const char *)buf + done, chunk))
-			memcpy((char *)mf_ptr(n->pages[idx]) + in, (const char *)buf + done, chunk);
+		if (mf_write(base + in, (const char *)buf + done, chunk))
+			memcpy((char *)mf_ptr(base) + in, (const char *)buf + done, chunk);
 		done += chunk;
 	}
 	if (off + done > inode->size)
@@ -277,11 +285,12 @@ static size_t tmpfs_read_data(struct inode *inode, void *buf, size_t len, uint64
 	size_t done = 0;
 	while (done < len) {
 		uint64_t pos = off + done;
-		size_t idx = pos / PAGE_SIZE;
+		uint64_t idx = pos / PAGE_SIZE;
 		size_t in = pos % PAGE_SIZE;
 		size_t chunk = MIN(PAGE_SIZE - in, len - done);
-		if (idx < n->npages && n->pages[idx] != TMPFS_HOLE)
-			memcpy((char *)buf + done, (char *)mf_ptr(n->pages[idx]) + in, chunk);
+		uint64_t e = ptree_get(&n->pages, idx);
+		if (e)
+			memcpy((char *)buf + done, (char *)mf_ptr(pg_off(e)) + in, chunk);
 		else
 			memset((char *)buf + done, 0, chunk);
 		done += chunk;
@@ -292,14 +301,15 @@ static size_t tmpfs_read_data(struct inode *inode, void *buf, size_t len, uint64
 int tmpfs_truncate(struct inode *inode, uint64_t size)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
-	if (size > (1ULL << 44))
+	if (size > TMPFS_MAX_FILESIZE)
 		return -EFBIG;
 	if (size < inode->size) {
-		size_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
-		tmpfs_free_pages(inode, keep);
+		uint64_t keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+		tmpfs_free_range(inode, keep, UINT64_MAX);
 		/* Zero the tail of the last partial page so a later extension reads zeros. */
-		if (size % PAGE_SIZE && keep - 1 < n->npages && n->pages[keep - 1] != TMPFS_HOLE)
-			memset((char *)mf_ptr(n->pages[keep - 1]) + size % PAGE_SIZE, 0,
+		uint64_t e = size % PAGE_SIZE ? ptree_get(&n->pages, keep - 1) : 0;
+		if (e)
+			memset((char *)mf_ptr(pg_off(e)) + size % PAGE_SIZE, 0,
 			       PAGE_SIZE - size % PAGE_SIZE);
 	}
 	inode->size = size;
@@ -362,6 +372,10 @@ static ssize_t tmpfs_write(struct file *f, const struct iovec *iov, int iovcnt, 
 	struct inode *inode = f->inode;
 	struct tmpfs_node *n = tmpfs_node(inode);
 	size_t want = iov_total(iov, iovcnt);
+	/* generic_write_check_limits: nothing at or past s_maxbytes, stop short before it. */
+	if (want && (uint64_t)off >= TMPFS_MAX_FILESIZE)
+		return -EFBIG;
+	want = MIN(want, TMPFS_MAX_FILESIZE - (uint64_t)off);
 	if (want && inode->seals) {
 		int rc = seal_check_write(inode, off, &want);
 		if (rc)
@@ -427,14 +441,17 @@ static int tmpfs_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t 
 		return -ENXIO;
 	if (pgoff >= (inode->size + PAGE_SIZE - 1) / PAGE_SIZE)
 		return -ENXIO;
-	if (!create && (pgoff >= n->npages || n->pages[pgoff] == TMPFS_HOLE))
+	uint64_t e = ptree_get(&n->pages, pgoff);
+	/* A fallocated page is faulted in like a hole: the fault marks it written. */
+	if (!create && (!e || (e & TMPFS_PG_FALLOC)))
 		return -ENOENT;
-	int rc = ensure_npages(n, pgoff + 1);
-	if (!rc)
-		rc = alloc_page(inode, pgoff);
-	if (rc)
-		return rc;
-	*mf_off = n->pages[pgoff];
+	if (!e) {
+		uint64_t got;
+		int rc = alloc_page_run(inode, pgoff, pgoff, 0, &got);
+		if (rc)
+			return rc;
+	}
+	*mf_off = pg_off(entry_written(n, pgoff));
 	return 0;
 }
 
@@ -453,16 +470,68 @@ static void tmpfs_map_pin(struct file *f, int delta)
 }
 
 /* Zero [from, to) of page idx if it exists (hole punching keeps partial pages). */
-static void zero_partial(struct tmpfs_node *n, size_t idx, size_t from, size_t to)
+static void zero_partial(struct tmpfs_node *n, uint64_t idx, size_t from, size_t to)
 {
-	if (idx < n->npages && n->pages[idx] != TMPFS_HOLE && from < to)
-		memset((char *)mf_ptr(n->pages[idx]) + from, 0, to - from);
+	uint64_t e = ptree_get(&n->pages, idx);
+	if (e && from < to)
+		memset((char *)mf_ptr(pg_off(e)) + from, 0, to - from);
+}
+
+/* A run of pages one fallocate call allocated (undone on -ENOSPC). */
+struct falloc_run {
+	uint64_t idx, n;
+};
+
+/*
+ * Allocate every hole in pages [first, last) as FALLOC pages, all or none:
+ * on failure the pages this call allocated are freed again. Existing pages
+ * are skipped through the tree, so the cost follows the holes filled.
+ */
+static int falloc_range(struct inode *inode, uint64_t first, uint64_t last)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	struct falloc_run *runs = NULL;
+	size_t nruns = 0, cap = 0;
+	int rc = 0;
+	for (uint64_t i = first; i < last;) {
+		uint64_t hole = ptree_next_hole(&n->pages, i);
+		if (hole >= last)
+			break;
+		uint64_t got;
+		rc = alloc_page_run(inode, hole, last - 1, TMPFS_PG_FALLOC, &got);
+		if (rc)
+			break;
+		if (nruns && runs[nruns - 1].idx + runs[nruns - 1].n == hole) {
+			runs[nruns - 1].n += got;
+		} else {
+			if (nruns == cap) {
+				size_t nc = cap ? cap * 2 : 16;
+				struct falloc_run *p = realloc(runs, nc * sizeof(*p));
+				if (!p) {
+					tmpfs_free_range(inode, hole, hole + got);
+					rc = -ENOMEM;
+					break;
+				}
+				runs = p;
+				cap = nc;
+			}
+			runs[nruns++] = (struct falloc_run){ hole, got };
+		}
+		i = hole + got;
+	}
+	if (rc) {
+		for (size_t k = 0; k < nruns; k++)
+			tmpfs_free_range(inode, runs[k].idx, runs[k].idx + runs[k].n);
+	}
+	free(runs);
+	return rc;
 }
 
 /*
  * fallocate on tmpfs (shmem_fallocate): mode 0 and FALLOC_FL_KEEP_SIZE
  * allocate pages (all or none: -ENOSPC undoes the new ones), PUNCH_HOLE
- * frees whole pages and zeroes the partial ones at the edges.
+ * frees whole pages and zeroes the partial ones at the edges. The VFS
+ * checked off + len <= INT64_MAX (EFBIG).
  */
 static int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 {
@@ -481,66 +550,28 @@ static int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 	}
 	uint64_t end = off + len;
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		size_t first = (off + PAGE_SIZE - 1) / PAGE_SIZE, last = end / PAGE_SIZE;
+		uint64_t first = (off + PAGE_SIZE - 1) / PAGE_SIZE, last = end / PAGE_SIZE;
 		if (first > last) {
 			zero_partial(n, off / PAGE_SIZE, off % PAGE_SIZE, end % PAGE_SIZE);
 		} else {
 			zero_partial(n, off / PAGE_SIZE, off % PAGE_SIZE,
 				     first * PAGE_SIZE > off ? PAGE_SIZE : 0);
 			zero_partial(n, last, 0, end % PAGE_SIZE);
-			for (size_t i = first; i < last && i < n->npages; i++) {
-				if (n->pages[i] == TMPFS_HOLE)
-					continue;
-				tmpfs_release_page(n, n->pages[i]);
-				n->pages[i] = TMPFS_HOLE;
-				inode->sb->bytes_used -= PAGE_SIZE;
-				inode->blocks -= PAGE_SIZE / 512;
-			}
+			tmpfs_free_range(inode, first, last);
 		}
 		inode_touch(inode, false, true, true);
 		return 0;
 	}
-	if (end > (1ULL << 44))
+	if (end > TMPFS_MAX_FILESIZE)
 		return -EFBIG;
-	size_t first = off / PAGE_SIZE, last = (end + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t first = off / PAGE_SIZE, last = (end + PAGE_SIZE - 1) / PAGE_SIZE;
 	struct super_block *sb = inode->sb;
 	/* shmem_fallocate: a range larger than the whole file system never fits. */
-	if (sb->bytes_limit && (uint64_t)(last - first) > sb->bytes_limit / PAGE_SIZE)
+	if (sb->bytes_limit && last - first > sb->bytes_limit / PAGE_SIZE)
 		return -ENOSPC;
-	int rc = ensure_npages(n, last);
+	int rc = falloc_range(inode, first, last);
 	if (rc)
 		return rc;
-	/* The pages this call allocates, undone if it runs out of space (all or none). */
-	size_t *fresh = NULL, nfresh = 0, cap = 0;
-	for (size_t i = first; i < last && !rc; i++) {
-		if (n->pages[i] != TMPFS_HOLE)
-			continue;
-		if (nfresh == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			size_t *p = realloc(fresh, nc * sizeof(*p));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			fresh = p;
-			cap = nc;
-		}
-		rc = alloc_page(inode, i);
-		if (!rc)
-			fresh[nfresh++] = i;
-	}
-	if (rc) {
-		for (size_t k = 0; k < nfresh; k++) {
-			size_t i = fresh[k];
-			tmpfs_release_page(n, n->pages[i]);
-			n->pages[i] = TMPFS_HOLE;
-			sb->bytes_used -= PAGE_SIZE;
-			inode->blocks -= PAGE_SIZE / 512;
-		}
-		free(fresh);
-		return rc;
-	}
-	free(fresh);
 	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > inode->size) {
 		inode->size = end;
 		inode_touch(inode, false, true, true);
@@ -548,6 +579,40 @@ static int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 		inode_touch(inode, false, false, true);
 	}
 	return 0;
+}
+
+/*
+ * SEEK_DATA/SEEK_HOLE (vfs_lock held; the VFS checked 0 <= off < size):
+ * Linux's mapping_seek_hole_data over the page tree, so a hole of any size
+ * costs O(height). FALLOC pages are holes, as shmem's !uptodate folios.
+ */
+static int64_t tmpfs_seek_hole_data(struct file *f, int64_t off, int whence)
+{
+	struct inode *inode = f->inode;
+	struct tmpfs_node *n = tmpfs_node(inode);
+	uint64_t size = inode->size, start = (uint64_t)off;
+	uint64_t end_idx = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (n->lower && !n->data_up)      /* the host's file: one extent, as other files */
+		return whence == SEEK_DATA ? off : (int64_t)size;
+	uint64_t i = start / PAGE_SIZE, idx, e;
+	if (whence == SEEK_DATA) {
+		while (ptree_next(&n->pages, i, &idx, &e) && idx < end_idx) {
+			if (!(e & TMPFS_PG_FALLOC))
+				return (int64_t)MAX(start, idx * PAGE_SIZE);
+			i = idx + 1;
+		}
+		return -ENXIO;
+	}
+	uint64_t hole = MIN(ptree_next_hole(&n->pages, i), end_idx);
+	/* A FALLOC page before the first missing one is the hole. */
+	while (i < hole && ptree_next(&n->pages, i, &idx, &e) && idx < hole) {
+		if (e & TMPFS_PG_FALLOC) {
+			hole = idx;
+			break;
+		}
+		i = idx + 1;
+	}
+	return (int64_t)MIN(MAX(start, hole * PAGE_SIZE), size);
 }
 
 static int tmpfs_open(struct dentry *d, struct file *f);
@@ -564,6 +629,7 @@ const struct file_ops tmpfs_reg_fops = {
 	.write = tmpfs_write,
 	.release = tmpfs_release,
 	.fallocate = tmpfs_fallocate,
+	.seek_hole_data = tmpfs_seek_hole_data,
 	.reopen = tmpfs_reopen,
 	.map_shared = tmpfs_map_shared,
 	.map_page = tmpfs_map_page,

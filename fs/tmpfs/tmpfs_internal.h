@@ -7,19 +7,43 @@
 
 #include "fs/vfs_internal.h"
 #include "fs/hostfs/hostfs.h"
+#include "fs/tmpfs/page_tree.h"
 
-#define TMPFS_HOLE UINT64_MAX
+/* tmpfs's s_maxbytes: MAX_LFS_FILESIZE (LLONG_MAX), as Linux's shmem. */
+#define TMPFS_MAX_FILESIZE INT64_MAX
+
+/*
+ * Entries of tmpfs_node.pages: a MemoryFile offset (page aligned) with
+ * flags in the low bits. PRESENT is in every entry, so an entry is never 0
+ * (0 is "no page" in the tree, and offset 0 is a valid MemoryFile page).
+ * FALLOC marks a page fallocate allocated and nothing has written yet: it
+ * reads as zeros and SEEK_DATA/SEEK_HOLE see a hole there, as Linux's
+ * shmem (a !uptodate folio); a write or a mapping fault clears it.
+ */
+#define TMPFS_PG_PRESENT 1ULL
+#define TMPFS_PG_FALLOC 2ULL
 
 /*
  * Per-inode tmpfs state (inode->priv). All fields under vfs_lock.
- * A regular file's data is a page array of MemoryFile offsets (TMPFS_HOLE
- * for holes), allocated page by page and charged to sb->bytes_used.
+ *
+ * A regular file's data is `pages`, a sparse radix tree (page_tree.h)
+ * from page index to entry (above): pages are allocated one run at a
+ * time as they are written, faulted or fallocated, and charged to
+ * sb->bytes_used (and st_blocks); a missing index is a hole and reads as
+ * zeros. The tree costs ~8 bytes per page of a dense range and at most 9
+ * nodes of 520 bytes for an isolated page (pages scattered over the whole
+ * range: about their own size in sentry heap, bounded by the tmpfs size
+ * limit); nothing depends on how far out a page is, so a byte at 2^62
+ * costs one page and a few nodes.
+ * Lookups are O(height) (at most 9 levels; 3 for a 1 GiB file); the next
+ * page or hole from an index is found in O(height) through each node's
+ * bitmap of used slots, which SEEK_DATA/SEEK_HOLE, truncate, hole
+ * punching and fallocate use to skip holes of any size.
  */
 struct tmpfs_node {
 	struct hostfs_node *lower;     /* overlay: the lower object (reference), or NULL */
 	bool data_up;                  /* regular file: data lives in pages (copied up) */
-	uint64_t *pages;
-	size_t npages;                 /* entries in pages */
+	struct page_tree pages;
 	char *link;                    /* symlink target (upper) */
 	/*
 	 * Shared mappings of the file's pages (VMAs; sentry/mm.c). While any

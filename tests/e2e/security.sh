@@ -416,6 +416,7 @@ sec_stress() {
 
 # Resource exhaustion inside the guest ends in its own errors, never in the
 # sentry's: a full tmpfs (ENOSPC), a tmpfs out of inodes (ENOSPC, the
+# sentry's memory bounded), a sparse tmpfs file written far out (the
 # sentry's memory bounded), a process out of descriptors (EMFILE).
 sec_exhaustion() {
 	[ "$BIN/maxrss" -nt "$E2E_DIR/../../bench/maxrss.c" ] ||
@@ -434,6 +435,53 @@ sec_exhaustion() {
 		fail exhaustion_tmpfs_inodes_enospc "peak RSS ${rss:-?} KiB" \
 			"$(show_head "$WORK/exh_inodes.sandbox.out" stdout)" "$(show_head "$WORK/exh_inodes.sandbox.err" stderr 5)"
 	fi
+	# Sparse tmpfs files: bytes at 1 TiB, 2^62 and the last offset Linux
+	# allows, a shared mapping at 1 TiB and a far fallocate cost pages, not
+	# memory proportional to the offset (the sentry stays small).
+	run_to "$WORK/exh_sparse.sandbox" "$BIN/maxrss" "$SB" run -- /usr/bin/python3 -c '
+import mmap, os
+fd = os.open("/dev/shm/sparse", os.O_RDWR | os.O_CREAT, 0o600)
+for off in (1 << 40, 1 << 62, (1 << 63) - 2):
+    os.pwrite(fd, b"x", off)
+full = os.fstat(fd)
+os.ftruncate(fd, (1 << 40) + 4096)
+m = mmap.mmap(fd, 4096, offset=1 << 40)
+m[7] = 0x71
+os.posix_fallocate(fd, 1 << 50, 1 << 20)
+st = os.fstat(fd)
+print(full.st_size, full.st_blocks, st.st_size, st.st_blocks)
+print(os.pread(fd, 8, 1 << 40), os.lseek(fd, 0, os.SEEK_DATA))'
+	rss=$(awk '/maxrss_kib/ { for (i = 1; i < NF; i++) if ($i == "maxrss_kib") print $(i + 1) }' \
+		"$WORK/exh_sparse.sandbox.err")
+	# What Linux prints (st_size, st_blocks before and after; the mapped store; SEEK_DATA).
+	local want="9223372036854775807 24 1125899907891200 2056
+b'x\x00\x00\x00\x00\x00\x00q' 1099511627776"
+	if [ "$(cat "$WORK/exh_sparse.sandbox.out")" = "$want" ] &&
+		[ -n "$rss" ] && [ "$rss" -lt 65536 ]; then
+		pass exhaustion_tmpfs_sparse_small
+		echo "    peak RSS ${rss} KiB"
+	else
+		fail exhaustion_tmpfs_sparse_small "peak RSS ${rss:-?} KiB (want < 65536)" \
+			"$(show_head "$WORK/exh_sparse.sandbox.out" stdout)" "$(show_head "$WORK/exh_sparse.sandbox.err" stderr 5)"
+	fi
+	# Copy-up of a sparse 1 TiB host file skips its holes (SEEK_DATA on the
+	# host): fast, and only the pages with data are stored.
+	truncate -s 1T "$WORK/sparse.host" &&
+		printf x | dd of="$WORK/sparse.host" bs=1 seek=$((1 << 39)) conv=notrunc status=none
+	run_to "$WORK/exh_copyup.sandbox" "$SB" run -- /usr/bin/python3 -c '
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.pwrite(fd, b"y", 0)
+st = os.fstat(fd)
+print(st.st_size, st.st_blocks, os.pread(fd, 1, 1 << 39), os.lseek(fd, 1, os.SEEK_DATA))' "$WORK/sparse.host"
+	if [ "$(cat "$WORK/exh_copyup.sandbox.out")" = "1099511627776 16 b'x' 1" ] &&
+		[ "$(head -c 1 "$WORK/sparse.host" | tr -d '\0' | wc -c)" = 0 ]; then
+		pass exhaustion_overlay_sparse_copy_up
+	else
+		fail exhaustion_overlay_sparse_copy_up "status $(cat "$WORK/exh_copyup.sandbox.rc"); host byte 0: $(head -c 1 "$WORK/sparse.host" | od -An -c)" \
+			"$(show_head "$WORK/exh_copyup.sandbox.out" stdout)" "$(show_head "$WORK/exh_copyup.sandbox.err" stderr 5)"
+	fi
+	rm -f "$WORK/sparse.host"
 	run_to "$WORK/exh_fds.sandbox" "$SB" run -- /usr/bin/python3 -c '
 import os, errno
 fds = []
