@@ -92,6 +92,21 @@ int mf_write(uint64_t off, const void *buf, size_t len)
 	return 0;
 }
 
+int mf_read(uint64_t off, void *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = pread(mf.fd, buf, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf = (char *)buf + n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 void *mf_ptr(uint64_t off)
 {
 	return mf.base + off;

@@ -34,6 +34,13 @@ void mf_zero(uint64_t off, uint64_t len);
  */
 int mf_write(uint64_t off, const void *buf, size_t len);
 
+/*
+ * Read len bytes at offset off through the memfd: the kernel copies from
+ * its pages, so pages the sentry never touched cost no page fault in its
+ * mapping (about twice as fast for a large read of fresh data). 0 or -errno.
+ */
+int mf_read(uint64_t off, void *buf, size_t len);
+
 /* The sentry's host pointer for MemoryFile offset off. */
 void *mf_ptr(uint64_t off);
 

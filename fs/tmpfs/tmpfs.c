@@ -289,10 +289,23 @@ static size_t tmpfs_read_data(struct inode *inode, void *buf, size_t len, uint64
 		size_t in = pos % PAGE_SIZE;
 		size_t chunk = MIN(PAGE_SIZE - in, len - done);
 		uint64_t e = ptree_get(&n->pages, idx);
-		if (e)
-			memcpy((char *)buf + done, (char *)mf_ptr(pg_off(e)) + in, chunk);
-		else
+		if (!e) {
 			memset((char *)buf + done, 0, chunk);
+			done += chunk;
+			continue;
+		}
+		/* Extend the piece over following pages adjacent in the MemoryFile. */
+		uint64_t base = pg_off(e);
+		for (uint64_t j = idx + 1; done + chunk < len; j++) {
+			uint64_t next = ptree_get(&n->pages, j);
+			if (!next || pg_off(next) != base + (j - idx) * PAGE_SIZE)
+				break;
+			chunk += MIN(PAGE_SIZE, len - done - chunk);
+		}
+		/* Large pieces through the memfd (no faults on pages the sentry never
+		 * mapped); small ones, and any error, by copying. */
+		if (chunk < PAGE_SIZE || mf_read(base + in, (char *)buf + done, chunk))
+			memcpy((char *)buf + done, (char *)mf_ptr(base) + in, chunk);
 		done += chunk;
 	}
 	return done;
