@@ -1,20 +1,20 @@
 /*
- * dnotify (fcntl F_NOTIFY) and the fcntl owner/signal fields (F_SETOWN,
- * F_SETOWN_EX, F_SETSIG and their getters) that its notifications use.
+ * dnotify (fcntl F_NOTIFY).
  *
  * A mark is (directory inode, file, events); the inotify hooks
  * (fs/inotify.c) report every change to a directory's entries here, and a
- * matching mark sends the file's signal (SIGIO unless F_SETSIG chose one)
- * to the file's owner, which F_NOTIFY sets to the caller's process as
- * Linux does. Without DN_MULTISHOT a mark fires once. Marks go with their
- * file description (dnotify_file_gone) or with F_NOTIFY 0.
+ * matching mark sends the file's signal (SIGIO unless F_SETSIG chose one;
+ * band POLL_MSG) to the file's owner, which F_NOTIFY sets to the caller's
+ * process if none was set, as Linux does. Without DN_MULTISHOT a mark
+ * fires once. Marks go with their file description (dnotify_file_gone) or
+ * with F_NOTIFY 0.
+ *
+ * The owner and its signal (F_SETOWN, F_SETOWN_EX, F_SETSIG) are the
+ * file's struct fown, shared with signal-driven I/O (O_ASYNC): sending and
+ * the owner rules are in sentry/fasync.c.
  *
  * Locks: marks are under vfs_lock (the hooks run under it); sending takes
- * kernel.lock inside it (the order procfs also uses).
- *
- * Not done: O_ASYNC signals for readiness of pipes, sockets and terminals
- * (F_SETFL O_ASYNC is refused with EINVAL rather than accepted silently;
- * docs/compat.md says so).
+ * fasync_lock, then kernel.lock, inside it (the order procfs also uses).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,72 +38,9 @@ struct dn_mark {
 static struct dn_mark *marks;  /* vfs_lock */
 static int nmarks;             /* atomic: a quick "any?" for the hooks */
 
-int file_owner(struct file *f)
-{
-	vfs_lock();
-	int o = f->owner_pid;
-	vfs_unlock();
-	return o;
-}
-
-void file_set_owner(struct file *f, int who)
-{
-	vfs_lock();
-	f->owner_pid = who;
-	vfs_unlock();
-}
-
-int file_owner_sig(struct file *f)
-{
-	vfs_lock();
-	int s = f->owner_sig;
-	vfs_unlock();
-	return s;
-}
-
-void file_set_owner_sig(struct file *f, int sig)
-{
-	vfs_lock();
-	f->owner_sig = sig;
-	vfs_unlock();
-}
-
 bool dnotify_active(void)
 {
 	return __atomic_load_n(&nmarks, __ATOMIC_RELAXED) > 0;
-}
-
-/* Send a file's owner its signal (Linux's send_sigio): a process, or a group if negative. */
-static void send_sigio(struct file *f, int fd_hint, int band)
-{
-	int sig = f->owner_sig ? f->owner_sig : SIGIO;
-	siginfo_t info;
-	memset(&info, 0, sizeof(info));
-	info.si_signo = sig;
-	if (f->owner_sig) {
-		/* With F_SETSIG the handler learns which fd (si_fd) and why (si_band). */
-		info.si_code = POLL_MSG;
-		info.si_band = band;
-		info.si_fd = fd_hint;
-	} else {
-		info.si_code = SI_KERNEL;
-	}
-	int owner = f->owner_pid;
-	int tgids[256], n = 0;
-	if (owner < 0)
-		n = process_list_tgids(tgids, 256);
-	pthread_mutex_lock(&kernel.lock);
-	if (owner > 0) {
-		struct thread_group *tg = process_find_locked(owner);
-		if (tg && !tg->zombie)
-			process_signal_info_locked(tg, sig, &info);
-	}
-	for (int i = 0; i < n; i++) {
-		struct thread_group *tg = process_find_locked(tgids[i]);
-		if (tg && !tg->zombie && tg->pgid == -owner)
-			process_signal_info_locked(tg, sig, &info);
-	}
-	pthread_mutex_unlock(&kernel.lock);
 }
 
 static uint32_t dn_from_in(uint32_t in)
@@ -134,7 +71,7 @@ void dnotify_event(struct inode *dir, uint32_t in_mask)
 	for (struct dn_mark **pp = &marks; *pp;) {
 		struct dn_mark *m = *pp;
 		if (m->dir == dir && (m->mask & dn)) {
-			send_sigio(m->file, m->file->owner_fd, POLL_MSG);
+			fown_send(&m->file->fown, m->file->owner_fd, POLL_MSG);
 			if (!(m->mask & DN_MULTISHOT)) {
 				*pp = m->next;
 				free(m);
@@ -166,7 +103,7 @@ void dnotify_file_gone(struct file *f)
 
 #define DN_ALL (DN_ACCESS | DN_MODIFY | DN_CREATE | DN_DELETE | DN_RENAME | DN_ATTRIB | DN_MULTISHOT)
 
-long vfs_dnotify(struct file *f, int fd, int tgid, unsigned long arg)
+long vfs_dnotify(struct file *f, const struct cred *cred, int fd, int tgid, unsigned long arg)
 {
 	if (!f->dentry || !S_ISDIR(f->inode->mode))
 		return -ENOTDIR;
@@ -199,11 +136,11 @@ long vfs_dnotify(struct file *f, int fd, int tgid, unsigned long arg)
 		marks = m;
 		__atomic_add_fetch(&nmarks, 1, __ATOMIC_RELAXED);
 	}
-	if (!rc) {
-		/* As Linux: the caller's process owns the notifications. */
-		f->owner_pid = tgid;
+	if (!rc)
 		f->owner_fd = fd;
-	}
 	vfs_unlock();
+	/* As Linux: the caller's process owns the notifications, unless an owner was set. */
+	if (!rc)
+		fown_set(&f->fown, F_OWNER_PID, tgid, cred, false);
 	return rc;
 }

@@ -113,6 +113,8 @@ void file_put(struct file *f)
 		fsnotify_close(f);
 	locks_release_file(f);
 	dnotify_file_gone(f);
+	if ((f->flags & O_ASYNC) && f->fops && f->fops->fasync)
+		f->fops->fasync(f, -1, false);
 	if (f->fops && f->fops->release)
 		f->fops->release(f);
 	free_dents(f);
@@ -214,7 +216,30 @@ int file_flags(struct file *f)
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 }
 
-int vfs_set_status_flags(struct file *f, const struct cred *cred, int flags)
+/*
+ * Turn O_ASYNC on or off through the file's fasync operation; serialised so
+ * that the flag and the fasync entry agree. Files without one never show
+ * the flag: 0 for F_SETFL, -ENOTTY for FIOASYNC (`need_op`), as Linux.
+ */
+static pthread_mutex_t async_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int file_set_async_locked(struct file *f, int fd, bool on, bool need_op)
+{
+	if (on == !!(file_flags(f) & O_ASYNC))
+		return 0;
+	/* Linux's setfl: only ->fasync sets the flag; without one it stays clear. */
+	if (!f->fops || !f->fops->fasync)
+		return need_op ? -ENOTTY : 0;
+	int rc = f->fops->fasync(f, fd, on);
+	if (rc)
+		return rc;
+	vfs_lock();
+	f->flags = on ? f->flags | O_ASYNC : f->flags & ~O_ASYNC;
+	vfs_unlock();
+	return 0;
+}
+
+int vfs_set_status_flags(struct file *f, const struct cred *cred, int fd, int flags)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
@@ -222,13 +247,32 @@ int vfs_set_status_flags(struct file *f, const struct cred *cred, int flags)
 	if ((flags & O_NOATIME) && !(f->flags & O_NOATIME) && cred->fsuid != f->inode->uid &&
 	    !cred_capable(cred, CAP_FOWNER))
 		return -EPERM;
-	if (flags & O_ASYNC)
-		return -EINVAL;    /* signal-driven I/O is not implemented (docs/compat.md) */
 	const int settable = O_APPEND | O_NONBLOCK | O_NOATIME;
-	vfs_lock();
-	f->flags = (f->flags & ~settable) | (flags & settable);
-	vfs_unlock();
-	return 0;
+	pthread_mutex_lock(&async_lock);
+	/* ->fasync first: if it fails nothing changes (setfl). */
+	int rc = file_set_async_locked(f, fd, flags & O_ASYNC, false);
+	if (!rc) {
+		vfs_lock();
+		f->flags = (f->flags & ~settable) | (flags & settable);
+		vfs_unlock();
+	}
+	pthread_mutex_unlock(&async_lock);
+	return rc;
+}
+
+int vfs_fioasync(struct file *f, int fd, bool on)
+{
+	if (f->flags & O_PATH)
+		return -EBADF;
+	pthread_mutex_lock(&async_lock);
+	int rc = file_set_async_locked(f, fd, on, true);
+	pthread_mutex_unlock(&async_lock);
+	return rc;
+}
+
+struct fown *file_fown(struct file *f)
+{
+	return &f->fown;
 }
 
 void file_set_status_flags(struct file *f, int flags)

@@ -351,6 +351,12 @@ static int hostfd_reopen(struct file *orig, struct file *f)
 	return 0;
 }
 
+/* O_ASYNC would need the host to signal the sentry: refused rather than ignored. */
+static int hostfd_fasync(struct file *f, int fd, bool on)
+{
+	return on ? -EINVAL : 0;
+}
+
 static const struct file_ops hostfd_fops = {
 	.reopen = hostfd_reopen,
 	.read = hostfd_read,
@@ -360,6 +366,7 @@ static const struct file_ops hostfd_fops = {
 	.llseek = hostfd_llseek,
 	.poll = hostfd_poll,
 	.release = hostfd_release,
+	.fasync = hostfd_fasync,
 	.unlocked = true,
 	.stream = true,
 };

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -404,11 +405,19 @@ static void inotify_release(struct file *f)
 	__atomic_sub_fetch(&instances, 1, __ATOMIC_RELAXED);
 }
 
+/* O_ASYNC (fsnotify_fasync): POLL_IN when an event is queued. */
+static int inotify_fasync(struct file *f, int fd, bool on)
+{
+	struct inotify_inst *in = f->priv;
+	return fasync_update(&in->wq, file_fown(f), fd, POLLIN | POLLRDNORM, POLL_IN, on);
+}
+
 static const struct file_ops inotify_fops = {
 	.read = inotify_read,
 	.ioctl = inotify_ioctl,
 	.release = inotify_release,
 	.poll = inotify_poll,
+	.fasync = inotify_fasync,
 	.unlocked = true,
 	.stream = true,
 };

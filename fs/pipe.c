@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,27 @@ static int pipe_reopen(struct file *orig, struct file *f)
 	return 0;
 }
 
+/*
+ * O_ASYNC (Linux's pipe_fasync): a read end is signalled POLL_IN when data
+ * arrives or a writer goes, a write end POLL_OUT when room is made or a
+ * reader goes.
+ */
+static int pipe_fasync(struct file *f, int fd, bool on)
+{
+	struct pipe *p = f->priv;
+	uint32_t events = 0;
+	int change = 0;
+	if (file_writable(f)) {
+		events |= POLLOUT | POLLWRNORM;
+		change = POLL_OUT;
+	}
+	if (file_readable(f)) {
+		events |= POLLIN | POLLRDNORM;
+		change = POLL_IN;
+	}
+	return fasync_update(&p->wq, file_fown(f), fd, events, change, on);
+}
+
 static const struct file_ops pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
@@ -431,6 +453,7 @@ static const struct file_ops pipe_fops = {
 	.release = pipe_release,
 	.reopen = pipe_reopen,
 	.poll = pipe_poll,
+	.fasync = pipe_fasync,
 	.unlocked = true,
 	.stream = true,
 };
@@ -445,6 +468,7 @@ static const struct file_ops fifo_fops = {
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 	.poll = pipe_poll,
+	.fasync = pipe_fasync,
 	.unlocked = true,
 	.stream = true,
 };

@@ -202,8 +202,16 @@ int fdt_close_range(struct fd_table *t, unsigned first, unsigned last, bool cloe
 
 /* Change O_APPEND and O_NONBLOCK only (FIONBIO...). */
 void file_set_status_flags(struct file *f, int flags);
-/* fcntl F_SETFL: O_APPEND, O_NONBLOCK, O_NOATIME (owner only: -EPERM); O_PATH: -EBADF. */
-int vfs_set_status_flags(struct file *f, const struct cred *cred, int flags);
+/*
+ * fcntl F_SETFL through descriptor fd: O_APPEND, O_NONBLOCK, O_NOATIME
+ * (owner only: -EPERM), O_ASYNC (signal-driven I/O: the file's fasync
+ * operation's error, e.g. -EINVAL for host fds); O_PATH: -EBADF.
+ */
+int vfs_set_status_flags(struct file *f, const struct cred *cred, int fd, int flags);
+/* ioctl FIOASYNC: O_ASYNC on or off; -ENOTTY for files without signal-driven I/O. */
+int vfs_fioasync(struct file *f, int fd, bool on);
+/* The file's owner for signals (F_SETOWN, F_SETSIG: sentry/fasync.h). */
+struct fown *file_fown(struct file *f);
 /* F_ADD_SEALS (arg: F_SEAL_* bits) / F_GET_SEALS of a memfd; -EINVAL for other files. */
 long vfs_memfd_seals(struct file *f, int cmd, unsigned arg);
 /* memfd_create(2): flags MFD_CLOEXEC (ignored here), MFD_ALLOW_SEALING... */

@@ -10,6 +10,7 @@
 #include <sys/statfs.h>
 #include <time.h>
 #include "fs/vfs.h"
+#include "sentry/fasync.h"
 #include "sentry/waitq.h"
 
 #define VFS_PATH_MAX 4096
@@ -221,6 +222,15 @@ struct file_ops {
 	 * replace f->fops and set f->priv (/dev/ptmx makes a pty pair). 0 or -errno.
 	 */
 	int (*open)(struct file *f);
+	/*
+	 * O_ASYNC turned on (fd: the descriptor it was set through, for si_fd)
+	 * or off (fd -1 when the description is released): link or unlink the
+	 * file's fasync entry on the wait queue of its object
+	 * (sentry/fasync.h). 0 or -errno. NULL: no signal-driven I/O (as
+	 * Linux for files without ->fasync: F_SETFL ignores O_ASYNC, FIOASYNC
+	 * gives ENOTTY). Called without vfs_lock, except at release.
+	 */
+	int (*fasync)(struct file *f, int fd, bool on);
 	bool unlocked;                 /* called without vfs_lock */
 	bool stream;                   /* no position: lseek gives -ESPIPE */
 	bool mmappable;
@@ -256,10 +266,12 @@ struct file {
 	 * tell, and Linux drops it from every epoll set: file_put does the same.
 	 */
 	int epoll_refs;
-	/* fcntl F_SETOWN / F_SETSIG (vfs_lock): who gets this file's signals, and which. */
-	int owner_pid;                 /* > 0 a process, < 0 a process group, 0 none */
-	int owner_sig;                 /* 0: SIGIO */
-	int owner_fd;                  /* the fd F_NOTIFY was set through (si_fd) */
+	/*
+	 * fcntl F_SETOWN(_EX) / F_SETSIG (sentry/fasync.h, fasync_lock): who
+	 * gets this file's O_ASYNC and dnotify signals, and which.
+	 */
+	struct fown fown;
+	int owner_fd;                  /* the fd F_NOTIFY was set through (si_fd; vfs_lock) */
 };
 
 /*

@@ -630,6 +630,7 @@ static void tcp_accepted_locked(struct sock *listener)
 				client->shutdown = SK_SHUTDOWN_MASK;
 			}
 			sk_wake(client, ~0u);
+			sk_wake_async(client, client->err ? POLLERR : POLLOUT);
 		}
 		sock_put_locked(client);
 	}
@@ -648,6 +649,7 @@ static void tcp_refuse_pending_locked(struct sock *listener)
 		client->state = SK_CLOSED;
 		client->shutdown = SK_SHUTDOWN_MASK;
 		sk_wake(client, ~0u);
+		sk_wake_async(client, POLLERR);
 		sock_put_locked(client);
 	}
 }

@@ -209,8 +209,14 @@ void sk_queue_purge_locked(struct sock *sk);
 /* Charge m to sender (a reference is taken). */
 void sk_msg_charge_locked(struct sk_msg *m, struct sock *sender, size_t charge);
 
-/* Wake sk's queue for events (net_lock held or not). */
+/*
+ * Wake sk's queue for events (net_lock held or not). Owners of O_ASYNC
+ * files on it are signalled too, except for ~0u (a state change), which
+ * is signalled only through sk_wake_async: events POLLIN (POLL_IN),
+ * POLLOUT (POLL_OUT), POLLERR (POLL_ERR) or POLLHUP (POLL_HUP).
+ */
 void sk_wake(struct sock *sk, uint32_t events);
+void sk_wake_async(struct sock *sk, uint32_t events);
 
 /* ---- control messages (net/socket.c) ---- */
 

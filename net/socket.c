@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 #include "net/net_internal.h"
+#include "sentry/fasync.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
 
@@ -207,6 +209,11 @@ struct sk_cred sk_cred_scm(struct task *t)
 void sk_wake(struct sock *sk, uint32_t events)
 {
 	waitq_wake(&sk->wq, events);
+}
+
+void sk_wake_async(struct sock *sk, uint32_t events)
+{
+	fasync_notify(&sk->wq, events);
 }
 
 /* ---- messages ---- */
@@ -606,13 +613,6 @@ static long sock_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t ar
 		/* inet on loopback: the peer has the data, so nothing is unacknowledged. */
 		net_unlock();
 		break;
-	case FIOASYNC:
-		/*
-		 * Accepted without effect: no SIGIO is ever sent for a socket
-		 * (fcntl O_ASYNC stays EINVAL). nginx sets it on its channel
-		 * socketpair and polls the channel anyway.
-		 */
-		return mm_copy_in(t->mm, &amount, gaddr(arg), sizeof(amount));
 	default:
 		/* sock_do_ioctl: what the family does not know goes to dev_ioctl. */
 		return netdev_ioctl(t, sk->family, cmd, arg);
@@ -631,12 +631,29 @@ static void sock_file_release(struct file *f)
 	sock_release(sk);
 }
 
+/*
+ * O_ASYNC (sock_fasync): data (POLL_IN), room (POLL_OUT), errors (POLL_ERR)
+ * through the socket's wakes; state changes signal only where the engines
+ * call sk_wake_async, as Linux's sk_wake_async calls (a peer's close or
+ * shutdown, a TCP connection's end).
+ */
+static int sock_fasync(struct file *f, int fd, bool on)
+{
+	struct sock *sk = f->priv;
+	if (!sk)
+		return 0;
+	uint32_t events = POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR |
+			  POLLHUP;
+	return fasync_update(&sk->wq, file_fown(f), fd, events, 0, on);
+}
+
 static const struct file_ops sock_fops = {
 	.read = sock_read,
 	.write = sock_write,
 	.ioctl = sock_ioctl,
 	.release = sock_file_release,
 	.poll = sock_poll,
+	.fasync = sock_fasync,
 	.unlocked = true,
 	.stream = true,
 };

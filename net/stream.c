@@ -135,6 +135,8 @@ int stream_connect_locked(struct task *t, struct sock *client, struct sock *list
 			*childp = child;
 			sk_wake(listener, POLLIN | POLLRDNORM);
 			sk_wake(client, ~0u);
+			if (client->tcp)
+				sk_wake_async(client, POLLOUT);    /* tcp_finish_connect */
 		}
 	}
 	sk_wait_done(&w);      /* unlinking takes only waitq.lock: fine under net_lock */
@@ -547,6 +549,11 @@ int stream_shutdown_locked(struct sock *sk, int how)
 			peer_how |= SK_RCV_SHUTDOWN;
 		peer->shutdown |= peer_how;
 		sk_wake(peer, ~0u);
+		/* unix_shutdown, tcp_fin: the peer hears a hangup, or an end of data. */
+		if (peer->shutdown == SK_SHUTDOWN_MASK)
+			sk_wake_async(peer, POLLHUP);
+		else if (peer_how & SK_RCV_SHUTDOWN)
+			sk_wake_async(peer, POLLIN);
 	}
 	return 0;
 }
@@ -571,6 +578,11 @@ static void stream_disconnect_locked(struct sock *sk, bool embryo)
 				peer->err = ECONNRESET;
 		}
 		sk_wake(peer, ~0u);
+		/* unix_release_sock: POLL_HUP; TCP: a reset's error, or the FIN. */
+		if (!sk->tcp || (!peer->err && peer->shutdown == SK_SHUTDOWN_MASK))
+			sk_wake_async(peer, POLLHUP);
+		else
+			sk_wake_async(peer, peer->err ? POLLERR : POLLIN);
 	}
 	sk->peer = NULL;
 	sock_put_locked(peer);

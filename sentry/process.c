@@ -18,6 +18,7 @@
 #include "sentry/mm.h"
 #include "sentry/process.h"
 #include "sentry/rusage.h"
+#include "sentry/rusage.h"
 #include "sentry/signal.h"
 #include "sentry/waitq.h"
 #include <poll.h>
@@ -523,6 +524,7 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 				res->status = (c->stop_sig << 8) | 0x7f;
 				res->cld_code = CLD_STOPPED;
 				res->cld_status = c->stop_sig;
+				rusage_wait_locked(c, &res->ru);
 				if (!(options & WNOWAIT))
 					c->stop_report = false;
 				break;
@@ -532,6 +534,7 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 				res->status = 0xffff;
 				res->cld_code = CLD_CONTINUED;
 				res->cld_status = SIGCONT;
+				rusage_wait_locked(c, &res->ru);
 				if (!(options & WNOWAIT))
 					c->cont_report = false;
 				break;
@@ -553,7 +556,9 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 				res->cld_code = WCOREDUMP(st) ? CLD_DUMPED : CLD_KILLED;
 				res->cld_status = WTERMSIG(st);
 			}
+			rusage_wait_locked(hit, &res->ru);
 			if (!(options & WNOWAIT)) {
+				rusage_reap_locked(t->tg, hit);
 				unlink_locked(hit);
 				reap = hit;
 			}

@@ -3,6 +3,7 @@
 #define SENTRY_PROCESS_H
 
 #include <signal.h>
+#include <sys/resource.h>
 #include "sentry/types.h"
 
 /* What clone/clone3/fork/vfork ask for, decoded. */
@@ -22,6 +23,7 @@ struct wait_result {
 	int cld_code;      /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
 	int cld_status;    /* exit code or signal, as siginfo's si_status */
 	uint32_t cld_uid;
+	struct rusage ru;  /* the child's and its reaped children's usage (wait4, waitid) */
 };
 
 /*

@@ -5,7 +5,9 @@
  * faults for it) plus the CPU time of the sentry thread serving it, counted
  * as system time: that is the kernel's work on the guest's behalf. A
  * process adds its live threads to the total of those that ended; a parent
- * gets its children's totals when they exit.
+ * gets a child's totals (its own and its reaped children's) when it reaps
+ * it with wait4/waitid, as Linux's wait_task_zombie: a child reaped
+ * because its parent ignores SIGCHLD counts for nobody.
  *
  * Locking: everything here is under kernel.lock (then the platform's leaf
  * lock inside plat_ctx_cpu_time). t->ctx is set and cleared under
@@ -123,20 +125,36 @@ void rusage_group_exit(struct task *t, struct mm *mm)
 {
 	uint64_t rss = mm_rss_kb(mm);
 	pthread_mutex_lock(&kernel.lock);
-	struct thread_group *tg = t->tg, *p = tg->parent;
+	struct thread_group *tg = t->tg;
 	tg->maxrss_kb = MAX(tg->maxrss_kb, rss);
-	if (p) {
-		cputime_add(&p->cpu_children, &tg->cpu_exited);
-		cputime_add(&p->cpu_children, &tg->cpu_children);
-		uint64_t m = MAX(tg->maxrss_kb, tg->children_maxrss_kb);
-		p->children_maxrss_kb = MAX(p->children_maxrss_kb, m);
-	}
 	pthread_mutex_unlock(&kernel.lock);
 }
 
 static struct timeval ns_to_tv(uint64_t ns)
 {
 	return (struct timeval){ (time_t)(ns / NS), (suseconds_t)(ns % NS / 1000) };
+}
+
+/* Linux's getrusage(p, RUSAGE_BOTH): the process and its reaped children together. */
+void rusage_wait_locked(struct thread_group *c, struct rusage *ru)
+{
+	struct cputime sum;
+	cputime_group_locked(c, &sum);
+	cputime_add(&sum, &c->cpu_children);
+	memset(ru, 0, sizeof(*ru));
+	ru->ru_utime = ns_to_tv(sum.user);
+	ru->ru_stime = ns_to_tv(sum.sys);
+	ru->ru_maxrss = (long)MAX(c->maxrss_kb, c->children_maxrss_kb);
+}
+
+void rusage_reap_locked(struct thread_group *p, struct thread_group *c)
+{
+	struct cputime sum;
+	cputime_group_locked(c, &sum);
+	cputime_add(&p->cpu_children, &sum);
+	cputime_add(&p->cpu_children, &c->cpu_children);
+	uint64_t m = MAX(c->maxrss_kb, c->children_maxrss_kb);
+	p->children_maxrss_kb = MAX(p->children_maxrss_kb, m);
 }
 
 int rusage_get(struct task *t, int who, struct rusage *ru)

@@ -52,12 +52,18 @@ struct plat_ctx *rusage_task_detach(struct task *t);
 /* t's thread is ending: its CPU time goes to its group. Caller holds kernel.lock. */
 void rusage_task_exit_locked(struct task *t);
 
-/*
- * t was its process's last thread (mm: its address space, still held):
- * record the peak RSS and add the process's totals to its parent's
- * children, as Linux does when the child is reaped.
- */
+/* t was its process's last thread (mm: its address space, still held): record the peak RSS. */
 void rusage_group_exit(struct task *t, struct mm *mm);
+
+/*
+ * What wait4/waitid report for child c: its CPU time and its reaped
+ * children's, the larger peak RSS of the two (the counters are zero).
+ * Caller holds kernel.lock.
+ */
+void rusage_wait_locked(struct thread_group *c, struct rusage *ru);
+
+/* p reaps zombie c: c's totals and its children's join p's children (kernel.lock). */
+void rusage_reap_locked(struct thread_group *p, struct thread_group *c);
 
 /* getrusage(2) for who (RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD); 0 or -EINVAL. */
 int rusage_get(struct task *t, int who, struct rusage *ru);

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include "sentry/fasync.h"
 #include "sentry/signal.h"
 #include "sentry/task.h"
 #include "sentry/waitq.h"
@@ -14,6 +15,7 @@ void waitq_init(struct waitq *q)
 {
 	pthread_mutex_init(&q->lock, NULL);
 	q->head.qnext = q->head.qprev = &q->head;
+	q->fasync = NULL;
 }
 
 void waitq_destroy(struct waitq *q)
@@ -21,6 +23,7 @@ void waitq_destroy(struct waitq *q)
 	/* Every waiter holds a reference on the object it waits on: none left. */
 	if (q->head.qnext != &q->head)
 		abort();
+	fasync_queue_release(q);
 	pthread_mutex_destroy(&q->lock);
 }
 
@@ -43,6 +46,7 @@ void waitq_wake(struct waitq *q, uint32_t events)
 		if (e->events & events)
 			waiter_fire(e->w, events & e->events);
 	pthread_mutex_unlock(&q->lock);
+	fasync_notify(q, events);
 }
 
 bool waitq_active(struct waitq *q)

@@ -46,6 +46,7 @@
 #include "sentry/types.h"
 
 struct waiter;
+struct fasync_entry;
 
 /* One link between a waiter and a queue. Private to waitq.c. */
 struct waitq_entry {
@@ -56,10 +57,15 @@ struct waitq_entry {
 	uint32_t events;                     /* wake only for these (POLL* bits) */
 };
 
-/* A queue of waiters on one object. `lock` protects the list. */
+/*
+ * A queue of waiters on one object. `lock` protects the list. `fasync`
+ * lists the files with O_ASYNC on the object (sentry/fasync.h), whose
+ * owners every wake also signals; it is under fasync_lock, not `lock`.
+ */
 struct waitq {
 	pthread_mutex_t lock;
 	struct waitq_entry head;             /* circular list sentinel */
+	struct fasync_entry *fasync;
 };
 
 /*
@@ -96,7 +102,12 @@ int waitq_block_step(struct waitq *q, struct waiter *w, bool *waiting, bool nonb
 void waitq_init(struct waitq *q);
 void waitq_destroy(struct waitq *q);
 
-/* Wake every waiter linked on q for any of `events` (POLL* bits). */
+/*
+ * Wake every waiter linked on q for any of `events` (POLL* bits), then
+ * signal the owners of q's O_ASYNC files (fasync_notify, after dropping
+ * q's lock: never call it with kernel.lock held on a queue that may have
+ * such files).
+ */
 void waitq_wake(struct waitq *q, uint32_t events);
 
 /* True if any waiter is linked on q (for objects that skip needless wakes). */

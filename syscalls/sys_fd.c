@@ -3,12 +3,14 @@
  * dup2, dup3, fcntl, flock, fadvise64, umask, fsync, fdatasync, sync,
  * syncfs.
  */
+#include <limits.h>
 #include <sys/file.h>
 #include <linux/close_range.h>
 #include <linux/fadvise.h>
 #include "syscalls/sys_fs_util.h"
 #include "sentry/process.h"
 #include "fs/dnotify.h"
+#include "sentry/fasync.h"
 
 /* The kernel's O_LARGEFILE (glibc defines O_LARGEFILE as 0 on x86-64). */
 #define KERNEL_O_LARGEFILE 0100000
@@ -138,24 +140,42 @@ static long do_record_lock(struct task *t, struct file *f, int cmd, uint64_t arg
 	return r;
 }
 
-/* F_SETOWN(_EX), F_GETOWN(_EX), F_SETSIG, F_GETSIG: who gets the file's signals (dnotify). */
+/* Does pid (a thread or process id; a process group id if group) exist? */
+static bool owner_exists(int id, bool group)
+{
+	if (group)
+		return process_signal_pgrp(id, 0) == 0;
+	if (process_signal_tgid(id, 0) == 0)
+		return true;
+	struct task *th = task_lookup(id);
+	if (th)
+		task_put(th);
+	return th != NULL;
+}
+
+/*
+ * F_SETOWN(_EX), F_GETOWN(_EX), F_SETSIG, F_GETSIG: who gets the file's
+ * signals (O_ASYNC, dnotify) and which (Linux's f_setown, f_setown_ex...).
+ */
 static long do_owner(struct task *t, struct file *f, int cmd, uint64_t arg)
 {
+	struct fown *o = file_fown(f);
 	struct f_owner_ex ex;
+	int type, who;
 	switch (cmd) {
 	case F_GETOWN:
-		return file_owner(f);
+		return fown_get(o, NULL);
 	case F_GETSIG:
-		return file_owner_sig(f);
+		return fown_get_sig(o);
 	case F_SETSIG:
 		if (arg > 64)
 			return -EINVAL;
-		file_set_owner_sig(f, (int)arg);
+		fown_set_sig(o, (int)arg);
 		return 0;
 	case F_GETOWN_EX: {
-		int o = file_owner(f);
-		ex.type = o < 0 ? F_OWNER_PGRP : F_OWNER_PID;
-		ex.pid = o < 0 ? -o : o;
+		int id = fown_get(o, &type);
+		ex.type = type;
+		ex.pid = id < 0 ? -id : id;
 		return mm_copy_out(t->mm, gaddr(arg), &ex, sizeof(ex));
 	}
 	case F_SETOWN_EX:
@@ -164,22 +184,22 @@ static long do_owner(struct task *t, struct file *f, int cmd, uint64_t arg)
 		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP)
 			return -EINVAL;
 		if (ex.pid < 0)
+			return -ESRCH;     /* find_vpid finds no negative pid */
+		type = ex.type;
+		who = ex.pid;
+		break;
+	default:
+		/* F_SETOWN: a process (> 0) or process group (< 0), or 0 for none. */
+		who = (int)arg;
+		if (who == INT_MIN)
 			return -EINVAL;
-		/* A thread owner is its process here (signals go to the process). */
-		arg = ex.type == F_OWNER_PGRP ? (uint64_t)(-(int64_t)ex.pid) : (uint64_t)ex.pid;
+		type = who < 0 ? F_OWNER_PGRP : F_OWNER_PID;
+		who = who < 0 ? -who : who;
 		break;
 	}
-	/* F_SETOWN: a process (> 0) or process group (< 0) that exists, or 0. */
-	int who = (int)arg;
-	if (who > 0 && process_signal_tgid(who, 0) != 0) {
-		struct task *th = task_lookup(who);
-		if (!th)
-			return -ESRCH;
-		task_put(th);
-	} else if (who < 0 && process_signal_pgrp(-who, 0) != 0) {
+	if (who && !owner_exists(who, type == F_OWNER_PGRP))
 		return -ESRCH;
-	}
-	file_set_owner(f, who);
+	fown_set(o, type, who, &t->cred, true);
 	return 0;
 }
 
@@ -223,7 +243,7 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		rc = file_flags(f);
 		break;
 	case F_SETFL:
-		rc = vfs_set_status_flags(f, &t->cred, (int)arg);
+		rc = vfs_set_status_flags(f, &t->cred, fd, (int)arg);
 		break;
 	case F_GETLK: case F_SETLK: case F_SETLKW:
 	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
@@ -238,7 +258,7 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		rc = do_owner(t, f, cmd, arg);
 		break;
 	case F_NOTIFY:
-		rc = vfs_dnotify(f, fd, t->tg->tgid, arg);
+		rc = vfs_dnotify(f, &t->cred, fd, t->tg->tgid, arg);
 		break;
 	case F_GETLEASE:
 		/* No leases are ever granted. */

@@ -1,4 +1,4 @@
-/* ioctl(2): FIOCLEX/FIONCLEX/FIONBIO at the fd level, the rest to the file. */
+/* ioctl(2): FIOCLEX/FIONCLEX/FIONBIO/FIOASYNC at the fd level, the rest to the file. */
 #include <sys/ioctl.h>
 #include "syscalls/sys_fs_util.h"
 
@@ -29,6 +29,14 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 			int fl = file_flags(f);
 			file_set_status_flags(f, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 		}
+		break;
+	}
+	case FIOASYNC: {
+		/* Signal-driven I/O on or off (Linux's ioctl_fioasync). */
+		int on;
+		rc = mm_copy_in(t->mm, &on, gaddr(arg), sizeof(on));
+		if (!rc)
+			rc = vfs_fioasync(f, fd, on != 0);
 		break;
 	}
 	case FIONREAD: {

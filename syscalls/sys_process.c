@@ -232,13 +232,12 @@ long sys_execveat(struct task *t, const struct syscall_args *a)
 
 #define WAIT4_OPTIONS (WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
 
-static long put_rusage(struct task *t, uint64_t uru)
+/* The reaped (or stopped/continued) child's usage, with its reaped children's. */
+static long put_rusage(struct task *t, uint64_t uru, const struct wait_result *r)
 {
 	if (!uru)
 		return 0;
-	struct rusage ru;
-	memset(&ru, 0, sizeof(ru));     /* child CPU accounting: not tracked yet */
-	return mm_copy_out(t->mm, gaddr(uru), &ru, sizeof(ru));
+	return mm_copy_out(t->mm, gaddr(uru), &r->ru, sizeof(r->ru));
 }
 
 /* wait4(2): pid, wstatus, options, rusage. */
@@ -265,7 +264,7 @@ long sys_wait4(struct task *t, const struct syscall_args *a)
 	if (rc > 0) {
 		if (a->arg[1] && mm_copy_out(t->mm, gaddr(a->arg[1]), &r.status, sizeof(int)))
 			return -EFAULT;
-		if (put_rusage(t, a->arg[3]))
+		if (put_rusage(t, a->arg[3], &r))
 			return -EFAULT;
 	}
 	return rc;
@@ -288,7 +287,7 @@ static long waitid_report(struct task *t, const struct syscall_args *a, const st
 		if (mm_copy_out(t->mm, gaddr(a->arg[2]), &si, sizeof(si)))
 			return -EFAULT;
 	}
-	if (r && put_rusage(t, a->arg[4]))
+	if (r && put_rusage(t, a->arg[4], r))
 		return -EFAULT;
 	return 0;
 }

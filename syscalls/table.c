@@ -92,7 +92,7 @@
 	OK(rt_sigaction, "signo,sigact,osigact,size")                                              \
 	OK(rt_sigprocmask, "how,sigset,osigset,size")                                        \
 	OK(rt_sigreturn, "")                                                                \
-	PART(ioctl, "fd,ioctl,hex", "FIOASYNC on a socket is accepted but no SIGIO is ever sent (nginx sets it); other signal-driven I/O is refused") \
+	PART(ioctl, "fd,ioctl,hex", "FIOASYNC (signal-driven I/O) works for pipes, FIFOs, sockets, pseudo-terminals and inotify; on a donated host fd (stdio) it gives EINVAL") \
 	OK(pread64, "fd,obuf:ret,size,off")                                                 \
 	OK(pwrite64, "fd,ibuf:2,size,off")                                                  \
 	OK(readv, "fd,oiov:2,int")                                                          \
@@ -137,7 +137,7 @@
 	OK(vfork, "")                                                                       \
 	OK(execve, "path,argv,ptr")                                                         \
 	OK(exit, "int->noret")                                                              \
-	PART(wait4, "int,ptr,wait,ptr", "rusage is zero")                                                       \
+	PART(wait4, "int,ptr,wait,ptr", "rusage has CPU times and ru_maxrss; fault, context-switch and I/O counters are zero")                                                       \
 	OK(kill, "int,signo")                                                               \
 	OK(uname, "ptr")                                                                    \
 	OK(semget, "hex,int,hex")                                                           \
@@ -148,7 +148,7 @@
 	OK(msgsnd, "int,ptr,size,hex")                                                      \
 	OK(msgrcv, "int,ptr,size,off,hex")                                                  \
 	OK(msgctl, "int,int,ptr")                                                           \
-	PART(fcntl, "fd,fcntl,fcntlarg", "signal-driven I/O (F_SETFL O_ASYNC) gives EINVAL (F_SETOWN, F_SETSIG and dnotify F_NOTIFY work; a F_OWNER_TID owner is its process); leases are never granted (F_SETLEASE: EINVAL, F_GETLEASE: F_UNLCK); F_SETPIPE_SZ above pipe-max-size (1 MiB) gives EPERM even for root") \
+	PART(fcntl, "fd,fcntl,fcntlarg", "signal-driven I/O (F_SETFL O_ASYNC, F_SETOWN/F_SETOWN_EX, F_SETSIG) works for pipes, FIFOs, sockets, pseudo-terminals and inotify, but gives EINVAL on a donated host fd (stdio); leases are never granted (F_SETLEASE: EINVAL, F_GETLEASE: F_UNLCK); F_SETPIPE_SZ above pipe-max-size (1 MiB) gives EPERM even for root") \
 	OK(flock, "fd,int") \
 	OK(fsync, "fd")                                                                     \
 	OK(fdatasync, "fd")                                                                 \
@@ -323,7 +323,7 @@
 	OK(mq_notify, "int,ptr")                                                            \
 	OK(mq_getsetattr, "int,ptr,ptr")                                                    \
 	ERR(kexec_load, -EPERM, "hex,hex,ptr,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \
-	PART(waitid, "int,int,ptr,wait,ptr", "rusage is zero")                                                  \
+	PART(waitid, "int,int,ptr,wait,ptr", "rusage has CPU times and ru_maxrss; fault, context-switch and I/O counters are zero")                                                  \
 	OK(add_key, "str,str,ptr,size,int")                                                 \
 	OK(request_key, "str,str,str,int")                                                  \
 	OK(keyctl, "int,hex,hex,hex,hex")                                                   \

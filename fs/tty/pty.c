@@ -481,12 +481,47 @@ static uint32_t pty_slave_poll(struct file *f, struct waiter *w)
 	return mask;
 }
 
+/*
+ * O_ASYNC (Linux's tty_fasync): POLL_IN when input can be read, POLL_OUT
+ * when output has room, POLL_HUP at a close or hangup. Turned on without an
+ * owner, the owner becomes the terminal's foreground group (the slave of a
+ * controlling terminal) or else the caller's process.
+ */
+static int pty_fasync(struct file *f, int fd, bool on, int side)
+{
+	struct tty *tty = tty_of(f);
+	uint32_t events = POLLIN | POLLRDNORM | POLLPRI | POLLOUT | POLLWRNORM;
+	int rc = fasync_update(&tty->wq[side], file_fown(f), fd, events, POLL_HUP, on);
+	struct task *t = task_current();
+	if (rc || !on || !t)
+		return rc;
+	tty_lock(tty);
+	int pgrp = side == TTY_SLAVE ? tty->pgrp : 0;
+	tty_unlock(tty);
+	if (pgrp)
+		fown_set(file_fown(f), F_OWNER_PGRP, pgrp, &t->cred, false);
+	else
+		fown_set(file_fown(f), F_OWNER_PID, t->tg->tgid, &t->cred, false);
+	return 0;
+}
+
+static int pty_master_fasync(struct file *f, int fd, bool on)
+{
+	return pty_fasync(f, fd, on, TTY_MASTER);
+}
+
+static int pty_slave_fasync(struct file *f, int fd, bool on)
+{
+	return pty_fasync(f, fd, on, TTY_SLAVE);
+}
+
 const struct file_ops pty_master_fops = {
 	.read = pty_master_read,
 	.write = pty_master_write,
 	.ioctl = tty_ioctl,
 	.poll = pty_master_poll,
 	.release = pty_master_release,
+	.fasync = pty_master_fasync,
 	.unlocked = true,
 	.stream = true,
 };
@@ -497,6 +532,7 @@ const struct file_ops pty_slave_fops = {
 	.ioctl = tty_ioctl,
 	.poll = pty_slave_poll,
 	.release = pty_slave_release,
+	.fasync = pty_slave_fasync,
 	.unlocked = true,
 	.stream = true,
 };
