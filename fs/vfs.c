@@ -159,6 +159,14 @@ unsigned vfs_dtype(uint32_t mode)
 
 /* ---- dentries ---- */
 
+#define DCHILD_INDEX_MIN 32
+
+struct dchild_index {
+	uint32_t mask;                 /* buckets - 1 (a power of two) */
+	struct dentry **buckets;
+};
+
+
 struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode)
 {
 	struct dentry *d = calloc(1, sizeof(*d));
@@ -189,10 +197,46 @@ void dentry_put(struct dentry *d)
 		if (d->anon_file)
 			file_put(d->anon_file);
 		inode_put(d->inode);
+		if (d->index) {
+			free(d->index->buckets);
+			free(d->index);
+		}
 		free(d->name);
 		free(d);
 		d = parent;
 	}
+}
+
+/* ---- the children index (see struct dentry) ---- */
+
+static uint32_t name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;      /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* (Re)build dir's index with room for its children; false if out of memory (it scans then). */
+static bool index_build(struct dentry *dir, uint32_t nbuckets)
+{
+	struct dentry **b = calloc(nbuckets, sizeof(*b));
+	struct dchild_index *ix = dir->index ? dir->index : calloc(1, sizeof(*ix));
+	if (!b || !ix) {
+		free(b);
+		if (ix != dir->index)
+			free(ix);
+		return false;
+	}
+	free(ix->buckets);
+	ix->buckets = b;
+	ix->mask = nbuckets - 1;
+	for (struct dentry *c = dir->children; c; c = c->next) {
+		c->hnext = b[c->hash & ix->mask];
+		b[c->hash & ix->mask] = c;
+	}
+	dir->index = ix;
+	return true;
 }
 
 void dentry_add_cached(struct dentry *d)
@@ -200,27 +244,55 @@ void dentry_add_cached(struct dentry *d)
 	struct dentry *p = d->parent;
 	dentry_get(d);
 	d->cached = true;
+	d->hash = name_hash(d->name);
 	d->next = p->children;
+	if (d->next)
+		d->next->pprev = &d->next;
+	d->pprev = &p->children;
 	p->children = d;
+	p->nchildren++;
+	struct dchild_index *ix = p->index;
+	/* Build or double the index (which then holds d too); if that fails, keep the old one. */
+	if (p->nchildren >= DCHILD_INDEX_MIN && (!ix || p->nchildren > 2 * (ix->mask + 1)) &&
+	    index_build(p, ix ? 2 * (ix->mask + 1) : 2 * DCHILD_INDEX_MIN))
+		return;
+	if (ix) {
+		d->hnext = ix->buckets[d->hash & ix->mask];
+		ix->buckets[d->hash & ix->mask] = d;
+	}
 }
 
 void dentry_drop(struct dentry *d)
 {
 	if (!d->cached)
 		return;
-	for (struct dentry **pp = &d->parent->children; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
+	struct dentry *p = d->parent;
+	*d->pprev = d->next;
+	if (d->next)
+		d->next->pprev = d->pprev;
+	if (p->index) {
+		struct dentry **pp = &p->index->buckets[d->hash & p->index->mask];
+		while (*pp && *pp != d)
+			pp = &(*pp)->hnext;
+		if (*pp)
+			*pp = d->hnext;
 	}
+	p->nchildren--;
 	d->cached = false;
-	d->next = NULL;
+	d->next = d->hnext = NULL;
+	d->pprev = NULL;
 	dentry_put(d);
 }
 
 struct dentry *dentry_find_child(struct dentry *dir, const char *name)
 {
+	if (dir->index) {
+		uint32_t h = name_hash(name);
+		for (struct dentry *c = dir->index->buckets[h & dir->index->mask]; c; c = c->hnext)
+			if (c->hash == h && !strcmp(c->name, name))
+				return c;
+		return NULL;
+	}
 	for (struct dentry *c = dir->children; c; c = c->next)
 		if (!strcmp(c->name, name))
 			return c;
