@@ -13,6 +13,7 @@
 #include "fs/vfs_internal.h"
 #include "fs/epoll.h"
 #include "fs/dnotify.h"
+#include "fs/hostfs/hostfs.h"
 #include "sentry/task.h"
 
 /* ---- iovec helpers ---- */
@@ -316,6 +317,21 @@ void file_map_pin(struct file *f, int delta)
 	vfs_lock();
 	f->fops->map_pin(f, delta);
 	vfs_unlock();
+}
+
+int file_map_sync(struct file *f, bool sync)
+{
+	if (!f->fops || !f->fops->map_sync)
+		return 0;
+	vfs_lock();
+	int rc = f->fops->map_sync(f, sync);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_sync_all(void)
+{
+	return hostfs_rw_sync_all();
 }
 
 bool file_is_dir(struct file *f)

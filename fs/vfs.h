@@ -148,6 +148,16 @@ int file_map_shared(struct file *f, bool writable);
 int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
 /* A shared mapping of f starts (+1) or ends (-1). */
 void file_map_pin(struct file *f, int delta);
+/*
+ * msync of a shared mapping of f: its pages reach the backing file (a host
+ * file of a writable bind; sync: made durable there). 0 or -errno.
+ */
+int file_map_sync(struct file *f, bool sync);
+/*
+ * The sandbox is ending: every shared mapping's dirty pages are written
+ * back to their host files. 0 or the first error.
+ */
+int vfs_sync_all(void);
 
 /*
  * The guest-visible absolute path of an open file into buf (NUL

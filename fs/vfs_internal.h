@@ -208,17 +208,21 @@ struct file_ops {
 	uint32_t (*poll)(struct file *f, struct waiter *w);
 	/*
 	 * MAP_SHARED mappings of files whose data lives in the MemoryFile
-	 * (tmpfs, the overlay's upper layer). map_shared: 1 if a shared
+	 * (tmpfs, the overlay's upper layer) or is cached there (hostfs_rw).
+	 * map_shared: 1 if a shared
 	 * mapping (writable or not) must map the file's own pages, 0 if a
 	 * private copy is equivalent (an unmodified lower file mapped
 	 * read-only), or -errno. map_page: the MemoryFile offset of page pgoff,
 	 * allocating a hole if create (else -ENOENT for it); -ENXIO past the
 	 * end of the file (the guest gets SIGBUS). map_pin: a mapping starts (+1) or ends (-1); pages are not
-	 * freed (only set aside) while mapped. All called with vfs_lock held.
+	 * freed (only set aside) while mapped. map_sync (optional: nothing to
+	 * write back): msync, the pages written to the backing file (sync:
+	 * durably); 0 or -errno. All called with vfs_lock held.
 	 */
 	int (*map_shared)(struct file *f, bool writable);
 	int (*map_page)(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
 	void (*map_pin)(struct file *f, int delta);
+	int (*map_sync)(struct file *f, bool sync);
 	/*
 	 * Optional SEEK_DATA/SEEK_HOLE of a sparse regular file (vfs_lock
 	 * held; the VFS checked 0 <= off < size): the new position or -ENXIO.

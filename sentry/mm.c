@@ -5,6 +5,7 @@
  * mapping of the MemoryFile, after checking the VMA's protection.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -824,6 +825,15 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			goto out;
 		}
 	}
+	/* A shared mapping of a file not open read-write has no VM_MAYWRITE (Linux: EACCES). */
+	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end; j++) {
+		const struct vma *v = &mm->vmas[j];
+		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) && v->file &&
+		    (file_flags(v->file) & O_ACCMODE) != O_RDWR) {
+			rc = -EACCES;
+			goto out;
+		}
+	}
 	long i = vma_carve_locked(mm, addr, end);
 	if (i < 0) {
 		rc = i;
@@ -883,9 +893,11 @@ static long remap_fshared_locked(struct mm *mm, long i, uint64_t old, uint64_t o
 	}
 	struct file *file = v.file;
 	file_get(file);     /* survives the unmap of the old range */
+	file_map_pin(file, 1);    /* and so do its shared pages (a host file's cache) */
 	int rc = unmap_locked(mm, old, old + old_len);
 	long r = rc ? rc : map_fshared_new_locked(mm, dst, new_len, v.prot, v.flags, true, file,
 						    v.file_off + (old - v.start));
+	file_map_pin(file, -1);
 	file_put(file);
 	return r;
 }
@@ -1275,6 +1287,47 @@ bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len)
 	bool r = range_mapped_locked(mm, addr, addr + len);
 	pthread_mutex_unlock(&mm->lock);
 	return r;
+}
+
+int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync)
+{
+	uint64_t end = addr + len;
+	if (end < addr)
+		return -ENOMEM;
+	if (end == addr)
+		return 0;
+	struct file **files = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	bool mapped = range_mapped_locked(mm, addr, end);
+	for (size_t i = vma_lower_bound_locked(mm, addr); i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (!v->fshared || (n && files[n - 1] == v->file))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct file **p = realloc(files, ncap * sizeof(*p));
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			files = p;
+			cap = ncap;
+		}
+		file_get(v->file);
+		files[n++] = v->file;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	/* Written back without mm->lock: the VFS does host I/O under vfs_lock only. */
+	for (size_t i = 0; i < n; i++) {
+		int r = rc ? 0 : file_map_sync(files[i], sync);
+		if (r && !rc)
+			rc = r;
+		file_put(files[i]);
+	}
+	free(files);
+	return rc ? rc : mapped ? 0 : -ENOMEM;
 }
 
 int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)

@@ -114,6 +114,14 @@ long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 /* True if every page of [addr, addr+len) is mapped. */
 bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len);
 
+/*
+ * msync(2) of [addr, addr+len) (addr page aligned, len a page multiple):
+ * the files of the shared file mappings there write their pages back (to
+ * the host file of a writable bind; sync: durably). 0, the first
+ * write-back error, or -ENOMEM if part of the range is unmapped.
+ */
+int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync);
+
 /* Where argv and envp live on the initial stack (for /proc/PID/cmdline, environ). */
 struct mm_layout {
 	uint64_t arg_start, arg_end, env_start, env_end;

@@ -443,6 +443,8 @@ static void task_finish(struct task *t)
 	if (init)
 		mf_shutdown();   /* the first process's end is the sandbox's end */
 	mm_put(mm);
+	if (init)
+		vfs_sync_all();  /* other processes' shared mappings reach their host files */
 	if (files)
 		fdt_put(files);
 	plat_ctx_release(rusage_task_detach(t));

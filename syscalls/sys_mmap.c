@@ -131,7 +131,12 @@ long sys_madvise(struct task *t, const struct syscall_args *a)
 	return mm_advise(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
-/* msync(2): validated; shared mappings are the file's own pages, so there is nothing to flush. */
+/*
+ * msync(2): shared mappings map the file's own pages (tmpfs) or the host
+ * file's cached ones (writable binds), which are written back here, for
+ * MS_ASYNC too (Linux leaves that to its flusher threads). MS_INVALIDATE
+ * has nothing to do: there are no other copies of the pages.
+ */
 long sys_msync(struct task *t, const struct syscall_args *a)
 {
 	uint64_t addr = a->arg[0];
@@ -143,7 +148,8 @@ long sys_msync(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
 		return -EINVAL;
+	/* As Linux's PAGE_ALIGN, a length near 2^64 wraps to 0: nothing to do. */
 	len = PAGE_ALIGN_UP(len);
-	/* Every page in the range must be mapped (Linux: ENOMEM). */
-	return mm_range_mapped(t->mm, addr, len) ? 0 : -ENOMEM;
+	/* Every page in the range must be mapped (Linux: ENOMEM, after syncing the rest). */
+	return mm_sync(t->mm, addr, len, flags & MS_SYNC);
 }

@@ -85,7 +85,7 @@
 	OK(lstat, "path,ptr")                                                               \
 	PART(poll, "ptr,uint,int", "after a signal without a handler the call restarts with the full timeout (Linux resumes with the time left)") \
 	OK(lseek, "fd,off,whence")                                                          \
-	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED of files other than tmpfs/overlay ones (procfs, host fds) is a private copy; MAP_HUGETLB gives ENOMEM")                                     \
+	PART(mmap, "ptr,size,prot,mmapflags,fd,hex->hex", "MAP_SHARED of files other than tmpfs/overlay/writable-bind ones (procfs, host fds) is a private copy; MAP_HUGETLB gives ENOMEM")                                     \
 	OK(mprotect, "ptr,size,prot")                                                       \
 	OK(munmap, "ptr,size")                                                              \
 	OK(brk, "ptr->hex")                                                                 \

@@ -66,5 +66,10 @@ int hostfs_readdir_fd(int dirfd, dev_t dirdev, vfs_emit_fn emit, void *ctx);
  */
 int hostfs_rw_create_root(const char *host_path, bool readonly, struct super_block **sb,
 			  struct dentry **root);
+/*
+ * Write the pages of every hostfs_rw file's shared mappings back to the
+ * host files (vfs_sync_all); 0 or the first error.
+ */
+int hostfs_rw_sync_all(void);
 
 #endif

@@ -24,9 +24,14 @@
  *   - Device nodes are never made (EPERM) nor opened (EACCES). FIFOs and
  *     sockets are made on the host but served by the sentry (a FIFO joins
  *     guest processes only; a socket node is bound by guest sockets only).
- *   - mmap: MAP_PRIVATE gets the sentry's copy; MAP_SHARED of a file open
- *     for writing (or writable) is refused with ENODEV, as there is no
- *     write-back; read-only shared maps of read-only files are copies.
+ *   - mmap: MAP_PRIVATE gets the sentry's copy. MAP_SHARED maps the pages
+ *     of a per-inode page cache in the MemoryFile (hostfs_rw_cache.c),
+ *     filled from the host file on first touch and written back on msync,
+ *     fsync/fdatasync, the end of the last writable mapping, and the
+ *     sandbox's end. While it exists, reads and writes of the file through
+ *     any description go through it too, so mappings and syscalls agree
+ *     inside the sandbox. Changes the host makes to a mapped file are not
+ *     seen by the mappings (and write-back overwrites them).
  *   - O_TMPFILE is the host's (linkat names it through its fd); extended
  *     attributes are not passed through (EOPNOTSUPP, as the VFS's default).
  *
@@ -45,6 +50,7 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 #include "fs/hostfs/hostfs.h"
+#include "fs/hostfs/hostfs_rw_cache.h"
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
@@ -72,7 +78,9 @@ struct hrw_entry {
  * itself: always for directories (O_PATH, the base of every *at call
  * beneath); for other files only once unlinked while in use (O_PATH, so
  * fchmod, fstat... still reach them) or made by O_TMPFILE (its O_RDWR fd).
- * The table maps names to cached child dentries.
+ * The table maps names to cached child dentries. A regular file with
+ * shared mappings has a page cache (created by its first MAP_SHARED, freed
+ * after write-back when the last one ends).
  */
 struct hrw_inode {
 	int fd;
@@ -82,6 +90,7 @@ struct hrw_inode {
 	uint32_t uid, gid;
 	struct hrw_entry **buckets;
 	size_t nbuckets, nentries;
+	struct hrw_cache *cache;       /* shared mappings' pages, or NULL */
 };
 
 /* An open regular file (file->priv). */
@@ -245,6 +254,7 @@ static void hrw_destroy(struct inode *inode)
 		return;
 	table_clear(inode);
 	free(n->buckets);
+	hrw_cache_destroy(n->cache);
 	if (n->fd >= 0)
 		close(n->fd);
 	free(n);
@@ -877,6 +887,8 @@ static int hrw_setattr(struct dentry *d, const struct vfs_attr *a)
 		close(fd);
 		if (rc)
 			return rc;
+		if (n->cache)
+			hrw_cache_resize(n->cache, a->size);
 	}
 	if (a->mask & (ATTR_UID | ATTR_GID)) {
 		uid_t uid = (a->mask & ATTR_UID) ? a->uid : (uid_t)-1;
@@ -1004,7 +1016,11 @@ static ssize_t hrw_read(struct file *f, const struct iovec *iov, int iovcnt, int
 	struct hrw_file *hf = f->priv;
 	if (!hf)
 		return -EBADF;
-	return host_rw(hf->fd, iov, iovcnt, off, false, 0);
+	ssize_t n = host_rw(hf->fd, iov, iovcnt, off, false, 0);
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	if (n > 0 && c)
+		hrw_cache_after_read(c, iov, iovcnt, (uint64_t)off, (size_t)n);   /* mapped stores win */
+	return n;
 }
 
 static ssize_t hrw_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
@@ -1020,11 +1036,17 @@ static ssize_t hrw_write(struct file *f, const struct iovec *iov, int iovcnt, in
 	ssize_t n = host_rw(hf->fd, iov, iovcnt, off, true, append ? RWF_APPEND : 0);
 	if (n > 0) {
 		struct stat st;
-		if (append && fstat(hf->fd, &st) == 0 && same_object(inode, &st))
+		uint64_t woff = (uint64_t)off;
+		if (append && fstat(hf->fd, &st) == 0 && same_object(inode, &st)) {
 			apply_stat(inode, &st);
-		else if ((uint64_t)off + (uint64_t)n > inode->size)
+			woff = inode->size >= (uint64_t)n ? inode->size - (uint64_t)n : 0;
+		} else if ((uint64_t)off + (uint64_t)n > inode->size) {
 			inode->size = (uint64_t)off + (uint64_t)n;
+		}
 		inode_touch(inode, false, true, true);
+		struct hrw_cache *c = hrw_node(inode)->cache;
+		if (c)
+			hrw_cache_after_write(c, iov, iovcnt, woff, (size_t)n);
 	}
 	return n;
 }
@@ -1059,12 +1081,19 @@ static int hrw_fstat(struct file *f, struct stat *st)
 	return 0;
 }
 
+/* fsync/fdatasync: the shared mappings' pages first, then the host's own. */
 static int hrw_fsync(struct file *f)
 {
 	struct hrw_file *hf = f->priv;
 	if (!hf)
 		return -EBADF;
-	return fsync(hf->fd) < 0 ? -errno : 0;
+	vfs_lock();
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	int rc = c ? hrw_cache_writeback(c) : 0;
+	vfs_unlock();
+	if (fsync(hf->fd) < 0 && !rc)
+		rc = -errno;
+	return rc;
 }
 
 /* lseek: SEEK_END at the host's size, SEEK_DATA/SEEK_HOLE as the host reports. */
@@ -1118,24 +1147,88 @@ static int hrw_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 		return -EBADF;
 	if (f->inode->sb->readonly)
 		return -EROFS;
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	bool moves = mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE);
+	if (c && moves) {
+		/* The host moves the file's bytes: give it ours first, then read them again. */
+		int rc = hrw_cache_writeback(c);
+		if (rc)
+			return rc;
+	}
 	if (fallocate(hf->fd, mode, (off_t)off, (off_t)len) < 0)
 		return -errno;
 	struct stat st;
-	if (fstat(hf->fd, &st) == 0 && same_object(f->inode, &st))
+	bool have = fstat(hf->fd, &st) == 0;
+	if (have && same_object(f->inode, &st))
 		apply_stat(f->inode, &st);
+	if (c) {
+		if (moves)
+			hrw_cache_invalidate(c);
+		else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+			hrw_cache_zero(c, off, len);
+		if (have)
+			hrw_cache_resize(c, (uint64_t)st.st_size);
+	}
 	return 0;
 }
 
-/*
- * MAP_SHARED: shared pages would need writing back to the host file, which
- * the sentry does not do; a read-only mapping of a file nobody writes
- * through this description is a copy (a snapshot, as MAP_PRIVATE is).
- */
+/* ---- shared mappings (file_ops.map_*; vfs_lock held): the page cache ---- */
+
+static bool open_for_writing(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* Every MAP_SHARED maps the inode's cached pages (made here by the first one). */
 static int hrw_map_shared(struct file *f, bool writable)
 {
-	if (writable || (f->flags & O_ACCMODE) != O_RDONLY)
-		return -ENODEV;
-	return 0;
+	(void)writable;        /* the access mode, not PROT_WRITE, decides (mprotect may add it) */
+	struct hrw_file *hf = f->priv;
+	struct hrw_inode *n = hrw_node(f->inode);
+	if (!hf)
+		return -EBADF;
+	if (!n->cache) {
+		struct stat st;
+		if (fstat(hf->fd, &st) < 0)
+			return -errno;
+		int rc = hrw_cache_create(hf->fd, open_for_writing(f), (uint64_t)st.st_size, &n->cache);
+		if (rc)
+			return rc;
+	} else if (open_for_writing(f)) {
+		int rc = hrw_cache_make_writable(n->cache, hf->fd);
+		if (rc)
+			return rc;
+	}
+	return 1;
+}
+
+static int hrw_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
+{
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	return c ? hrw_cache_page(c, pgoff, create, mf_off) : -ENXIO;
+}
+
+/* The last mapping's end writes the pages back and frees them. */
+static void hrw_map_pin(struct file *f, int delta)
+{
+	struct hrw_inode *n = hrw_node(f->inode);
+	if (!n->cache && delta > 0 && hrw_map_shared(f, false) < 0)
+		return;            /* no memory: the mapping's touches are SIGBUS */
+	if (n->cache && hrw_cache_pin(n->cache, delta, open_for_writing(f))) {
+		hrw_cache_destroy(n->cache);
+		n->cache = NULL;
+	}
+}
+
+/* msync: MS_ASYNC writes the pages to the host file, MS_SYNC makes them durable too. */
+static int hrw_map_sync(struct file *f, bool sync)
+{
+	struct hrw_file *hf = f->priv;
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	int rc = c ? hrw_cache_writeback(c) : 0;
+	if (!rc && sync && hf && fdatasync(hf->fd) < 0)
+		rc = -errno;
+	return rc;
 }
 
 static int hrw_dir_fsync(struct file *f)
@@ -1158,6 +1251,9 @@ static const struct file_ops hrw_reg_fops = {
 	.llseek = hrw_llseek,
 	.fallocate = hrw_fallocate,
 	.map_shared = hrw_map_shared,
+	.map_page = hrw_map_page,
+	.map_pin = hrw_map_pin,
+	.map_sync = hrw_map_sync,
 	.mmappable = true,
 };
 

@@ -7,7 +7,7 @@
 
 #include "fs/vfs_internal.h"
 #include "fs/hostfs/hostfs.h"
-#include "fs/tmpfs/page_tree.h"
+#include "fs/page_tree.h"
 
 /* tmpfs's s_maxbytes: MAX_LFS_FILESIZE (LLONG_MAX), as Linux's shmem. */
 #define TMPFS_MAX_FILESIZE INT64_MAX

@@ -17,6 +17,13 @@
 #   file        single-file binds, rw (writes reach the host) and ro
 #   fifo, dev   mkfifo makes a host FIFO; device nodes are refused
 #   sqlite3     a database written in the bind reads back natively
+#   mmap        MAP_SHARED of host files (tests/syscalls/mmap_shared_file):
+#               coherence with read/write, msync/fsync/munmap/SIGKILL reach
+#               the host (seen through a second mount of the directory and
+#               from the host after exit); sqlite3 in WAL mode (its -shm
+#               index is a shared mapping), compared with native, the
+#               database read back natively; two processes on one WAL
+#               database
 #   conformance tests/syscalls programs with a rw bind as their /tmp
 # shellcheck disable=SC2016 # the guest scripts are single-quoted on purpose
 
@@ -205,12 +212,101 @@ refused"
 	fi
 }
 
+# mmap_shared_file with a rw bind as /tmp and the same directory at /view.
+hostfs_mmap_conformance() {
+	local t=$WORK/hostfs-mmap-tmp p=$BUILD/syscalls/mmap_shared_file bin
+	if [ ! -x "$p" ]; then
+		echo "note: $p not built (make syscall-test); skipped"
+		return
+	fi
+	bin=$(cd "$BUILD/syscalls" && pwd)
+	mkdir -p "$t" && chmod 1777 "$t"
+	run_to "$WORK/mmap_view.native" "$p" view /tmp
+	run_to "$WORK/mmap_view.sandbox" "$SB" run --mount "type=bind,src=$t,dst=/tmp" \
+		--mount "type=bind,src=$t,dst=/view" --mount "type=bind,src=$bin,dst=/e2e-conf-bin,ro" -- \
+		/e2e-conf-bin/mmap_shared_file view /view
+	compare mmap_view
+
+	# Stores left in mappings at exit, and by SIGKILLed processes (a child, init itself).
+	local n=$WORK/hostfs-mmap-native h=$WORK/hostfs-mmap-host f
+	mkdir -p "$n" "$h"
+	run_to "$WORK/mmap_leave.native" "$p" leave "$n"
+	run_to "$WORK/mmap_leave_kill.native" "$p" leave-kill "$n"
+	run_to "$WORK/mmap_leave.sandbox" "$SB" run --mount "type=bind,src=$h,dst=/data" \
+		--mount "type=bind,src=$bin,dst=/e2e-conf-bin,ro" -- /e2e-conf-bin/mmap_shared_file leave /data
+	run_to "$WORK/mmap_leave_kill.sandbox" "$SB" run --mount "type=bind,src=$h,dst=/data" \
+		--mount "type=bind,src=$bin,dst=/e2e-conf-bin,ro" -- /e2e-conf-bin/mmap_shared_file leave-kill /data
+	compare mmap_leave
+	compare mmap_leave_kill
+	for f in stored killed selfkilled orphan; do
+		if [ -s "$n/$f" ] && cmp -s "$n/$f" "$h/$f"; then
+			pass "hostfs_mmap_host_file_$f"
+		else
+			fail "hostfs_mmap_host_file_$f" "$(cmp "$n/$f" "$h/$f" 2>&1)"
+		fi
+	done
+}
+
+# sqlite3 in WAL mode in a rw bind: its -shm index is a shared mapping.
+hostfs_sqlite_wal_tests() {
+	command -v sqlite3 >/dev/null || return 0
+	local h=$WORK/hostfs-wal n=$WORK/hostfs-wal-native
+	local sql="PRAGMA journal_mode=WAL; CREATE TABLE t(x, y);
+		INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');
+		SELECT sum(x), group_concat(y) FROM t;"
+	local sql2="INSERT INTO t SELECT x + 3, y || y FROM t; SELECT count(*), sum(x) FROM t;
+		SELECT y FROM t WHERE x > 4 ORDER BY x; PRAGMA journal_mode; PRAGMA integrity_check;"
+	mkdir -p "$h" "$n"
+	run_to "$WORK/sqlite_wal.native" /bin/sh -c 'cd "$1" && sqlite3 w.db "$2" && sqlite3 w.db "$3"' \
+		_ "$n" "$sql" "$sql2"
+	run_to "$WORK/sqlite_wal.sandbox" "$SB" run --mount "type=bind,src=$h,dst=/data" -- \
+		/bin/sh -c 'cd /data && sqlite3 w.db "$1" && sqlite3 w.db "$2"' _ "$sql" "$sql2"
+	compare sqlite_wal
+	hfs_check sqlite_wal host_reads_back \
+		'[ "$(sqlite3 "$h/w.db" "SELECT count(*), sum(x) FROM t; PRAGMA journal_mode;" 2>&1)" = "$(printf "6|21\nwal")" ]'
+
+	# Two processes on one WAL database: a writer inserts batches while a reader counts.
+	/usr/bin/python3 -c 'import sqlite3' 2>/dev/null || return 0
+	hfs_run sqlite_wal_2proc "type=bind,src=$h,dst=/data" '/usr/bin/python3 - <<"PY"
+import os, sqlite3, time
+db = "/data/two.db"
+c = sqlite3.connect(db)
+print(c.execute("pragma journal_mode=wal").fetchone()[0])
+c.execute("create table t(i integer primary key, v text)")
+c.commit()
+pid = os.fork()
+if pid == 0:
+    w = sqlite3.connect(db, timeout=30)
+    for b in range(10):
+        with w:
+            w.executemany("insert into t(v) values (?)", [("x" * 10,)] * 200)
+    w.close()
+    os._exit(0)
+seen = set()
+r = sqlite3.connect(db, timeout=30)
+while True:
+    n = r.execute("select count(*) from t").fetchone()[0]
+    seen.add(n % 200 == 0)
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        break
+    time.sleep(0.005)
+print(r.execute("select count(*), sum(length(v)) from t").fetchone())
+print("only whole batches seen:", seen == {True})
+print(r.execute("pragma integrity_check").fetchone()[0])
+PY'
+	hfs_expect_out sqlite_wal_2proc "wal
+(2000, 20000)
+only whole batches seen: True
+ok"
+	hfs_check sqlite_wal_2proc host_reads_back '[ "$(sqlite3 "$h/two.db" "SELECT count(*) FROM t")" = 2000 ]'
+}
+
 # Conformance programs with a rw bind as /tmp (their private dirs go there).
 hostfs_conformance_tests() {
 	local p t=$WORK/hostfs-tmp
 	mkdir -p "$t" && chmod 1777 "$t"
 	for p in open openflags rename link linkat symlink mkdir truncate getdents stat perms tmpfile \
-		fallocate lseek readlink access chmod; do
+		fallocate lseek readlink access chmod mmap_file mmap_shared mmap_shared_file; do
 		if [ ! -x "$BUILD/syscalls/$p" ]; then
 			echo "note: $BUILD/syscalls/$p not built (make syscall-test); skipped"
 			continue
@@ -236,6 +332,8 @@ hostfs_tests() {
 	hostfs_ro_file_tests
 	hostfs_special_tests
 	hostfs_conformance_tests
+	hostfs_mmap_conformance
+	hostfs_sqlite_wal_tests
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

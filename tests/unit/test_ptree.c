@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fs/tmpfs/page_tree.h"
+#include "fs/page_tree.h"
 
 #define MAXIDX ((1ULL << 51) - 1)    /* the last page of a LLONG_MAX-byte file */
 

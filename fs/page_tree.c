@@ -4,7 +4,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include "fs/tmpfs/page_tree.h"
+#include "fs/page_tree.h"
 
 struct ptree_node {
 	uint64_t used;                 /* bit i: slot i holds a child / a value */
