@@ -312,6 +312,16 @@ int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
 	return rc;
 }
 
+uint64_t file_map_next(struct file *f, uint64_t pgoff)
+{
+	if (!f->fops->map_next)
+		return pgoff;
+	vfs_lock();
+	uint64_t r = f->fops->map_next(f, pgoff);
+	vfs_unlock();
+	return r;
+}
+
 void file_map_pin(struct file *f, int delta)
 {
 	vfs_lock();

@@ -146,6 +146,11 @@ int file_map_shared(struct file *f, bool writable);
  * else -ENOENT; -ENXIO past EOF.
  */
 int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
+/*
+ * The first page >= pgoff that file_map_page finds without creating it
+ * (UINT64_MAX: none); pgoff itself when the file cannot say.
+ */
+uint64_t file_map_next(struct file *f, uint64_t pgoff);
 /* A shared mapping of f starts (+1) or ends (-1). */
 void file_map_pin(struct file *f, int delta);
 /*

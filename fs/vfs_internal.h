@@ -221,6 +221,9 @@ struct file_ops {
 	 */
 	int (*map_shared)(struct file *f, bool writable);
 	int (*map_page)(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off);
+	/* Optional: the first page >= pgoff that map_page would find without
+	 * creating it, or UINT64_MAX; lets a sparse mapping skip its holes. */
+	uint64_t (*map_next)(struct file *f, uint64_t pgoff);
 	void (*map_pin)(struct file *f, int delta);
 	int (*map_sync)(struct file *f, bool sync);
 	/*

@@ -128,6 +128,24 @@ static bool file_map_page_peek(const struct vma *v, uint64_t a, uint64_t *off)
 }
 
 /*
+ * The end of the run of absent pages of shared file VMA v that starts at a
+ * (a's page is absent), up to hi: the holes of a sparse file are skipped
+ * in one step, not page by page.
+ */
+static uint64_t fshared_hole_end(const struct vma *v, uint64_t a, uint64_t hi)
+{
+	if (v->prot == PROT_NONE)
+		return hi;
+	uint64_t pg = (v->file_off + (a - v->start)) / PAGE_SIZE;
+	uint64_t next = file_map_next(v->file, pg + 1);
+	if (next <= pg + 1)
+		return a + PAGE_SIZE;              /* the file cannot say: page by page */
+	if (next == UINT64_MAX || next - pg >= (hi - a) / PAGE_SIZE)
+		return hi;
+	return a + (next - pg) * PAGE_SIZE;
+}
+
+/*
  * Mirror [lo, hi) of a shared file VMA: runs of pages that exist (and are
  * contiguous in the MemoryFile) are mapped, the rest is left unmapped so
  * that a touch faults (holes are allocated then; past EOF is SIGBUS).
@@ -140,6 +158,8 @@ static int map_fshared_locked(struct mm *mm, const struct vma *v, uint64_t lo, u
 		uint64_t off = 0;
 		bool present = v->prot != PROT_NONE && file_map_page_peek(v, a, &off);
 		uint64_t b = a + PAGE_SIZE, next;
+		if (!present)
+			b = fshared_hole_end(v, a, hi);
 		while (b < hi) {
 			bool p2 = v->prot != PROT_NONE && file_map_page_peek(v, b, &next);
 			if (p2 != present || (present && next != off + (b - a)))

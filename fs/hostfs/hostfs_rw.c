@@ -1208,6 +1208,12 @@ static int hrw_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *m
 	return c ? hrw_cache_page(c, pgoff, create, mf_off) : -ENXIO;
 }
 
+static uint64_t hrw_map_next(struct file *f, uint64_t pgoff)
+{
+	struct hrw_cache *c = hrw_node(f->inode)->cache;
+	return c ? hrw_cache_next(c, pgoff) : UINT64_MAX;
+}
+
 /* The last mapping's end writes the pages back and frees them. */
 static void hrw_map_pin(struct file *f, int delta)
 {
@@ -1252,6 +1258,7 @@ static const struct file_ops hrw_reg_fops = {
 	.fallocate = hrw_fallocate,
 	.map_shared = hrw_map_shared,
 	.map_page = hrw_map_page,
+	.map_next = hrw_map_next,
 	.map_pin = hrw_map_pin,
 	.map_sync = hrw_map_sync,
 	.mmappable = true,

@@ -202,6 +202,14 @@ static uint64_t file_pages(const struct hrw_cache *c)
 	return (c->size + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
+uint64_t hrw_cache_next(struct hrw_cache *c, uint64_t pgoff)
+{
+	uint64_t found, e;
+	if (!ptree_next(&c->pages, pgoff, &found, &e) || found >= file_pages(c))
+		return UINT64_MAX;
+	return found;
+}
+
 int hrw_cache_page(struct hrw_cache *c, uint64_t pgoff, bool create, uint64_t *mf_off)
 {
 	uint64_t npg = file_pages(c);

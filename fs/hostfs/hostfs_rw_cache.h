@@ -32,6 +32,8 @@ int hrw_cache_destroy(struct hrw_cache *c);
  * sandbox's memory limit, or the host's read error.
  */
 int hrw_cache_page(struct hrw_cache *c, uint64_t pgoff, bool create, uint64_t *mf_off);
+/* The first cached page >= pgoff (UINT64_MAX: none). */
+uint64_t hrw_cache_next(struct hrw_cache *c, uint64_t pgoff);
 
 /*
  * A shared mapping starts (+1) or ends (-1); writable: the mapping's file

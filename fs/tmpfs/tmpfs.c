@@ -446,6 +446,21 @@ static int tmpfs_map_shared(struct file *f, bool writable)
 	return rc ? rc : 1;
 }
 
+static uint64_t tmpfs_map_next(struct file *f, uint64_t pgoff)
+{
+	struct tmpfs_node *n = tmpfs_node(f->inode);
+	if (n->lower && !n->data_up)
+		return UINT64_MAX;
+	uint64_t npg = (f->inode->size + PAGE_SIZE - 1) / PAGE_SIZE, e;
+	/* Fallocated pages are holes to map_page too. */
+	while (pgoff < npg && ptree_next(&n->pages, pgoff, &pgoff, &e) && pgoff < npg) {
+		if (!(e & TMPFS_PG_FALLOC))
+			return pgoff;
+		pgoff++;
+	}
+	return UINT64_MAX;
+}
+
 static int tmpfs_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
 {
 	struct inode *inode = f->inode;
@@ -646,6 +661,7 @@ const struct file_ops tmpfs_reg_fops = {
 	.reopen = tmpfs_reopen,
 	.map_shared = tmpfs_map_shared,
 	.map_page = tmpfs_map_page,
+	.map_next = tmpfs_map_next,
 	.map_pin = tmpfs_map_pin,
 	.mmappable = true,
 };

@@ -160,6 +160,28 @@ static void far_mapping(void)
 	close(fd);
 }
 
+/* One mapping over a whole 1 TiB sparse file: two data pages, holes between. */
+static void whole_sparse_mapping(void)
+{
+	int fd = open_new();
+	SETUP(fd);
+	SETUP(ftruncate(fd, TIB));
+	CHECK_EQ(pwrite(fd, "x", 1, TIB / 2), 1, "pwrite_middle");
+	CHECK_EQ(pwrite(fd, "y", 1, TIB - 4096), 1, "pwrite_last_page");
+	char *m = mmap(NULL, TIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK_OK(m, "mmap_whole_1tib"))
+		return;
+	CHECK_EQ(m[TIB / 2], 'x', "middle_page_mapped");
+	CHECK_EQ(m[TIB - 4096], 'y', "last_page_mapped");
+	CHECK_EQ(m[12345], 0, "hole_reads_zero");
+	m[TIB / 4] = 'z';
+	CHECK(reads_as(fd, TIB / 4, 1, 0, 'z'), "store_in_hole_reaches_pread");
+	/* Reading a hole through a shared mapping allocates its page too (shmem_fault). */
+	CHECK_EQ(blocks(fd), 32, "four_pages_counted");
+	CHECK_EQ(munmap(m, TIB), 0, "munmap_whole");
+	close(fd);
+}
+
 /* MAX_LFS_FILESIZE (LLONG_MAX): the last byte is writable, nothing after it. */
 static void max_size(void)
 {
@@ -217,6 +239,7 @@ int main(void)
 	far_writes();
 	far_fallocate();
 	far_mapping();
+	whole_sparse_mapping();
 	max_size();
 	far_memfd();
 	return conf_exit();
