@@ -478,6 +478,58 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 	return n;
 }
 
+int vfs_fsize_limit(uint64_t off, uint64_t *count)
+{
+	struct task *t = task_current();
+	if (!t)
+		return 0;
+	uint64_t limit = t->tg->rlimits[RLIMIT_FSIZE].rlim_cur;
+	if (limit == RLIM_INFINITY)
+		return 0;
+	if (off >= limit) {
+		t->raise_sigxfsz = true;
+		return -EFBIG;
+	}
+	if (*count > limit - off)
+		*count = limit - off;
+	return 0;
+}
+
+/*
+ * A write of iov at off to a regular file under RLIMIT_FSIZE: -EFBIG, or 0
+ * with *out the part the limit allows (iov itself, or a clipped copy in
+ * buf, or malloc'd: *owned).
+ */
+static int fsize_clip(const struct iovec *iov, int iovcnt, uint64_t off, struct iovec *buf,
+		      int bufcnt, const struct iovec **out, int *outcnt, struct iovec **owned)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	uint64_t allowed = total;
+	*out = iov;
+	*outcnt = iovcnt;
+	*owned = NULL;
+	if (total == 0)
+		return 0;
+	int rc = vfs_fsize_limit(off, &allowed);
+	if (rc || allowed == total)
+		return rc;
+	struct iovec *v = buf;
+	if (iovcnt > bufcnt && !(v = *owned = malloc(iovcnt * sizeof(*v))))
+		return -ENOMEM;
+	int n = 0;
+	for (; n < iovcnt && allowed; n++) {
+		v[n] = iov[n];
+		if (v[n].iov_len > allowed)
+			v[n].iov_len = allowed;
+		allowed -= v[n].iov_len;
+	}
+	*out = v;
+	*outcnt = n;
+	return 0;
+}
+
 ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t *pos)
 {
 	int rc = check_io(f, O_RDONLY);
@@ -514,7 +566,16 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 	/* Linux appends even for pwrite on an O_APPEND file. */
 	if ((f->flags & O_APPEND) && !f->fops->stream)
 		off = (int64_t)f->inode->size;
+	struct iovec clipbuf[8], *owned = NULL;
+	if (f->inode && S_ISREG(f->inode->mode) && !f->fops->stream) {
+		rc = fsize_clip(iov, iovcnt, (uint64_t)off, clipbuf, 8, &iov, &iovcnt, &owned);
+		if (rc) {
+			vfs_unlock();
+			return rc;
+		}
+	}
 	n = f->fops->write(f, iov, iovcnt, off);
+	free(owned);
 	if (n > 0 && !pos && !f->fops->stream)
 		f->pos = off + n;
 	if (n > 0 && f->dentry)

@@ -875,6 +875,10 @@ static int do_setattr(struct dentry *d, struct mount *mnt, const struct cred *cr
 		}
 		if (ro)
 			return -EROFS;
+		/* inode_newsize_ok: growing past RLIMIT_FSIZE is EFBIG and SIGXFSZ. */
+		uint64_t one = 1;
+		if (sa->size > inode->size && vfs_fsize_limit(sa->size - 1, &one))
+			return -EFBIG;
 		a.mask |= ATTR_SIZE | ATTR_MTIME | ATTR_CTIME;
 		a.size = sa->size;
 		a.mtime = vfs_now();

@@ -123,6 +123,13 @@ int vfs_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 	if (!f->fops || !f->fops->fallocate || (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)))
 		return -EOPNOTSUPP;
 	vfs_lock();
+	/* Growing the file past RLIMIT_FSIZE: EFBIG and SIGXFSZ (inode_newsize_ok). */
+	uint64_t one = 1;
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && (uint64_t)(off + len) > f->inode->size &&
+	    vfs_fsize_limit((uint64_t)(off + len) - 1, &one)) {
+		vfs_unlock();
+		return -EFBIG;
+	}
 	int rc = f->fops->fallocate(f, mode, (uint64_t)off, (uint64_t)len);
 	vfs_unlock();
 	if (!rc)

@@ -322,6 +322,14 @@ void inode_stat(struct inode *inode, struct stat *st);
 unsigned vfs_dtype(uint32_t mode);
 
 /* ---- dentries ---- */
+/*
+ * RLIMIT_FSIZE of the calling task for a write or size change reaching
+ * from off over *count bytes of a regular file (Linux's
+ * generic_write_check_limits): *count clipped to the limit, or -EFBIG when
+ * off is at or past it, and SIGXFSZ follows the syscall's return.
+ */
+int vfs_fsize_limit(uint64_t off, uint64_t *count);
+
 struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode);
 void dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);

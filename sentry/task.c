@@ -315,6 +315,19 @@ static void task_syscall(struct task *t)
 		return;     /* the registers were restored from the frame */
 	if (ret == -EPIPE && raises_sigpipe(a.nr))
 		process_signal(t->tg, SIGPIPE);
+	if (t->raise_sigxfsz) {
+		/* Linux's send_sig(SIGXFSZ, current, 0): to the thread, as from itself. */
+		t->raise_sigxfsz = false;
+		siginfo_t info;
+		memset(&info, 0, sizeof(info));
+		info.si_signo = SIGXFSZ;
+		info.si_code = SI_USER;
+		info.si_pid = t->tg->tgid;
+		info.si_uid = t->cred.uid;
+		pthread_mutex_lock(&kernel.lock);
+		process_signal_thread_info_locked(t, SIGXFSZ, &info);
+		pthread_mutex_unlock(&kernel.lock);
+	}
 	t->regs.rax = ret;
 }
 

@@ -188,6 +188,8 @@ struct task {
 	/* rt_sigsuspend's mask to restore after the handler (put in the frame). */
 	uint64_t saved_sigmask;
 	bool has_saved_sigmask;
+	/* The syscall ran into RLIMIT_FSIZE (fs/file.c): SIGXFSZ follows its return. */
+	bool raise_sigxfsz;
 	/* The fault to report as a signal's siginfo (trapno, error, cr2). */
 	uint64_t fault_addr;
 };
