@@ -141,18 +141,41 @@ static void reap(pid_t pid)
 	}
 }
 
-static void tcp_stream(long mib)
+/* A loopback listener served by a forked child running serve(lfd, n); its pid. */
+static pid_t tcp_server(void (*serve)(int lfd, long n), long n, struct sockaddr_in *sa)
 {
-	struct sockaddr_in sa;
-	int lfd = bound(SOCK_STREAM, 0, &sa);
+	int lfd = bound(SOCK_STREAM, 0, sa);
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
-		sink_one(lfd);
+		serve(lfd, n);
 		_exit(0);
 	}
 	close(lfd);
+	return pid;
+}
+
+static void serve_sink(int lfd, long n)
+{
+	(void)n;
+	sink_one(lfd);
+}
+
+static void serve_accept_close(int lfd, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		close(c);
+	}
+}
+
+static void tcp_stream(long mib)
+{
+	struct sockaddr_in sa;
+	pid_t pid = tcp_server(serve_sink, 0, &sa);
 	int fd = connect_to(&sa);
 	double s = send_stream(fd, mib);
 	close(fd);
@@ -163,20 +186,7 @@ static void tcp_stream(long mib)
 static void tcp_connect(long n)
 {
 	struct sockaddr_in sa;
-	int lfd = bound(SOCK_STREAM, 0, &sa);
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		for (long i = 0; i < n; i++) {
-			int c = accept(lfd, NULL, NULL);
-			if (c < 0)
-				die("accept");
-			close(c);
-		}
-		_exit(0);
-	}
-	close(lfd);
+	pid_t pid = tcp_server(serve_accept_close, n, &sa);
 	double t0 = now_s();
 	for (long i = 0; i < n; i++) {
 		int fd = connect_to(&sa);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "fs/page_tree.h"
+#include "sentry/memfile.h"
+#include "sentry/types.h"
 
 struct ptree_node {
 	uint64_t used;                 /* bit i: slot i holds a child / a value */
@@ -258,4 +260,22 @@ void ptree_destroy(struct page_tree *t)
 		node_destroy(t, t->root, t->height - 1);
 	t->root = NULL;
 	t->height = 0;
+}
+
+int ptree_alloc_run(const struct page_tree *t, uint64_t idx, uint64_t max, uint64_t room,
+		    uint64_t *off, uint64_t *k)
+{
+	uint64_t n = max, next, entry;
+	if (ptree_next(t, idx, &next, &entry) && next - idx < n)
+		n = next - idx;
+	if (room < PAGE_SIZE)
+		return -ENOSPC;
+	n = MIN(n, room / PAGE_SIZE);
+	int rc = mf_alloc(n * PAGE_SIZE, off);
+	if (rc && n > 1) {
+		n = 1;
+		rc = mf_alloc(PAGE_SIZE, off);
+	}
+	*k = rc ? 0 : n;
+	return rc;
 }

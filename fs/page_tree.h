@@ -51,6 +51,14 @@ uint64_t ptree_clear(struct page_tree *t, uint64_t idx);
 bool ptree_next(const struct page_tree *t, uint64_t idx, uint64_t *found, uint64_t *val);
 /* The first index >= idx without an entry (PTREE_INDEX_LIMIT if none below it). */
 uint64_t ptree_next_hole(const struct page_tree *t, uint64_t idx);
+/*
+ * MemoryFile pages for the absent run of t starting at idx (absent): at
+ * most max pages, ending before the next entry and within room bytes, in
+ * one allocation (a single page if a run cannot be had). 0 with *off and
+ * *k pages; -ENOSPC if room is under a page; else mf_alloc's error.
+ */
+int ptree_alloc_run(const struct page_tree *t, uint64_t idx, uint64_t max, uint64_t room,
+		    uint64_t *off, uint64_t *k);
 /* Free every node (the values are the caller's to release first). */
 void ptree_destroy(struct page_tree *t);
 

@@ -223,22 +223,12 @@ int hrw_cache_page(struct hrw_cache *c, uint64_t pgoff, bool create, uint64_t *m
 	if (!create)
 		return -ENOENT;
 	/* Read in the uncached run from pgoff to the end of its block, in one allocation. */
-	uint64_t end = MIN(npg, (pgoff / BLOCK_PAGES + 1) * BLOCK_PAGES), next;
-	if (ptree_next(&c->pages, pgoff, &next, &e))
-		end = MIN(end, next);
-	uint64_t k = end - pgoff;
+	uint64_t end = MIN(npg, (pgoff / BLOCK_PAGES + 1) * BLOCK_PAGES);
 	uint64_t room = vfs_tmpfs_limit > cache_bytes ? vfs_tmpfs_limit - cache_bytes : 0;
-	if (room < PAGE_SIZE)
-		return -ENOMEM;
-	k = MIN(k, room / PAGE_SIZE);
-	uint64_t off;
-	int rc = mf_alloc(k * PAGE_SIZE, &off);
-	if (rc && k > 1) {
-		k = 1;
-		rc = mf_alloc(PAGE_SIZE, &off);
-	}
+	uint64_t off, k;
+	int rc = ptree_alloc_run(&c->pages, pgoff, end - pgoff, room, &off, &k);
 	if (rc)
-		return rc;
+		return rc == -ENOSPC ? -ENOMEM : rc;
 	uint64_t pos = pgoff * PAGE_SIZE;
 	rc = pread_full(c->fd, mf_ptr(off), MIN(k * PAGE_SIZE, c->size - pos), pos);
 	uint64_t flags = PG_PRESENT | (c->wmapcount > 0 ? PG_DIRTY : 0), i;

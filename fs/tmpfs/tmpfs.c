@@ -191,21 +191,10 @@ static int alloc_page_run(struct inode *inode, uint64_t idx, uint64_t last, uint
 	*got = 0;
 	if (ptree_get(&n->pages, idx))
 		return 0;
-	uint64_t k = MIN(ALLOC_RUN, last - idx + 1), next, entry;
-	if (ptree_next(&n->pages, idx, &next, &entry) && next - idx < k)
-		k = next - idx;
-	if (sb->bytes_limit) {
-		uint64_t room = sb->bytes_used < sb->bytes_limit ? sb->bytes_limit - sb->bytes_used : 0;
-		if (room < PAGE_SIZE)
-			return -ENOSPC;
-		k = MIN(k, room / PAGE_SIZE);
-	}
-	uint64_t off;
-	int rc = mf_alloc(k * PAGE_SIZE, &off);
-	if (rc && k > 1) {
-		k = 1;
-		rc = mf_alloc(PAGE_SIZE, &off);
-	}
+	uint64_t room = !sb->bytes_limit ? UINT64_MAX
+			: sb->bytes_used < sb->bytes_limit ? sb->bytes_limit - sb->bytes_used : 0;
+	uint64_t off, k;
+	int rc = ptree_alloc_run(&n->pages, idx, MIN(ALLOC_RUN, last - idx + 1), room, &off, &k);
 	if (rc)
 		return rc == -ENOMEM ? -ENOSPC : rc;
 	uint64_t i = 0;

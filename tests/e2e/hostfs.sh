@@ -267,33 +267,8 @@ hostfs_sqlite_wal_tests() {
 
 	# Two processes on one WAL database: a writer inserts batches while a reader counts.
 	/usr/bin/python3 -c 'import sqlite3' 2>/dev/null || return 0
-	hfs_run sqlite_wal_2proc "type=bind,src=$h,dst=/data" '/usr/bin/python3 - <<"PY"
-import os, sqlite3, time
-db = "/data/two.db"
-c = sqlite3.connect(db)
-print(c.execute("pragma journal_mode=wal").fetchone()[0])
-c.execute("create table t(i integer primary key, v text)")
-c.commit()
-pid = os.fork()
-if pid == 0:
-    w = sqlite3.connect(db, timeout=30)
-    for b in range(10):
-        with w:
-            w.executemany("insert into t(v) values (?)", [("x" * 10,)] * 200)
-    w.close()
-    os._exit(0)
-seen = set()
-r = sqlite3.connect(db, timeout=30)
-while True:
-    n = r.execute("select count(*) from t").fetchone()[0]
-    seen.add(n % 200 == 0)
-    if os.waitpid(pid, os.WNOHANG)[0]:
-        break
-    time.sleep(0.005)
-print(r.execute("select count(*), sum(length(v)) from t").fetchone())
-print("only whole batches seen:", seen == {True})
-print(r.execute("pragma integrity_check").fetchone()[0])
-PY'
+	hfs_run sqlite_wal_2proc "type=bind,src=$h,dst=/data" \
+		"/usr/bin/python3 '$E2E_DIR/py/sqlite_wal_2proc.py' /data/two.db 10 200"
 	hfs_expect_out sqlite_wal_2proc "wal
 (2000, 20000)
 only whole batches seen: True
