@@ -52,7 +52,10 @@ static void usage(FILE *f)
 		   "[--dns IP[:PORT]|none]\n"
 		   "                   [--debug] -- PROGRAM [ARG...]\n"
 		   "       sandbox compat\n"
-		   "       sandbox --version\n");
+		   "       sandbox --version\n"
+		   "--memory N (default 4g): the guest's memory: what /proc/meminfo shows, each\n"
+		   "  in-memory file system's size, and (as root, in a writable memory cgroup) the\n"
+		   "  host's cap on all of it, past which a guest process is killed (SIGKILL)\n");
 }
 
 /* Build the guest environment: the host's, then --env overrides. */

@@ -39,6 +39,14 @@ struct plat_ctx;
 /* One-time set up, given the MemoryFile's fd; 0 or -errno. */
 int plat_init(int memfd);
 
+/*
+ * The host's oom_score_adj (-1000..1000) for every host process created
+ * from now on to run guest code (the ptrace stubs), so that the host's OOM
+ * killer takes a guest process before the sentry. Until it is called they
+ * inherit the sentry's.
+ */
+void plat_set_stub_oom_score_adj(int adj);
+
 /* Highest guest address + 1 this platform allows. */
 uint64_t plat_task_size(void);
 

@@ -21,6 +21,7 @@
 #include "sentry/exec.h"
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
+#include "sentry/memcg.h"
 #include "sentry/memfile.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
@@ -258,6 +259,20 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 				    cfg->strace_path, strerror(errno));
 	}
 	sdebug("boot");
+	/*
+	 * The host memory cgroup caps the guest's pages and the sentry: set up
+	 * before the MemoryFile is touched and before any stub exists, so all
+	 * of it is charged there. Without one (not root, read-only cgroupfs)
+	 * the sandbox runs uncapped: only tmpfs and what the guest is shown
+	 * follow the limit.
+	 */
+	char cgpath[4096], why[512];
+	if (memcg_enter(kernel.mem_limit, cgpath, sizeof(cgpath), why, sizeof(why)) == 0)
+		sdebug("memory cgroup %s: limit %llu + %llu bytes for the sentry", cgpath,
+		       (unsigned long long)kernel.mem_limit,
+		       (unsigned long long)memcg_allowance(kernel.mem_limit));
+	else
+		sdebug("no memory cgroup, guest memory is not capped: %s", why);
 	int rc = mf_init();
 	if (!rc)
 		rc = plat_init(mf_fd());

@@ -526,6 +526,14 @@ static void *task_thread(void *arg)
 		case PLAT_EV_INTERRUPT:
 			break;
 		case PLAT_EV_DIED:
+			/*
+			 * Its host process was killed from outside: the host's OOM
+			 * killer under the sandbox's memory cgroup (sentry/memcg.c)
+			 * or an administrator. On Linux that process dies of
+			 * SIGKILL; so does this one, and the others go on.
+			 */
+			sdebug("pid %d: its host process was killed (out of memory?): SIGKILL",
+			       t->tid);
 			task_exit_group(t, SIGKILL);
 			break;
 		}

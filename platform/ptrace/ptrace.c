@@ -103,6 +103,8 @@ static struct {
 	int memfd;
 	uint64_t code_off;
 	struct sock_fprog filter;
+	char oom_adj[12];           /* a stub's oom_score_adj as text ("" : inherited) */
+	size_t oom_adj_len;
 } pt;
 
 static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
@@ -169,6 +171,15 @@ int plat_init(int memfd)
 	memcpy(mf_ptr(pt.code_off), stub_code_start, code_len);
 	probe_vdso();
 	return build_filter(memfd);
+}
+
+void plat_set_stub_oom_score_adj(int adj)
+{
+	if (adj < -1000 || adj > 1000) {
+		pt.oom_adj_len = 0;
+		return;
+	}
+	pt.oom_adj_len = (size_t)snprintf(pt.oom_adj, sizeof(pt.oom_adj), "%d", adj);
 }
 
 uint64_t plat_task_size(void)
@@ -434,6 +445,15 @@ static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_
 		rc = -1;
 	if (!rc)
 		rc = raw_syscall6(SYS_setpgid, 0, 0, 0, 0, 0, 0);
+	/* Best effort: the OOM killer's choice under the sandbox's memory cgroup. */
+	if (!rc && pt.oom_adj_len) {
+		long fd = raw_syscall6(SYS_open, (long)"/proc/self/oom_score_adj", O_WRONLY, 0, 0, 0,
+				       0);
+		if (fd >= 0) {
+			raw_syscall6(SYS_write, fd, (long)pt.oom_adj, (long)pt.oom_adj_len, 0, 0, 0);
+			raw_syscall6(SYS_close, fd, 0, 0, 0, 0, 0);
+		}
+	}
 	if (!rc)
 		rc = raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&empty, 0, 8, 0, 0);
 	if (!rc) {
@@ -711,6 +731,38 @@ static void regs_to_host(const struct guest_regs *g, const struct stub *as,
 	h->eflags = (g->eflags & 0xcd5) | 0x202;   /* arithmetic flags, DF, TF; IF set */
 }
 
+/*
+ * The stub is gone: killed from outside (the host's OOM killer under the
+ * sandbox's memory cgroup, an administrator's kill). Reap it unless
+ * wait_stop already has, and report PLAT_EV_DIED.
+ */
+static int stub_died(struct plat_ctx *ctx, struct stub *st, bool reaped, struct plat_event *ev)
+{
+	if (reaped) {
+		/* Its CPU time is lost, and it is no longer sampled. */
+		pthread_mutex_lock(&ctx->cpu_lock);
+		ctx->cpu_pid = 0;
+		pthread_mutex_unlock(&ctx->cpu_lock);
+		st->pid = 0;
+	} else {
+		stub_kill(st);
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = PLAT_EV_DIED;
+	return 0;
+}
+
+/*
+ * A ptrace request on a stub that was stopped failed: ESRCH means it was
+ * killed meanwhile (SIGKILL takes a tracee out of its stop).
+ */
+static int stub_failed(struct plat_ctx *ctx, struct stub *st, int err, struct plat_event *ev)
+{
+	if (err == ESRCH)
+		return stub_died(ctx, st, false, ev);
+	return -err;
+}
+
 int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs *regs,
 		    struct plat_event *ev)
 {
@@ -720,17 +772,20 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	struct stub *st = ctx->stub;
 	if (st->npending) {
 		rc = stub_flush(as, st);
+		/* -ECHILD: it exited instead of stopping (and is reaped). */
+		if (rc == -ECHILD)
+			return stub_died(ctx, st, true, ev);
 		if (rc)
-			return rc;
+			return stub_failed(ctx, st, -rc, ev);
 	}
 	struct user_regs_struct h;
 	regs_to_host(regs, st, &h);
 	if (ptrace(PTRACE_SETREGS, st->pid, 0, &h) < 0)
-		return -errno;
+		return stub_failed(ctx, st, errno, ev);
 	ctx->running_pid = st->pid;
 	if (ptrace(PTRACE_SYSEMU, st->pid, 0, 0) < 0) {
 		ctx->running_pid = 0;
-		return -errno;
+		return stub_failed(ctx, st, errno, ev);
 	}
 	int status;
 	rc = wait_stop(st->pid, &status);
@@ -738,30 +793,23 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	if (rc)
 		return rc;
 	memset(ev, 0, sizeof(*ev));
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		/* Reaped by wait_stop: its CPU time is lost, and it is no longer sampled. */
-		pthread_mutex_lock(&ctx->cpu_lock);
-		ctx->cpu_pid = 0;
-		pthread_mutex_unlock(&ctx->cpu_lock);
-		st->pid = 0;
-		ev->kind = PLAT_EV_DIED;
-		return 0;
-	}
+	if (WIFEXITED(status) || WIFSIGNALED(status))
+		return stub_died(ctx, st, true, ev);
 	if (ptrace(PTRACE_GETREGS, st->pid, 0, &h) < 0)
-		return -errno;
+		return stub_failed(ctx, st, errno, ev);
 	memcpy(regs, &h, sizeof(h));
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
 		struct __ptrace_syscall_info info;
 		long n = ptrace(PTRACE_GET_SYSCALL_INFO, st->pid, sizeof(info), &info);
 		if (n < 0)
-			return -errno;
+			return stub_failed(ctx, st, errno, ev);
 		ev->kind = info.arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
 		return 0;
 	}
 	siginfo_t si;
 	if (ptrace(PTRACE_GETSIGINFO, st->pid, 0, &si) < 0)
-		return -errno;
+		return stub_failed(ctx, st, errno, ev);
 	/* si_code > 0: raised by the kernel for an instruction the guest ran. */
 	if (si.si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
 			       sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)) {

@@ -12,7 +12,8 @@
 #   oci_life_*       create/start/state/exec/ps/kill/delete with a busybox bundle;
 #                    run's exit status; delete --force of a dead sandbox; mounts,
 #                    user, rlimits, hooks, pids and memory limits
-#   oci_python_*     a bundle with the host's python3 (its libraries and modules)
+#   oci_python_*     a bundle with the host's python3 (its libraries and modules);
+#                    its memory.limit enforced (the OOM killer's SIGKILL: 137)
 #   oci_ctr_*        a private containerd (own root, state, socket; started and
 #                    stopped here): images imported offline, ctr run (exit code),
 #                    task exec, task kill, task delete, ctr run -t
@@ -422,6 +423,22 @@ oci_python() {
 	expect_file_eq oci_python_run "$w/py.out" \
 		'{"pid": 1} 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881'
 	expect_rc oci_python_run_status "$w/py.rc" 0
+	# linux.resources.memory.limit caps the container's memory (the host
+	# memory cgroup, sentry/memcg.c): touching 1 GiB under 256 MiB ends in
+	# the OOM killer's SIGKILL, as with runc.
+	if ! "$SB" run --debug -- /bin/true 2>&1 | grep -q 'memory cgroup .*: limit'; then
+		echo "SKIP oci_python_memory_limit_oom: the sentry gets no memory cgroup here"
+		return 0
+	fi
+	cfg_edit "$b" "c['process']['args'] = ['python3', '-c', 'x = b\"x\" * (1 << 30); print(len(x))']
+c['linux']['resources'] = {'memory': {'limit': 268435456}}"
+	run_to "$w/pymem" "$SBR" --root "$OCI_ROOT" run --bundle "$b" pymem
+	if [ "$(cat "$w/pymem.rc")" = 137 ] && [ ! -s "$w/pymem.out" ]; then
+		pass oci_python_memory_limit_oom
+	else
+		fail oci_python_memory_limit_oom "exit status $(cat "$w/pymem.rc"), expected 137" \
+			"$(show_head "$w/pymem.out" stdout)" "$(show_head "$w/pymem.err" stderr)"
+	fi
 }
 
 # --- containerd -----------------------------------------------------------

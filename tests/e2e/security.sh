@@ -18,6 +18,9 @@
 #   7 sockfuzz  100,000 random socket calls (progs/fuzz_sockets.c), twice
 #               (--net=none and --net=sandbox): the sandbox survives, the
 #               guest finishes, and no host file appears under /tmp/fz
+#   8 exhaustion full and sparse tmpfs, descriptors; memory past --memory
+#               (the host memory cgroup): the guest process is killed with
+#               SIGKILL, the sandbox goes on, the cgroup is removed
 
 if [ -z "${E2E_DIR:-}" ]; then
 	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -495,6 +498,104 @@ except OSError as e:
 	else
 		fail exhaustion_fds_emfile "$(show_head "$WORK/exh_fds.sandbox.out" stdout)" \
 			"$(show_head "$WORK/exh_fds.sandbox.err" stderr 5)"
+	fi
+	sec_memory_limit
+}
+
+# cgroup_gone DIR: DIR is removed within 5 s (the reaper works after the sentry exits).
+cgroup_gone() {
+	local i
+	for i in $(seq 50); do
+		[ -e "$1" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Guest memory is capped by the host's memory cgroup (sentry/memcg.c): past
+# --memory (plus the sentry's allowance) the host's OOM killer takes a guest
+# process, which dies of SIGKILL as on Linux, and the sandbox and the host
+# go on; under the limit the guest works. The cgroup is gone after the run.
+# Skipped (SKIP line) where the sentry gets no writable memory cgroup.
+sec_memory_limit() {
+	build_prog memhog || return
+	run_to "$WORK/memcg_probe" "$SB" run --debug -- /bin/true
+	local cg
+	cg=$(sed -n 's/.*memory cgroup \(.*\): limit .*/\1/p' "$WORK/memcg_probe.err" | head -n 1)
+	if [ -z "$cg" ]; then
+		echo "SKIP memory_limit_*: $(grep -o 'no memory cgroup.*' "$WORK/memcg_probe.err")"
+		return 0
+	fi
+	if cgroup_gone "$cg"; then
+		pass memory_limit_cgroup_removed
+	else
+		fail memory_limit_cgroup_removed "$cg still exists 5 s after the sandbox exited"
+	fi
+	# The hog is pid 1: killed, so `sandbox run` exits 128 + SIGKILL.
+	run_to "$WORK/mem_hog" "$SB" run --memory 256m -- "$BIN/memhog" 1024
+	if [ "$(cat "$WORK/mem_hog.rc")" = 137 ] && [ ! -s "$WORK/mem_hog.out" ]; then
+		pass memory_limit_hog_killed
+	else
+		fail memory_limit_hog_killed "status $(cat "$WORK/mem_hog.rc"), expected 137" \
+			"$(show_head "$WORK/mem_hog.out" stdout)" "$(show_head "$WORK/mem_hog.err" stderr 5)"
+	fi
+	# The hog is a child: its parent sees SIGKILL and goes on.
+	run_to "$WORK/mem_child" "$SB" run --debug --memory 256m -- "$BIN/memhog" 1024 child
+	cg=$(sed -n 's/.*memory cgroup \(.*\): limit .*/\1/p' "$WORK/mem_child.err" | head -n 1)
+	if [ "$(cat "$WORK/mem_child.out")" = "child killed by signal 9
+parent continues" ] && [ "$(cat "$WORK/mem_child.rc")" = 0 ]; then
+		pass memory_limit_child_killed_parent_continues
+	else
+		fail memory_limit_child_killed_parent_continues "status $(cat "$WORK/mem_child.rc")" \
+			"$(show_head "$WORK/mem_child.out" stdout)" \
+			"$(grep -v ': event \|syscall' "$WORK/mem_child.err" | head -n 5)"
+	fi
+	if [ -n "$cg" ] && cgroup_gone "$cg"; then
+		pass memory_limit_cgroup_removed_after_oom
+	else
+		fail memory_limit_cgroup_removed_after_oom "cgroup '${cg}' still exists 5 s after the run"
+	fi
+	run_to "$WORK/mem_under" "$SB" run --memory 256m -- "$BIN/memhog" 200
+	if [ "$(cat "$WORK/mem_under.out")" = "allocated 200 MiB" ] &&
+		[ "$(cat "$WORK/mem_under.rc")" = 0 ]; then
+		pass memory_limit_200m_under_256m_works
+	else
+		fail memory_limit_200m_under_256m_works "status $(cat "$WORK/mem_under.rc")" \
+			"$(show_head "$WORK/mem_under.out" stdout)" "$(show_head "$WORK/mem_under.err" stderr 5)"
+	fi
+	# A full tmpfs (its pages are the sentry's) still costs a guest process, not the sandbox.
+	run_to "$WORK/mem_tmpfs" "$SB" run --memory 256m -- /bin/sh -c \
+		"head -c 250M /dev/zero > /dev/shm/fill; $BIN/memhog 200 child; echo done"
+	if [ "$(cat "$WORK/mem_tmpfs.out")" = "child killed by signal 9
+parent continues
+done" ]; then
+		pass memory_limit_full_tmpfs_kills_guest_not_sentry
+	else
+		fail memory_limit_full_tmpfs_kills_guest_not_sentry "status $(cat "$WORK/mem_tmpfs.rc")" \
+			"$(show_head "$WORK/mem_tmpfs.out" stdout)" "$(show_head "$WORK/mem_tmpfs.err" stderr 5)"
+	fi
+	# 200 MiB the sentry wrote for the guest (read(2) into untouched memory)
+	# count in the sentry's resident pages, not the stub's: the OOM killer
+	# still takes the hog (the stubs' oom_score_adj), not the sentry.
+	run_to "$WORK/mem_sentry_rss" "$SB" run --memory 256m -- /usr/bin/python3 -c '
+import mmap, subprocess, sys
+m = mmap.mmap(-1, 200 << 20)
+mv = memoryview(m)
+with open("/dev/zero", "rb", buffering=0) as f:
+    off = 0
+    while off < len(m):
+        off += f.readinto(mv[off:])
+r = subprocess.run([sys.argv[1], "1024", "child"], capture_output=True, text=True)
+print(r.stdout, end="")
+print("python continues", m[len(m) - 1])' "$BIN/memhog"
+	if [ "$(cat "$WORK/mem_sentry_rss.out")" = "child killed by signal 9
+parent continues
+python continues 0" ]; then
+		pass memory_limit_oom_prefers_guest_to_sentry
+	else
+		fail memory_limit_oom_prefers_guest_to_sentry "status $(cat "$WORK/mem_sentry_rss.rc")" \
+			"$(show_head "$WORK/mem_sentry_rss.out" stdout)" \
+			"$(show_head "$WORK/mem_sentry_rss.err" stderr 5)"
 	fi
 }
 

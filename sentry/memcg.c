@@ -1,0 +1,477 @@
+/*
+ * The sandbox's host memory cgroup, as runc and runsc use one: every page
+ * the guest touches lives in the sentry's MemoryFile (a memfd) and is
+ * allocated by the host kernel when a stub faults it in or the sentry
+ * writes it, so only the host's memory controller can cap it.
+ *
+ * At boot the sentry makes a child of its own memory cgroup
+ * (`sandbox-<host pid>`), caps it at the guest's limit plus an allowance
+ * for the sentry itself, without swap, and moves itself there; the stubs,
+ * forked later, inherit it. When the guest goes over, the host's OOM
+ * killer picks a process in the cgroup: the stubs carry an oom_score_adj
+ * 1000 above the sentry's (+500 and -500), so it is a stub (a guest process),
+ * which the sentry sees die and reports as killed by SIGKILL, what Linux
+ * does to a container's process. The sentry itself is killed only if no
+ * stub is left (its own heap over the allowance).
+ *
+ * A small reaper process (`sandbox-memcg`, outside the cgroup) waits for
+ * the sentry to be gone, whatever the way (exit, crash, SIGKILL), and
+ * removes the directory; a stale one of a dead sentry whose reaper was
+ * killed is removed by the next sandbox that starts in the same cgroup.
+ *
+ * cgroup v1 (the `memory` hierarchy) is preferred when it is mounted: the
+ * memory controller is bound to one hierarchy only. cgroup v2 is used when
+ * the sentry's cgroup already delegates memory to its children
+ * (`memory` in its cgroup.subtree_control, as the root cgroup can); a v2
+ * cgroup with processes cannot (the no-internal-process rule), and the
+ * sentry does not rearrange cgroups it does not own.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "platform/platform.h"
+#include "sentry/memcg.h"
+
+#define MEMCG_PREFIX "sandbox-"
+
+/*
+ * The sentry's own share, measured under a v1 cgroup (max_usage_in_bytes,
+ * page tables and kernel memory included): `sandbox run -- /bin/true` 3 MiB,
+ * `python3 -c pass` 19 MiB, python3 importing json, sqlite3 and asyncio
+ * 33 MiB, python3 touching a 200 MiB bytearray 220 MiB (so about 20 MiB
+ * besides the guest's own pages). 64 MiB covers the sentry's heap and the
+ * host page cache it fills reading files (which the kernel reclaims before
+ * it kills); 1/16 of the limit covers what grows with the guest's memory:
+ * each stub's page tables (1/512 of what it maps), the sentry's per-VMA
+ * and per-file bookkeeping, file copies of the file cache.
+ */
+#define ALLOWANCE_BASE (64ULL << 20)
+#define ALLOWANCE_SHIFT 4
+
+/* The OOM killer's preference: any stub before the sentry (memcg_prefer_stubs). */
+#define SENTRY_OOM_SCORE_ADJ "-500"
+#define OOM_SCORE_ADJ_GAP 1000
+
+/* How long the reaper tries to remove the cgroup after the sentry is gone. */
+#define REAPER_TRIES 500
+#define REAPER_PAUSE_NS 20000000L
+
+struct memcg {
+	bool v2;
+	char parent[PATH_MAX];      /* the sentry's cgroup as it started */
+	char dir[PATH_MAX];         /* the sandbox's: parent/sandbox-PID */
+};
+
+static int why_fail(char *why, size_t len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int why_fail(char *why, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (why && len)
+		vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+uint64_t memcg_allowance(uint64_t guest_limit)
+{
+	return ALLOWANCE_BASE + (guest_limit >> ALLOWANCE_SHIFT);
+}
+
+/* Whether the comma- (or space-) separated list s of n bytes holds word. */
+static bool list_has(const char *s, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+	const char *end = s + n;
+	while (s < end) {
+		const char *e = s;
+		while (e < end && *e != ',' && *e != ' ' && *e != '\n')
+			e++;
+		if ((size_t)(e - s) == w && memcmp(s, word, w) == 0)
+			return true;
+		s = e + 1;
+	}
+	return false;
+}
+
+/* The sentry's cgroup path (from /proc/self/cgroup) in the v1 memory hierarchy or in v2. */
+static int own_cgroup(bool v2, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = -ENOENT;
+	while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		bool match = v2 ? c1 == line + 1 && line[0] == '0' && c2 == c1 + 1
+				: list_has(c1 + 1, (size_t)(c2 - c1 - 1), "memory");
+		if (match)
+			rc = snprintf(out, len, "%s", c2 + 1) < (int)len ? 0 : -ENAMETOOLONG;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/*
+ * The mount of the v1 hierarchy with the memory controller, or of cgroup2:
+ * its mount point and the cgroup it shows as its root.
+ */
+static int cgroup_mount(bool v2, char *mnt, size_t mlen, char *root, size_t rlen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = -ENOENT;
+	while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
+		/* id parent dev root mountpoint opts [optional...] - fstype source superopts */
+		char *sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = 0;
+		char *save = NULL, *field[5];
+		int n = 0;
+		for (char *t = strtok_r(line, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
+			field[n++] = t;
+		char *save2 = NULL;
+		char *fstype = strtok_r(sep + 3, " ", &save2);
+		strtok_r(NULL, " ", &save2);                 /* source */
+		char *opts = strtok_r(NULL, " \n", &save2);
+		if (n < 5 || !fstype)
+			continue;
+		bool match = v2 ? strcmp(fstype, "cgroup2") == 0
+				: strcmp(fstype, "cgroup") == 0 && opts &&
+				  list_has(opts, strlen(opts), "memory");
+		if (!match)
+			continue;
+		unescape(field[3]);
+		unescape(field[4]);
+		if (snprintf(mnt, mlen, "%s", field[4]) >= (int)mlen ||
+		    snprintf(root, rlen, "%s", field[3]) >= (int)rlen)
+			rc = -ENAMETOOLONG;
+		else
+			rc = 0;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/* The directory of the sentry's own cgroup in the v1 memory hierarchy or in v2. */
+static int own_cgroup_dir(bool v2, char *out, size_t len)
+{
+	char path[PATH_MAX], mnt[PATH_MAX], root[PATH_MAX];
+	int rc = own_cgroup(v2, path, sizeof(path));
+	if (!rc)
+		rc = cgroup_mount(v2, mnt, sizeof(mnt), root, sizeof(root));
+	if (rc)
+		return rc;
+	/* A mount of a sub-tree (a container's view) shows paths below its root. */
+	const char *rel = path;
+	size_t rl = strlen(root);
+	if (strcmp(root, "/") != 0 && strncmp(path, root, rl) == 0 &&
+	    (path[rl] == '/' || path[rl] == 0))
+		rel = path + rl;
+	if (strcmp(rel, "/") == 0)
+		rel = "";
+	if (snprintf(out, len, "%s%s", mnt, rel) >= (int)len)
+		return -ENAMETOOLONG;
+	struct stat st;
+	return stat(out, &st) ? -errno : 0;
+}
+
+static int read_small(const char *dir, const char *name, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, len - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = 0;
+	return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char p[PATH_MAX];
+	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	return n < 0 ? -err : 0;
+}
+
+/* Find the sentry's memory cgroup: v1's memory hierarchy, else a v2 one that delegates memory. */
+static int memcg_find(struct memcg *cg, char *why, size_t whylen)
+{
+	int rc = own_cgroup_dir(false, cg->parent, sizeof(cg->parent));
+	if (!rc) {
+		cg->v2 = false;
+		return 0;
+	}
+	rc = own_cgroup_dir(true, cg->parent, sizeof(cg->parent));
+	if (rc)
+		return why_fail(why, whylen, -rc, "no memory cgroup (no v1 memory hierarchy, "
+			       "no cgroup2 mount: %s)", strerror(-rc));
+	cg->v2 = true;
+	char ctl[512];
+	rc = read_small(cg->parent, "cgroup.subtree_control", ctl, sizeof(ctl));
+	if (rc)
+		return why_fail(why, whylen, -rc, "%s/cgroup.subtree_control: %s", cg->parent,
+				strerror(-rc));
+	if (!list_has(ctl, strlen(ctl), "memory"))
+		return why_fail(why, whylen, ENOENT, "cgroup v2 %s does not delegate the memory "
+				"controller (not in its cgroup.subtree_control)", cg->parent);
+	return 0;
+}
+
+/* Remove the cgroups of sentries that are gone (their reaper was killed too). */
+static void memcg_remove_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *e;
+	size_t pl = strlen(MEMCG_PREFIX);
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, MEMCG_PREFIX, pl) != 0)
+			continue;
+		char *end;
+		long pid = strtol(e->d_name + pl, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX)
+			continue;
+		/* A live owner (or one in another pid namespace) keeps tasks there: rmdir fails. */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char p[PATH_MAX];
+		if (snprintf(p, sizeof(p), "%s/%s", parent, e->d_name) < (int)sizeof(p))
+			rmdir(p);
+	}
+	closedir(d);
+}
+
+static int memcg_set_limit(const struct memcg *cg, uint64_t guest_limit)
+{
+	char val[32];
+	uint64_t allowance = memcg_allowance(guest_limit);
+	/* Beyond 2^62 bytes there is nothing to cap: the controller's own "unlimited". */
+	if (guest_limit >= (1ULL << 62))
+		snprintf(val, sizeof(val), "%s", cg->v2 ? "max" : "-1");
+	else
+		snprintf(val, sizeof(val), "%" PRIu64, guest_limit + allowance);
+	if (cg->v2) {
+		int rc = write_file(cg->dir, "memory.max", val);
+		if (rc)
+			return rc;
+		rc = write_file(cg->dir, "memory.swap.max", "0");
+		return rc == -ENOENT ? 0 : rc;      /* no swap accounting: no swap to cap */
+	}
+	int rc = write_file(cg->dir, "memory.limit_in_bytes", val);
+	if (rc)
+		return rc;
+	/* memory+swap no higher than memory: no swap. Absent without swap accounting. */
+	rc = write_file(cg->dir, "memory.memsw.limit_in_bytes", val);
+	if (rc == -ENOENT)
+		rc = write_file(cg->dir, "memory.swappiness", "0");
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/* SIGKILL every task still listed in procs (the dead sentry's leftovers). */
+static void reaper_kill_tasks(const char *procs)
+{
+	int fd = open(procs, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[4096];
+	ssize_t n;
+	long pid = 0;
+	bool digits = false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = pid * 10 + (buf[i] - '0');
+				digits = pid <= INT_MAX;
+				continue;
+			}
+			if (digits && pid > 0)
+				kill((pid_t)pid, SIGKILL);
+			pid = 0;
+			digits = false;
+		}
+	}
+	close(fd);
+}
+
+/*
+ * The reaper (a grandchild of the sentry, so nobody must wait for it):
+ * async-signal-safe calls only, as it is forked from a threaded process.
+ * It holds the read end of a pipe whose write end only the sentry holds;
+ * end of file means the sentry is gone.
+ */
+static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const char *procs)
+{
+	setsid();        /* no terminal: ^C and job control are not for it */
+	prctl(PR_SET_NAME, "sandbox-memcg");
+	if (chdir("/")) {
+		/* nothing: only so that it keeps no directory busy */
+	}
+	if (rfd > 0)
+		syscall(SYS_close_range, 0, rfd - 1, 0);
+	syscall(SYS_close_range, rfd + 1, ~0U, 0);
+	char c;
+	while (read(rfd, &c, 1) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < REAPER_TRIES; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			_exit(0);
+		/* Stubs die with their sentry thread (PR_SET_PDEATHSIG); give them a moment. */
+		if (i >= 10)
+			reaper_kill_tasks(procs);
+		struct timespec ts = { 0, REAPER_PAUSE_NS };
+		nanosleep(&ts, NULL);
+	}
+	_exit(1);
+}
+
+/* Start the reaper of cg->dir; *wfd gets the pipe end the sentry keeps until it dies. */
+static int memcg_start_reaper(const struct memcg *cg, int *wfd)
+{
+	char procs[PATH_MAX];
+	if (snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->dir) >= (int)sizeof(procs))
+		return -ENAMETOOLONG;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(p[0]);
+		close(p[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		if (fork() == 0)
+			reaper_run(p[0], cg->dir, procs);
+		_exit(0);
+	}
+	close(p[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*wfd = p[1];
+	return 0;
+}
+
+/*
+ * The OOM killer's score is a process's resident pages (the MemoryFile
+ * pages it touched included) plus oom_score_adj/1000 of the cgroup's limit.
+ * Neither the sentry's nor a stub's resident pages exceed the limit, so a
+ * stub whose adj is 1000 above the sentry's always scores higher. The
+ * sentry lowers itself to -500 where it may (CAP_SYS_RESOURCE) and the
+ * stubs get its adj + 1000, at most 1000 (where it may not: any stub
+ * before the sentry unless the sentry's adj was already above 0).
+ */
+static void memcg_prefer_stubs(void)
+{
+	write_file("/proc/self", "oom_score_adj", SENTRY_OOM_SCORE_ADJ);
+	char buf[16];
+	int adj = 0;
+	if (read_small("/proc/self", "oom_score_adj", buf, sizeof(buf)) == 0)
+		adj = atoi(buf);
+	adj += OOM_SCORE_ADJ_GAP;
+	plat_set_stub_oom_score_adj(adj > 1000 ? 1000 : adj);
+}
+
+/* The write end of the reaper's pipe: open for the sentry's whole life, never closed. */
+static int reaper_fd = -1;
+
+int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, size_t whylen)
+{
+	static struct memcg cg;
+	int rc = memcg_find(&cg, why, whylen);
+	if (rc)
+		return rc;
+	memcg_remove_stale(cg.parent);
+	if (snprintf(cg.dir, sizeof(cg.dir), "%s/%s%d", cg.parent, MEMCG_PREFIX, (int)getpid()) >=
+	    (int)sizeof(cg.dir))
+		return why_fail(why, whylen, ENAMETOOLONG, "%s: path too long", cg.parent);
+	/* Same name: a dead sentry's with our pid (another pid namespace); gone if empty. */
+	if (mkdir(cg.dir, 0755) && (errno != EEXIST || rmdir(cg.dir) || mkdir(cg.dir, 0755)))
+		return why_fail(why, whylen, errno, "mkdir %s: %s", cg.dir, strerror(errno));
+	rc = memcg_set_limit(&cg, guest_limit);
+	if (rc) {
+		rmdir(cg.dir);
+		return why_fail(why, whylen, -rc, "%s: setting the limit: %s", cg.dir,
+				strerror(-rc));
+	}
+	int wfd;
+	rc = memcg_start_reaper(&cg, &wfd);
+	if (rc) {
+		rmdir(cg.dir);
+		return why_fail(why, whylen, -rc, "%s: starting its reaper: %s", cg.dir,
+				strerror(-rc));
+	}
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* cgroup.procs moves the whole process: every sentry thread. */
+	rc = write_file(cg.dir, "cgroup.procs", pid);
+	if (rc) {
+		close(wfd);     /* the reaper removes the directory */
+		return why_fail(why, whylen, -rc, "%s/cgroup.procs: %s", cg.dir, strerror(-rc));
+	}
+	reaper_fd = wfd;
+	memcg_prefer_stubs();
+	snprintf(path, pathlen, "%s", cg.dir);
+	return 0;
+}
