@@ -28,6 +28,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -474,4 +475,37 @@ int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, siz
 	memcg_prefer_stubs();
 	snprintf(path, pathlen, "%s", cg.dir);
 	return 0;
+}
+
+static struct {
+	pthread_t thread;
+	bool started, waited;
+	uint64_t limit;
+	int rc;
+	char path[4096], why[512];
+} bg;
+
+static void *memcg_enter_thread(void *arg)
+{
+	(void)arg;
+	bg.rc = memcg_enter(bg.limit, bg.path, sizeof(bg.path), bg.why, sizeof(bg.why));
+	return NULL;
+}
+
+void memcg_start(uint64_t guest_limit)
+{
+	bg.limit = guest_limit;
+	bg.started = pthread_create(&bg.thread, NULL, memcg_enter_thread, NULL) == 0;
+	if (!bg.started)
+		memcg_enter_thread(NULL);
+}
+
+int memcg_wait(char *path, size_t pathlen, char *why, size_t whylen)
+{
+	if (bg.started && !bg.waited)
+		pthread_join(bg.thread, NULL);
+	bg.waited = true;
+	snprintf(path, pathlen, "%s", bg.path);
+	snprintf(why, whylen, "%s", bg.why);
+	return bg.rc;
 }

@@ -22,4 +22,16 @@ uint64_t memcg_allowance(uint64_t guest_limit);
  */
 int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, size_t whylen);
 
+/*
+ * memcg_enter in a background thread: moving a process between cgroups
+ * waits for an RCU grace period (about 1 ms here, 15 ms when cold), which
+ * then overlaps the rest of the boot. Memory the sentry takes before the
+ * move (a few MiB: the VFS, the first program's headers) stays charged to
+ * the parent cgroup.
+ */
+void memcg_start(uint64_t guest_limit);
+
+/* Wait for memcg_start's move (before the first stub is forked); memcg_enter's result. */
+int memcg_wait(char *path, size_t pathlen, char *why, size_t whylen);
+
 #endif
