@@ -25,11 +25,13 @@ static bool unix_recvq_full(const struct sock *other)
 
 long dgram_queue_locked(struct task *t, struct sock *sk, struct sock *target,
 			const struct iovec *iov, int iovcnt, size_t len, struct sk_control *ctl,
-			const struct sk_addr *from)
+			const struct sk_addr *from, const struct sk_pktinfo *pi)
 {
 	struct sk_msg *m = sk_msg_alloc(len, from);
 	if (!m)
 		return -ENOMEM;
+	if (pi)
+		m->pkt = *pi;
 	iov_to_buf(iov, iovcnt, 0, m->data, len);
 	if (sk->family == AF_UNIX) {
 		if (ctl && ctl->files) {
@@ -119,7 +121,7 @@ long dgram_send(struct task *t, struct sock *sk, struct sock *target, const stru
 		}
 		if (!wait_on) {
 			rc = dgram_queue_locked(t, sk, target, iov, iovcnt, len, ctl,
-						from ? from : &sk->addr);
+						from ? from : &sk->addr, NULL);
 			break;
 		}
 		if (nonblock) {
@@ -167,6 +169,13 @@ long dgram_recv(struct task *t, struct sock *sk, struct net_msg *m, int flags, b
 			rc = (flags & MSG_TRUNC) ? (long)len : (long)n;
 			if (msg->from)
 				from = *msg->from;
+			if (sk->ops->recv_cmsgs_locked && msg->pkt.valid) {
+				/* ip_cmsg_recv & co. come before SCM data (inet has none). */
+				struct sk_cmsg_out o = { m->control, m->control ? m->controllen : 0,
+							 0, &m->flags_out };
+				sk->ops->recv_cmsgs_locked(sk, msg, &o);
+				ctl.used = o.used;
+			}
 			sk_rcv_take_locked(&ctl, msg, peek);
 			if (!peek) {
 				sk_msg_free_locked(sk_queue_pop_locked(sk));

@@ -26,7 +26,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include "net/net_internal.h"
+#include "net/inet_internal.h"
 #include "sentry/task.h"
 
 #define CAP_NET_BIND_SERVICE 10
@@ -39,48 +39,14 @@
 #define TCP_DEFAULT_RCVBUF 131072
 #define UDP4_MAX_PAYLOAD 65507
 #define UDP6_MAX_PAYLOAD 65527
-#define TCP_OPT_MAX 48
-#define IP_OPT_MAX 80
 
 enum { SS_UNCONNECTED_, SS_CONNECTING_, SS_CONNECTED_ };
-
-/* An endpoint: an IPv6 address (IPv4 mapped) and a port in host order. */
-struct inet_ep {
-	struct in6_addr a;
-	uint16_t port;
-};
-
-/* Family state of an inet socket. */
-struct inet_priv {
-	struct inet_priv *next;        /* in inet_bound */
-	bool listed;
-	struct sock *sk;
-	int ss;                        /* the socket-level state (Linux's sock->state) */
-	bool v6only;
-	bool autobound;                /* the port came from autobind */
-	bool bound;                    /* has a local port */
-	struct inet_ep local;
-	bool has_remote;
-	struct inet_ep remote;
-	struct sock *pend_listener;    /* connecting: the listener we wait on (reference) */
-	struct sock *pend_next;        /* in the listener's pending list */
-	struct sock *pend_head;        /* listener: connecting clients (a reference each) */
-	int tcp_opt[TCP_OPT_MAX];
-	int ip_opt[IP_OPT_MAX];
-	int ip6_opt[IP_OPT_MAX];
-	struct egress_udp *egress;     /* UDP that sent beyond loopback: its host side */
-};
 
 static struct inet_priv *inet_bound;
 static unsigned inet_next_port;
 
 static const struct sock_ops tcp_ops;
 static const struct sock_ops udp_ops;
-
-static struct inet_priv *inet_of(struct sock *sk)
-{
-	return sk->fpriv;
-}
 
 /* ---- addresses ---- */
 
@@ -355,6 +321,7 @@ static struct sock *inet_alloc(int family, int type, int protocol)
 		sk->rcvbuf = TCP_DEFAULT_RCVBUF;
 	}
 	ip->sk = sk;
+	inet_opt_init(ip);
 	if (family == AF_INET)
 		ep_set_v4(&ip->local.a, 0);
 	sk->fpriv = ip;
@@ -907,12 +874,13 @@ static struct sock *udp_find_locked(const struct inet_ep *dst, const struct inet
 
 /*
  * Queue a datagram from src on target (sender: sk, or target itself for
- * egress) unless it does not fit target's SO_RCVBUF: then it is dropped
- * and the send still succeeds. Returns len or -ENOMEM.
+ * egress) with the IP header's fields pi, unless it does not fit target's
+ * SO_RCVBUF: then it is dropped and the send still succeeds. Returns len
+ * or -ENOMEM.
  */
 static long udp_queue_locked(struct task *t, struct sock *sk, struct sock *target,
 			     const struct iovec *iov, int iovcnt, size_t len,
-			     const struct inet_ep *src)
+			     const struct inet_ep *src, const struct sk_pktinfo *pi)
 {
 	if (target->rq_bytes + len + 256 * (target->rq_len + 1) > (size_t)target->rcvbuf ||
 	    (target->shutdown & SK_RCV_SHUTDOWN))
@@ -924,7 +892,7 @@ static long udp_queue_locked(struct task *t, struct sock *sk, struct sock *targe
 				     .sin6_addr = src->a };
 	memcpy(from.bytes, &sin6, sizeof(sin6));
 	from.len = sizeof(sin6);
-	return dgram_queue_locked(t, sk, target, iov, iovcnt, len, NULL, &from);
+	return dgram_queue_locked(t, sk, target, iov, iovcnt, len, NULL, &from, pi);
 }
 
 static int udp_connect(struct task *t, struct sock *sk, const void *addr, uint32_t len,
@@ -997,12 +965,6 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 		if (!dst.port)
 			return -EINVAL;
 	}
-	if (m->control && m->controllen) {
-		struct sk_control ctl;
-		int rc = sk_control_parse(t, m->control, m->controllen, false, &ctl);
-		if (rc)
-			return rc;
-	}
 	net_lock();
 	long rc;
 	if (!have_dst) {
@@ -1011,6 +973,14 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 			return -EDESTADDRREQ;
 		}
 		dst = ip->remote;
+	}
+	/* The control messages are IPv4's or IPv6's by the datagram's family (udpv6_sendmsg). */
+	struct inet_tx tx;
+	bool v4 = sk->family == AF_INET || ep_is_v4(&dst.a);
+	rc = inet_cmsg_send_locked(t, sk, m->control, m->control ? m->controllen : 0, v4, &tx);
+	if (rc) {
+		net_unlock();
+		return rc;
 	}
 	bool external;
 	if (sk->err) {
@@ -1024,6 +994,8 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 					    m->iovcnt, len);
 	} else {
 		struct inet_ep src = { ep_source(&ip->local.a, &dst.a), ip->local.port };
+		if (tx.has_src && !ep_is_any(&tx.src))
+			src.a = tx.src;        /* IP_PKTINFO's ipi_spec_dst, IPV6_PKTINFO's address */
 		struct sock *target = udp_find_locked(&dst, &src);
 		rc = (long)len;
 		if (!target) {
@@ -1033,7 +1005,9 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 				sk_wake(sk, POLLERR);
 			}
 		} else {
-			rc = udp_queue_locked(t, sk, target, m->iov, m->iovcnt, len, &src);
+			struct sk_pktinfo pi;
+			inet_pktinfo_locked(sk, &tx, &dst, &pi);
+			rc = udp_queue_locked(t, sk, target, m->iov, m->iovcnt, len, &src, &pi);
 		}
 	}
 	net_unlock();
@@ -1053,8 +1027,14 @@ void inet_udp_deliver_locked(struct sock *sk, uint32_t addr, uint16_t port, cons
 	/* A connected socket receives only from its peer (the lookup's 4-tuple match). */
 	if (ip->has_remote && !ep_equal(&ip->remote, &src))
 		return;
+	/* What the host's reply looked like from eth0 (its TTL and TOS are not known here). */
+	const struct netdev *eth0 = netdev_by_name("eth0");
+	struct sk_pktinfo pi = { .valid = true, .v4 = true, .ttl = 64,
+				 .ifindex = eth0 ? eth0->index : 0,
+				 .dst_port = ip->local.port };
+	ep_set_v4(&pi.dst, ep_is_any(&ip->local.a) ? NET_GUEST_ADDR : ep_v4(&ip->local.a));
 	struct iovec iov = { (void *)buf, len };
-	udp_queue_locked(NULL, sk, sk, &iov, 1, len, &src);
+	udp_queue_locked(NULL, sk, sk, &iov, 1, len, &src, &pi);
 }
 
 void inet_udp_error_locked(struct sock *sk, uint32_t addr, uint16_t port, int err)
@@ -1079,189 +1059,6 @@ static void udp_recv_name_locked(struct sock *sk, struct sk_addr *from)
 	memcpy(&sin6, from->bytes, sizeof(sin6));
 	struct inet_ep ep = { sin6.sin6_addr, ntohs(sin6.sin6_port) };
 	ep_format(sk, &ep, from);
-}
-
-/* ---- options ---- */
-
-static int opt_int(const void *val, uint32_t len, int *v)
-{
-	if (len < sizeof(int)) {
-		if (len >= 1 && val) {
-			*v = *(const unsigned char *)val;
-			return 0;
-		}
-		return -EINVAL;
-	}
-	if (!val)
-		return -EFAULT;
-	memcpy(v, val, sizeof(int));
-	return 0;
-}
-
-static int tcp_opt_default(int name)
-{
-	switch (name) {
-	case TCP_MAXSEG:
-		return 536;
-	case TCP_KEEPIDLE:
-		return 7200;
-	case TCP_KEEPINTVL:
-		return 75;
-	case TCP_KEEPCNT:
-		return 9;
-	case TCP_SYNCNT:
-		return 6;
-	case TCP_LINGER2:
-		return 60;
-	default:
-		return 0;
-	}
-}
-
-static bool tcp_opt_known(int name)
-{
-	switch (name) {
-	case TCP_NODELAY: case TCP_MAXSEG: case TCP_CORK: case TCP_KEEPIDLE:
-	case TCP_KEEPINTVL: case TCP_KEEPCNT: case TCP_SYNCNT: case TCP_LINGER2:
-	case TCP_DEFER_ACCEPT: case TCP_WINDOW_CLAMP: case TCP_QUICKACK:
-	case TCP_USER_TIMEOUT: case TCP_FASTOPEN: case TCP_NOTSENT_LOWAT:
-	case TCP_FASTOPEN_CONNECT:
-		return true;
-	}
-	return false;
-}
-
-static bool ip_opt_known(int name)
-{
-	switch (name) {
-	case IP_TOS: case IP_TTL: case IP_HDRINCL: case IP_RECVERR: case IP_PKTINFO:
-	case IP_MTU_DISCOVER: case IP_RECVTTL: case IP_RECVTOS: case IP_MULTICAST_TTL:
-	case IP_MULTICAST_LOOP: case IP_FREEBIND: case IP_BIND_ADDRESS_NO_PORT:
-	case IP_RECVORIGDSTADDR:
-		return true;
-	}
-	return false;
-}
-
-static bool ip6_opt_known(int name)
-{
-	switch (name) {
-	case IPV6_V6ONLY: case IPV6_UNICAST_HOPS: case IPV6_MULTICAST_HOPS:
-	case IPV6_MULTICAST_LOOP: case IPV6_RECVPKTINFO: case IPV6_TCLASS:
-	case IPV6_RECVTCLASS: case IPV6_RECVERR: case IPV6_MTU_DISCOVER:
-		return true;
-	}
-	return false;
-}
-
-static int inet_setsockopt(struct task *t, struct sock *sk, int level, int name, const void *val,
-			   uint32_t len)
-{
-	struct inet_priv *ip = inet_of(sk);
-	int v, rc;
-	if (level == IPPROTO_TCP && sk->tcp) {
-		if (!tcp_opt_known(name) || name >= TCP_OPT_MAX)
-			return -ENOPROTOOPT;
-		if (len < sizeof(int))
-			return -EINVAL;
-		if ((rc = opt_int(val, len, &v)))
-			return rc;
-		if ((name == TCP_KEEPIDLE || name == TCP_KEEPINTVL) && (v < 1 || v > 32767))
-			return -EINVAL;
-		if (name == TCP_KEEPCNT && (v < 1 || v > 127))
-			return -EINVAL;
-		net_lock();
-		ip->tcp_opt[name] = name == TCP_NODELAY || name == TCP_CORK ? !!v : v;
-		net_unlock();
-		return 0;
-	}
-	if (level == IPPROTO_IP) {
-		if (!ip_opt_known(name) || name >= IP_OPT_MAX)
-			return -ENOPROTOOPT;
-		if ((rc = opt_int(val, len, &v)))
-			return rc;
-		if (name == IP_TTL && v != -1 && (v < 1 || v > 255))
-			return -EINVAL;
-		net_lock();
-		ip->ip_opt[name] = v;
-		net_unlock();
-		return 0;
-	}
-	if (level == IPPROTO_IPV6 && sk->family == AF_INET6) {
-		if (!ip6_opt_known(name) || name >= IP_OPT_MAX)
-			return -ENOPROTOOPT;
-		if (len < sizeof(int))
-			return -EINVAL;
-		if ((rc = opt_int(val, len, &v)))
-			return rc;
-		net_lock();
-		if (name == IPV6_V6ONLY) {
-			if (ip->bound)
-				rc = -EINVAL;  /* only before bind (ipv6_setsockopt) */
-			else
-				ip->v6only = v != 0;
-		} else {
-			ip->ip6_opt[name] = v;
-		}
-		net_unlock();
-		return rc;
-	}
-	return -ENOPROTOOPT;
-}
-
-static int inet_getsockopt(struct task *t, struct sock *sk, int level, int name, void *val,
-			   uint32_t *len)
-{
-	struct inet_priv *ip = inet_of(sk);
-	int v = 0;
-	net_lock();
-	int rc = 0;
-	if (level == IPPROTO_TCP && sk->tcp) {
-		if (name == TCP_INFO) {
-			struct tcp_info ti;
-			memset(&ti, 0, sizeof(ti));
-			ti.tcpi_state = sk->state == SK_CONNECTED ? TCP_ESTABLISHED
-				      : sk->state == SK_LISTEN ? TCP_LISTEN : TCP_CLOSE;
-			net_unlock();
-			uint32_t n = MIN(*len, (uint32_t)sizeof(ti));
-			memcpy(val, &ti, n);
-			*len = n;
-			return 0;
-		}
-		if (!tcp_opt_known(name) || name >= TCP_OPT_MAX)
-			rc = -ENOPROTOOPT;
-		else if (name == TCP_MAXSEG && sk->state == SK_CONNECTED)
-			v = 65483;                  /* the loopback MTU's MSS */
-		else
-			v = ip->tcp_opt[name] ? ip->tcp_opt[name] : tcp_opt_default(name);
-	} else if (level == IPPROTO_IP) {
-		if (!ip_opt_known(name) || name >= IP_OPT_MAX)
-			rc = -ENOPROTOOPT;
-		else if (name == IP_TTL)
-			v = ip->ip_opt[name] > 0 ? ip->ip_opt[name] : 64;
-		else if (name == IP_MULTICAST_TTL || name == IP_MULTICAST_LOOP)
-			v = ip->ip_opt[name] ? ip->ip_opt[name] : 1;
-		else
-			v = ip->ip_opt[name];
-	} else if (level == IPPROTO_IPV6 && sk->family == AF_INET6) {
-		if (!ip6_opt_known(name) || name >= IP_OPT_MAX)
-			rc = -ENOPROTOOPT;
-		else if (name == IPV6_V6ONLY)
-			v = ip->v6only;
-		else if (name == IPV6_UNICAST_HOPS || name == IPV6_MULTICAST_HOPS)
-			v = ip->ip6_opt[name] > 0 ? ip->ip6_opt[name] : 64;
-		else
-			v = ip->ip6_opt[name];
-	} else {
-		rc = -ENOPROTOOPT;
-	}
-	net_unlock();
-	if (rc)
-		return rc;
-	uint32_t n = MIN(*len, (uint32_t)sizeof(int));
-	memcpy(val, &v, n);
-	*len = n;
-	return 0;
 }
 
 /* ---- release ---- */
@@ -1307,6 +1104,7 @@ static const struct sock_ops udp_ops = {
 	.setsockopt = inet_setsockopt,
 	.getname_locked = inet_getname_locked,
 	.recv_name_locked = udp_recv_name_locked,
+	.recv_cmsgs_locked = inet_recv_cmsgs_locked,
 	.unbind_locked = inet_unbind_locked,
 	.destroy = inet_destroy,
 };

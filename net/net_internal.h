@@ -71,6 +71,20 @@ struct sk_files {
 };
 
 /*
+ * What an IP datagram's header said, for the receiver's IP-level control
+ * messages (IP_PKTINFO, IP_TTL, IPV6_HOPLIMIT, IPV6_TCLASS...).
+ */
+struct sk_pktinfo {
+	bool valid;                    /* an inet datagram */
+	bool v4;                       /* an IPv4 packet (dst is v4-mapped) */
+	uint8_t ttl;                   /* TTL / hop limit */
+	uint8_t tos;                   /* TOS / traffic class */
+	int ifindex;                   /* the interface it arrived on */
+	struct in6_addr dst;           /* its destination address */
+	uint16_t dst_port;             /* host order */
+};
+
+/*
  * One message (datagram, seqpacket record, or a stretch of a byte stream)
  * on a receive queue. It holds a reference on its sender, whose wmem
  * counts `charge` bytes until the message is consumed or purged.
@@ -84,6 +98,7 @@ struct sk_msg {
 	bool has_cred;
 	struct sk_cred cred;
 	struct sk_addr *from;          /* datagrams: the source address, or NULL */
+	struct sk_pktinfo pkt;         /* inet datagrams: the IP header's fields */
 	char *data;                    /* in the same allocation */
 };
 
@@ -95,6 +110,7 @@ enum sk_state {
 };
 
 struct sock;
+struct sk_cmsg_out;
 
 /* What differs between families and types. All hooks are optional unless noted. */
 struct sock_ops {
@@ -112,6 +128,9 @@ struct sock_ops {
 	int (*getname_locked)(struct sock *sk, bool peer, struct sk_addr *out);         /* required */
 	/* Rewrite a datagram's source address for this receiver (inet: v4-mapped forms). */
 	void (*recv_name_locked)(struct sock *sk, struct sk_addr *from);
+	/* recvmsg of msg: the family's control messages into o (net_lock held). */
+	void (*recv_cmsgs_locked)(struct sock *sk, const struct sk_msg *msg,
+				  struct sk_cmsg_out *o);
 	/* accept() took a child: room for a connection waiting on the backlog (net_lock held). */
 	void (*accepted_locked)(struct sock *listener);
 	/* A new socket of the same kind for an incoming connection (net_lock held). */
@@ -292,11 +311,12 @@ uint32_t stream_poll_locked(struct sock *sk);
 /*
  * Queue one datagram of len bytes from sk on target's receive queue with
  * source address from (net_lock held). AF_UNIX: SCM data from ctl, and
- * the bytes are charged to sk. Returns len or -ENOMEM.
+ * the bytes are charged to sk; inet: the IP header's fields in pi (else
+ * NULL). Returns len or -ENOMEM.
  */
 long dgram_queue_locked(struct task *t, struct sock *sk, struct sock *target,
 			const struct iovec *iov, int iovcnt, size_t len, struct sk_control *ctl,
-			const struct sk_addr *from);
+			const struct sk_addr *from, const struct sk_pktinfo *pi);
 /*
  * AF_UNIX datagram send to target (a reference held by the caller):
  * waits for sk's send buffer and for room in target's queue unless
@@ -313,6 +333,7 @@ uint32_t dgram_poll_locked(struct sock *sk);
 
 /* Receive-side control data, taken under net_lock and emitted after it. */
 struct sk_rcv_ctl {
+	size_t used;                   /* control bytes the family wrote under net_lock */
 	bool has_cred;
 	struct sk_cred cred;
 	struct sk_files *files;
@@ -321,8 +342,9 @@ struct sk_rcv_ctl {
 void sk_rcv_take_locked(struct sk_rcv_ctl *c, struct sk_msg *msg, bool peek);
 /*
  * Without net_lock: emit SCM_CREDENTIALS (when passcred) and SCM_RIGHTS
- * into m->control (installing the files in t's fd table; MSG_CMSG_CLOEXEC
- * from flags) and set m->controllen to the bytes used.
+ * into m->control after the c->used bytes already there (installing the
+ * files in t's fd table; MSG_CMSG_CLOEXEC from flags) and set
+ * m->controllen to the bytes used.
  */
 void sk_rcv_finish(struct task *t, bool passcred, struct net_msg *m, struct sk_rcv_ctl *c,
 		   int flags);

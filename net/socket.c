@@ -485,7 +485,8 @@ void sk_rcv_take_locked(struct sk_rcv_ctl *c, struct sk_msg *msg, bool peek)
 void sk_rcv_finish(struct task *t, bool passcred, struct net_msg *m, struct sk_rcv_ctl *c,
 		   int flags)
 {
-	struct sk_cmsg_out o = { m->control, m->control ? m->controllen : 0, 0, &m->flags_out };
+	struct sk_cmsg_out o = { m->control, m->control ? m->controllen : 0, c->used,
+				 &m->flags_out };
 	if (passcred) {
 		/* A message queued before SO_PASSCRED carries none: zeros, as Linux's empty skb cb. */
 		struct ucred uc = { 0, 0, 0 };

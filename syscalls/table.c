@@ -122,15 +122,15 @@
 	OK(accept, "fd,ptr,ptr")                                                            \
 	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP beyond loopback ENETUNREACH, or under --net=sandbox egress (refused by policy: EPERM)") \
 	OK(recvfrom, "fd,obuf:ret,size,hex,ptr,ptr")                                        \
-	PART(sendmsg, "fd,ptr,hex", "SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX); IP-level control messages are ignored") \
-	PART(recvmsg, "fd,ptr,hex", "no IP_PKTINFO/timestamp control messages; MSG_ERRQUEUE always empty") \
+	PART(sendmsg, "fd,ptr,hex", "SCM_RIGHTS and SCM_CREDENTIALS (AF_UNIX); UDP: IP_TTL/IP_TOS/IP_PKTINFO, IPV6_HOPLIMIT/IPV6_TCLASS/IPV6_PKTINFO; no IPv6 extension headers") \
+	PART(recvmsg, "fd,ptr,hex", "UDP: IP_PKTINFO/TTL/TOS/ORIGDSTADDR, IPV6_PKTINFO/HOPLIMIT/TCLASS/ORIGDSTADDR; no timestamps; MSG_ERRQUEUE always empty") \
 	OK(shutdown, "fd,int")                                                              \
 	PART(bind, "fd,ptr,int", "inet: wildcard, loopback, multicast and broadcast addresses only (others EADDRNOTAVAIL); no TIME_WAIT") \
 	OK(listen, "fd,int")                                                                \
 	OK(getsockname, "fd,ptr,ptr")                                                                                                     \
 	OK(getpeername, "fd,ptr,ptr")                                                                                                     \
 	OK(socketpair, "af,socktype,int,fds")                                               \
-	PART(setsockopt, "fd,int,int,ptr,int", "SOL_SOCKET options of net/README.md; TCP/IP/IPv6 options are stored (IPV6_V6ONLY honoured) but have no effect; no BPF filters") \
+	PART(setsockopt, "fd,int,int,ptr,int", "SOL_SOCKET options of net/README.md; IP_TTL/IP_TOS/IPV6_UNICAST_HOPS/IPV6_TCLASS and the IP_RECV*/IPV6_RECV* flags shape UDP datagrams and cmsgs; other TCP/IP/IPv6 options stored without effect (IPV6_V6ONLY honoured); no BPF filters") \
 	PART(getsockopt, "fd,int,int,ptr,ptr", "SOL_SOCKET options of net/README.md; TCP_INFO is zeros but for the state")                \
 	PART(clone, "clone,ptr,ptr,ptr,hex", "CLONE_SIGHAND without CLONE_THREAD, namespaces and CLONE_PIDFD give EINVAL; a non-leader thread's execve keeps its own tid")                                                  \
 	OK(fork, "")                                                                        \

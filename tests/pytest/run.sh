@@ -34,6 +34,8 @@ if [ $# -gt 0 ]; then MODULES="$*"; else MODULES=${PYTEST_MODULES:-$DEFAULT_MODU
 excludes() {
     case "$1" in
         test_socket|test_selectors|test_select) echo "-i *VSOCK*" ;;
+        # Off by default in regrtest; it only uses localhost (no internet needed).
+        test_socketserver) echo "-u network" ;;
         *) echo "" ;;
     esac
 }

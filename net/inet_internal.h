@@ -1,0 +1,77 @@
+/*
+ * What net/inet.c (addresses, ports, TCP and UDP) and net/inet_opt.c
+ * (IPPROTO_IP/IPPROTO_IPV6/IPPROTO_TCP options and IP-level control
+ * messages) share. Only those two files include it. All state: net_lock.
+ */
+#ifndef NET_INET_INTERNAL_H
+#define NET_INET_INTERNAL_H
+
+#include "net/net_internal.h"
+
+#define TCP_OPT_MAX 48
+#define IP_OPT_MAX 80
+
+/* An endpoint: an IPv6 address (IPv4 mapped) and a port in host order. */
+struct inet_ep {
+	struct in6_addr a;
+	uint16_t port;
+};
+
+/* Family state of an inet socket. */
+struct inet_priv {
+	struct inet_priv *next;        /* in inet_bound */
+	bool listed;
+	struct sock *sk;
+	int ss;                        /* the socket-level state (Linux's sock->state) */
+	bool v6only;
+	bool autobound;                /* the port came from autobind */
+	bool bound;                    /* has a local port */
+	struct inet_ep local;
+	bool has_remote;
+	struct inet_ep remote;
+	struct sock *pend_listener;    /* connecting: the listener we wait on (reference) */
+	struct sock *pend_next;        /* in the listener's pending list */
+	struct sock *pend_head;        /* listener: connecting clients (a reference each) */
+	/* Option values by name, as getsockopt reads them back (inet_opt_init's defaults). */
+	int tcp_opt[TCP_OPT_MAX];
+	int ip_opt[IP_OPT_MAX];        /* IP_TTL -1: the default (64) */
+	int ip6_opt[IP_OPT_MAX];       /* IPV6_UNICAST_HOPS -1: the default (64) */
+	struct egress_udp *egress;     /* UDP that sent beyond loopback: its host side */
+};
+
+static inline struct inet_priv *inet_of(struct sock *sk)
+{
+	return sk->fpriv;
+}
+
+/* ---- net/inet_opt.c ---- */
+
+/* A new socket's option defaults (Linux's inet_create / inet6_create). */
+void inet_opt_init(struct inet_priv *ip);
+int inet_setsockopt(struct task *t, struct sock *sk, int level, int name, const void *val,
+		    uint32_t len);
+int inet_getsockopt(struct task *t, struct sock *sk, int level, int name, void *val,
+		    uint32_t *len);
+
+/* What a sendmsg's control messages ask of one datagram (Linux's ipcm_cookie / ipcm6_cookie). */
+struct inet_tx {
+	int ttl;                       /* IP_TTL / IPV6_HOPLIMIT; -1: the socket's */
+	int tos;                       /* IP_TOS / IPV6_TCLASS; -1: the socket's */
+	bool has_src;                  /* IP_PKTINFO / IPV6_PKTINFO named a source address */
+	struct in6_addr src;
+};
+/*
+ * Parse sendmsg's control buffer for a datagram from sk that is IPv4 (v4:
+ * ip_cmsg_send, IPV6_PKTINFO allowed on AF_INET6 sockets) or IPv6
+ * (ip6_datagram_send_ctl); net_lock held. Returns 0 or Linux's -EINVAL,
+ * -ENODEV, -ENETUNREACH, -EPERM.
+ */
+int inet_cmsg_send_locked(struct task *t, struct sock *sk, const void *buf, size_t len, bool v4,
+			  struct inet_tx *tx);
+/* The IP header fields of a datagram from sk to dst with tx's overrides (net_lock held). */
+void inet_pktinfo_locked(struct sock *sk, const struct inet_tx *tx, const struct inet_ep *dst,
+			 struct sk_pktinfo *pi);
+/* recvmsg: the IP-level control messages sk asked for, from msg's header fields (net_lock held). */
+void inet_recv_cmsgs_locked(struct sock *sk, const struct sk_msg *msg, struct sk_cmsg_out *o);
+
+#endif
