@@ -165,6 +165,65 @@ static int write_resolv_conf(struct fs_context *fs)
 	return n < 0 ? (int)n : 0;
 }
 
+/* Does a whitespace-separated field of some non-comment line of text equal name? */
+static bool hosts_lists(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *line = text, *end; *line; line = *end ? end + 1 : end) {
+		end = strchr(line, '\n');
+		end = end ? end : line + strlen(line);
+		const char *eol = end;
+		const char *hash = memchr(line, '#', eol - line);
+		eol = hash ? hash : eol;
+		for (const char *p = line; p < eol;) {
+			while (p < eol && (*p == ' ' || *p == '\t'))
+				p++;
+			const char *q = p;
+			while (q < eol && *q != ' ' && *q != '\t' && *q != '\r')
+				q++;
+			if ((size_t)(q - p) == len && !memcmp(p, name, len))
+				return true;
+			p = q + (q < eol);
+		}
+	}
+	return false;
+}
+
+/*
+ * `sandbox run`: the guest's hostname resolves, as in a Docker container
+ * (127.0.1.1 in /etc/hosts, appended in the overlay when the file does not
+ * name it). Not when /etc or /etc/hosts is a mount of the caller's (a bind
+ * would change a host file) or the root is read-only; best effort.
+ */
+static void add_hostname_to_hosts(struct fs_context *fs, const struct sandbox_config *cfg)
+{
+	if (cfg->rootfs_readonly)
+		return;
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		const char *d = cfg->mounts[i].dst;
+		if (!strcmp(d, "/") || !strcmp(d, "/etc") || !strcmp(d, "/etc/hosts"))
+			return;
+	}
+	struct cred root;
+	cred_init_root(&root);
+	struct file *f;
+	if (vfs_openat(fs, &root, NULL, "/etc/hosts", O_RDWR | O_APPEND, 0, &f))
+		return;
+	static char text[16384];
+	ssize_t n = vfs_pread(f, text, sizeof(text) - 1, 0);
+	if (n >= 0 && (size_t)n < sizeof(text) - 1) {
+		text[n] = 0;
+		if (!hosts_lists(text, kernel.hostname)) {
+			char line[128];
+			int len = snprintf(line, sizeof(line), "%s127.0.1.1\t%s\n",
+					   n > 0 && text[n - 1] != '\n' ? "\n" : "", kernel.hostname);
+			struct iovec iov = { line, (size_t)len };
+			vfs_writev(f, &iov, 1, NULL);
+		}
+	}
+	file_put(f);
+}
+
 /* mkdir -p of a guest path, as root (mountpoints, the working directory). */
 static int make_guest_dirs(struct fs_context *fs, const char *path)
 {
@@ -596,6 +655,8 @@ int sandbox_run(const struct sandbox_config *cfg)
 	char err[1024];
 	sandbox_forward_signals(false);
 	int rc = sandbox_boot(cfg, err, sizeof(err));
+	if (!rc)
+		add_hostname_to_hosts(sb.boot_fs, cfg);
 	if (!rc) {
 		struct sandbox_process p = {
 			.argv = cfg->argv, .envp = cfg->envp, .cwd = cfg->cwd,
