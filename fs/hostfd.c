@@ -26,6 +26,8 @@
 #include <sys/epoll.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
@@ -195,16 +197,53 @@ static ssize_t hostfd_read(struct file *f, const struct iovec *iov, int iovcnt, 
 	return r < 0 ? -errno : r;
 }
 
+/*
+ * RLIMIT_FSIZE for a host regular file (stdout redirected to a file): the
+ * position is the host fd's. 0 with *count clipped, or -EFBIG (SIGXFSZ).
+ */
+static int hostfd_fsize_limit(struct file *f, uint64_t *count)
+{
+	struct task *t = task_current();
+	if (!S_ISREG(f->inode->mode) || !t || !*count ||
+	    t->tg->rlimits[RLIMIT_FSIZE].rlim_cur == RLIM_INFINITY)
+		return 0;
+	int fd = hostfd_fd(f), fl = fcntl(fd, F_GETFL);
+	struct stat st;
+	off_t pos = fl >= 0 && (fl & O_APPEND) ? (fstat(fd, &st) ? -1 : st.st_size)
+					       : lseek(fd, 0, SEEK_CUR);
+	return pos < 0 ? 0 : vfs_fsize_limit((uint64_t)pos, count);
+}
+
 static ssize_t hostfd_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
 {
 	int rc = wait_ready(f, POLLOUT);
 	if (rc)
 		return rc;
+	uint64_t total = iov_total(iov, iovcnt), allowed = total;
+	if ((rc = hostfd_fsize_limit(f, &allowed)))
+		return rc;
+	struct iovec *clipped = NULL;
+	if (allowed < total) {
+		/* The part below the limit: a copy of iov cut at `allowed` bytes. */
+		if (!(clipped = malloc((size_t)iovcnt * sizeof(*clipped))))
+			return -ENOMEM;
+		int n = 0;
+		for (; n < iovcnt && allowed; n++) {
+			clipped[n] = iov[n];
+			if (clipped[n].iov_len > allowed)
+				clipped[n].iov_len = allowed;
+			allowed -= clipped[n].iov_len;
+		}
+		iov = clipped;
+		iovcnt = n;
+	}
 	ssize_t r;
 	do
 		r = writev(hostfd_fd(f), iov, iovcnt);
 	while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : r;
+	int err = errno;
+	free(clipped);
+	return r < 0 ? -err : r;
 }
 
 static int hostfd_fstat(struct file *f, struct stat *st)

@@ -116,9 +116,39 @@ static void sigio_to_task_locked(struct task *t, const struct sigio *s, bool thr
 		process_signal_info_locked(t->tg, SIGIO, &si);
 }
 
+/* A walk of the task table for one signal: the processes already signalled. */
+struct sigio_walk {
+	const struct sigio *s;
+	struct thread_group **done;
+	size_t n, cap;
+};
+
+/*
+ * Process-directed: once per process, through whichever of its live threads
+ * comes first (its leader may have exited: Linux keeps a zombie leader in
+ * the pid and group lists, so the process still gets the signal).
+ */
+static void sigio_process_locked(struct task *t, struct sigio_walk *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->done[i] == t->tg)
+			return;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 8;
+		struct thread_group **p = realloc(w->done, cap * sizeof(*p));
+		if (!p)
+			return;
+		w->done = p;
+		w->cap = cap;
+	}
+	w->done[w->n++] = t->tg;
+	sigio_to_task_locked(t, w->s, false);
+}
+
 static void sigio_match_locked(struct task *t, void *arg)
 {
-	const struct sigio *s = arg;
+	struct sigio_walk *w = arg;
+	const struct sigio *s = w->s;
 	if (t->exited || t->tg->zombie)
 		return;
 	switch (s->own.type) {
@@ -127,14 +157,14 @@ static void sigio_match_locked(struct task *t, void *arg)
 			sigio_to_task_locked(t, s, true);
 		break;
 	case F_OWNER_PGRP:
-		/* One task per process, as Linux's PIDTYPE_PGID list: the leader. */
-		if (t->tid == t->tg->tgid && t->tg->pgid == s->own.id)
-			sigio_to_task_locked(t, s, false);
+		/* Every process of the group, as Linux's PIDTYPE_PGID list. */
+		if (t->tg->pgid == s->own.id)
+			sigio_process_locked(t, w);
 		break;
 	default:
-		/* A pid names the task with that id; its whole process gets the signal. */
-		if (t->tid == s->own.id)
-			sigio_to_task_locked(t, s, false);
+		/* A pid names a thread or a process; the whole process gets the signal. */
+		if (t->tid == s->own.id || t->tg->tgid == s->own.id)
+			sigio_process_locked(t, w);
 		break;
 	}
 }
@@ -143,9 +173,11 @@ static void sigio_send(const struct sigio *s)
 {
 	if (!s->own.id || s->band < POLL_IN || s->band > POLL_HUP)
 		return;
+	struct sigio_walk w = { s, NULL, 0, 0 };
 	pthread_mutex_lock(&kernel.lock);
-	kernel_for_each_task_locked(sigio_match_locked, (void *)s);
+	kernel_for_each_task_locked(sigio_match_locked, &w);
 	pthread_mutex_unlock(&kernel.lock);
+	free(w.done);
 }
 
 void fown_send(struct fown *o, int fd, int band)

@@ -93,6 +93,11 @@ e2e_statuses() {
 			"$(show_head "$err" stderr)"
 	fi
 
+	# RLIMIT_FSIZE on a donated stdout that is a host regular file (run_to's
+	# PREFIX.out): the write is clipped at the limit, then SIGXFSZ kills.
+	cmp_case stdout_rlimit_fsize /bin/sh -c 'ulimit -f 2; exec /usr/bin/head -c 5000 /dev/zero'
+	expect_status stdout_rlimit_fsize 153
+
 	cmp_case missing_program /nonexistent/e2e-no-such-program
 	expect_status missing_program 127
 	expect_one_line missing_program

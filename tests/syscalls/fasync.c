@@ -361,6 +361,51 @@ static void test_tid(void)
 	close(p[1]);
 }
 
+/*
+ * The owner process's main thread has exited (pthread_exit): the process
+ * is still there and its other threads take the SIGIO (Linux keeps the
+ * zombie leader in its pid and process group lists).
+ */
+static int leader_pipe[2];
+
+static void *leader_gone_thread(void *arg)
+{
+	(void)arg;
+	usleep(100000);      /* the main thread has exited */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGIO);
+	if (write(leader_pipe[1], "a", 1) != 1)
+		_exit(3);
+	struct timespec ts = { 5, 0 };
+	siginfo_t si;
+	_exit(sigtimedwait(&set, &si, &ts) == SIGIO ? 0 : 1);
+}
+
+static void test_leader_gone(int owner_type)
+{
+	const char *name = owner_type == F_OWNER_PGRP ? "leader_gone_pgrp_sigio"
+						       : "leader_gone_pid_sigio";
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGIO);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		setpgid(0, 0);
+		struct f_owner_ex ex = { owner_type, getpid() };
+		pthread_t th;
+		if (pipe(leader_pipe) || fcntl(leader_pipe[0], F_SETOWN_EX, &ex) ||
+		    fcntl(leader_pipe[0], F_SETFL, O_ASYNC) ||
+		    pthread_create(&th, NULL, leader_gone_thread, NULL))
+			_exit(2);
+		pthread_exit(NULL);
+	}
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid, "leader_gone_reaped");
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, name);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_sig, .sa_flags = SA_SIGINFO | SA_RESTART };
@@ -375,6 +420,8 @@ int main(void)
 	test_eventfd_inotify();
 	test_pgrp();
 	test_tid();
+	test_leader_gone(F_OWNER_PID);
+	test_leader_gone(F_OWNER_PGRP);
 	CHECK_ERR(fcntl(0x7fff, F_SETFL, O_ASYNC), EBADF, "setfl_ebadf");
 	CHECK_ERR(fcntl(1, F_SETOWN, INT_MIN), EINVAL, "setown_int_min");
 	struct f_owner_ex neg = { F_OWNER_PID, -5 };
