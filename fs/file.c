@@ -495,39 +495,47 @@ int vfs_fsize_limit(uint64_t off, uint64_t *count)
 	return 0;
 }
 
-/*
- * A write of iov at off to a regular file under RLIMIT_FSIZE: -EFBIG, or 0
- * with *out the part the limit allows (iov itself, or a clipped copy in
- * buf, or malloc'd: *owned).
- */
-static int fsize_clip(const struct iovec *iov, int iovcnt, uint64_t off, struct iovec *buf,
-		      int bufcnt, const struct iovec **out, int *outcnt, struct iovec **owned)
+int iov_clip(const struct iovec *iov, int iovcnt, uint64_t max, struct iovec *buf, int bufcnt,
+	     const struct iovec **out, int *outcnt, struct iovec **owned)
 {
-	uint64_t total = 0;
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	uint64_t allowed = total;
 	*out = iov;
 	*outcnt = iovcnt;
 	*owned = NULL;
-	if (total == 0)
+	uint64_t total = 0;
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (total <= max)
 		return 0;
-	int rc = vfs_fsize_limit(off, &allowed);
-	if (rc || allowed == total)
-		return rc;
 	struct iovec *v = buf;
 	if (iovcnt > bufcnt && !(v = *owned = malloc(iovcnt * sizeof(*v))))
 		return -ENOMEM;
 	int n = 0;
-	for (; n < iovcnt && allowed; n++) {
+	for (; n < iovcnt && max; n++) {
 		v[n] = iov[n];
-		if (v[n].iov_len > allowed)
-			v[n].iov_len = allowed;
-		allowed -= v[n].iov_len;
+		if (v[n].iov_len > max)
+			v[n].iov_len = max;
+		max -= v[n].iov_len;
 	}
 	*out = v;
 	*outcnt = n;
 	return 0;
+}
+
+/*
+ * A write of iov at off to a regular file under RLIMIT_FSIZE: -EFBIG, or 0
+ * with *out the part the limit allows (see iov_clip).
+ */
+static int fsize_clip(const struct iovec *iov, int iovcnt, uint64_t off, struct iovec *buf,
+		      int bufcnt, const struct iovec **out, int *outcnt, struct iovec **owned)
+{
+	uint64_t allowed = 0;
+	for (int i = 0; i < iovcnt; i++)
+		allowed += iov[i].iov_len;
+	*out = iov;
+	*outcnt = iovcnt;
+	*owned = NULL;
+	int rc = allowed ? vfs_fsize_limit(off, &allowed) : 0;
+	return rc ? rc : iov_clip(iov, iovcnt, allowed, buf, bufcnt, out, outcnt, owned);
 }
 
 ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t *pos)

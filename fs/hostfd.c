@@ -222,21 +222,9 @@ static ssize_t hostfd_write(struct file *f, const struct iovec *iov, int iovcnt,
 	uint64_t total = iov_total(iov, iovcnt), allowed = total;
 	if ((rc = hostfd_fsize_limit(f, &allowed)))
 		return rc;
-	struct iovec *clipped = NULL;
-	if (allowed < total) {
-		/* The part below the limit: a copy of iov cut at `allowed` bytes. */
-		if (!(clipped = malloc((size_t)iovcnt * sizeof(*clipped))))
-			return -ENOMEM;
-		int n = 0;
-		for (; n < iovcnt && allowed; n++) {
-			clipped[n] = iov[n];
-			if (clipped[n].iov_len > allowed)
-				clipped[n].iov_len = allowed;
-			allowed -= clipped[n].iov_len;
-		}
-		iov = clipped;
-		iovcnt = n;
-	}
+	struct iovec buf[8], *clipped = NULL;
+	if (allowed < total && (rc = iov_clip(iov, iovcnt, allowed, buf, 8, &iov, &iovcnt, &clipped)))
+		return rc;
 	ssize_t r;
 	do
 		r = writev(hostfd_fd(f), iov, iovcnt);

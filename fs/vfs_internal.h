@@ -330,6 +330,14 @@ unsigned vfs_dtype(uint32_t mode);
  */
 int vfs_fsize_limit(uint64_t off, uint64_t *count);
 
+/*
+ * iov cut to its first max bytes: *out is iov itself when it fits, else a
+ * copy in buf (bufcnt entries) or, for a longer array, malloc'd (*owned,
+ * the caller's to free). 0 or -ENOMEM.
+ */
+int iov_clip(const struct iovec *iov, int iovcnt, uint64_t max, struct iovec *buf, int bufcnt,
+	     const struct iovec **out, int *outcnt, struct iovec **owned);
+
 struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode);
 void dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);
