@@ -304,6 +304,16 @@ int file_map_shared(struct file *f, bool writable)
 	return rc;
 }
 
+int file_host_fd(struct file *f)
+{
+	if (!f->fops || !f->fops->host_fd || !S_ISREG(f->inode->mode))
+		return -1;
+	vfs_lock();
+	int fd = f->fops->host_fd(f);
+	vfs_unlock();
+	return fd;
+}
+
 int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
 {
 	vfs_lock();

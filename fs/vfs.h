@@ -151,6 +151,13 @@ int file_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
  * (UINT64_MAX: none); pgoff itself when the file cannot say.
  */
 uint64_t file_map_next(struct file *f, uint64_t pgoff);
+/*
+ * A host fd holding f's current bytes, which a read-only private mapping
+ * of f may map directly (file_ops.host_fd); borrowed while f is open, or
+ * -1. The file's later changes inside the sandbox (a copy-up) do not
+ * reach such a mapping, as with Linux's overlayfs.
+ */
+int file_host_fd(struct file *f);
 /* A shared mapping of f starts (+1) or ends (-1). */
 void file_map_pin(struct file *f, int delta);
 /*

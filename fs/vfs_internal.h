@@ -227,6 +227,13 @@ struct file_ops {
 	void (*map_pin)(struct file *f, int delta);
 	int (*map_sync)(struct file *f, bool sync);
 	/*
+	 * Optional (vfs_lock held): a host fd whose bytes are the file's
+	 * right now and that a read-only private mapping may map itself (an
+	 * unmodified overlay lower file, a host bind's file with no cached
+	 * pages), borrowed while f is open; -1 if there is none.
+	 */
+	int (*host_fd)(struct file *f);
+	/*
 	 * Optional SEEK_DATA/SEEK_HOLE of a sparse regular file (vfs_lock
 	 * held; the VFS checked 0 <= off < size): the new position or -ENXIO.
 	 * Without it a file is one data extent.

@@ -67,6 +67,17 @@ struct plat_as *plat_as_create(void);
 /* Mirror [addr, addr+len) -> MemoryFile [off, off+len) with prot; 0 or -errno. */
 int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, int prot);
 
+/*
+ * Mirror [addr, addr+len) -> the host file open as hostfd, at file offset
+ * off, privately (copy-on-write) and never writable: a read-only private
+ * mapping of a host file, served by the host's page cache with no copy.
+ * Touching a page past the file's end raises SIGBUS, as in Linux. hostfd
+ * is only borrowed (the platform keeps its own copy while it needs one).
+ * 0 or -errno (-EINVAL if prot has PROT_WRITE).
+ */
+int plat_as_map_file(struct plat_as *as, uint64_t addr, uint64_t len, int hostfd, uint64_t off,
+		     int prot);
+
 /* Remove the mirror of a range; 0 or -errno. */
 int plat_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 
@@ -91,6 +102,9 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as);
 
 /* Mirror one mapping into ctx's stub only (the replay after plat_ctx_attach). */
 int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off, int prot);
+/* plat_as_map_file into ctx's stub only (the replay after plat_ctx_attach). */
+int plat_ctx_map_file(struct plat_ctx *ctx, uint64_t addr, uint64_t len, int hostfd,
+		      uint64_t off, int prot);
 
 /*
  * Run the guest with regs in address space as (attached) until an event; regs are

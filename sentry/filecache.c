@@ -4,13 +4,23 @@
  * bumps mtime/ctime) gets a fresh entry. Entries no mapping uses are kept
  * while the cache is under FCACHE_KEEP bytes.
  *
+ * An entry whose file is a host file (file_host_fd) also keeps a copy of
+ * that host fd while mappings use it: the guest's stubs map the host file
+ * itself (no copy, the host's page cache shared), and the MemoryFile copy
+ * is only filled for the sentry's own reads of those pages (copy-in of a
+ * syscall argument that points into the mapping). The host fd is closed
+ * when the last mapping goes.
+ *
  * Lock: fc.lock, a leaf below mm->lock. It is held while a missing file is
  * read in, so two processes never read the same file twice.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include "fs/vfs.h"
 #include "sentry/filecache.h"
 #include "sentry/memfile.h"
@@ -28,6 +38,7 @@ struct fcache_entry {
 	uint64_t off, len;
 	int refs;
 	struct file *file;          /* read from on demand; a reference */
+	int hostfd;                 /* the host file for direct mappings (while refs > 0), or -1 */
 	pthread_mutex_t fill_lock;  /* filled[]; below mm->lock */
 	uint8_t *filled;            /* one flag per FCACHE_CHUNK */
 	struct fcache_entry *next;
@@ -38,6 +49,19 @@ static struct {
 	struct fcache_entry *head;
 	uint64_t unused_bytes;   /* bytes held by entries with refs == 0 */
 } fc = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * A copy of f's host fd for direct mappings, or -1: none, or on a host
+ * mount where mapping it executable would fail (noexec).
+ */
+static int host_fd_dup(struct file *f)
+{
+	int fd = file_host_fd(f);
+	struct statvfs sv;
+	if (fd < 0 || fstatvfs(fd, &sv) < 0 || (sv.f_flag & ST_NOEXEC))
+		return -1;
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
 
 static bool same_file(const struct fcache_entry *e, const struct stat *st)
 {
@@ -71,12 +95,17 @@ struct fcache_entry *fcache_get(struct file *f, uint64_t *off, uint64_t *len)
 	struct stat st;
 	if (vfs_fstat(f, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0)
 		return NULL;
+	/* Taken before fc.lock, which stays a leaf (file_host_fd takes vfs_lock). */
+	int hostfd = host_fd_dup(f);
 	pthread_mutex_lock(&fc.lock);
 	struct fcache_entry *e;
 	for (e = fc.head; e; e = e->next) {
 		if (same_file(e, &st)) {
-			if (e->refs++ == 0)
+			if (e->refs++ == 0) {
 				fc.unused_bytes -= e->len;
+				e->hostfd = hostfd;
+				hostfd = -1;
+			}
 			goto found;
 		}
 	}
@@ -99,15 +128,21 @@ struct fcache_entry *fcache_get(struct file *f, uint64_t *off, uint64_t *len)
 	e->mtime = st.st_mtim;
 	e->ctime = st.st_ctim;
 	e->refs = 1;
+	e->hostfd = hostfd;
+	hostfd = -1;
 	e->next = fc.head;
 	fc.head = e;
 found:
 	*off = e->off;
 	*len = e->len;
 	pthread_mutex_unlock(&fc.lock);
+	if (hostfd >= 0)
+		close(hostfd);
 	return e;
 fail:
 	pthread_mutex_unlock(&fc.lock);
+	if (hostfd >= 0)
+		close(hostfd);
 	return NULL;
 }
 
@@ -123,6 +158,9 @@ void fcache_put(struct fcache_entry *e)
 	pthread_mutex_lock(&fc.lock);
 	if (--e->refs == 0) {
 		fc.unused_bytes += e->len;
+		if (e->hostfd >= 0)
+			close(e->hostfd);
+		e->hostfd = -1;
 		trim_locked();
 	}
 	pthread_mutex_unlock(&fc.lock);
@@ -176,4 +214,9 @@ int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len)
 uint64_t fcache_base(struct fcache_entry *e)
 {
 	return e->off;
+}
+
+int fcache_host_fd(struct fcache_entry *e)
+{
+	return e->hostfd;
 }

@@ -33,6 +33,13 @@ bool fcache_is_filled(struct fcache_entry *e, uint64_t rel);
 /* Read in every chunk overlapping [rel, rel+len) not read yet; 0 or -errno. */
 int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len);
 
+/*
+ * The host file behind an entry (file_host_fd), which the platform may map
+ * directly for read-only private mappings, or -1. Constant while the
+ * caller holds a reference.
+ */
+int fcache_host_fd(struct fcache_entry *e);
+
 /* The MemoryFile offset where an entry starts. */
 uint64_t fcache_base(struct fcache_entry *e);
 

@@ -203,6 +203,12 @@ static int map_cache_range_locked(struct mm *mm, const struct vma *v, uint64_t l
 	return rc;
 }
 
+/* The host file a file-cache VMA's stubs map directly (no copy), or -1. */
+static int vma_host_fd(const struct vma *v)
+{
+	return v->cache ? fcache_host_fd(v->cache) : -1;
+}
+
 static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *ctx)
 {
 	uint64_t len = v->end - v->start;
@@ -210,6 +216,15 @@ static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *c
 		return 0;       /* every stub maps it itself */
 	if (v->fshared)
 		return map_fshared_locked(mm, v, v->start, v->end, ctx);
+	int hostfd = vma_host_fd(v);
+	if (hostfd >= 0) {
+		uint64_t off = cache_rel(v, v->start);
+		int rc = ctx ? plat_ctx_map_file(ctx, v->start, len, hostfd, off, v->prot)
+			     : plat_as_map_file(mm->as, v->start, len, hostfd, off, v->prot);
+		if (rc != -EMFILE && rc != -ENFILE)
+			return rc;
+		/* Out of fds for the platform's copies: the MemoryFile copy instead. */
+	}
 	if (!v->cache || v->prot == PROT_NONE)
 		return ctx ? plat_ctx_map(ctx, v->start, len, v->mf_off, stub_prot(v))
 			   : plat_as_map(mm->as, v->start, len, v->mf_off, stub_prot(v));
@@ -874,7 +889,8 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		goto out;
 	}
 	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end && !rc; j++)
-		rc = mm->vmas[j].cache || mm->vmas[j].fshared ? map_vma_locked(mm, &mm->vmas[j], NULL)
+		rc = (mm->vmas[j].cache && vma_host_fd(&mm->vmas[j]) < 0) || mm->vmas[j].fshared
+			     ? map_vma_locked(mm, &mm->vmas[j], NULL)
 				       : plat_as_protect(mm->as, mm->vmas[j].start,
 							 mm->vmas[j].end - mm->vmas[j].start,
 							 stub_prot(&mm->vmas[j]));
@@ -1590,6 +1606,14 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 			uint64_t hi = MIN(v->end, (addr & ~(chunk - 1)) + chunk);
 			ok = map_fshared_locked(mm, v, lo, hi, NULL) == 0;
 		}
+	} else if (i >= 0 && vma_host_fd(&mm->vmas[i]) >= 0) {
+		/*
+		 * The stub maps the host file itself and the host kernel serves
+		 * its faults: a fault here is the guest's own, or the stub has
+		 * not applied another thread's queued change (an mprotect) yet,
+		 * which it does before it runs again.
+		 */
+		ok = mm->vmas[i].prot != PROT_NONE;
 	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
 		/*
 		 * First touch of a file-cache chunk (or one another process

@@ -1202,6 +1202,18 @@ static int hrw_map_shared(struct file *f, bool writable)
 	return 1;
 }
 
+/*
+ * The host file itself, unless shared mappings cache its pages (they may
+ * hold writes the host file has not seen yet) or the fd cannot be read.
+ */
+static int hrw_host_fd(struct file *f)
+{
+	struct hrw_file *hf = f->priv;
+	if (!hf || hrw_node(f->inode)->cache || (f->flags & O_ACCMODE) == O_WRONLY)
+		return -1;
+	return hf->fd;
+}
+
 static int hrw_map_page(struct file *f, uint64_t pgoff, bool create, uint64_t *mf_off)
 {
 	struct hrw_cache *c = hrw_node(f->inode)->cache;
@@ -1261,6 +1273,7 @@ static const struct file_ops hrw_reg_fops = {
 	.map_next = hrw_map_next,
 	.map_pin = hrw_map_pin,
 	.map_sync = hrw_map_sync,
+	.host_fd = hrw_host_fd,
 	.mmappable = true,
 };
 

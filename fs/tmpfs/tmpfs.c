@@ -435,6 +435,16 @@ static int tmpfs_map_shared(struct file *f, bool writable)
 	return rc ? rc : 1;
 }
 
+/* An overlay file not copied up reads from the lower host file: map that. */
+static int tmpfs_host_fd(struct file *f)
+{
+	struct tmpfs_node *n = tmpfs_node(f->inode);
+	struct tmpfs_file *tf = f->priv;
+	if (!n->lower || n->data_up || !tf)
+		return -1;
+	return tf->lower_fd;
+}
+
 static uint64_t tmpfs_map_next(struct file *f, uint64_t pgoff)
 {
 	struct tmpfs_node *n = tmpfs_node(f->inode);
@@ -652,6 +662,7 @@ const struct file_ops tmpfs_reg_fops = {
 	.map_page = tmpfs_map_page,
 	.map_next = tmpfs_map_next,
 	.map_pin = tmpfs_map_pin,
+	.host_fd = tmpfs_host_fd,
 	.mmappable = true,
 };
 

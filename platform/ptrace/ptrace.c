@@ -2,9 +2,20 @@
  * The ptrace platform. Each address space is a stub process forked from the
  * sentry thread that first runs it; the stub unmaps everything but its own
  * code page, installs a seccomp filter that allows only the host syscalls
- * the sentry injects (mmap of the MemoryFile, munmap, mprotect), and is then
+ * the sentry injects (mmap of the MemoryFile, munmap, mprotect, and the
+ * recvmsg + private mmap + close of a host file, below), and is then
  * driven entirely by PTRACE_SYSEMU: every guest syscall stops and is served
  * by the sentry, never executed by the host.
+ *
+ * Host files (plat_as_map_file): each stub keeps, besides the MemoryFile,
+ * one end of a unix datagram socket pair whose other end the sentry holds.
+ * A batch that maps host files starts with a recvmsg of one SCM_RIGHTS
+ * message carrying those files (they land at the lowest free fd numbers,
+ * which the sentry computes), then the MAP_PRIVATE mmaps, then a close of
+ * each: the stub holds a host fd only inside one batch, while the guest
+ * thread is stopped. recvmsg writes its msghdr and control buffer, so they
+ * live in a scratch page the stub maps writable; the sentry rewrites it
+ * before every batch and never reads it (the op pages stay read-only).
  *
  * Mapping changes are queued on the address space and applied in one stop
  * (stub_batch) just before the guest next runs.
@@ -29,6 +40,7 @@
 #include <sys/uio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <sys/rseq.h>
 #include <sys/ptrace.h>
@@ -44,6 +56,12 @@
 #define STUB_OPS_ADDR (STUB_BASE + STUB_CODE_SIZE)
 #define STUB_OPS_SIZE 0x3000ULL
 #define STUB_OPS_MAX (STUB_OPS_SIZE / sizeof(struct stub_op))
+#define STUB_SCRATCH_ADDR (STUB_OPS_ADDR + STUB_OPS_SIZE)
+#define STUB_SCRATCH_SIZE 0x1000ULL
+/* The host fds one batch may carry (one SCM_RIGHTS message; Linux's SCM_MAX_FD is 253). */
+#define STUB_FDS_MAX 64
+/* recvmsg flags of the injected receive (also in the stub's seccomp filter). */
+#define STUB_RECV_FLAGS (MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
 
 /* The signal plat_ctx_interrupt sends to a running stub thread. */
 #define INTERRUPT_SIGNAL SIGUSR1
@@ -60,6 +78,12 @@ struct stub_op {
 	uint64_t a[6];
 };
 
+/* A queued operation; fd >= 0: a host file (owned) to pass as the mmap's fd. */
+struct pending_op {
+	struct stub_op op;
+	int fd;
+};
+
 /*
  * One stub process: the host side of one guest thread in one address
  * space. Threads of one guest process each have their own stub process;
@@ -70,8 +94,9 @@ struct stub_op {
 struct stub {
 	pid_t pid;                  /* 0 once dead */
 	pid_t tracer;               /* host tid of the sentry thread tracing it */
-	uint64_t ops_off;           /* MemoryFile offset of the stub's op pages */
-	struct stub_op *pending;    /* queued mapping operations, protected by as->lock */
+	uint64_t ops_off;           /* MemoryFile offset of the stub's op pages (+ scratch page) */
+	int sock;                   /* the sentry's end of the stub's fd-passing socket */
+	struct pending_op *pending; /* queued mapping operations, protected by as->lock */
 	size_t npending, cap;
 	struct user_regs_struct stub_regs;   /* segment registers to run the stub with */
 	struct plat_as *as;         /* NULL once the address space was released */
@@ -101,6 +126,7 @@ struct plat_ctx {
 
 static struct {
 	int memfd;
+	int stub_sock;              /* the socket's fd number in every stub: memfd + 1 */
 	uint64_t code_off;
 	struct sock_fprog filter;
 	char oom_adj[12];           /* a stub's oom_score_adj as text ("" : inherited) */
@@ -120,7 +146,12 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
 	return ret;
 }
 
-/* The stub's seccomp filter: only the injected syscalls, mmap only of the MemoryFile. */
+/*
+ * The stub's seccomp filter: only the injected syscalls. mmap of the
+ * MemoryFile; of another fd only MAP_PRIVATE | MAP_FIXED and never
+ * writable; recvmsg only on the stub's socket into the scratch page; close
+ * of anything but the MemoryFile and the socket.
+ */
 static int build_filter(int memfd)
 {
 	scmp_filter_ctx c = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -128,6 +159,21 @@ static int build_filter(int memfd)
 		return -ENOMEM;
 	int rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 				  SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)memfd));
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
+				      SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_WRITE, 0),
+				      SCMP_A3(SCMP_CMP_EQ, MAP_PRIVATE | MAP_FIXED));
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(recvmsg), 3,
+				      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pt.stub_sock),
+				      SCMP_A1(SCMP_CMP_EQ, STUB_SCRATCH_ADDR),
+				      SCMP_A2(SCMP_CMP_EQ, STUB_RECV_FLAGS));
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
+				      SCMP_A0(SCMP_CMP_LT, (scmp_datum_t)memfd));
+	if (!rc)
+		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
+				      SCMP_A0(SCMP_CMP_GT, (scmp_datum_t)pt.stub_sock));
 	if (!rc)
 		rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(munmap), 0);
 	if (!rc)
@@ -165,6 +211,7 @@ int plat_init(int memfd)
 	if (code_len > STUB_CODE_SIZE)
 		return -E2BIG;
 	pt.memfd = memfd;
+	pt.stub_sock = memfd + 1;
 	int rc = mf_alloc(STUB_CODE_SIZE, &pt.code_off);
 	if (rc)
 		return rc;
@@ -279,19 +326,42 @@ struct plat_as *plat_as_create(void)
 	return as;
 }
 
-static int stub_queue(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
-		      uint64_t a3, uint64_t a4, uint64_t a5)
+/* Queue one operation; hostfd >= 0 is a host file for an mmap (a copy is kept). */
+static int stub_queue_fd(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+			 uint64_t a3, int hostfd, uint64_t a4, uint64_t a5)
 {
 	if (st->npending == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
-		struct stub_op *p = realloc(st->pending, cap * sizeof(*p));
+		struct pending_op *p = realloc(st->pending, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
 		st->pending = p;
 		st->cap = cap;
 	}
-	st->pending[st->npending++] = (struct stub_op){ nr, { a0, a1, a2, a3, a4, a5 } };
+	int fd = -1;
+	if (hostfd >= 0) {
+		/* Our own copy: the caller may close its fd before the batch runs. */
+		fd = fcntl(hostfd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+	}
+	st->pending[st->npending++] = (struct pending_op){ { nr, { a0, a1, a2, a3, a4, a5 } }, fd };
 	return 0;
+}
+
+static int stub_queue(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		      uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return stub_queue_fd(st, nr, a0, a1, a2, a3, -1, a4, a5);
+}
+
+/* Free a queue taken from a stub, closing the host files it still holds. */
+static void pending_free(struct pending_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].fd >= 0)
+			close(ops[i].fd);
+	free(ops);
 }
 
 /* Queue an operation on every stub of the address space. */
@@ -312,6 +382,21 @@ int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, i
 	return as_queue(as, SYS_mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, pt.memfd, off);
 }
 
+int plat_as_map_file(struct plat_as *as, uint64_t addr, uint64_t len, int hostfd, uint64_t off,
+		     int prot)
+{
+	if ((prot & PROT_WRITE) || hostfd < 0)
+		return -EINVAL;
+	int rc = 0;
+	pthread_mutex_lock(&as->lock);
+	for (struct stub *st = as->stubs; st && !rc; st = st->next)
+		if (st->pid > 0)
+			rc = stub_queue_fd(st, SYS_mmap, addr, len, prot, MAP_PRIVATE | MAP_FIXED,
+					   hostfd, 0, off);
+	pthread_mutex_unlock(&as->lock);
+	return rc;
+}
+
 int plat_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len)
 {
 	return as_queue(as, SYS_munmap, addr, len, 0, 0, 0, 0);
@@ -328,6 +413,19 @@ int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off
 	pthread_mutex_lock(&as->lock);
 	int rc = stub_queue(ctx->stub, SYS_mmap, addr, len, prot, MAP_SHARED | MAP_FIXED, pt.memfd,
 			    off);
+	pthread_mutex_unlock(&as->lock);
+	return rc;
+}
+
+int plat_ctx_map_file(struct plat_ctx *ctx, uint64_t addr, uint64_t len, int hostfd,
+		      uint64_t off, int prot)
+{
+	if ((prot & PROT_WRITE) || hostfd < 0)
+		return -EINVAL;
+	struct plat_as *as = ctx->as;
+	pthread_mutex_lock(&as->lock);
+	int rc = stub_queue_fd(ctx->stub, SYS_mmap, addr, len, prot, MAP_PRIVATE | MAP_FIXED, hostfd,
+			       0, off);
 	pthread_mutex_unlock(&as->lock);
 	return rc;
 }
@@ -367,8 +465,10 @@ static void stub_kill(struct stub *st)
 static void stub_free(struct stub *st)
 {
 	stub_kill(st);
-	mf_free(st->ops_off, STUB_OPS_SIZE);
-	free(st->pending);
+	mf_free(st->ops_off, STUB_OPS_SIZE + STUB_SCRATCH_SIZE);
+	pending_free(st->pending, st->npending);
+	if (st->sock >= 0)
+		close(st->sock);
 	free(st);
 }
 
@@ -427,7 +527,8 @@ int plat_as_host_pid(struct plat_as *as)
  * which unmaps the rest of the sentry's image and stops.
  */
 static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_t ops_off,
-							   uint64_t rseq_area, uint32_t rseq_len)
+							   int sock, uint64_t rseq_area,
+							   uint32_t rseq_len)
 {
 	uint64_t empty = 0;
 	long rc = 0;
@@ -466,14 +567,23 @@ static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_
 				      MAP_SHARED | MAP_FIXED, pt.memfd, ops_off);
 		rc = p == (long)STUB_OPS_ADDR ? 0 : -1;
 	}
+	if (!rc) {
+		long p = raw_syscall6(SYS_mmap, STUB_SCRATCH_ADDR, STUB_SCRATCH_SIZE,
+				      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, pt.memfd,
+				      ops_off + STUB_OPS_SIZE);
+		rc = p == (long)STUB_SCRATCH_ADDR ? 0 : -1;
+	}
+	/* The fd-passing socket at its fixed number, right after the MemoryFile's. */
+	if (!rc && sock != pt.stub_sock)
+		rc = raw_syscall6(SYS_dup2, sock, pt.stub_sock, 0, 0, 0, 0) == pt.stub_sock ? 0 : -1;
 	/* The vDSO block moves to its guest address (before seccomp forbids mremap). */
 	if (!rc && hv.n)
 		rc = move_vdso();
-	/* Keep only the MemoryFile fd: the guest must name no host fd. */
+	/* Keep only the MemoryFile fd and the socket: the guest must name no host fd. */
 	if (!rc && pt.memfd > 0)
 		rc = raw_syscall6(SYS_close_range, 0, pt.memfd - 1, 0, 0, 0, 0);
 	if (!rc)
-		rc = raw_syscall6(SYS_close_range, pt.memfd + 1, ~0U, 0, 0, 0, 0);
+		rc = raw_syscall6(SYS_close_range, pt.stub_sock + 1, ~0U, 0, 0, 0, 0);
 	if (!rc)
 		rc = raw_syscall6(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
 	if (!rc)
@@ -507,11 +617,20 @@ static int stub_spawn(struct plat_ctx *ctx, struct stub *st)
 		rseq_area = (uint64_t)__builtin_thread_pointer() + __rseq_offset;
 		rseq_len = __rseq_size < 32 ? 32 : __rseq_size;
 	}
-	long pid = syscall(SYS_fork);
-	if (pid < 0)
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	long pid = syscall(SYS_fork);
+	if (pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
 	if (pid == 0)
-		stub_child(parent, st->ops_off, rseq_area, rseq_len);
+		stub_child(parent, st->ops_off, sv[1], rseq_area, rseq_len);
+	close(sv[1]);
+	st->sock = sv[0];
 	int status;
 	int rc = wait_stop(pid, &status);
 	if (rc)
@@ -551,15 +670,15 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 	struct stub *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	int rc = mf_alloc(STUB_OPS_SIZE, &st->ops_off);
+	st->sock = -1;
+	int rc = mf_alloc(STUB_OPS_SIZE + STUB_SCRATCH_SIZE, &st->ops_off);
 	if (rc) {
 		free(st);
 		return rc;
 	}
 	rc = stub_spawn(ctx, st);
 	if (rc) {
-		mf_free(st->ops_off, STUB_OPS_SIZE);
-		free(st);
+		stub_free(st);
 		return rc;
 	}
 	pthread_mutex_lock(&as->lock);
@@ -641,44 +760,124 @@ static int stub_wait_trap(pid_t pid, int *status)
 	}
 }
 
-/* Run the stub's queued mapping operations (taken from the queue under the lock). */
+/* The fd number the k-th (0-based) file of a stub's recvmsg gets: the lowest free ones. */
+static uint64_t stub_recv_fd(int k)
+{
+	int fd = -1;
+	for (int i = 0; i <= k; i++) {
+		fd++;
+		while (fd == pt.memfd || fd == pt.stub_sock)
+			fd++;
+	}
+	return (uint64_t)fd;
+}
+
+/*
+ * Send the k host files of the next batch to the stub in one message, and
+ * lay out the stub's receive (msghdr, control buffer) in its scratch page.
+ */
+static int stub_send_fds(struct stub *st, const int *fds, int k)
+{
+	struct msghdr *rm = mf_ptr(st->ops_off + STUB_OPS_SIZE);
+	memset(rm, 0, sizeof(*rm));
+	rm->msg_control = (void *)(STUB_SCRATCH_ADDR + CMSG_ALIGN(sizeof(*rm)));
+	rm->msg_controllen = CMSG_SPACE(k * sizeof(int));
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(STUB_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr sm = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = CMSG_SPACE(k * sizeof(int)) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&sm);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(k * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, k * sizeof(int));
+	ssize_t r;
+	do
+		r = sendmsg(st->sock, &sm, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == 1 ? 0 : r < 0 ? -errno : -EIO;
+}
+
+/* Run the n operations at the stub's op pages in one stop; 0 or -errno. */
+static int stub_run_batch(struct stub *st, size_t n)
+{
+	struct user_regs_struct r = st->stub_regs;
+	r.rip = STUB_BASE + (stub_batch - stub_code_start);
+	r.r12 = STUB_OPS_ADDR;
+	r.r13 = n;
+	r.r14 = 0;
+	int status;
+	if (ptrace(PTRACE_SETREGS, st->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->pid, 0, 0) < 0)
+		return -errno;
+	int rc = stub_wait_trap(st->pid, &status);
+	if (rc)
+		return rc;
+	if (ptrace(PTRACE_GETREGS, st->pid, 0, &r) < 0)
+		return -errno;
+	if (r.r14 != n)
+		return (long)r.rax < 0 ? (int)r.rax : -EIO;
+	return 0;
+}
+
+/*
+ * Run the stub's queued mapping operations (taken from the queue under the
+ * lock), as many per stop as the op pages hold. A batch that maps host
+ * files receives them first and closes them last.
+ */
 static int stub_flush(struct plat_as *as, struct stub *st)
 {
 	pthread_mutex_lock(&as->lock);
-	struct stub_op *ops = st->pending;
+	struct pending_op *ops = st->pending;
 	size_t nops = st->npending;
 	st->pending = NULL;
 	st->npending = st->cap = 0;
 	pthread_mutex_unlock(&as->lock);
-	size_t done = 0;
 	int rc = 0;
-	while (done < nops) {
-		size_t n = nops - done < STUB_OPS_MAX ? nops - done : STUB_OPS_MAX;
-		memcpy(mf_ptr(st->ops_off), ops + done, n * sizeof(struct stub_op));
-		struct user_regs_struct r = st->stub_regs;
-		r.rip = STUB_BASE + (stub_batch - stub_code_start);
-		r.r12 = STUB_OPS_ADDR;
-		r.r13 = n;
-		r.r14 = 0;
-		int status;
-		if (ptrace(PTRACE_SETREGS, st->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->pid, 0, 0) < 0) {
-			rc = -errno;
-			break;
+	for (size_t i = 0; i < nops && !rc;) {
+		/* The longest run of operations that fits, with its receive and closes. */
+		size_t j = i;
+		int k = 0;
+		while (j < nops) {
+			int nk = k + (ops[j].fd >= 0);
+			if ((j - i + 1) + (nk ? 1 + nk : 0) > STUB_OPS_MAX || nk > STUB_FDS_MAX)
+				break;
+			k = nk;
+			j++;
 		}
-		rc = stub_wait_trap(st->pid, &status);
-		if (rc)
-			break;
-		if (ptrace(PTRACE_GETREGS, st->pid, 0, &r) < 0) {
-			rc = -errno;
-			break;
+		struct stub_op *out = mf_ptr(st->ops_off);
+		int fds[STUB_FDS_MAX];
+		size_t n = 0;
+		int got = 0;
+		if (k)
+			out[n++] = (struct stub_op){ SYS_recvmsg,
+						     { (uint64_t)pt.stub_sock, STUB_SCRATCH_ADDR,
+						       STUB_RECV_FLAGS } };
+		for (; i < j; i++) {
+			out[n] = ops[i].op;
+			if (ops[i].fd >= 0) {
+				out[n].a[4] = stub_recv_fd(got);
+				fds[got++] = ops[i].fd;
+			}
+			n++;
 		}
-		if (r.r14 != n) {
-			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
-			break;
+		for (int x = 0; x < k; x++)
+			out[n++] = (struct stub_op){ SYS_close, { stub_recv_fd(x) } };
+		if (k)
+			rc = stub_send_fds(st, fds, k);
+		if (!rc)
+			rc = stub_run_batch(st, n);
+		if (rc && k && rc != -ECHILD) {
+			/* It may hold host files now: it must not run the guest again. */
+			stub_kill(st);
+			rc = -ESRCH;
 		}
-		done += n;
 	}
-	free(ops);
+	pending_free(ops, nops);
 	return rc;
 }
 

@@ -3,6 +3,9 @@
  * It is copied into the MemoryFile and mapped at STUB_BASE in every stub
  * process. Position independent; uses no stack.
  *
+ * The stub region: this code page, the op pages (read-only) and a scratch
+ * page for recvmsg (writable), STUB_SIZE bytes.
+ *
  * stub_init (offset 0): unmap everything but the stub region and [r12, r13)
  *   (the vDSO block; r13 == 0: nothing kept), then stop.
  * stub_batch: run r13 syscalls described at r12 (7 quadwords each: nr and
@@ -10,7 +13,7 @@
  *   holds the number completed and rax the last result.
  */
 #define STUB_BASE 0x7ffffff00000
-#define STUB_SIZE 0x4000
+#define STUB_SIZE 0x5000
 #define TASK_MAX 0x7ffffffff000
 
 	.text

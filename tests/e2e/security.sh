@@ -13,7 +13,8 @@
 #   3 overlay   writes/overwrites/chmods/deletes under /etc, /usr/bin, /tmp,
 #               /: the guest sees them, the host does not
 #   4 rootfs    symlinks and .. chains in --rootfs never reach the host's /etc
-#   5 stub maps a stub process maps only guest memory and the stub's page
+#   5 stub maps a stub process maps only guest memory, the stub's page and
+#               host files the guest mapped; it holds no fd but its two
 #   6 procfs    /proc lists only guest pids; /proc/self/fd only guest fds
 #   7 sockfuzz  100,000 random socket calls (progs/fuzz_sockets.c), twice
 #               (--net=none and --net=sandbox): the sandbox survives, the
@@ -255,7 +256,11 @@ sec_rootfs() {
 # ---- 5: a stub process maps only guest memory ----------------------------
 
 # check_stub_maps NAME CMD...: runs `sandbox run -- CMD` (which must run for
-# a few seconds) and inspects /proc/PID/maps of the sandbox's children.
+# a few seconds and then print the guest's own /proc/self/maps) and inspects
+# /proc/PID/maps and /proc/PID/fd of the sandbox's children. A stub maps the
+# MemoryFile, its own pages, the host's vDSO and the host files the guest
+# itself mapped read-only (the guest's maps name them: inode and path); its
+# only fds are the MemoryFile and its fd-passing socket.
 check_stub_maps() {
 	local name=$1
 	shift
@@ -274,7 +279,7 @@ check_stub_maps() {
 		tries=$((tries + 1))
 	done
 	sleep 0.3
-	local all_children bad="" maps=""
+	local all_children bad="" maps="" fds="" badfd="" hostmaps=""
 	all_children=$(pgrep -P "$spid" | tr '\n' ' ')
 	for c in $stubs; do
 		maps=$(cat "/proc/$c/maps" 2>/dev/null)
@@ -286,10 +291,38 @@ check_stub_maps() {
 			# The host kernel'"'"'s vDSO and its time pages (no sentry memory).
 			path ~ /^\[(vvar|vvar_vclock|vdso)\]$/ { next }
 			r[1] >= "7ffffff00000" && length(r[1]) == 12 { next }
+			# A host file mapped privately, never writable: checked below.
+			path ~ /^\// && $2 ~ /^r-.p$/ { next }
 			{ print "    not guest memory: " $0 }')
+		hostmaps+=$(printf '%s\n' "$maps" | awk '
+			{ path = $6; for (i = 7; i <= NF; i++) path = path " " $i }
+			path ~ /^\// && path !~ /^\/memfd:/ && $2 ~ /^r-.p$/ { print $5 " " path }')
+		hostmaps+=$'\n'
+		fds=$(for f in /proc/"$c"/fd/*; do readlink "$f"; done 2>/dev/null)
+		badfd+=$(printf '%s\n' "$fds" | grep -v -e '^/memfd:sandbox-memory' -e '^socket:\[' |
+			sed "s|^|    stub $c holds fd: |")$'\n'
+
+		[ "$(printf '%s\n' "$fds" | grep -c '^socket:\[')" -le 1 ] ||
+			badfd+="    stub $c holds more than one socket"$'\n'
 	done
 	wait "$spid"
 	local rc=$?
+	# Every host file a stub maps is one the guest mapped (inode and path in its maps).
+	local ino_path
+	while read -r ino_path; do
+		[ -n "$ino_path" ] || continue
+		awk -v want="$ino_path" '{ p = $6; for (i = 7; i <= NF; i++) p = p " " $i
+			if ($5 " " p == want) found = 1 } END { exit !found }' "$WORK/$name.out" ||
+			bad+="    host file the guest did not map: $ino_path"$'\n'
+	done <<<"$(printf '%s\n' "$hostmaps" | sort -u)"
+	if [ -n "$stubs" ] && [ -z "$(printf '%s' "$hostmaps" | tr -d '\n')" ]; then
+		bad+="    no host file mapped directly (expected the guest's executable)"$'\n'
+	fi
+	if [ -n "$stubs" ] && [ -n "$(printf '%s' "$badfd" | tr -d '\n')" ]; then
+		fail "${name}_fds" "stub fds other than the MemoryFile and its socket:" "$badfd"
+	elif [ -n "$stubs" ]; then
+		pass "${name}_fds"
+	fi
 	if [ -z "$stubs" ]; then
 		fail "$name" "no child of the sandbox (pid $spid) mapping memfd:sandbox-memory;" \
 			"children seen: ${all_children:-none}; sandbox status $rc" \
@@ -298,7 +331,7 @@ check_stub_maps() {
 		fail "$name" "stub(s)$stubs map more than guest memory:" "$bad"
 	else
 		pass "$name"
-		echo "    stub(s)$stubs: $(printf '%s\n' "$maps" | wc -l) mappings, all guest memory or the stub page"
+		echo "    stub(s)$stubs: $(printf '%s\n' "$maps" | wc -l) mappings, all guest memory, guest-mapped host files or the stub page"
 	fi
 	if [ "$rc" = 0 ]; then pass "${name}_guest_exit"; else fail "${name}_guest_exit" "status $rc"; fi
 }
@@ -635,8 +668,10 @@ security_tests() {
 	sec_int80
 	sec_overlay
 	sec_rootfs
-	check_stub_maps stub_maps_static_sleep /bin/busybox sleep 3
-	check_stub_maps stub_maps_dynamic_sleep /bin/sleep 3
+	check_stub_maps stub_maps_static_sleep /bin/busybox sh -c \
+		'/bin/busybox sleep 3; /bin/busybox cat /proc/$$/maps'
+	check_stub_maps stub_maps_dynamic_sleep /usr/bin/python3 -c \
+		'import time; time.sleep(3); print(open("/proc/self/maps").read())'
 	sec_procfs
 	sec_sentry_crash
 	sec_stress
