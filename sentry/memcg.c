@@ -28,7 +28,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -353,13 +352,98 @@ static void reaper_kill_tasks(const char *procs)
 	close(fd);
 }
 
+/* dst = a + decimal n + b (no stdio: async-signal-safe); false if it does not fit. */
+static bool path_of(char *dst, size_t cap, const char *a, long n, const char *b)
+{
+	char num[24];
+	int k = sizeof(num);
+	do
+		num[--k] = (char)('0' + n % 10);
+	while ((n /= 10) > 0 && k > 0);
+	size_t la = strlen(a), ln = sizeof(num) - k, lb = strlen(b);
+	if (la + ln + lb + 1 > cap)
+		return false;
+	memcpy(dst, a, la);
+	memcpy(dst + la, num + k, ln);
+	memcpy(dst + la + ln, b, lb + 1);
+	return true;
+}
+
+/* Write decimal pid into procs (raw calls only). */
+static int reaper_move(const char *procs, long pid)
+{
+	char buf[24];
+	if (!path_of(buf, sizeof(buf), "", pid, ""))
+		return -1;
+	int fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t w = write(fd, buf, strlen(buf));
+	close(fd);
+	return w < 0 ? -1 : 0;
+}
+
+/*
+ * Move the sentry's children (the stubs forked before the sentry itself
+ * was moved) in: the pids in /proc/SENTRY/task/TID/children of every
+ * thread. Raw calls only (getdents64, read), no allocation.
+ */
+static void reaper_move_children(const char *procs, pid_t sentry)
+{
+	char path[64], buf[4096];
+	if (!path_of(path, sizeof(path), "/proc/", sentry, "/task"))
+		return;
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	long n;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			char cpath[320], list[4096];
+			size_t lp = strlen(path), ln = strlen(d->d_name);
+			if (lp + 1 + ln + sizeof("/children") > sizeof(cpath))
+				continue;
+			memcpy(cpath, path, lp);
+			cpath[lp] = '/';
+			memcpy(cpath + lp + 1, d->d_name, ln);
+			memcpy(cpath + lp + 1 + ln, "/children", sizeof("/children"));
+			int fd = open(cpath, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t len = read(fd, list, sizeof(list) - 1);
+			close(fd);
+			long pid = 0;
+			for (ssize_t i = 0; i < len; i++) {
+				if (list[i] >= '0' && list[i] <= '9') {
+					pid = pid * 10 + (list[i] - '0');
+				} else {
+					if (pid > 0)
+						reaper_move(procs, pid);
+					pid = 0;
+				}
+			}
+			if (pid > 0)
+				reaper_move(procs, pid);
+		}
+	}
+	close(dfd);
+}
+
 /*
  * The reaper (a grandchild of the sentry, so nobody must wait for it):
  * async-signal-safe calls only, as it is forked from a threaded process.
- * It holds the read end of a pipe whose write end only the sentry holds;
- * end of file means the sentry is gone.
+ * It first moves the sentry into the cgroup, then the stubs the sentry
+ * forked meanwhile (later ones are born inside): a move waits for an RCU
+ * grace period (about 1 ms here, 15 ms when cold), which the sentry does
+ * not wait for. It holds the read end of a pipe whose write end only the
+ * sentry holds; end of file means the sentry is gone.
  */
-static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const char *procs)
+static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const char *procs,
+						 pid_t sentry)
 {
 	setsid();        /* no terminal: ^C and job control are not for it */
 	prctl(PR_SET_NAME, "sandbox-memcg");
@@ -369,6 +453,9 @@ static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const
 	if (rfd > 0)
 		syscall(SYS_close_range, 0, rfd - 1, 0);
 	syscall(SYS_close_range, rfd + 1, ~0U, 0);
+	/* cgroup.procs moves the whole process: every sentry thread. */
+	if (reaper_move(procs, sentry) == 0)
+		reaper_move_children(procs, sentry);
 	char c;
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
@@ -393,6 +480,7 @@ static int memcg_start_reaper(const struct memcg *cg, int *wfd)
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
+	pid_t sentry = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = errno;
@@ -403,7 +491,7 @@ static int memcg_start_reaper(const struct memcg *cg, int *wfd)
 	if (pid == 0) {
 		close(p[1]);
 		if (fork() == 0)
-			reaper_run(p[0], cg->dir, procs);
+			reaper_run(p[0], cg->dir, procs, sentry);
 		_exit(0);
 	}
 	close(p[0]);
@@ -463,49 +551,9 @@ int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, siz
 		return why_fail(why, whylen, -rc, "%s: starting its reaper: %s", cg.dir,
 				strerror(-rc));
 	}
-	char pid[16];
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	/* cgroup.procs moves the whole process: every sentry thread. */
-	rc = write_file(cg.dir, "cgroup.procs", pid);
-	if (rc) {
-		close(wfd);     /* the reaper removes the directory */
-		return why_fail(why, whylen, -rc, "%s/cgroup.procs: %s", cg.dir, strerror(-rc));
-	}
+	/* The reaper moves this process (and its early stubs) in. */
 	reaper_fd = wfd;
 	memcg_prefer_stubs();
 	snprintf(path, pathlen, "%s", cg.dir);
 	return 0;
-}
-
-static struct {
-	pthread_t thread;
-	bool started, waited;
-	uint64_t limit;
-	int rc;
-	char path[4096], why[512];
-} bg;
-
-static void *memcg_enter_thread(void *arg)
-{
-	(void)arg;
-	bg.rc = memcg_enter(bg.limit, bg.path, sizeof(bg.path), bg.why, sizeof(bg.why));
-	return NULL;
-}
-
-void memcg_start(uint64_t guest_limit)
-{
-	bg.limit = guest_limit;
-	bg.started = pthread_create(&bg.thread, NULL, memcg_enter_thread, NULL) == 0;
-	if (!bg.started)
-		memcg_enter_thread(NULL);
-}
-
-int memcg_wait(char *path, size_t pathlen, char *why, size_t whylen)
-{
-	if (bg.started && !bg.waited)
-		pthread_join(bg.thread, NULL);
-	bg.waited = true;
-	snprintf(path, pathlen, "%s", bg.path);
-	snprintf(why, whylen, "%s", bg.why);
-	return bg.rc;
 }

@@ -319,13 +319,18 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 	}
 	sdebug("boot");
 	/*
-	 * The host memory cgroup caps the guest's pages and the sentry: the
-	 * move starts now, in the background, and is waited for before the
-	 * first stub exists (memcg_ready), so every guest page is charged
-	 * there. Without one (not root, read-only cgroupfs) the sandbox runs
+	 * The host memory cgroup caps the guest's pages and the sentry (its
+	 * reaper moves us and our early stubs in, without making us wait).
+	 * Without one (not root, read-only cgroupfs) the sandbox runs
 	 * uncapped: only tmpfs and what the guest is shown follow the limit.
 	 */
-	memcg_start(kernel.mem_limit);
+	char cgpath[4096], why[512];
+	if (memcg_enter(kernel.mem_limit, cgpath, sizeof(cgpath), why, sizeof(why)) == 0)
+		sdebug("memory cgroup %s: limit %llu + %llu bytes for the sentry", cgpath,
+		       (unsigned long long)kernel.mem_limit,
+		       (unsigned long long)memcg_allowance(kernel.mem_limit));
+	else
+		sdebug("no memory cgroup, guest memory is not capped: %s", why);
 	int rc = mf_init();
 	if (!rc)
 		rc = plat_init(mf_fd());
@@ -491,28 +496,8 @@ int sandbox_create_init(const struct sandbox_process *p, char *err, size_t errle
 	return 0;
 }
 
-/* The memory cgroup is in place (memcg_start at boot): before any stub is forked. */
-static void memcg_ready(void)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static bool done;
-	pthread_mutex_lock(&lock);
-	if (!done) {
-		char cgpath[4096], why[512];
-		if (memcg_wait(cgpath, sizeof(cgpath), why, sizeof(why)) == 0)
-			sdebug("memory cgroup %s: limit %llu + %llu bytes for the sentry", cgpath,
-			       (unsigned long long)kernel.mem_limit,
-			       (unsigned long long)memcg_allowance(kernel.mem_limit));
-		else
-			sdebug("no memory cgroup, guest memory is not capped: %s", why);
-		done = true;
-	}
-	pthread_mutex_unlock(&lock);
-}
-
 int sandbox_start_init(void)
 {
-	memcg_ready();
 	pthread_mutex_lock(&sb.lock);
 	struct task *t = sb.init;
 	int rc = !t ? -ESRCH : sb.init_started ? -EALREADY : 0;
@@ -737,7 +722,6 @@ int sandbox_exec(const struct sandbox_process *p, struct sandbox_proc **out, cha
 		free(sp);
 		return fail(err, errlen, SANDBOX_EXIT_USAGE, "out of memory");
 	}
-	memcg_ready();
 	struct task *t;
 	int rc = make_process(p, fs, false, &t, err, errlen);
 	if (rc) {
