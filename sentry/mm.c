@@ -1611,9 +1611,12 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		 * The stub maps the host file itself and the host kernel serves
 		 * its faults: a fault here is the guest's own, or the stub has
 		 * not applied another thread's queued change (an mprotect) yet,
-		 * which it does before it runs again.
+		 * which it does before it runs again: one retry tells them apart.
 		 */
-		ok = mm->vmas[i].prot != PROT_NONE;
+		if (mm->vmas[i].prot != PROT_NONE) {
+			pthread_mutex_unlock(&mm->lock);
+			return MM_FAULT_RETRY_ONCE;
+		}
 	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
 		/*
 		 * First touch of a file-cache chunk (or one another process

@@ -215,7 +215,8 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 		/* Resolved: run again (but a fault that never goes away is a real one). */
 		t->fault_repeats = ev->addr == t->last_fault_addr ? t->fault_repeats + 1 : 0;
 		t->last_fault_addr = ev->addr;
-		if (r == 0 && t->fault_repeats < 1000)
+		if ((r == 0 && t->fault_repeats < 1000) ||
+		    (r == MM_FAULT_RETRY_ONCE && t->fault_repeats == 0))
 			return;
 		if (r == SIGBUS) {
 			signo = SIGBUS;     /* past the end of a shared mapping's file */
