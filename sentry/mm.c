@@ -1591,6 +1591,12 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	bool ok = false;
+	/*
+	 * Set when the fault's page was in place already: then only a change
+	 * still queued for this stub can explain it, and a second fault at
+	 * the same address is the guest's own (a write to a read-only page).
+	 */
+	bool was_there = false;
 	if (i >= 0 && mm->vmas[i].fshared) {
 		/* A shared file page not mapped here yet: map its chunk, or SIGBUS past EOF. */
 		struct vma *v = &mm->vmas[i];
@@ -1601,6 +1607,8 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 			pthread_mutex_unlock(&mm->lock);
 			return SIGBUS;
 		} else {
+			uint64_t peek;
+			was_there = file_map_page_peek(v, addr & ~(PAGE_SIZE - 1), &peek);
 			uint64_t chunk = fcache_chunk_size();
 			uint64_t lo = MAX(v->start, addr & ~(chunk - 1));
 			uint64_t hi = MIN(v->end, (addr & ~(chunk - 1)) + chunk);
@@ -1625,6 +1633,7 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		 * A fault costs far more than reading a few more pages.
 		 */
 		struct vma *v = &mm->vmas[i];
+		was_there = fcache_is_filled(v->cache, cache_rel(v, addr));
 		uint64_t lo = MAX(v->start, addr & ~(FAULT_AROUND - 1));
 		uint64_t hi = MIN(v->end, (addr & ~(FAULT_AROUND - 1)) + FAULT_AROUND);
 		ok = cache_fill(v, lo, hi - lo) == 0 && map_cache_range_locked(mm, v, lo, hi, NULL) == 0;
@@ -1641,7 +1650,8 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		uint64_t lo = MAX(v->start, addr & ~(COW_CHUNK - 1));
 		uint64_t hi = MIN(v->end, (addr & ~(COW_CHUNK - 1)) + COW_CHUNK);
 		ok = plat_as_map(mm->as, lo, hi - lo, v->mf_off + (lo - v->start), stub_prot(v)) == 0;
+		was_there = true;
 	}
 	pthread_mutex_unlock(&mm->lock);
-	return ok ? 0 : -1;
+	return !ok ? -1 : was_there ? MM_FAULT_RETRY_ONCE : 0;
 }

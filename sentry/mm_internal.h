@@ -68,8 +68,8 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
  * copy-on-write page, a file-cache chunk not read yet, or a shared file
  * page not mapped yet. 0 if the guest can simply run again, SIGBUS if the
  * address is past the end of a shared mapping's file, MM_FAULT_RETRY_ONCE
- * if only a change still queued for the stub can explain it (run again
- * once; the same fault again is the guest's own), -1 otherwise.
+ * if only a change still queued for the stub can explain it (run again a
+ * few times at most; the same fault again is the guest's own), -1 otherwise.
  */
 #define MM_FAULT_RETRY_ONCE 1
 int mm_handle_fault(struct mm *mm, uint64_t addr, bool write);

@@ -100,6 +100,28 @@ int main(void)
 	CHECK_EQ(f_addr, (uintptr_t)(ro + 100), "segv_accerr_si_addr");
 	munmap(ro, 4096);
 
+	/* Writes to read-only file mappings (private and shared) and to the
+	 * program's own text: SEGV_ACCERR each time, the data unchanged. */
+	int fd = open(T("ro"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	SETUP(fd);
+	SETUP(write(fd, "0123456789", 10));
+	char *fp = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *fs = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	SETUP(fp == MAP_FAILED || fs == MAP_FAILED ? -1 : 0);
+	char *targets[] = { fp + 3, fs + 5, (char *)main };
+	const char *names[] = { "private_file_ro_write", "shared_file_ro_write", "text_write" };
+	for (int k = 0; k < 3; k++) {
+		n_faults = 0;
+		for (int i = 0; i < 3; i++)
+			if (sigsetjmp(env, 1) == 0)
+				*(volatile char *)targets[k] = 'x';
+		CHECK(n_faults == 3 && f_code == SEGV_ACCERR && f_addr == (uintptr_t)targets[k], names[k]);
+	}
+	CHECK(fp[3] == '3' && fs[5] == '5', "ro_file_data_unchanged");
+	munmap(fp, 4096);
+	munmap(fs, 4096);
+	close(fd);
+
 	/* ucontext: rip is the faulting instruction, rsp near our stack. */
 	volatile char local;
 	if (sigsetjmp(env, 1) == 0)
