@@ -19,6 +19,9 @@
 #   7 sockfuzz  100,000 random socket calls (progs/fuzz_sockets.c), twice
 #               (--net=none and --net=sandbox): the sandbox survives, the
 #               guest finishes, and no host file appears under /tmp/fz
+#   8 netiso    abstract unix names and loopback TCP/UDP ports of a sandbox
+#               are invisible to another sandbox and to the host, and the
+#               host's to a sandbox (py/net_isolation.py)
 #   8 exhaustion full and sparse tmpfs, descriptors; memory past --memory
 #               (the host memory cgroup): the guest process is killed with
 #               SIGKILL, the sandbox goes on, the cgroup is removed
@@ -661,9 +664,66 @@ sec_socket_fuzz() {
 	fi
 }
 
+# wait_ready FILE: until FILE has a "ready" line (5 s at most).
+wait_ready() {
+	local i
+	for i in $(seq 50); do
+		grep -q '^ready' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+sec_net_isolation() {
+	local py=/usr/bin/python3 iso="$E2E_DIR/py/net_isolation.py"
+	local port=$((40000 + RANDOM % 20000)) name="sbx-iso-$$-$RANDOM"
+	local want="abstract ECONNREFUSED
+tcp ECONNREFUSED
+udp ECONNREFUSED"
+	# A sandbox's names and ports: not seen by another sandbox, nor by the host.
+	"$SB" run -- "$py" "$iso" serve "$name" "$port" >"$WORK/iso_a.out" 2>"$WORK/iso_a.err" &
+	local a=$!
+	if ! wait_ready "$WORK/iso_a.out"; then
+		fail net_isolation_setup "$(show_head "$WORK/iso_a.err" stderr 5)"
+		kill "$a" 2>/dev/null
+		wait "$a" 2>/dev/null
+		return
+	fi
+	run_to "$WORK/iso_b" "$SB" run -- "$py" "$iso" probe "$name" "$port"
+	if [ "$(cat "$WORK/iso_b.out")" = "$want" ]; then
+		pass net_isolation_sandbox_to_sandbox
+	else
+		fail net_isolation_sandbox_to_sandbox "$(show_head "$WORK/iso_b.out" out)"
+	fi
+	run_to "$WORK/iso_h" "$py" "$iso" probe "$name" "$port"
+	if [ "$(cat "$WORK/iso_h.out")" = "$want" ]; then
+		pass net_isolation_sandbox_to_host
+	else
+		fail net_isolation_sandbox_to_host "$(show_head "$WORK/iso_h.out" out)"
+	fi
+	kill "$a" 2>/dev/null
+	wait "$a" 2>/dev/null
+	# The host's: not seen by a sandbox.
+	"$py" "$iso" serve "$name-h" "$port" >"$WORK/iso_hs.out" 2>&1 &
+	local h=$!
+	if wait_ready "$WORK/iso_hs.out"; then
+		run_to "$WORK/iso_s" "$SB" run -- "$py" "$iso" probe "$name-h" "$port"
+		if [ "$(cat "$WORK/iso_s.out")" = "$want" ]; then
+			pass net_isolation_host_to_sandbox
+		else
+			fail net_isolation_host_to_sandbox "$(show_head "$WORK/iso_s.out" out)"
+		fi
+	else
+		echo "SKIP net_isolation_host_to_sandbox: the host-side server did not start (port $port busy?)"
+	fi
+	kill "$h" 2>/dev/null
+	wait "$h" 2>/dev/null
+}
+
 security_tests() {
 	sec_fuzz
 	sec_socket_fuzz
+	sec_net_isolation
 	sec_exhaustion
 	sec_int80
 	sec_overlay
