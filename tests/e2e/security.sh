@@ -15,6 +15,7 @@
 #   4 rootfs    symlinks and .. chains in --rootfs never reach the host's /etc
 #   5 stub maps a stub process maps only guest memory, the stub's page and
 #               host files the guest mapped; it holds no fd but its two
+#               (the MemoryFile and its fd-passing socket)
 #   6 procfs    /proc lists only guest pids; /proc/self/fd only guest fds
 #   7 sockfuzz  100,000 random socket calls (progs/fuzz_sockets.c), twice
 #               (--net=none and --net=sandbox): the sandbox survives, the
@@ -22,7 +23,7 @@
 #   8 netiso    abstract unix names and loopback TCP/UDP ports of a sandbox
 #               are invisible to another sandbox and to the host, and the
 #               host's to a sandbox (py/net_isolation.py)
-#   8 exhaustion full and sparse tmpfs, descriptors; memory past --memory
+#   9 exhaustion full and sparse tmpfs, descriptors; memory past --memory
 #               (the host memory cgroup): the guest process is killed with
 #               SIGKILL, the sandbox goes on, the cgroup is removed
 
