@@ -113,6 +113,28 @@ long sys_mprotect(struct task *t, const struct syscall_args *a)
 	return mm_protect(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
+/*
+ * Memory protection keys, as Linux on a CPU without PKU (OSPKE off), which
+ * is what the guest sees through CPUID here: no key can be allocated or
+ * freed (EINVAL), and pkey_mprotect is mprotect for key -1 only.
+ */
+long sys_pkey_mprotect(struct task *t, const struct syscall_args *a)
+{
+	if ((int)a->arg[3] != -1)
+		return -EINVAL;
+	return mm_protect(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
+}
+
+long sys_pkey_alloc(struct task *t, const struct syscall_args *a)
+{
+	return -EINVAL;
+}
+
+long sys_pkey_free(struct task *t, const struct syscall_args *a)
+{
+	return -EINVAL;
+}
+
 /* mremap(2): old_address, old_size, new_size, flags, new_address. */
 long sys_mremap(struct task *t, const struct syscall_args *a)
 {

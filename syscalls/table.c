@@ -405,9 +405,9 @@
 	OK(copy_file_range, "fd,ptr,fd,ptr,size,hex")                                       \
 	PART(preadv2, "fd,oiov:2,int,off,hex,hex", "RWF_NOWAIT on pipes/sockets tests readiness first, so a racing reader can still make it wait") \
 	PART(pwritev2, "fd,iov:2,int,off,hex,hex", "RWF_APPEND is not atomic against concurrent writers; RWF_NOAPPEND does not cancel O_APPEND") \
-	OK(pkey_mprotect, "ptr,size,prot,int")                                              \
-	OK(pkey_alloc, "hex,hex")                                                           \
-	OK(pkey_free, "int")                                                                \
+	PART(pkey_mprotect, "ptr,size,prot,int", "no protection keys (a CPU without PKU, as here): mprotect for key -1, EINVAL for any other") \
+	PART(pkey_alloc, "hex,hex", "no protection keys (a CPU without PKU): EINVAL, as Linux there") \
+	PART(pkey_free, "int", "no protection keys (a CPU without PKU): EINVAL, as Linux there") \
 	OK(statx, "atfd,path,atflags,hex,ptr")                                              \
 	OK(io_pgetevents, "hex,off,off,ptr,ts,ptr")                                         \
 	PART(rseq, "ptr,uint,hex,hex", "critical sections are not aborted on preemption")   \

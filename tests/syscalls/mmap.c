@@ -69,6 +69,15 @@ int main(void)
 	CHECK_ERR(pread(probe_fd, n, 1, 0), EFAULT, "read_into_readonly_efault");
 	CHECK_ERR(mprotect(n + 1, pg, PROT_READ), EINVAL, "mprotect_unaligned");
 	CHECK_ERR(mprotect(n, pg, 0x1000), EINVAL, "mprotect_bad_prot");
+	/* Protection keys: key -1 is plain mprotect; a key never allocated (15)
+	 * and bad pkey_alloc flags are EINVAL, with or without PKU. */
+	CHECK_EQ(syscall(SYS_pkey_mprotect, n, pg, PROT_READ | PROT_WRITE, -1), 0,
+		 "pkey_mprotect_minus_one");
+	n[11] = 'y';
+	CHECK_ERR(syscall(SYS_pkey_mprotect, n, pg, PROT_READ, 15), EINVAL, "pkey_mprotect_unallocated");
+	CHECK_ERR(syscall(SYS_pkey_free, 15), EINVAL, "pkey_free_unallocated");
+	CHECK_ERR(syscall(SYS_pkey_alloc, 1, 0), EINVAL, "pkey_alloc_bad_flags");
+	CHECK_EQ(mprotect(n, pg, PROT_READ), 0, "mprotect_ro_again");
 	munmap(n, 2 * pg);
 	CHECK_ERR(mprotect(n, pg, PROT_READ), ENOMEM, "mprotect_unmapped");
 
