@@ -863,8 +863,9 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	/* A shared mapping of a file not open read-write has no VM_MAYWRITE (Linux: EACCES). */
 	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end; j++) {
 		const struct vma *v = &mm->vmas[j];
-		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) && v->file &&
-		    (file_flags(v->file) & O_ACCMODE) != O_RDWR) {
+		if ((prot & PROT_WRITE) && (v->flags & VMA_SHARED) &&
+		    ((v->flags & VMA_NOMAYWRITE) ||
+		     (v->file && (file_flags(v->file) & O_ACCMODE) != O_RDWR))) {
 			rc = -EACCES;
 			goto out;
 		}

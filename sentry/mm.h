@@ -79,6 +79,7 @@ long mm_import_iovec(struct mm *mm, gaddr_t uiov, int iovcnt, struct giovec **ou
 #define VMA_GROWSDOWN 0x2
 #define VMA_STACK 0x4
 #define VMA_HEAP 0x8
+#define VMA_NOMAYWRITE 0x10     /* shared, of a file not open read-write: never writable */
 
 /*
  * Map len bytes (page multiple) at addr. With fixed false, addr is a hint

@@ -69,8 +69,18 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 			return -EBADF;
 		}
 		if (file_is_dev_zero(f)) {
-			/* Mapping /dev/zero is anonymous memory, as in Linux. */
+			/*
+			 * Mapping /dev/zero is anonymous memory, as in Linux, after
+			 * the same access checks as any file's; a shared one of a
+			 * descriptor not open read-write can never become writable.
+			 */
+			int acc = file_flags(f) & O_ACCMODE;
 			file_put(f);
+			if (acc == O_WRONLY ||
+			    (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR))
+				return -EACCES;
+			if (type != MAP_PRIVATE && acc != O_RDWR)
+				vma_flags |= VMA_NOMAYWRITE;
 			f = NULL;
 			flags |= MAP_ANONYMOUS;
 		}

@@ -113,6 +113,26 @@ int main(void)
 		CHECK(okb, "large_sparse_touch");
 		CHECK_EQ(munmap(big, 256UL << 20), 0, "large_munmap");
 	}
+	/* /dev/zero: anonymous memory, with a file's access checks. */
+	int zro = open("/dev/zero", O_RDONLY), zwo = open("/dev/zero", O_WRONLY);
+	SETUP(zro);
+	SETUP(zwo);
+	char *z = mmap(NULL, pg, PROT_READ, MAP_SHARED, zro, 0);
+	if (CHECK_OK(z, "dev_zero_shared_readonly_fd")) {
+		CHECK_ERR(mprotect(z, pg, PROT_READ | PROT_WRITE), EACCES, "dev_zero_shared_ro_mprotect_eacces");
+		munmap(z, pg);
+	}
+	CHECK_ERR(mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, zro, 0), EACCES,
+		  "dev_zero_shared_write_ro_fd_eacces");
+	CHECK_ERR(mmap(NULL, pg, PROT_READ, MAP_PRIVATE, zwo, 0), EACCES, "dev_zero_wronly_fd_eacces");
+	z = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE, zro, 0);
+	if (CHECK_OK(z, "dev_zero_private_write")) {
+		z[5] = 1;
+		CHECK(z[5] == 1 && z[6] == 0, "dev_zero_private_is_anonymous");
+		munmap(z, pg);
+	}
+	close(zro);
+	close(zwo);
 	close(probe_fd);
 	return conf_exit();
 }
