@@ -67,17 +67,6 @@ struct pipe {
 static const struct file_ops pipe_fops;
 static const struct file_ops fifo_fops;
 
-/*
- * SIGPIPE hook: a write found no readers. Linux sends SIGPIPE to the
- * writer (send_sig(SIGPIPE, current, 0)) and the write returns -EPIPE.
- * Signal delivery from fs/ is not wired yet: the write returns -EPIPE and
- * nothing is sent. Called without pipe.lock (it may take kernel.lock).
- */
-static void pipe_raise_sigpipe(struct task *t)
-{
-	(void)t;
-}
-
 static struct timespec pipe_now(void)
 {
 	struct timespec ts;
@@ -287,7 +276,6 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov, int iovcnt, i
 		pthread_mutex_lock(&p->lock);
 		if (!p->readers) {
 			pthread_mutex_unlock(&p->lock);
-			pipe_raise_sigpipe(task_current());
 			ret = done ? (ssize_t)done : -EPIPE;
 			break;
 		}
@@ -540,8 +528,6 @@ long pipe_wait_ready(struct file *f, bool want_room, bool nonblock)
 	}
 	if (waiting)
 		waiter_destroy(&w);
-	if (ret == -EPIPE)
-		pipe_raise_sigpipe(task_current());
 	return ret;
 }
 
@@ -589,7 +575,6 @@ ssize_t pipe_push(struct file *f, const void *buf, size_t len)
 	pthread_mutex_lock(&p->lock);
 	if (!p->readers) {
 		pthread_mutex_unlock(&p->lock);
-		pipe_raise_sigpipe(task_current());
 		return -EPIPE;
 	}
 	ssize_t n = pipe_write_locked(p, &iov, 1, 0, len, file_flags(f) & O_DIRECT, true);
@@ -663,11 +648,8 @@ long pipe_link(struct file *in, struct file *out, size_t len, bool nonblock, boo
 				waitq_wake(&ip->wq, POLLOUT | POLLWRNORM);
 			return (long)done;
 		}
-		if (ret) {
-			if (ret == -EPIPE)
-				pipe_raise_sigpipe(task_current());
+		if (ret)
 			return ret;
-		}
 		if (nonblock)
 			return -EAGAIN;
 		/* Raced with another reader or writer: wait again. */
