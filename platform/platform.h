@@ -100,6 +100,15 @@ void plat_ctx_release(struct plat_ctx *ctx);
  */
 int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as);
 
+/*
+ * execve: ctx's stub leaves its address space (which the caller is about
+ * to release, ctx being its only user) with every guest mapping queued
+ * for removal, and the next plat_ctx_attach reuses it (returning 1, as for
+ * a new stub) instead of creating one: a fork+exec then makes one stub,
+ * not two. Does nothing if ctx has no live stub.
+ */
+void plat_ctx_keep_stub(struct plat_ctx *ctx);
+
 /* Mirror one mapping into ctx's stub only (the replay after plat_ctx_attach). */
 int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off, int prot);
 /* plat_as_map_file into ctx's stub only (the replay after plat_ctx_attach). */

@@ -36,6 +36,11 @@ struct mm *mm_create(void)
 	return mm;
 }
 
+bool mm_only_user(struct mm *mm)
+{
+	return __atomic_load_n(&mm->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
 void mm_get(struct mm *mm)
 {
 	__atomic_add_fetch(&mm->refs, 1, __ATOMIC_RELAXED);

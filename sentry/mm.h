@@ -33,6 +33,8 @@ struct mm *mm_fork(struct mm *parent);
 struct mm *mm_create(void);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
+/* True if the caller's reference is the only one (no vfork parent, no thread shares it). */
+bool mm_only_user(struct mm *mm);
 
 /*
  * Copy len bytes from guest address src to host buffer dst.

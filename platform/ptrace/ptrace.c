@@ -102,6 +102,7 @@ struct stub {
 	struct plat_as *as;         /* NULL once the address space was released */
 	struct plat_ctx *ctx;       /* its context (alive while the stub is listed on as) */
 	struct stub *next;
+	bool spare;                 /* kept across an execve for the next address space */
 };
 
 /* An address space: its stubs, one per context (guest thread) that runs in it. */
@@ -662,10 +663,49 @@ static int stub_spawn(struct plat_ctx *ctx, struct stub *st)
 	return 0;
 }
 
+void plat_ctx_keep_stub(struct plat_ctx *ctx)
+{
+	struct stub *st = ctx->stub;
+	struct plat_as *as = st ? st->as : NULL;
+	if (!as || st->pid <= 0)
+		return;
+	pthread_mutex_lock(&as->lock);
+	for (struct stub **pp = &as->stubs; *pp; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	}
+	/* Everything the guest can map: below the stub region, but the vDSO block. */
+	uint64_t vdso_hi = hv.n ? VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]) : 0;
+	int rc = hv.n ? stub_queue(st, SYS_munmap, 0, VDSO_GUEST_LO, 0, 0, 0, 0)
+		      : stub_queue(st, SYS_munmap, 0, STUB_BASE, 0, 0, 0, 0);
+	if (!rc && hv.n)
+		rc = stub_queue(st, SYS_munmap, vdso_hi, STUB_BASE - vdso_hi, 0, 0, 0, 0);
+	pthread_mutex_unlock(&as->lock);
+	st->as = NULL;
+	st->next = NULL;
+	ctx->as = NULL;
+	st->spare = rc == 0;
+}
+
 int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 {
 	if (ctx->stub && ctx->stub->as == as && ctx->stub->pid > 0)
 		return 0;
+	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0) {
+		/* The stub kept across an execve, emptied: it serves the new space. */
+		struct stub *st = ctx->stub;
+		st->spare = false;
+		pthread_mutex_lock(&as->lock);
+		st->as = as;
+		st->ctx = ctx;
+		st->next = as->stubs;
+		as->stubs = st;
+		pthread_mutex_unlock(&as->lock);
+		ctx->as = as;
+		return 1;
+	}
 	ctx_detach(ctx);
 	struct stub *st = calloc(1, sizeof(*st));
 	if (!st)
