@@ -488,14 +488,19 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 	return n;
 }
 
-int vfs_fsize_limit(uint64_t off, uint64_t *count)
+/* The calling task's RLIMIT_FSIZE (RLIM_INFINITY outside a task). */
+static uint64_t fsize_rlimit(void)
 {
 	struct task *t = task_current();
-	if (!t)
-		return 0;
-	uint64_t limit = t->tg->rlimits[RLIMIT_FSIZE].rlim_cur;
+	return t ? t->tg->rlimits[RLIMIT_FSIZE].rlim_cur : RLIM_INFINITY;
+}
+
+int vfs_fsize_limit(uint64_t off, uint64_t *count)
+{
+	uint64_t limit = fsize_rlimit();
 	if (limit == RLIM_INFINITY)
 		return 0;
+	struct task *t = task_current();
 	if (off >= limit) {
 		t->raise_sigxfsz = true;
 		return -EFBIG;
@@ -538,12 +543,14 @@ int iov_clip(const struct iovec *iov, int iovcnt, uint64_t max, struct iovec *bu
 static int fsize_clip(const struct iovec *iov, int iovcnt, uint64_t off, struct iovec *buf,
 		      int bufcnt, const struct iovec **out, int *outcnt, struct iovec **owned)
 {
-	uint64_t allowed = 0;
-	for (int i = 0; i < iovcnt; i++)
-		allowed += iov[i].iov_len;
 	*out = iov;
 	*outcnt = iovcnt;
 	*owned = NULL;
+	if (fsize_rlimit() == RLIM_INFINITY)
+		return 0;               /* the common case: nothing to add up */
+	uint64_t allowed = 0;
+	for (int i = 0; i < iovcnt; i++)
+		allowed += iov[i].iov_len;
 	int rc = allowed ? vfs_fsize_limit(off, &allowed) : 0;
 	return rc ? rc : iov_clip(iov, iovcnt, allowed, buf, bufcnt, out, outcnt, owned);
 }

@@ -110,10 +110,13 @@ static bool list_has(const char *s, size_t n, const char *word)
 	return false;
 }
 
-/* The sentry's cgroup path (from /proc/self/cgroup) in the v1 memory hierarchy or in v2. */
-static int own_cgroup(bool v2, char *out, size_t len)
+/*
+ * Call fn on each line of the file at path until it returns something
+ * other than -ENOENT ("not this line"); that, or -ENOENT at the end.
+ */
+static int scan_lines(const char *path, int (*fn)(char *line, void *arg), void *arg)
 {
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	char *line = NULL;
@@ -121,18 +124,39 @@ static int own_cgroup(bool v2, char *out, size_t len)
 	int rc = -ENOENT;
 	while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = 0;
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		bool match = v2 ? c1 == line + 1 && line[0] == '0' && c2 == c1 + 1
-				: list_has(c1 + 1, (size_t)(c2 - c1 - 1), "memory");
-		if (match)
-			rc = snprintf(out, len, "%s", c2 + 1) < (int)len ? 0 : -ENAMETOOLONG;
+		rc = fn(line, arg);
 	}
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+struct cgroup_query {
+	bool v2;
+	char *out, *root;              /* own_cgroup: out; cgroup_mount: out = mount point */
+	size_t len, rlen;
+};
+
+/* A /proc/self/cgroup line: "id:controllers:path". */
+static int cgroup_line(char *line, void *arg)
+{
+	struct cgroup_query *q = arg;
+	char *c1 = strchr(line, ':');
+	char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!c2)
+		return -ENOENT;
+	bool match = q->v2 ? c1 == line + 1 && line[0] == '0' && c2 == c1 + 1
+			   : list_has(c1 + 1, (size_t)(c2 - c1 - 1), "memory");
+	if (!match)
+		return -ENOENT;
+	return snprintf(q->out, q->len, "%s", c2 + 1) < (int)q->len ? 0 : -ENAMETOOLONG;
+}
+
+/* The sentry's cgroup path (from /proc/self/cgroup) in the v1 memory hierarchy or in v2. */
+static int own_cgroup(bool v2, char *out, size_t len)
+{
+	struct cgroup_query q = { v2, out, NULL, len, 0 };
+	return scan_lines("/proc/self/cgroup", cgroup_line, &q);
 }
 
 /* Undo mountinfo's octal escapes (\040 for a space...) in place. */
@@ -151,50 +175,45 @@ static void unescape(char *s)
 	*o = 0;
 }
 
+/* A mountinfo line: id parent dev root mountpoint opts [optional...] - fstype source superopts */
+static int mountinfo_line(char *line, void *arg)
+{
+	struct cgroup_query *q = arg;
+	char *sep = strstr(line, " - ");
+	if (!sep)
+		return -ENOENT;
+	*sep = 0;
+	char *save = NULL, *field[5];
+	int n = 0;
+	for (char *t = strtok_r(line, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
+		field[n++] = t;
+	char *save2 = NULL;
+	char *fstype = strtok_r(sep + 3, " ", &save2);
+	strtok_r(NULL, " ", &save2);                 /* source */
+	char *opts = strtok_r(NULL, " ", &save2);
+	if (n < 5 || !fstype)
+		return -ENOENT;
+	bool match = q->v2 ? strcmp(fstype, "cgroup2") == 0
+			   : strcmp(fstype, "cgroup") == 0 && opts &&
+			     list_has(opts, strlen(opts), "memory");
+	if (!match)
+		return -ENOENT;
+	unescape(field[3]);
+	unescape(field[4]);
+	if (snprintf(q->out, q->len, "%s", field[4]) >= (int)q->len ||
+	    snprintf(q->root, q->rlen, "%s", field[3]) >= (int)q->rlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 /*
  * The mount of the v1 hierarchy with the memory controller, or of cgroup2:
  * its mount point and the cgroup it shows as its root.
  */
 static int cgroup_mount(bool v2, char *mnt, size_t mlen, char *root, size_t rlen)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = -ENOENT;
-	while (rc == -ENOENT && getline(&line, &cap, f) > 0) {
-		/* id parent dev root mountpoint opts [optional...] - fstype source superopts */
-		char *sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		*sep = 0;
-		char *save = NULL, *field[5];
-		int n = 0;
-		for (char *t = strtok_r(line, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
-			field[n++] = t;
-		char *save2 = NULL;
-		char *fstype = strtok_r(sep + 3, " ", &save2);
-		strtok_r(NULL, " ", &save2);                 /* source */
-		char *opts = strtok_r(NULL, " \n", &save2);
-		if (n < 5 || !fstype)
-			continue;
-		bool match = v2 ? strcmp(fstype, "cgroup2") == 0
-				: strcmp(fstype, "cgroup") == 0 && opts &&
-				  list_has(opts, strlen(opts), "memory");
-		if (!match)
-			continue;
-		unescape(field[3]);
-		unescape(field[4]);
-		if (snprintf(mnt, mlen, "%s", field[4]) >= (int)mlen ||
-		    snprintf(root, rlen, "%s", field[3]) >= (int)rlen)
-			rc = -ENAMETOOLONG;
-		else
-			rc = 0;
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	struct cgroup_query q = { v2, mnt, root, mlen, rlen };
+	return scan_lines("/proc/self/mountinfo", mountinfo_line, &q);
 }
 
 /* The directory of the sentry's own cgroup in the v1 memory hierarchy or in v2. */

@@ -1625,11 +1625,11 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		 * The stub maps the host file itself and the host kernel serves
 		 * its faults: a fault here is the guest's own, or the stub has
 		 * not applied another thread's queued change (an mprotect) yet,
-		 * which it does before it runs again: one retry tells them apart.
+		 * which it does before it runs again: a retry or two tell them apart.
 		 */
 		if (mm->vmas[i].prot != PROT_NONE) {
 			pthread_mutex_unlock(&mm->lock);
-			return MM_FAULT_RETRY_ONCE;
+			return MM_FAULT_UNEXPLAINED;
 		}
 	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
 		/*
@@ -1659,5 +1659,5 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		was_there = true;
 	}
 	pthread_mutex_unlock(&mm->lock);
-	return !ok ? -1 : was_there ? MM_FAULT_RETRY_ONCE : 0;
+	return !ok ? -1 : was_there ? MM_FAULT_UNEXPLAINED : 0;
 }

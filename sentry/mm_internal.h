@@ -67,11 +67,12 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
  * A guest fault at addr (write: a write access): resolve it if it is a
  * copy-on-write page, a file-cache chunk not read yet, or a shared file
  * page not mapped yet. 0 if the guest can simply run again, SIGBUS if the
- * address is past the end of a shared mapping's file, MM_FAULT_RETRY_ONCE
- * if only a change still queued for the stub can explain it (run again a
- * few times at most; the same fault again is the guest's own), -1 otherwise.
+ * address is past the end of a shared mapping's file, MM_FAULT_UNEXPLAINED
+ * if its page was in place already, so only a change still queued for the
+ * stub can explain it (the caller runs the guest again a few times at
+ * most; the same fault again is the guest's own), -1 otherwise.
  */
-#define MM_FAULT_RETRY_ONCE 1
+#define MM_FAULT_UNEXPLAINED 1
 int mm_handle_fault(struct mm *mm, uint64_t addr, bool write);
 
 /* Protection of the VMA containing addr, or 0. */

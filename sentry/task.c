@@ -217,7 +217,7 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 		t->last_fault_addr = ev->addr;
 		/* A fault nothing explains gets a few retries (queued stub changes), not 1000. */
 		if ((r == 0 && t->fault_repeats < 1000) ||
-		    (r == MM_FAULT_RETRY_ONCE && t->fault_repeats < 3))
+		    (r == MM_FAULT_UNEXPLAINED && t->fault_repeats < 3))
 			return;
 		if (r == SIGBUS) {
 			signo = SIGBUS;     /* past the end of a shared mapping's file */

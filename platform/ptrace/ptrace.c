@@ -473,6 +473,30 @@ static void stub_free(struct stub *st)
 	free(st);
 }
 
+/* Take st off its address space's list (caller holds as->lock). */
+static void stub_unlink_locked(struct plat_as *as, struct stub *st)
+{
+	for (struct stub **pp = &as->stubs; *pp; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	}
+}
+
+/* List st on as as ctx's stub there. */
+static void stub_join(struct stub *st, struct plat_as *as, struct plat_ctx *ctx)
+{
+	pthread_mutex_lock(&as->lock);
+	st->as = as;
+	st->ctx = ctx;
+	st->next = as->stubs;
+	as->stubs = st;
+	pthread_mutex_unlock(&as->lock);
+	ctx->as = as;
+	ctx->stub = st;
+}
+
 /* Unlink and free ctx's stub. */
 static void ctx_detach(struct plat_ctx *ctx)
 {
@@ -482,12 +506,7 @@ static void ctx_detach(struct plat_ctx *ctx)
 	struct plat_as *as = st->as;
 	if (as) {
 		pthread_mutex_lock(&as->lock);
-		for (struct stub **pp = &as->stubs; *pp; pp = &(*pp)->next) {
-			if (*pp == st) {
-				*pp = st->next;
-				break;
-			}
-		}
+		stub_unlink_locked(as, st);
 		pthread_mutex_unlock(&as->lock);
 	}
 	stub_free(st);
@@ -670,12 +689,7 @@ void plat_ctx_keep_stub(struct plat_ctx *ctx)
 	if (!as || st->pid <= 0)
 		return;
 	pthread_mutex_lock(&as->lock);
-	for (struct stub **pp = &as->stubs; *pp; pp = &(*pp)->next) {
-		if (*pp == st) {
-			*pp = st->next;
-			break;
-		}
-	}
+	stub_unlink_locked(as, st);
 	/* Everything the guest can map: below the stub region, but the vDSO block. */
 	uint64_t vdso_hi = hv.n ? VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]) : 0;
 	int rc = hv.n ? stub_queue(st, SYS_munmap, 0, VDSO_GUEST_LO, 0, 0, 0, 0)
@@ -695,15 +709,8 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 		return 0;
 	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0) {
 		/* The stub kept across an execve, emptied: it serves the new space. */
-		struct stub *st = ctx->stub;
-		st->spare = false;
-		pthread_mutex_lock(&as->lock);
-		st->as = as;
-		st->ctx = ctx;
-		st->next = as->stubs;
-		as->stubs = st;
-		pthread_mutex_unlock(&as->lock);
-		ctx->as = as;
+		ctx->stub->spare = false;
+		stub_join(ctx->stub, as, ctx);
 		return 1;
 	}
 	ctx_detach(ctx);
@@ -721,17 +728,10 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 		stub_free(st);
 		return rc;
 	}
-	pthread_mutex_lock(&as->lock);
-	st->as = as;
-	st->ctx = ctx;
-	st->next = as->stubs;
-	as->stubs = st;
-	pthread_mutex_unlock(&as->lock);
+	stub_join(st, as, ctx);
 	pthread_mutex_lock(&ctx->cpu_lock);
 	ctx->cpu_pid = st->pid;
 	pthread_mutex_unlock(&ctx->cpu_lock);
-	ctx->as = as;
-	ctx->stub = st;
 	return 1;
 }
 
