@@ -134,13 +134,16 @@ static int map_segments(struct mm *mm, const struct elf_source *src, const Elf64
 				return rc;
 		}
 		if (p->p_filesz) {
-			void *buf = malloc(p->p_filesz);
+			/* Read straight into the new pages when they are one VMA's. */
+			void *dst = mm_loader_ptr(mm, bias + p->p_vaddr, p->p_filesz);
+			void *buf = dst ? dst : malloc(p->p_filesz);
 			if (!buf)
 				return -ENOMEM;
 			int rc = read_exact(src, buf, p->p_filesz, p->p_offset);
-			if (!rc)
+			if (!rc && !dst)
 				rc = mm_poke(mm, bias + p->p_vaddr, buf, p->p_filesz);
-			free(buf);
+			if (!dst)
+				free(buf);
 			if (rc)
 				return rc;
 		}

@@ -47,6 +47,12 @@
 #include "sentry/memcg.h"
 
 #define MEMCG_PREFIX "sandbox-"
+/*
+ * A dead sentry's cgroup made less than this ago is left to its reaper,
+ * which removes it moments after the death (an rmdir racing the reaper
+ * waits milliseconds for the kernel); an older one may be stale.
+ */
+#define MEMCG_STALE_AGE_S 30
 
 /*
  * The sentry's own share, measured under a v1 cgroup (max_usage_in_bytes,
@@ -312,6 +318,11 @@ static void memcg_remove_stale(const char *parent)
 		/* A live owner (or one in another pid namespace) keeps tasks there: rmdir fails. */
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
+		/* A short-lived sentry that just died: its reaper is at it. */
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    time(NULL) - st.st_mtime < MEMCG_STALE_AGE_S)
+			continue;
 		char p[PATH_MAX];
 		if (snprintf(p, sizeof(p), "%s/%s", parent, e->d_name) < (int)sizeof(p))
 			rmdir(p);
@@ -345,8 +356,8 @@ static int memcg_set_limit(const struct memcg *cg, uint64_t guest_limit)
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* SIGKILL every task still listed in procs (the dead sentry's leftovers). */
-static void reaper_kill_tasks(const char *procs)
+/* Call fn on each pid listed in procs (raw calls only). */
+static void procs_scan(const char *procs, void (*fn)(long pid, void *arg), void *arg)
 {
 	int fd = open(procs, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -363,12 +374,24 @@ static void reaper_kill_tasks(const char *procs)
 				continue;
 			}
 			if (digits && pid > 0)
-				kill((pid_t)pid, SIGKILL);
+				fn(pid, arg);
 			pid = 0;
 			digits = false;
 		}
 	}
 	close(fd);
+}
+
+static void kill_one(long pid, void *arg)
+{
+	(void)arg;
+	kill((pid_t)pid, SIGKILL);
+}
+
+/* SIGKILL every task still listed in procs (the dead sentry's leftovers). */
+static void reaper_kill_tasks(const char *procs)
+{
+	procs_scan(procs, kill_one, NULL);
 }
 
 /* dst = a + decimal n + b (no stdio: async-signal-safe); false if it does not fit. */
@@ -402,13 +425,40 @@ static int reaper_move(const char *procs, long pid)
 	return w < 0 ? -1 : 0;
 }
 
+/* The pids a cgroup had when it was read (at most MEMBERS_MAX of them). */
+#define MEMBERS_MAX 256
+struct members {
+	long pid[MEMBERS_MAX];
+	int n;
+};
+
+static void member_add(long pid, void *arg)
+{
+	struct members *m = arg;
+	if (m->n < MEMBERS_MAX)
+		m->pid[m->n++] = pid;
+}
+
+static bool member_of(const struct members *m, long pid)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->pid[i] == pid)
+			return true;
+	return false;
+}
+
 /*
  * Move the sentry's children (the stubs forked before the sentry itself
  * was moved) in: the pids in /proc/SENTRY/task/TID/children of every
- * thread. Raw calls only (getdents64, read), no allocation.
+ * thread. Those born after the move are in already and are skipped: every
+ * write to cgroup.procs, even of a member, holds all forks and exits on
+ * the host (the sentry's included) for an RCU grace period. Raw calls
+ * only (getdents64, read), no allocation.
  */
 static void reaper_move_children(const char *procs, pid_t sentry)
 {
+	static struct members in;
+	procs_scan(procs, member_add, &in);
 	char path[64], buf[4096];
 	if (!path_of(path, sizeof(path), "/proc/", sentry, "/task"))
 		return;
@@ -440,12 +490,12 @@ static void reaper_move_children(const char *procs, pid_t sentry)
 				if (list[i] >= '0' && list[i] <= '9') {
 					pid = pid * 10 + (list[i] - '0');
 				} else {
-					if (pid > 0)
+					if (pid > 0 && !member_of(&in, pid))
 						reaper_move(procs, pid);
 					pid = 0;
 				}
 			}
-			if (pid > 0)
+			if (pid > 0 && !member_of(&in, pid))
 				reaper_move(procs, pid);
 		}
 	}

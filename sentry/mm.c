@@ -385,6 +385,26 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
 	return mm_copy(mm, addr, (void *)src, len, true, false, true);
 }
 
+void *mm_loader_ptr(struct mm *mm, uint64_t addr, size_t len)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr);
+	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
+	bool plain = v && !v->cache && !v->shared && !v->fshared && !v->host &&
+		     len <= v->end - addr;
+	char *p = plain ? mf_ptr(v->mf_off + (addr - v->start)) : NULL;
+	pthread_mutex_unlock(&mm->lock);
+	if (p) {
+		/* One call allocates every page, instead of a fault per 4 KiB page. */
+		uintptr_t lo = PAGE_ALIGN_DOWN((uintptr_t)p);
+		uintptr_t hi = PAGE_ALIGN_UP((uintptr_t)p + len);
+		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE)) {
+			/* Older kernels: the copy faults them in instead. */
+		}
+	}
+	return p;
+}
+
 long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
 {
 	if (!mm)

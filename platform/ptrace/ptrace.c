@@ -217,7 +217,6 @@ int plat_init(int memfd)
 	if (rc)
 		return rc;
 	memcpy(mf_ptr(pt.code_off), stub_code_start, code_len);
-	probe_vdso();
 	return build_filter(memfd);
 }
 
@@ -290,7 +289,14 @@ static int move_vdso(void)
 	return 0;
 }
 
-/* Check once, in a throw-away child, that this kernel lets the block move. */
+/*
+ * Check once, in a throw-away child, that this kernel lets the block move:
+ * at the first exec or stub, not at boot, where the fork would wait for
+ * the memory cgroup's move of the sentry (which holds every fork and exit
+ * on the host for an RCU grace period) while the rest of boot need not.
+ */
+static pthread_once_t vdso_probed = PTHREAD_ONCE_INIT;
+
 static void probe_vdso(void)
 {
 	find_host_vdso();
@@ -307,6 +313,7 @@ static void probe_vdso(void)
 
 bool plat_vdso(uint64_t *lo, uint64_t *hi, uint64_t *ehdr, const void **host)
 {
+	pthread_once(&vdso_probed, probe_vdso);
 	if (!hv.n)
 		return false;
 	*lo = VDSO_GUEST_LO;
@@ -637,6 +644,7 @@ static int stub_spawn(struct plat_ctx *ctx, struct stub *st)
 		rseq_area = (uint64_t)__builtin_thread_pointer() + __rseq_offset;
 		rseq_len = __rseq_size < 32 ? 32 : __rseq_size;
 	}
+	pthread_once(&vdso_probed, probe_vdso);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
@@ -1039,6 +1047,17 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	memcpy(regs, &h, sizeof(h));
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
+		/*
+		 * The syscall instruction leaves the return address in rcx and
+		 * the flags in r11, as the stop shows them: a 64-bit call, without
+		 * asking. Anything else may be int 0x80 (the 32-bit table). A
+		 * guest faking this for int 0x80 only gets the 64-bit call it
+		 * could have made itself.
+		 */
+		if (h.rcx == h.rip && h.r11 == h.eflags) {
+			ev->kind = PLAT_EV_SYSCALL;
+			return 0;
+		}
 		struct __ptrace_syscall_info info;
 		long n = ptrace(PTRACE_GET_SYSCALL_INFO, st->pid, sizeof(info), &info);
 		if (n < 0)
