@@ -1048,13 +1048,13 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	int sig = WSTOPSIG(status);
 	if (sig == (SIGTRAP | 0x80)) {
 		/*
-		 * The syscall instruction leaves the return address in rcx and
-		 * the flags in r11, as the stop shows them: a 64-bit call, without
-		 * asking. Anything else may be int 0x80 (the 32-bit table). A
-		 * guest faking this for int 0x80 only gets the 64-bit call it
-		 * could have made itself.
+		 * The syscall instruction in 64-bit code leaves the return
+		 * address in rcx and the flags in r11, as the stop shows them: a
+		 * 64-bit call, without asking. Anything else may be int 0x80 or
+		 * 32-bit code (the 32-bit table). A guest faking this for int 0x80
+		 * only gets the 64-bit call it could have made itself.
 		 */
-		if (h.rcx == h.rip && h.r11 == h.eflags) {
+		if (h.rcx == h.rip && h.r11 == h.eflags && h.cs == st->stub_regs.cs) {
 			ev->kind = PLAT_EV_SYSCALL;
 			return 0;
 		}
