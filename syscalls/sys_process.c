@@ -114,6 +114,12 @@ static long copy_strv(struct task *t, gaddr_t uv, char ***out, size_t *total)
 	char **v = calloc(cap, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
+	/* Each string is read into one scratch buffer and kept at its own size. */
+	char *scratch = malloc(EXEC_MAX_ARG_STRLEN);
+	if (!scratch) {
+		free(v);
+		return -ENOMEM;
+	}
 	long rc = 0;
 	/* A NULL argv or envp is an empty array (Linux warns and accepts). */
 	for (; uv.v; n++) {
@@ -134,18 +140,17 @@ static long copy_strv(struct task *t, gaddr_t uv, char ***out, size_t *total)
 			v = nv;
 			cap *= 2;
 		}
-		char *s = malloc(EXEC_MAX_ARG_STRLEN);
-		if (!s) {
-			rc = -ENOMEM;
-			break;
-		}
-		long len = mm_copy_string_in(t->mm, gaddr(p), s, EXEC_MAX_ARG_STRLEN);
+		long len = mm_copy_string_in(t->mm, gaddr(p), scratch, EXEC_MAX_ARG_STRLEN);
 		if (len < 0) {
-			free(s);
 			rc = len == -ENAMETOOLONG ? -E2BIG : len;
 			break;
 		}
-		v[n] = realloc(s, len + 1) ?: s;
+		v[n] = malloc(len + 1);
+		if (!v[n]) {
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(v[n], scratch, len + 1);
 		*total += len + 1 + sizeof(char *);
 		if (*total > EXEC_ARGS_MAX) {
 			rc = -E2BIG;
@@ -153,6 +158,7 @@ static long copy_strv(struct task *t, gaddr_t uv, char ***out, size_t *total)
 			break;
 		}
 	}
+	free(scratch);
 	if (rc) {
 		free_strv(v);
 		return rc;

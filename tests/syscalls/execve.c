@@ -303,6 +303,22 @@ int main(int argc, char **argv)
 	memset(longpath, 'a', sizeof longpath - 1);
 	longpath[0] = '/';
 	CHECK_ERR(execve(longpath, sav, ev), ENAMETOOLONG, "long_path_enametoolong");
+	/* One string may be 32 pages with its NUL (MAX_ARG_STRLEN), no longer. */
+	static char bigarg[32 * 4096 + 1];
+	memset(bigarg, 'a', sizeof bigarg - 1);
+	char *big_av[] = { "true", bigarg, NULL };
+	CHECK_ERR(execve("/nonexistent/conf-prog", big_av, ev), E2BIG, "arg_over_max_arg_strlen_e2big");
+	char *big_ev[] = { bigarg, NULL };
+	CHECK_ERR(execve("/bin/true", sav, big_ev), E2BIG, "env_over_max_arg_strlen_e2big");
+	bigarg[sizeof bigarg - 2] = 0;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execve("/bin/true", big_av, ev);
+		_exit(120);
+	}
+	st = reap(pid);
+	CHECK(EXITED_0(st), "arg_of_max_arg_strlen_runs");
 	CHECK_ERR(execve(BAD_PTR, sav, ev), EFAULT, "bad_path_efault");
 	CHECK_ERR(execve(self, BAD_PTR, ev), EFAULT, "bad_argv_efault");
 	CHECK_ERR(execve(self, sav, BAD_PTR), EFAULT, "bad_envp_efault");
