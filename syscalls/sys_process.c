@@ -171,7 +171,13 @@ static long do_execve(struct task *t, const char *path, gaddr_t uargv, gaddr_t u
 {
 	char **argv = NULL, **envp = NULL;
 	size_t total = 0;
-	long rc = copy_strv(t, uargv, &argv, &total);
+	/* Linux opens the program first: its ENOENT or EACCES before E2BIG or EFAULT. */
+	struct file *f;
+	long rc = path[0] ? vfs_open_exec(t->fs, &t->cred, path, &f) : -ENOENT;
+	if (rc)
+		return rc;
+	file_put(f);
+	rc = copy_strv(t, uargv, &argv, &total);
 	if (rc >= 0)
 		rc = copy_strv(t, uenvp, &envp, &total);
 	if (rc >= 0)

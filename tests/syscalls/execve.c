@@ -307,7 +307,11 @@ int main(int argc, char **argv)
 	static char bigarg[32 * 4096 + 1];
 	memset(bigarg, 'a', sizeof bigarg - 1);
 	char *big_av[] = { "true", bigarg, NULL };
-	CHECK_ERR(execve("/nonexistent/conf-prog", big_av, ev), E2BIG, "arg_over_max_arg_strlen_e2big");
+	CHECK_ERR(execve("/bin/true", big_av, ev), E2BIG, "arg_over_max_arg_strlen_e2big");
+	/* The program is opened before the strings are read. */
+	CHECK_ERR(execve("/nonexistent/conf-prog", big_av, ev), ENOENT, "missing_before_e2big");
+	CHECK_ERR(execve(conf_tmpdir(), big_av, ev), EACCES, "eacces_before_e2big");
+	CHECK_ERR(execve("/nonexistent/conf-prog", BAD_PTR, ev), ENOENT, "missing_before_bad_argv");
 	char *big_ev[] = { bigarg, NULL };
 	CHECK_ERR(execve("/bin/true", sav, big_ev), E2BIG, "env_over_max_arg_strlen_e2big");
 	bigarg[sizeof bigarg - 2] = 0;
