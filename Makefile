@@ -5,7 +5,8 @@
 #   make bench    benchmarks side by side with native and proot
 
 DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
-            libcriterion-dev libjansson-dev busybox-static proot sqlite3 git python3-venv procps
+            libcriterion-dev libjansson-dev busybox-static proot sqlite3 git python3-venv procps \
+            liblwip-dev libslirp-dev
 PKGS     := libseccomp libunwind capstone jansson
 
 BUILD    ?= build
@@ -17,8 +18,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -D_GNU_SOURCE -I. $(SAN)
 LDFLAGS  += $(SAN)
 
-LIB_SRCS := $(wildcard sentry/*.c syscalls/*.c fs/*.c fs/*/*.c net/*.c net/*/*.c \
-                       platform/ptrace/*.c oci/*.c)
+LIB_SRCS := $(filter-out net/netstack/%,$(wildcard sentry/*.c syscalls/*.c fs/*.c fs/*/*.c \
+                       net/*.c net/*/*.c platform/ptrace/*.c oci/*.c))
 LIB_ASM  := $(wildcard platform/ptrace/*.S)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -26,7 +27,7 @@ SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
 .PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs pytest-conformance-net
 
-all: $(BUILD)/.deps-ok $(BUILD)/sandbox $(BUILD)/sandbox-runc
+all: $(BUILD)/.deps-ok $(BUILD)/sandbox $(BUILD)/sandbox-runc $(BUILD)/sandbox-netstack
 
 # Install missing Debian packages when root; otherwise print the exact command.
 $(BUILD)/.deps-ok: Makefile
@@ -96,6 +97,21 @@ CMD_OBJS := $(BUILD)/obj/cmd/sandbox.o $(BUILD)/obj/cmd/runc.o
 
 $(BUILD)/sandbox: $(CMD_OBJS) $(BUILD)/libsentry.a
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(SANDBOX_LINK)
+
+# The network-stack process of --net=sandbox (net/netstack/): lwIP and
+# libslirp exist only as shared libraries, so it is a program of its own,
+# dynamically linked, next to build/sandbox. slirp's .pc wants glib's, which
+# its headers do not need: without it, the plain flags.
+NETSTACK_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard net/netstack/*.c))
+NETSTACK_CFLAGS = -I/usr/include/lwip $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
+NETSTACK_LIBS   = -llwip $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
+
+$(BUILD)/obj/net/netstack/%.o: net/netstack/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NETSTACK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/sandbox-netstack: $(NETSTACK_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(NETSTACK_OBJS) $(NETSTACK_LIBS)
 
 # The OCI runtime (runc's command line) is the same program, called by this name.
 $(BUILD)/sandbox-runc: $(BUILD)/sandbox

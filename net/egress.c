@@ -2,38 +2,44 @@
  * The sandbox's way out (--net=sandbox) and in (--publish), and the egress
  * policy (--allow-net, --allow-host).
  *
- * Egress is a socket-level NAT in the sentry, the same thing slirp does
- * for TCP: a guest TCP connection to an address beyond loopback is checked
- * against the policy; if allowed, an egress thread opens a host socket to
- * it (the gateway alias 10.0.2.2 means the host's 127.0.0.1) and, once
- * connected, the guest socket is paired with an internal *proxy* socket of
- * the connection engine (net/stream.c). Two pump threads move bytes between
- * the proxy and the host socket, so every guest-visible behaviour
- * (blocking, poll, SO_RCVTIMEO, half-close, reset) is the engine's own, and
- * flow control is the engine's send limit. The guest never holds a host
- * fd. Why not lwIP + libslirp: Debian ships both only as shared libraries
- * (no liblwip.a / libslirp.a) while build/sandbox is linked statically;
- * and for TCP, lwIP + slirp would turn the guest's byte stream into
- * packets only for slirp to turn them back into a host socket's stream.
- * See net/README.md.
+ * Egress goes through a real TCP/IP stack: lwIP, whose packets libslirp
+ * NATs onto host sockets, both in a separate, dynamically linked process
+ * (build/sandbox-netstack, net/netstack/; started by net/netstack.c),
+ * because Debian ships them only as shared libraries and build/sandbox is
+ * static. A guest TCP connection to an address beyond loopback is checked
+ * against the policy here; if allowed, an egress thread asks the netstack
+ * for a connection (a channel: a socketpair with framed messages,
+ * net/netstack/proto.h; lwIP's tcp_connect through slirp, which maps the
+ * gateway alias 10.0.2.2 to the host's 127.0.0.1) and, once connected, the
+ * guest socket is paired with an internal *proxy* socket of the connection
+ * engine (net/stream.c). Two pump threads move bytes between the proxy and
+ * the channel, so every guest-visible behaviour (blocking, poll,
+ * SO_RCVTIMEO, half-close, reset) is the engine's own, and flow control is
+ * the engine's send limit on one side and lwIP's windows on the other (the
+ * netstack reads the channel only as lwIP's send buffer drains and opens
+ * its receive window only once bytes are written to the channel). The
+ * guest never holds a host fd, and the sentry holds no host socket for it.
  *
- * UDP is the same NAT per datagram: a guest UDP socket that sends beyond
- * loopback gets a host UDP socket of its own (made at its first such send,
- * closed with it); the datagram is sent there, and one shared thread polls
- * every such host socket and queues what comes back on the guest socket
- * (net/inet.c's inet_udp_deliver_locked), with the source the guest sent
- * to. Only replies from host address:port pairs the socket sent to (its
+ * UDP is a channel per guest socket (an lwIP udp_pcb in the netstack),
+ * made at its first datagram beyond loopback, closed with it; one shared
+ * thread polls every channel and queues what comes back on the guest
+ * socket (net/inet.c's inet_udp_deliver_locked), with the source the guest
+ * sent to. Only replies from address:port pairs the socket sent to (its
  * EGRESS_UDP_TRACK most recent) get in, as through a NAT's connection
- * tracking.
+ * tracking; ICMP port unreachable comes back as a frame and becomes
+ * ECONNREFUSED on a connected socket.
  *
  * DNS: 10.0.2.3:53 (UDP and TCP) is forwarded to an upstream resolver
  * (--dns IP[:PORT], default the first IPv4 nameserver of the host's
  * /etc/resolv.conf) without a policy rule, as slirp does; --dns none turns
- * it off.
+ * it off. It keeps host sockets of the sentry's own (slirp reaches the
+ * host's loopback only as 127.0.0.1, and resolvers often listen on
+ * 127.0.0.53).
  *
  * --publish HOSTPORT:GUESTPORT: a listener on the host's 127.0.0.1:HOSTPORT
  * whose connections become guest loopback connections to GUESTPORT (from
- * 10.0.2.2, as slirp's host forwarding shows them), pumped the same way.
+ * 10.0.2.2, as slirp's host forwarding shows them), pumped the same way
+ * between the proxy and the accepted host socket.
  *
  * The policy is fixed at boot. Everything not allowed is refused, TCP with
  * ECONNREFUSED and UDP with EPERM, and one log line per refused destination.
@@ -59,7 +65,7 @@
 #define EGRESS_UDP_TRACK 64            /* destinations remembered per UDP socket */
 #define EGRESS_UDP_BURST 64            /* datagrams read from one host socket per wake-up */
 #define EGRESS_UDP_BUF 65536
-#define EGRESS_UDP_MAX 512             /* host UDP sockets at once (the sentry's fds) */
+#define EGRESS_UDP_MAX 512             /* egress UDP sockets at once (up to 2 sentry fds each) */
 #define DNS_PORT 53
 
 struct egress_rule {
@@ -170,41 +176,140 @@ static void egress_log_refused_locked(bool udp, uint32_t addr, uint16_t port)
 		port);
 }
 
+/* How a destination leaves the sandbox. */
+enum egress_route {
+	ROUTE_REFUSED,                 /* by the policy (logged) */
+	ROUTE_HOST,                    /* a host socket of the sentry's: the DNS forwarder */
+	ROUTE_NETSTACK,                /* lwIP + slirp in the network-stack process */
+};
+
 /*
- * Where the guest's addr:port is on the host: the DNS alias goes to the
- * upstream resolver, the gateway alias to the host's own loopback, others
- * to themselves. False (and logged) if the policy refuses it.
+ * How the guest's addr:port leaves, and where to (*to): the DNS alias
+ * through a host socket to the upstream resolver; what the policy allows
+ * through the netstack to addr:port itself (slirp maps the gateway alias
+ * to the host's loopback).
  */
-static bool egress_route_locked(bool udp, uint32_t addr, uint16_t port, struct sockaddr_in *host)
+static enum egress_route egress_route_locked(bool udp, uint32_t addr, uint16_t port,
+					     struct sockaddr_in *to)
 {
 	if (dns_on && addr == NET_DNS_ADDR && port == DNS_PORT) {
-		*host = dns_upstream;
-		return true;
+		*to = dns_upstream;
+		return ROUTE_HOST;
 	}
 	if (!egress_allowed(addr, port)) {
 		egress_log_refused_locked(udp, addr, port);
-		return false;
+		return ROUTE_REFUSED;
 	}
-	memset(host, 0, sizeof(*host));
-	host->sin_family = AF_INET;
-	host->sin_port = htons(port);
-	host->sin_addr.s_addr = htonl(addr == NET_GATEWAY_ADDR ? INADDR_LOOPBACK : addr);
-	return true;
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(port);
+	to->sin_addr.s_addr = htonl(addr);
+	return ROUTE_NETSTACK;
 }
 
-/* ---- pumping bytes between a proxy socket and a host socket ---- */
+/* ---- pumping bytes between a proxy socket and the outside ---- */
 
+/*
+ * One proxied connection. Its outside end (fd) is either a host TCP socket
+ * (the DNS forwarder, --publish) or a netstack channel (framed: struct
+ * ns_frame before each message; egress through lwIP and slirp). The
+ * egress_out_* helpers hide the difference from the pumps.
+ */
 struct egress_conn {
 	struct sock *guest;            /* reference while connecting */
 	struct sock *proxy;            /* reference (its "file" reference) */
-	int fd;                        /* the host socket */
-	struct sockaddr_in host;       /* where fd connects (egress) */
+	int fd;                        /* the outside end */
+	bool framed;                   /* fd is a netstack channel */
+	struct sockaddr_in to;         /* where fd connects (egress) */
+	enum egress_route route;
 };
+
+/* Bytes from the outside into buf: > 0, 0 at its FIN, -1 for a reset (or the netstack gone). */
+static ssize_t egress_out_recv(struct egress_conn *c, char *buf, size_t len)
+{
+	for (;;) {
+		if (!c->framed) {
+			ssize_t n = recv(c->fd, buf, len, 0);
+			if (n < 0 && errno == EINTR)
+				continue;
+			return n < 0 ? -1 : n;
+		}
+		struct ns_frame f = { 0 };
+		struct iovec iov[2] = { { &f, sizeof(f) }, { buf, len } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+		ssize_t n = recvmsg(c->fd, &mh, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < (ssize_t)sizeof(f) || (mh.msg_flags & MSG_TRUNC))
+			return -1;
+		if (f.type == NS_DATA && n > (ssize_t)sizeof(f))
+			return n - (ssize_t)sizeof(f);
+		if (f.type == NS_FIN)
+			return 0;
+		if (f.type != NS_DATA)
+			return -1;
+	}
+}
+
+/* Send all of buf to the outside: 0, or -1 if it is gone. */
+static int egress_out_send(struct egress_conn *c, const char *buf, size_t n)
+{
+	struct ns_frame f = { .type = NS_DATA };
+	for (size_t off = 0; off < n;) {
+		ssize_t w;
+		if (c->framed) {
+			size_t chunk = n - off < NS_MAX_PAYLOAD ? n - off : NS_MAX_PAYLOAD;
+			struct iovec iov[2] = { { &f, sizeof(f) }, { (char *)buf + off, chunk } };
+			struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+			if (w > 0)
+				w = (ssize_t)chunk;
+		} else {
+			w = send(c->fd, buf + off, n - off, MSG_NOSIGNAL);
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* A control frame on a netstack channel (best effort: the channel may be gone). */
+static void egress_out_frame(struct egress_conn *c, uint8_t type)
+{
+	struct ns_frame f = { .type = type };
+	while (send(c->fd, &f, sizeof(f), MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* The guest's FIN; gone: it closed the socket, nothing more is read either. */
+static void egress_out_fin(struct egress_conn *c, bool gone)
+{
+	if (c->framed)
+		egress_out_frame(c, NS_FIN);
+	if (!c->framed || gone)
+		shutdown(c->fd, gone ? SHUT_RDWR : SHUT_WR);
+}
+
+/* The guest reset the connection: reset the outside too. */
+static void egress_out_reset(struct egress_conn *c)
+{
+	if (c->framed) {
+		egress_out_frame(c, NS_RESET);
+	} else {
+		struct linger l = { 1, 0 };
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	shutdown(c->fd, SHUT_RDWR);
+}
 
 static void *egress_guest_to_host(void *arg)
 {
 	struct egress_conn *c = arg;
 	char *buf = malloc(EGRESS_BUF);
+	bool out_gone = false;
 	for (;;) {
 		if (!buf)
 			break;
@@ -212,30 +317,21 @@ static void *egress_guest_to_host(void *arg)
 		struct net_msg m = { .iov = &iov, .iovcnt = 1 };
 		long n = stream_recv(NULL, c->proxy, &m, 0, false);
 		if (n == 0) {
-			/* The guest's FIN; if it closed the socket, nothing more is read either. */
 			net_lock();
 			bool gone = !c->proxy->peer || c->proxy->peer->dead;
 			net_unlock();
-			shutdown(c->fd, gone ? SHUT_RDWR : SHUT_WR);
+			if (!out_gone)
+				egress_out_fin(c, gone);
 			break;
 		}
 		if (n < 0) {
-			/* Reset by the guest: reset the host side too (SO_LINGER 0). */
-			struct linger l = { 1, 0 };
-			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-			shutdown(c->fd, SHUT_RDWR);
+			if (!out_gone)
+				egress_out_reset(c);
 			break;
 		}
-		for (long off = 0; off < n;) {
-			ssize_t w = send(c->fd, buf + off, (size_t)(n - off), MSG_NOSIGNAL);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				off = -1;
-				break;
-			}
-			off += w;
-		}
+		/* The outside is gone: keep reading so the guest is not stuck, drop it. */
+		if (!out_gone && egress_out_send(c, buf, (size_t)n))
+			out_gone = true;
 	}
 	free(buf);
 	return NULL;
@@ -248,20 +344,18 @@ static void egress_pump(struct egress_conn *c)
 	bool two = pthread_create(&tid, NULL, egress_guest_to_host, c) == 0;
 	char *buf = malloc(EGRESS_BUF);
 	while (two && buf) {
-		ssize_t n = recv(c->fd, buf, EGRESS_BUF, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = egress_out_recv(c, buf, EGRESS_BUF);
 		if (n <= 0) {
 			net_lock();
 			if (n == 0) {
 				stream_shutdown_locked(c->proxy, SK_SEND_SHUTDOWN);
 			} else {
-				/* Reset by the host: the guest sees a reset when the proxy goes. */
-				c->proxy->linger_on = true;
-				c->proxy->linger = 0;
-				stream_shutdown_locked(c->proxy, SK_SHUTDOWN_MASK);
+				/* Reset from outside: the guest sees ECONNRESET now, not a FIN first. */
+				stream_abort_locked(c->proxy);
 			}
 			net_unlock();
+			if (n < 0)
+				shutdown(c->fd, SHUT_RDWR);     /* a send blocked on it fails */
 			break;
 		}
 		struct iovec iov = { buf, (size_t)n };
@@ -280,27 +374,59 @@ static void egress_pump(struct egress_conn *c)
 
 /* ---- egress: guest connect() to the outside ---- */
 
+/* The DNS forwarder's TCP: a host socket of the sentry's. 0 or an errno. */
+static int egress_connect_host(struct egress_conn *c)
+{
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return errno;
+	struct timeval tv = { EGRESS_CONNECT_TIMEOUT_S, 0 };
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	int err = 0;
+	while (connect(c->fd, (struct sockaddr *)&c->to, sizeof(c->to)) < 0) {
+		if (errno == EINTR)
+			continue;
+		err = errno == EINPROGRESS || errno == EAGAIN ? ETIMEDOUT : errno;
+		break;
+	}
+	struct timeval zero = { 0, 0 };
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof(zero));
+	return err;
+}
+
+/*
+ * Everything else: a netstack channel, whose first frame says how lwIP's
+ * connect through slirp went (the netstack gives up after
+ * NS_TCP_CONNECT_TIMEOUT_S; we wait a little longer). 0 or an errno.
+ */
+static int egress_connect_netstack(struct egress_conn *c)
+{
+	int fd = netstack_open(NS_OPEN_TCP, ntohl(c->to.sin_addr.s_addr), ntohs(c->to.sin_port));
+	if (fd < 0)
+		return -fd;
+	c->fd = fd;
+	c->framed = true;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int rc;
+	while ((rc = poll(&p, 1, (NS_TCP_CONNECT_TIMEOUT_S + 5) * 1000)) < 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return ETIMEDOUT;
+	struct ns_frame f = { 0 };
+	ssize_t n;
+	while ((n = recv(fd, &f, sizeof(f), 0)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(f) || f.type != NS_CONNECTED)
+		return ENETUNREACH;            /* the netstack is gone */
+	return f.err >= 0 && f.err < 4096 ? f.err : ECONNREFUSED;
+}
+
 static void *egress_connect_thread(void *arg)
 {
 	struct egress_conn *c = arg;
-	int err = 0;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		err = errno;
-	} else {
-		struct timeval tv = { EGRESS_CONNECT_TIMEOUT_S, 0 };
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		int one = 1;
-		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		while (connect(c->fd, (struct sockaddr *)&c->host, sizeof(c->host)) < 0) {
-			if (errno == EINTR)
-				continue;
-			err = errno == EINPROGRESS || errno == EAGAIN ? ETIMEDOUT : errno;
-			break;
-		}
-		struct timeval zero = { 0, 0 };
-		setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof(zero));
-	}
+	int err = c->route == ROUTE_HOST ? egress_connect_host(c) : egress_connect_netstack(c);
 	net_lock();
 	struct sock *sk = c->guest;
 	bool ok = !err && !sk->dead && sk->connecting;
@@ -331,8 +457,9 @@ static void *egress_connect_thread(void *arg)
 int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 {
 	net_assert_locked();
-	struct sockaddr_in host;
-	if (!egress_route_locked(false, addr, port, &host))
+	struct sockaddr_in to;
+	enum egress_route route = egress_route_locked(false, addr, port, &to);
+	if (route == ROUTE_REFUSED)
 		return -ECONNREFUSED;
 	struct egress_conn *c = calloc(1, sizeof(*c));
 	struct sock *proxy = c ? inet_proxy_alloc() : NULL;
@@ -342,7 +469,8 @@ int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 	}
 	c->proxy = proxy;
 	c->fd = -1;
-	c->host = host;
+	c->to = to;
+	c->route = route;
 	sock_get_locked(sk);
 	c->guest = sk;
 	sk->connecting = true;
@@ -363,32 +491,37 @@ int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 	return 0;
 }
 
-/* ---- UDP egress: a host socket per guest socket, one thread polling them all ---- */
+/* ---- UDP egress: a netstack channel per guest socket, one thread polling them all ---- */
 
 /*
- * The host side of one guest UDP socket that sent beyond loopback. Made
- * by the socket's first such send, in udp_socks until the socket is
- * released (dead); only the poll thread closes fd and frees it, so a
- * sender holding net_lock and the poll thread between two lock sections
- * never see the fd closed or reused. All fields: net_lock (fd is fixed).
+ * The outside of one guest UDP socket that sent beyond loopback, made by
+ * its first such send, in udp_socks until the socket is released (dead):
+ * a netstack channel (NS_OPEN_UDP) for what the policy allows and, for the
+ * DNS forwarder, a host UDP socket of the sentry's, each opened at the
+ * first datagram that needs it. Only the poll thread closes them (under
+ * net_lock) and frees the struct, so a sender holding net_lock and the poll
+ * thread between two lock sections never see an fd closed or reused. All
+ * fields: net_lock.
  */
 struct egress_udp {
 	struct egress_udp *next;       /* in udp_socks */
 	struct sock *sk;               /* reference, dropped when the poll thread reaps us */
-	int fd;                        /* non-blocking host AF_INET datagram socket */
+	int fd;                        /* the netstack channel, or -1 */
+	int dns_fd;                    /* non-blocking host socket for the DNS forwarder, or -1 */
 	bool dead;                     /* the guest socket is released */
-	/* Where the guest sent: its destination and what it became on the host. */
+	/* Where the guest sent: its destination and where that went. */
 	struct {
 		uint32_t addr;         /* guest's view, host order */
 		uint16_t port;
-		struct sockaddr_in host;
+		bool dns;              /* through dns_fd (to is the upstream) */
+		struct sockaddr_in to;
 	} track[EGRESS_UDP_TRACK];
 	unsigned ntrack, next_track;
 };
 
 static struct egress_udp *udp_socks;   /* net_lock */
 static unsigned udp_nsocks;            /* in udp_socks, dead or not (net_lock) */
-static int udp_wake_fd = -1;           /* eventfd: udp_socks changed */
+static int udp_wake_fd = -1;           /* eventfd: udp_socks or their fds changed */
 static pthread_once_t udp_once = PTHREAD_ONCE_INIT;
 
 static void egress_udp_wake(void)
@@ -399,14 +532,15 @@ static void egress_udp_wake(void)
 	}
 }
 
-/* Remember that addr:port (guest view) went to host; replies from there get in. */
-static void egress_udp_track_locked(struct egress_udp *eu, uint32_t addr, uint16_t port,
-				    const struct sockaddr_in *host)
+/* Remember that addr:port (guest view) went to `to`; replies from there get in. */
+static void egress_udp_track_locked(struct egress_udp *eu, uint32_t addr, uint16_t port, bool dns,
+				    const struct sockaddr_in *to)
 {
 	for (unsigned i = 0; i < eu->ntrack; i++)
 		if (eu->track[i].addr == addr && eu->track[i].port == port &&
-		    eu->track[i].host.sin_addr.s_addr == host->sin_addr.s_addr &&
-		    eu->track[i].host.sin_port == host->sin_port)
+		    eu->track[i].dns == dns &&
+		    eu->track[i].to.sin_addr.s_addr == to->sin_addr.s_addr &&
+		    eu->track[i].to.sin_port == to->sin_port)
 			return;
 	unsigned slot = eu->next_track;
 	eu->next_track = (slot + 1) % EGRESS_UDP_TRACK;
@@ -414,17 +548,19 @@ static void egress_udp_track_locked(struct egress_udp *eu, uint32_t addr, uint16
 		eu->ntrack++;
 	eu->track[slot].addr = addr;
 	eu->track[slot].port = port;
-	eu->track[slot].host = *host;
+	eu->track[slot].dns = dns;
+	eu->track[slot].to = *to;
 }
 
 /* The guest's view of a reply's source, newest entry first; false: not a known peer. */
 static bool egress_udp_untrack_locked(const struct egress_udp *eu, const struct sockaddr_in *from,
-				      uint32_t *addr, uint16_t *port)
+				      bool dns, uint32_t *addr, uint16_t *port)
 {
 	for (unsigned k = 1; k <= eu->ntrack; k++) {
 		unsigned i = (eu->next_track + EGRESS_UDP_TRACK - k) % EGRESS_UDP_TRACK;
-		if (eu->track[i].host.sin_addr.s_addr == from->sin_addr.s_addr &&
-		    eu->track[i].host.sin_port == from->sin_port) {
+		if (eu->track[i].dns == dns &&
+		    eu->track[i].to.sin_addr.s_addr == from->sin_addr.s_addr &&
+		    eu->track[i].to.sin_port == from->sin_port) {
 			*addr = eu->track[i].addr;
 			*port = eu->track[i].port;
 			return true;
@@ -433,12 +569,35 @@ static bool egress_udp_untrack_locked(const struct egress_udp *eu, const struct 
 	return false;
 }
 
+/* An ICMP error for what eu sent to `to`: pending on the guest socket if connected there. */
+static void egress_udp_error(struct egress_udp *eu, const struct sockaddr_in *to, bool dns, int err)
+{
+	net_lock();
+	uint32_t addr;
+	uint16_t port;
+	if (!eu->dead && egress_udp_untrack_locked(eu, to, dns, &addr, &port))
+		inet_udp_error_locked(eu->sk, addr, port, err);
+	net_unlock();
+}
+
+/* A datagram for eu from `from`: queued on the guest socket if it is a known peer. */
+static void egress_udp_deliver(struct egress_udp *eu, const struct sockaddr_in *from, bool dns,
+			       const char *buf, size_t len)
+{
+	net_lock();
+	uint32_t addr;
+	uint16_t port;
+	if (!eu->dead && egress_udp_untrack_locked(eu, from, dns, &addr, &port))
+		inet_udp_deliver_locked(eu->sk, addr, port, buf, len);
+	net_unlock();
+}
+
 /*
- * ICMP errors for what eu sent (IP_RECVERR): "port unreachable" from a
- * destination the guest socket is connected to becomes its pending
- * ECONNREFUSED, as Linux reports hard errors to connected UDP sockets.
+ * ICMP errors for what the DNS host socket fd sent (IP_RECVERR): "port
+ * unreachable" becomes ECONNREFUSED, as Linux reports hard errors to
+ * connected UDP sockets.
  */
-static void egress_udp_read_errors(struct egress_udp *eu)
+static void egress_udp_read_errors(struct egress_udp *eu, int fd)
 {
 	for (int k = 0; k < EGRESS_UDP_BURST; k++) {
 		struct sockaddr_in dst;
@@ -451,7 +610,7 @@ static void egress_udp_read_errors(struct egress_udp *eu)
 			.msg_name = &dst, .msg_namelen = sizeof(dst),
 			.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
 		};
-		if (recvmsg(eu->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
@@ -464,50 +623,84 @@ static void egress_udp_read_errors(struct egress_udp *eu)
 			    cm->cmsg_len < CMSG_LEN(sizeof(ee)))
 				continue;
 			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
-			if (ee.ee_origin != SO_EE_ORIGIN_ICMP || ee.ee_errno != ECONNREFUSED)
-				continue;
-			net_lock();
-			uint32_t addr;
-			uint16_t port;
-			if (!eu->dead && egress_udp_untrack_locked(eu, &dst, &addr, &port))
-				inet_udp_error_locked(eu->sk, addr, port, ECONNREFUSED);
-			net_unlock();
+			if (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_errno == ECONNREFUSED)
+				egress_udp_error(eu, &dst, true, ECONNREFUSED);
 		}
 	}
 }
 
-/* Read what arrived on eu's host socket and queue it on the guest socket. */
-static void egress_udp_drain(struct egress_udp *eu, char *buf)
+/* Read what arrived on eu's DNS host socket fd and queue it on the guest socket. */
+static void egress_udp_drain_host(struct egress_udp *eu, int fd, char *buf)
 {
 	for (int k = 0; k < EGRESS_UDP_BURST; k++) {
 		struct sockaddr_in from;
 		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(eu->fd, buf, EGRESS_UDP_BUF, MSG_DONTWAIT,
+		ssize_t n = recvfrom(fd, buf, EGRESS_UDP_BUF, MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &fromlen);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN) {
 			/* The host socket's pending ICMP error: its queue says for whom. */
-			egress_udp_read_errors(eu);
+			egress_udp_read_errors(eu, fd);
 			continue;
 		}
 		if (n < 0)
 			return;
 		if (fromlen < sizeof(from) || from.sin_family != AF_INET)
 			continue;
-		net_lock();
-		uint32_t addr;
-		uint16_t port;
-		if (!eu->dead && egress_udp_untrack_locked(eu, &from, &addr, &port))
-			inet_udp_deliver_locked(eu->sk, addr, port, buf, (size_t)n);
-		net_unlock();
+		egress_udp_deliver(eu, &from, true, buf, (size_t)n);
 	}
 }
 
+/* Read the frames on eu's netstack channel fd: datagrams and ICMP errors. */
+static void egress_udp_drain_chan(struct egress_udp *eu, int fd, char *buf)
+{
+	for (int k = 0; k < EGRESS_UDP_BURST; k++) {
+		struct ns_frame f = { 0 };
+		struct iovec iov[2] = { { &f, sizeof(f) }, { buf, EGRESS_UDP_BUF } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* The netstack is gone: so is this way out (a later send says ENETUNREACH). */
+			net_lock();
+			if (eu->fd == fd) {
+				close(fd);
+				eu->fd = -1;
+			}
+			net_unlock();
+			return;
+		}
+		if (n < (ssize_t)sizeof(f) || (mh.msg_flags & MSG_TRUNC))
+			continue;
+		struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(f.port),
+					    .sin_addr.s_addr = f.addr };
+		if (f.type == NS_DATA)
+			egress_udp_deliver(eu, &from, false, buf, (size_t)n - sizeof(f));
+		else if (f.type == NS_ERROR && f.err == ECONNREFUSED)
+			egress_udp_error(eu, &from, false, ECONNREFUSED);
+	}
+}
+
+/* Close eu's fds and free it; net_lock held (the poll thread only). */
+static void egress_udp_free_locked(struct egress_udp *eu)
+{
+	if (eu->fd >= 0)
+		close(eu->fd);
+	if (eu->dns_fd >= 0)
+		close(eu->dns_fd);
+	sock_put_locked(eu->sk);
+	free(eu);
+}
+
 /*
- * The one thread behind every egress UDP socket: poll the host sockets
- * (and the wake-up eventfd), queue what arrives, reap released sockets.
- * It touches no guest memory: data goes from its buffer into a queue.
+ * The one thread behind every egress UDP socket: poll the channels and
+ * host sockets (and the wake-up eventfd), queue what arrives, reap
+ * released sockets. It touches no guest memory: data goes from its
+ * buffer into a queue.
  */
 static void *egress_udp_thread(void *arg)
 {
@@ -525,33 +718,37 @@ static void *egress_udp_thread(void *arg)
 			if (eu->dead) {
 				*pp = eu->next;
 				udp_nsocks--;
-				close(eu->fd);
-				sock_put_locked(eu->sk);
-				free(eu);
+				egress_udp_free_locked(eu);
 				continue;
 			}
 			live++;
 			pp = &eu->next;
 		}
-		if (live + 1 > cap) {
-			struct pollfd *np = realloc(pfd, (live + 1) * sizeof(*np));
+		if (2 * live + 1 > cap) {
+			struct pollfd *np = realloc(pfd, (2 * live + 1) * sizeof(*np));
 			if (np)
 				pfd = np;
-			struct egress_udp **ne = realloc(eus, (live + 1) * sizeof(*ne));
+			struct egress_udp **ne = realloc(eus, (2 * live + 1) * sizeof(*ne));
 			if (ne)
 				eus = ne;
 			if (np && ne)
-				cap = live + 1;
+				cap = 2 * live + 1;
 		}
 		if (cap && buf) {
-			for (struct egress_udp *eu = udp_socks; eu && n < cap; eu = eu->next) {
-				pfd[n] = (struct pollfd){ .fd = eu->fd, .events = POLLIN };
-				eus[n++] = eu;
+			for (struct egress_udp *eu = udp_socks; eu && n + 2 <= cap; eu = eu->next) {
+				if (eu->fd >= 0) {
+					pfd[n] = (struct pollfd){ .fd = eu->fd, .events = POLLIN };
+					eus[n++] = eu;
+				}
+				if (eu->dns_fd >= 0) {
+					pfd[n] = (struct pollfd){ .fd = eu->dns_fd, .events = POLLIN };
+					eus[n++] = eu;
+				}
 			}
 		}
 		net_unlock();
 		if (!cap || !buf) {
-			usleep(100000);        /* out of memory: datagrams wait in the host sockets */
+			usleep(100000);        /* out of memory: datagrams wait in the sockets */
 			continue;
 		}
 		pfd[0] = (struct pollfd){ .fd = udp_wake_fd, .events = POLLIN };
@@ -563,11 +760,20 @@ static void *egress_udp_thread(void *arg)
 				/* EAGAIN: another wake-up consumed it */
 			}
 		}
+		/* Only this thread closes the fds: the ones polled are still open. */
 		for (size_t i = 1; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			net_lock();
+			bool dns = pfd[i].fd == eus[i]->dns_fd;
+			net_unlock();
+			if (!dns) {
+				egress_udp_drain_chan(eus[i], pfd[i].fd, buf);
+				continue;
+			}
 			if (pfd[i].revents & POLLERR)
-				egress_udp_read_errors(eus[i]);
-			if (pfd[i].revents)
-				egress_udp_drain(eus[i], buf);
+				egress_udp_read_errors(eus[i], pfd[i].fd);
+			egress_udp_drain_host(eus[i], pfd[i].fd, buf);
 		}
 	}
 	return NULL;
@@ -588,7 +794,7 @@ static void egress_udp_thread_start(void)
 	pthread_attr_destroy(&at);
 }
 
-/* sk's host socket, made and registered with the poll thread now; NULL: -ENOBUFS. */
+/* sk's egress state, registered with the poll thread now (no fds yet); NULL: -ENOBUFS. */
 static struct egress_udp *egress_udp_open_locked(struct sock *sk)
 {
 	net_assert_locked();
@@ -598,48 +804,106 @@ static struct egress_udp *egress_udp_open_locked(struct sock *sk)
 	struct egress_udp *eu = calloc(1, sizeof(*eu));
 	if (!eu)
 		return NULL;
-	eu->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (eu->fd < 0) {
-		free(eu);
-		return NULL;
-	}
-	int one = 1;
-	setsockopt(eu->fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+	eu->fd = eu->dns_fd = -1;
 	udp_nsocks++;
 	sock_get_locked(sk);
 	eu->sk = sk;
 	eu->next = udp_socks;
 	udp_socks = eu;
-	egress_udp_wake();
 	return eu;
+}
+
+/* The fd a datagram of this route leaves by, opened now if need be: fd or -errno. */
+static int egress_udp_fd_locked(struct egress_udp *eu, enum egress_route route)
+{
+	int *fdp = route == ROUTE_HOST ? &eu->dns_fd : &eu->fd;
+	if (*fdp >= 0)
+		return *fdp;
+	int fd;
+	if (route == ROUTE_HOST) {
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return -ENOBUFS;
+		int one = 1;
+		setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
+	} else {
+		fd = netstack_open(NS_OPEN_UDP, 0, 0);
+		if (fd < 0)
+			return fd;
+	}
+	*fdp = fd;
+	egress_udp_wake();
+	return fd;
+}
+
+/* One datagram as one frame on a netstack channel (flattened if the iovec is long). */
+static ssize_t egress_udp_send_frame(int fd, uint32_t addr, uint16_t port, const struct iovec *iov,
+				     int iovcnt, size_t len)
+{
+	struct ns_frame f = { .type = NS_DATA, .addr = htonl(addr), .port = port };
+	struct iovec v[16];
+	char *flat = NULL;
+	int nv = 1;
+	v[0] = (struct iovec){ &f, sizeof(f) };
+	if (iovcnt < 16) {
+		for (int i = 0; i < iovcnt; i++)
+			v[nv++] = iov[i];
+	} else {
+		if (!(flat = malloc(len ? len : 1)))
+			return -ENOBUFS;
+		size_t off = 0;
+		for (int i = 0; i < iovcnt; i++) {
+			memcpy(flat + off, iov[i].iov_base, iov[i].iov_len);
+			off += iov[i].iov_len;
+		}
+		v[nv++] = (struct iovec){ flat, len };
+	}
+	struct msghdr mh = { .msg_iov = v, .msg_iovlen = (size_t)nv };
+	ssize_t n;
+	do
+		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	int e = errno;
+	free(flat);
+	if (n >= 0 || e == EAGAIN || e == ENOBUFS)
+		return 0;
+	return e == EPIPE || e == ECONNRESET || e == ENOTCONN ? -ENETUNREACH : -e;
 }
 
 long egress_udp_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t addr,
 			    uint16_t port, const struct iovec *iov, int iovcnt, size_t len)
 {
 	net_assert_locked();
-	struct sockaddr_in host;
-	if (!egress_route_locked(true, addr, port, &host))
+	struct sockaddr_in to;
+	enum egress_route route = egress_route_locked(true, addr, port, &to);
+	if (route == ROUTE_REFUSED)
 		return -EPERM;
 	struct egress_udp *eu = *eup;
 	if (!eu && !(eu = *eup = egress_udp_open_locked(sk)))
 		return -ENOBUFS;
-	egress_udp_track_locked(eu, addr, port, &host);
+	int fd = egress_udp_fd_locked(eu, route);
+	if (fd < 0)
+		return fd;
+	egress_udp_track_locked(eu, addr, port, route == ROUTE_HOST, &to);
 	/*
 	 * Sent under net_lock so the socket cannot be released (and its fd
-	 * closed by the poll thread) meanwhile; the host socket never blocks.
+	 * closed by the poll thread) meanwhile; neither fd ever blocks. A full
+	 * buffer drops the datagram, as a full device queue would.
 	 */
+	if (route == ROUTE_NETSTACK) {
+		ssize_t rc = egress_udp_send_frame(fd, addr, port, iov, iovcnt, len);
+		return rc < 0 ? rc : (long)len;
+	}
 	struct msghdr mh = {
-		.msg_name = &host, .msg_namelen = sizeof(host),
+		.msg_name = &to, .msg_namelen = sizeof(to),
 		.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt,
 	};
 	ssize_t n;
 	do
-		n = sendmsg(eu->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
 		return -errno;
-	/* A full host send buffer drops the datagram, as a full device queue would. */
 	return (long)len;
 }
 
@@ -866,7 +1130,7 @@ int net_configure(const struct net_config *c, char *err, size_t errlen)
 		freeaddrinfo(res);
 	}
 	if (c->egress) {
-		if (dns_configure(c->dns, err, errlen))
+		if (dns_configure(c->dns, err, errlen) || netstack_start(err, errlen))
 			return -1;
 		egress_on = true;
 		netdev_enable_eth0();

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include "fs/vfs_internal.h"
 #include "net/net.h"
+#include "net/netstack/proto.h"
 #include "sentry/waitq.h"
 
 #define SK_RCV_SHUTDOWN 1
@@ -303,6 +304,11 @@ long stream_send(struct task *t, struct sock *sk, const struct iovec *iov, int i
 long stream_recv(struct task *t, struct sock *sk, struct net_msg *m, int flags, bool nonblock);
 /* shutdown(2) with how as SK_*_SHUTDOWN bits (SHUT_RD + 1...). */
 int stream_shutdown_locked(struct sock *sk, int how);
+/*
+ * A reset from sk's side of a TCP connection, now (egress: the outside
+ * reset it): the peer gets ECONNRESET at once, sk is shut down both ways.
+ */
+void stream_abort_locked(struct sock *sk);
 void stream_release_locked(struct sock *sk);
 uint32_t stream_poll_locked(struct sock *sk);
 
@@ -396,6 +402,18 @@ void inet_udp_deliver_locked(struct sock *sk, uint32_t addr, uint16_t port, cons
 			     size_t len);
 /* An ICMP error (err: ECONNREFUSED) for what sk sent to addr:port: pending if connected there. */
 void inet_udp_error_locked(struct sock *sk, uint32_t addr, uint16_t port, int err);
+
+/* ---- the network-stack process (net/netstack.c) ---- */
+
+/* Start build/sandbox-netstack (--net=sandbox): 0, or -1 with a message in err. */
+int netstack_start(char *err, size_t errlen);
+/*
+ * A new channel to the netstack (net/netstack/proto.h): op with addr
+ * (host order) and port for NS_OPEN_TCP. The sentry's end, a blocking
+ * O_CLOEXEC SOCK_SEQPACKET socket, or -ENOBUFS / -ENETUNREACH (no netstack).
+ * Never blocks.
+ */
+int netstack_open(enum ns_op op, uint32_t addr, uint16_t port);
 
 /* ---- interfaces (net/netdev.c) ---- */
 

@@ -558,6 +558,21 @@ int stream_shutdown_locked(struct sock *sk, int how)
 	return 0;
 }
 
+void stream_abort_locked(struct sock *sk)
+{
+	net_assert_locked();
+	struct sock *peer = sk->peer;
+	/* SO_LINGER 0: the reset holds when sk is released later, too. */
+	sk->linger_on = true;
+	sk->linger = 0;
+	if (peer && sk->state == SK_CONNECTED && !peer->dead) {
+		tcp_reset_locked(peer, ECONNRESET);
+		sk_wake_async(peer, POLLERR);
+	}
+	sk->shutdown = SK_SHUTDOWN_MASK;
+	sk_wake(sk, ~0u);
+}
+
 /* The end of one side of a connection (or of an embryo nobody accepted). */
 static void stream_disconnect_locked(struct sock *sk, bool embryo)
 {

@@ -18,6 +18,17 @@
 #     --allow-net 10.0.2.2/32:PORT (source address, bursts, poll, timeouts,
 #     connect and getsockname); without the rule sendto/send give EPERM and
 #     log once; a connected socket sees ECONNREFUSED from a closed port;
+#   - TCP through the network-stack process (tests/e2e/py/egress_tcp.py,
+#     against a host server on 127.0.0.1): 20 MiB up (with a half-close,
+#     the answer read after our FIN) and 20 MiB down, both checked by
+#     SHA-256; the server's FIN first with the guest still sending; the
+#     server's reset (ECONNRESET); the guest's orderly close and its reset
+#     (SO_LINGER 0) as the server sees them (both an orderly close: slirp
+#     closes its host socket on lwIP's RST without SO_LINGER 0, a known
+#     gap); a closed allowed port (ECONNREFUSED,
+#     blocking and non-blocking); a listening port the policy does not
+#     name (ECONNREFUSED, logged). sandbox-netstack exits with the sandbox,
+#     whether it ends normally or is killed;
 #   - DNS: a responder on host 127.0.0.1:PORT2 (UDP and TCP) behind
 #     --dns 127.0.0.1:PORT2 answers getent and python in the guest through
 #     10.0.2.3; --dns none refuses it.
@@ -269,11 +280,88 @@ send: EPERM" ] && [ "$(grep -c "egress refused by policy: udp 10.0.2.2:$eport\$"
 	wait "$epid" "$dpid" 2>/dev/null
 }
 
+egress_tcp_netstack() {
+	local p=$WORK/tcpns py=$E2E_DIR/py/egress_tcp.py spid port cport
+	rm -f "$p.port" "$p.log"
+	python3 "$py" server "$p.port" "$p.log" >/dev/null 2>&1 &
+	spid=$!
+	port=$(egress_wait_port "$p.port") || {
+		fail egress_tcp_netstack "the host server did not start"
+		kill "$spid" 2>/dev/null
+		return
+	}
+	cport=$(egress_free_port)
+	run_to "$p.client" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$port" \
+		--allow-net "10.0.2.2/32:$cport" -- /usr/bin/python3 "$py" client "$port" "$cport"
+	local want="upload: 20971520 ok
+download: 20971520 ok
+server fin: bye
+after fin: b''
+reset: ECONNRESET
+closed: ECONNREFUSED
+closed nonblocking: EINPROGRESS ECONNREFUSED"
+	if [ "$(cat "$p.client.rc")" = 0 ] && [ "$(cat "$p.client.out")" = "$want" ] &&
+	   [ "$(cat "$p.log" 2>/dev/null)" = "after our FIN: still here
+peer fin
+peer fin" ]; then
+		pass egress_tcp_netstack
+	else
+		fail egress_tcp_netstack "exit status $(cat "$p.client.rc")" \
+			"$(diff <(echo "$want") "$p.client.out")" "server log: $(cat "$p.log" 2>/dev/null)" \
+			"$(show_head "$p.client.err" stderr)"
+	fi
+	# The server listens, but the rule names another port.
+	run_to "$p.other" "$SB" run --net=sandbox --allow-net "10.0.2.2/32:$cport" -- \
+		/usr/bin/python3 "$py" connect "$port"
+	if [ "$(cat "$p.other.out")" = "connect: ECONNREFUSED" ] &&
+	   grep -q "egress refused by policy: tcp 10.0.2.2:$port\$" "$p.other.err"; then
+		pass egress_tcp_other_port_refused
+	else
+		fail egress_tcp_other_port_refused "$(head "$p.other.out")" "$(show_head "$p.other.err" stderr)"
+	fi
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	egress_netstack_lifetime
+}
+
+# The sentry's sandbox-netstack child (its comm is cut to 15 characters): pid or nothing.
+egress_netstack_child() {
+	local _ ns
+	for _ in $(seq 1 100); do
+		ns=$(pgrep -P "$1" -x sandbox-netstac) && { echo "$ns"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# sandbox-netstack ends with its sandbox: a normal exit, and SIGKILL of the sentry.
+egress_netstack_lifetime() {
+	local how sb ns gone
+	for how in exit kill; do
+		"$SB" run --net=sandbox -- /bin/sleep 2 >/dev/null 2>&1 &
+		sb=$!
+		ns=$(egress_netstack_child "$sb")
+		[ "$how" = kill ] && kill -KILL "$sb"
+		wait "$sb" 2>/dev/null
+		gone=no
+		for _ in $(seq 1 50); do
+			kill -0 "$ns" 2>/dev/null || { gone=yes; break; }
+			sleep 0.1
+		done
+		if [ -n "$ns" ] && [ $gone = yes ]; then
+			pass "egress_netstack_gone_after_$how"
+		else
+			fail "egress_netstack_gone_after_$how" "netstack pid '${ns}' still there: $gone"
+		fi
+	done
+}
+
 egress_tests() {
 	egress_servers
 	egress_redis
 	egress_nginx
 	egress_host_fetch
 	egress_publish
+	egress_tcp_netstack
 	egress_udp
 }
