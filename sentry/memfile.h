@@ -10,6 +10,8 @@
 
 /* Create the sandbox's MemoryFile and map it; 0 or -errno. Called once. */
 int mf_init(void);
+/* Start opening the MemoryFile's host file on a thread of its own (mf_init takes it). */
+void mf_prepare(void);
 
 /* The memfd (for the platform to mirror mappings from). */
 int mf_fd(void);
@@ -21,7 +23,19 @@ int mf_fd(void);
  */
 int mf_alloc(uint64_t len, uint64_t *off);
 
-/* Release a range from mf_alloc (its pages return to the host). */
+/* The unit of mf_alloc_huge. */
+#define MF_HUGE_SIZE (2ULL << 20)
+
+/*
+ * Reserve MF_HUGE_SIZE bytes, aligned to it, and fault them in: where the
+ * host allows, one huge page backs them (see memfile.c), so the range
+ * costs one allocation and one hole punch rather than 512. The pages are
+ * zero, and charged at once. 0 and *off; -EOPNOTSUPP where chunks would
+ * not get huge pages (use mf_alloc); -ENOMEM.
+ */
+int mf_alloc_huge(uint64_t *off);
+
+/* Release a range from mf_alloc or mf_alloc_huge (its pages return to the host). */
 void mf_free(uint64_t off, uint64_t len);
 
 /* Drop the pages of a range but keep it allocated (reads as zero again). */

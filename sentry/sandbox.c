@@ -318,6 +318,8 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 				    cfg->strace_path, strerror(errno));
 	}
 	sdebug("boot");
+	/* Made while the memory cgroup is set up (the cgroup's move of the sentry stalls clones). */
+	mf_prepare();
 	/*
 	 * The host memory cgroup caps the guest's pages and the sentry (its
 	 * reaper moves us and our early stubs in, without making us wait).

@@ -58,10 +58,76 @@ static uint64_t pg_off(uint64_t entry)
 	return entry & PAGE_MASK;
 }
 
+/* ---- spare pages of huge chunks (tmpfs_node.spare_n) ---- */
+
+/* The files holding spare pages (under vfs_lock): few, so the waste stays bounded. */
+#define TMPFS_MAX_SPARES 8
+static struct inode *spare_holders[TMPFS_MAX_SPARES];
+static unsigned spare_evict;
+
+/* Give the spare pages of inode back to the MemoryFile; inode leaves spare_holders. */
+static void spare_drop(struct inode *inode)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	if (!n)
+		return;
+	if (n->spare_n)
+		mf_free(n->spare_off, n->spare_n * PAGE_SIZE);
+	n->spare_n = 0;
+	for (unsigned i = 0; i < TMPFS_MAX_SPARES; i++)
+		if (spare_holders[i] == inode)
+			spare_holders[i] = NULL;
+}
+
+/* Drop every spare of sb; true if that freed anything. */
+static bool spare_drop_sb(struct super_block *sb)
+{
+	bool any = false;
+	for (unsigned i = 0; i < TMPFS_MAX_SPARES; i++) {
+		struct inode *h = spare_holders[i];
+		if (h && h->sb == sb) {
+			spare_drop(h);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* Bytes of spare pages the files of sb hold. */
+static uint64_t spare_bytes(struct super_block *sb)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < TMPFS_MAX_SPARES; i++) {
+		struct inode *h = spare_holders[i];
+		if (h && h->sb == sb)
+			total += tmpfs_node(h)->spare_n * PAGE_SIZE;
+	}
+	return total;
+}
+
+/* Make MemoryFile pages off.. the spare of inode's pages idx.. (n pages). */
+static void spare_set(struct inode *inode, uint64_t idx, uint64_t off, uint64_t n)
+{
+	unsigned slot = TMPFS_MAX_SPARES;
+	for (unsigned i = 0; i < TMPFS_MAX_SPARES && slot == TMPFS_MAX_SPARES; i++)
+		if (!spare_holders[i])
+			slot = i;
+	if (slot == TMPFS_MAX_SPARES) {
+		slot = spare_evict++ % TMPFS_MAX_SPARES;
+		spare_drop(spare_holders[slot]);
+	}
+	struct tmpfs_node *tn = tmpfs_node(inode);
+	tn->spare_idx = idx;
+	tn->spare_off = off;
+	tn->spare_n = n;
+	spare_holders[slot] = inode;
+}
+
 /* Drop the pages with index in [from, to): holes cost nothing to skip. */
 static void tmpfs_free_range(struct inode *inode, uint64_t from, uint64_t to)
 {
 	struct tmpfs_node *n = tmpfs_node(inode);
+	spare_drop(inode);
 	/* Pages adjacent in the MemoryFile go back in one mf_free (one hole punch). */
 	uint64_t run = 0, run_len = 0, idx, entry;
 	while (from < to && ptree_next(&n->pages, from, &idx, &entry) && idx < to) {
@@ -175,11 +241,101 @@ struct dentry *tmpfs_make_root(struct super_block *sb, uint32_t mode, struct tmp
 
 /* ---- data ---- */
 
+/* Bytes sb may still allocate: its spare pages take room too. */
+static uint64_t sb_room(struct super_block *sb)
+{
+	if (!sb->bytes_limit)
+		return UINT64_MAX;
+	uint64_t used = sb->bytes_used + spare_bytes(sb);
+	return used < sb->bytes_limit ? sb->bytes_limit - used : 0;
+}
+
+/*
+ * Enter MemoryFile pages off, off + PAGE_SIZE... as file pages idx.. (k of
+ * them, entry flags `flags`); the count entered (fewer if tree nodes ran
+ * out), added to st_blocks.
+ */
+static uint64_t set_run(struct inode *inode, uint64_t idx, uint64_t off, uint64_t k,
+			uint64_t flags)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	uint64_t i = 0;
+	for (; i < k; i++)
+		if (ptree_set(&n->pages, idx + i, (off + i * PAGE_SIZE) | TMPFS_PG_PRESENT | flags))
+			break;
+	inode->blocks += i * (PAGE_SIZE / 512);
+	return i;
+}
+
+#define HUGE_PAGES (MF_HUGE_SIZE / PAGE_SIZE)
+/* A sequential write needs this many pages to start a huge chunk with a spare. */
+#define HUGE_MIN_PAGES 16
+
+/*
+ * Whether holes idx.. (want of them to fill) should take a huge chunk:
+ * a chunk-aligned hole of a whole chunk, filled whole, or filled from its
+ * start by a large write that continues the file's data past its first
+ * chunk (so small files, and files written here and there, never get
+ * one).
+ */
+static bool huge_wanted(struct tmpfs_node *n, uint64_t idx, uint64_t want)
+{
+	if (idx % HUGE_PAGES)
+		return false;
+	if (want < HUGE_PAGES &&
+	    (idx < HUGE_PAGES || want < HUGE_MIN_PAGES || !ptree_get(&n->pages, idx - 1)))
+		return false;
+	uint64_t next, e;
+	return !ptree_next(&n->pages, idx, &next, &e) || next >= idx + HUGE_PAGES;
+}
+
+/* Fill holes idx.. (want) from a new huge chunk; the rest becomes the spare. -EAGAIN: none. */
+static int alloc_huge_run(struct inode *inode, uint64_t idx, uint64_t want, uint64_t flags,
+			  uint64_t *got)
+{
+	struct super_block *sb = inode->sb;
+	uint64_t off;
+	if (sb_room(sb) < MF_HUGE_SIZE || mf_alloc_huge(&off))
+		return -EAGAIN;
+	uint64_t k = MIN(want, HUGE_PAGES);
+	uint64_t i = set_run(inode, idx, off, k, flags);
+	sb->bytes_used += i * PAGE_SIZE;
+	if (i < k) {
+		/* Out of memory for tree nodes: keep the pages that made it in. */
+		mf_free(off + i * PAGE_SIZE, MF_HUGE_SIZE - i * PAGE_SIZE);
+		if (i == 0)
+			return -ENOMEM;
+	} else if (k < HUGE_PAGES) {
+		spare_set(inode, idx + k, off + k * PAGE_SIZE, HUGE_PAGES - k);
+	}
+	*got = i;
+	return 0;
+}
+
+/* Fill holes idx.. (want) from the spare, which starts at idx. */
+static int take_spare(struct inode *inode, uint64_t idx, uint64_t want, uint64_t flags,
+		      uint64_t *got)
+{
+	struct tmpfs_node *n = tmpfs_node(inode);
+	uint64_t i = set_run(inode, idx, n->spare_off, MIN(want, n->spare_n), flags);
+	if (i == 0)
+		return -ENOMEM;
+	inode->sb->bytes_used += i * PAGE_SIZE;
+	n->spare_idx += i;
+	n->spare_off += i * PAGE_SIZE;
+	n->spare_n -= i;
+	if (!n->spare_n)
+		spare_drop(inode);      /* used up: only leaves spare_holders */
+	*got = i;
+	return 0;
+}
+
 /*
  * Give hole idx a page (entry flags `flags`); when idx..last are holes, up
  * to ALLOC_RUN of them get pages adjacent in the MemoryFile in one
  * allocation (a large write then costs few allocations and few memfd
- * writes, and frees coalesce). *got: the pages allocated (0 if idx had one).
+ * writes, and frees coalesce), or a whole huge chunk (huge_wanted). *got:
+ * the pages allocated (0 if idx had one).
  */
 #define ALLOC_RUN 64
 
@@ -191,23 +347,31 @@ static int alloc_page_run(struct inode *inode, uint64_t idx, uint64_t last, uint
 	*got = 0;
 	if (ptree_get(&n->pages, idx))
 		return 0;
-	uint64_t room = !sb->bytes_limit ? UINT64_MAX
-			: sb->bytes_used < sb->bytes_limit ? sb->bytes_limit - sb->bytes_used : 0;
+	uint64_t want = last - idx + 1;
+	if (n->spare_n) {
+		if (idx == n->spare_idx)
+			return take_spare(inode, idx, want, flags, got);
+		spare_drop(inode);      /* not sequential after all */
+	}
+	if (huge_wanted(n, idx, want)) {
+		int rc = alloc_huge_run(inode, idx, want, flags, got);
+		if (rc != -EAGAIN)
+			return rc;
+	}
 	uint64_t off, k;
-	int rc = ptree_alloc_run(&n->pages, idx, MIN(ALLOC_RUN, last - idx + 1), room, &off, &k);
+	int rc = ptree_alloc_run(&n->pages, idx, MIN(ALLOC_RUN, want), sb_room(sb), &off, &k);
+	/* Other files' spares count against the limit: give them back and retry. */
+	if (rc == -ENOSPC && spare_drop_sb(sb))
+		rc = ptree_alloc_run(&n->pages, idx, MIN(ALLOC_RUN, want), sb_room(sb), &off, &k);
 	if (rc)
 		return rc == -ENOMEM ? -ENOSPC : rc;
-	uint64_t i = 0;
-	for (; i < k; i++)
-		if (ptree_set(&n->pages, idx + i, (off + i * PAGE_SIZE) | TMPFS_PG_PRESENT | flags))
-			break;
+	uint64_t i = set_run(inode, idx, off, k, flags);
 	/* Out of memory for tree nodes: keep the pages that made it in. */
 	if (i < k)
 		mf_free(off + i * PAGE_SIZE, (k - i) * PAGE_SIZE);
 	if (i == 0)
 		return -ENOMEM;
 	sb->bytes_used += i * PAGE_SIZE;
-	inode->blocks += i * (PAGE_SIZE / 512);
 	*got = i;
 	return 0;
 }
@@ -411,6 +575,9 @@ static ssize_t tmpfs_write(struct file *f, const struct iovec *iov, int iovcnt, 
 static void tmpfs_release(struct file *f)
 {
 	struct tmpfs_file *tf = f->priv;
+	/* The writer is done: the rest of its last huge chunk goes back. */
+	if ((f->flags & O_ACCMODE) != O_RDONLY && S_ISREG(f->inode->mode))
+		spare_drop(f->inode);
 	if (tf) {
 		if (tf->lower_fd >= 0)
 			close(tf->lower_fd);

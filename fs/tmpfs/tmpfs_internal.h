@@ -55,6 +55,20 @@ struct tmpfs_node {
 	int wmapcount;                 /* of those, mappings of files open for writing (seals) */
 	uint64_t *orphans;
 	size_t norphans, orphans_cap;
+	/*
+	 * A file written sequentially past its first 2 MiB, or in writes of
+	 * 2 MiB or more, takes its pages in huge MemoryFile chunks
+	 * (mf_alloc_huge: 2 MiB, one huge page on hosts that allow it). The
+	 * pages of the last chunk nothing wrote yet are its spare: file pages
+	 * spare_idx.. get MemoryFile pages spare_off.. (spare_n of them) as
+	 * the writes reach them. They are not data (neither st_blocks nor
+	 * statfs count them) but take room under the size limit (sb_room), so
+	 * the MemoryFile never holds more than the limit; they are dropped at truncation,
+	 * hole punching, a writer's close, a write elsewhere, and when the
+	 * file system runs out of room. At most TMPFS_MAX_SPARES files hold
+	 * one at a time (tmpfs.c).
+	 */
+	uint64_t spare_idx, spare_off, spare_n;
 };
 
 struct tmpfs_lower {

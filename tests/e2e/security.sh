@@ -290,7 +290,7 @@ check_stub_maps() {
 		bad+=$(printf '%s\n' "$maps" | awk '
 			{ path = $6; for (i = 7; i <= NF; i++) path = path " " $i
 			  split($1, r, "-") }
-			path ~ /^\/memfd:sandbox/ { next }
+			path ~ /^\/(memfd:)?sandbox-memory/ { next }
 			path == "[vsyscall]" { next }
 			# The host kernel'"'"'s vDSO and its time pages (no sentry memory).
 			path ~ /^\[(vvar|vvar_vclock|vdso)\]$/ { next }
@@ -300,10 +300,10 @@ check_stub_maps() {
 			{ print "    not guest memory: " $0 }')
 		hostmaps+=$(printf '%s\n' "$maps" | awk '
 			{ path = $6; for (i = 7; i <= NF; i++) path = path " " $i }
-			path ~ /^\// && path !~ /^\/memfd:/ && $2 ~ /^r-.p$/ { print $5 " " path }')
+			path ~ /^\// && path !~ /^\/(memfd:)?sandbox-memory/ && $2 ~ /^r-.p$/ { print $5 " " path }')
 		hostmaps+=$'\n'
 		fds=$(for f in /proc/"$c"/fd/*; do readlink "$f"; done 2>/dev/null)
-		badfd+=$(printf '%s\n' "$fds" | grep -v -e '^/memfd:sandbox-memory' -e '^socket:\[' |
+		badfd+=$(printf '%s\n' "$fds" | grep -v -E -e '^/(memfd:)?sandbox-memory' -e '^socket:\[' |
 			sed "s|^|    stub $c holds fd: |")$'\n'
 
 		[ "$(printf '%s\n' "$fds" | grep -c '^socket:\[')" -le 1 ] ||
@@ -328,7 +328,7 @@ check_stub_maps() {
 		pass "${name}_fds"
 	fi
 	if [ -z "$stubs" ]; then
-		fail "$name" "no child of the sandbox (pid $spid) mapping memfd:sandbox-memory;" \
+		fail "$name" "no child of the sandbox (pid $spid) mapping the MemoryFile (sandbox-memory);" \
 			"children seen: ${all_children:-none}; sandbox status $rc" \
 			"$(show_head "$WORK/$name.err" stderr 5)"
 	elif [ -n "$bad" ]; then

@@ -244,3 +244,41 @@ Test(mm, fork_keeps_shared_memory_shared)
 	cr_assert_str_eq(buf, "both", "MAP_SHARED memory is shared after fork");
 	mm_put(child);
 }
+
+/* Huge chunks: aligned, zero, readable and writable through the file, reusable once freed. */
+Test(mm, memfile_huge_chunks)
+{
+	uint64_t a, b;
+	int rc = mf_alloc_huge(&a);
+	if (rc == -EOPNOTSUPP)
+		cr_skip_test("no huge-page capable MemoryFile on this host");
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(a % MF_HUGE_SIZE, 0);
+	cr_assert_eq(mf_alloc_huge(&b), 0);
+	cr_assert_eq(b % MF_HUGE_SIZE, 0);
+	cr_assert_neq(a, b);
+	cr_assert_eq(mf_resident(a, MF_HUGE_SIZE), MF_HUGE_SIZE, "populated at once");
+	static char buf[8192];
+	cr_assert_eq(mf_read(a + MF_HUGE_SIZE - sizeof(buf), buf, sizeof(buf)), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0);
+	memset(buf, 'h', sizeof(buf));
+	cr_assert_eq(mf_write(a + 4096, buf, sizeof(buf)), 0);
+	cr_assert_eq(((char *)mf_ptr(a))[4096 + 100], 'h');
+	/* Part of a chunk freed: the rest stays; the whole of it comes back as one chunk. */
+	mf_free(a + MF_HUGE_SIZE / 2, MF_HUGE_SIZE / 2);
+	cr_assert_eq(((char *)mf_ptr(a))[4096], 'h');
+	mf_free(a, MF_HUGE_SIZE / 2);
+	cr_assert_eq(mf_resident(a, MF_HUGE_SIZE), 0);
+	uint64_t c;
+	cr_assert_eq(mf_alloc_huge(&c), 0);
+	cr_assert_eq(c, a, "first fit reuses the freed chunk");
+	cr_assert_eq(((char *)mf_ptr(c))[4096], 0, "a reused chunk is zero");
+	/* Ordinary allocations never come from the huge zone. */
+	uint64_t o;
+	cr_assert_eq(mf_alloc(MF_HUGE_SIZE, &o), 0);
+	cr_assert(o + MF_HUGE_SIZE <= MIN(a, b));
+	mf_free(o, MF_HUGE_SIZE);
+	mf_free(b, MF_HUGE_SIZE);
+	mf_free(c, MF_HUGE_SIZE);
+}
