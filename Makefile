@@ -47,20 +47,21 @@ $(BUILD)/.deps-ok: Makefile
 
 deps: $(BUILD)/.deps-ok
 
-# What the OCI end-to-end tests drive (tests/e2e/oci.sh): containerd and its
-# runc shim, runc itself (to compare), podman. Installed when root and
-# missing, one package at a time; one that cannot be installed is reported
-# and its tests are skipped, never a build failure.
-E2E_DEPS := containerd runc podman
+# What the end-to-end tests drive: containerd and its runc shim, runc itself
+# (to compare), podman (tests/e2e/oci.sh); iputils-ping (ping sockets,
+# tests/e2e/egress.sh). Installed when root and missing, one package at a
+# time; one that cannot be installed is reported and its tests are
+# skipped, never a build failure.
+E2E_DEPS := containerd runc podman iputils-ping
 
 e2e-deps:
 	@for p in $(E2E_DEPS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" && continue; \
 	  if [ "$$(id -u)" != 0 ]; then echo "note: $$p is missing (apt-get install -y $$p as root)"; continue; fi; \
-	  echo "installing $$p (for the OCI tests)"; \
+	  echo "installing $$p (for the e2e tests)"; \
 	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$p || (apt-get update -q && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$p)) >/dev/null 2>&1 || \
-	    echo "note: could not install $$p; its OCI tests will be skipped"; \
+	    echo "note: could not install $$p; its tests will be skipped"; \
 	done
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -166,7 +166,7 @@ long dgram_recv(struct task *t, struct sock *sk, struct net_msg *m, int flags, b
 			iov_from_buf(m->iov, m->iovcnt, 0, msg->data + msg->off, n);
 			if (n < len)
 				m->flags_out |= MSG_TRUNC;
-			rc = (flags & MSG_TRUNC) ? (long)len : (long)n;
+			rc = (flags & MSG_TRUNC) && !sk->ops->recv_trunc_copied ? (long)len : (long)n;
 			if (msg->from)
 				from = *msg->from;
 			if (sk->ops->recv_cmsgs_locked && msg->pkt.valid) {

@@ -41,8 +41,13 @@
  * 10.0.2.2, as slirp's host forwarding shows them), pumped the same way
  * between the proxy and the accepted host socket.
  *
+ * ICMP echo from ping sockets (net/ping.c) rides the UDP machinery: a
+ * netstack ping channel per socket, replies read by the same poll thread,
+ * let in only from the addresses pinged.
+ *
  * The policy is fixed at boot. Everything not allowed is refused, TCP with
- * ECONNREFUSED and UDP with EPERM, and one log line per refused destination.
+ * ECONNREFUSED, UDP and ICMP with EPERM, and one log line per refused
+ * destination; ICMP needs a rule without a port.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -82,7 +87,11 @@ static bool dns_on;
 static struct sockaddr_in dns_upstream;
 
 /* Destinations already logged as refused (under net_lock). */
-static struct { uint32_t addr; uint16_t port; bool udp; } logged[EGRESS_LOGGED_MAX];
+static struct { uint32_t addr; uint16_t port; uint8_t proto; } logged[EGRESS_LOGGED_MAX];
+
+/* What a refused destination is logged as. */
+enum egress_proto { EGRESS_TCP, EGRESS_UDP, EGRESS_ICMP };
+static const char *const egress_proto_name[] = { "tcp", "udp", "icmp" };
 static size_t nlogged;
 
 bool net_egress_enabled(void)
@@ -137,12 +146,13 @@ static int rule_add(const struct egress_rule *r)
 }
 
 /*
- * Whether the guest may reach addr:port. The gateway alias (the host's own
+ * Whether the guest may reach addr:port (port -1: ICMP, which only rules
+ * without a port allow). The gateway alias (the host's own
  * loopback) only through a rule that names it: a prefix of /24 or longer
  * containing it, so --allow-net 0.0.0.0/0 does not open the host's
  * loopback services. Other addresses of the sandbox's subnet lead nowhere.
  */
-static bool egress_allowed(uint32_t addr, uint16_t port)
+static bool egress_allowed(uint32_t addr, int port)
 {
 	bool gateway = addr == NET_GATEWAY_ADDR;
 	if (!gateway && (addr & 0xffffff00u) == NET_PREFIX)
@@ -158,22 +168,26 @@ static bool egress_allowed(uint32_t addr, uint16_t port)
 	return false;
 }
 
-static void egress_log_refused_locked(bool udp, uint32_t addr, uint16_t port)
+/* One line per refused destination: "tcp|udp A:P" or "icmp A". */
+static void egress_log_refused_locked(enum egress_proto proto, uint32_t addr, uint16_t port)
 {
 	for (size_t i = 0; i < nlogged; i++)
-		if (logged[i].addr == addr && logged[i].port == port && logged[i].udp == udp)
+		if (logged[i].addr == addr && logged[i].port == port && logged[i].proto == proto)
 			return;
 	if (nlogged < EGRESS_LOGGED_MAX) {
 		logged[nlogged].addr = addr;
 		logged[nlogged].port = port;
-		logged[nlogged].udp = udp;
+		logged[nlogged].proto = (uint8_t)proto;
 		nlogged++;
 	}
 	struct in_addr a = { htonl(addr) };
 	char s[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &a, s, sizeof(s));
-	fprintf(stderr, "sandbox: egress refused by policy: %s %s:%u\n", udp ? "udp" : "tcp", s,
-		port);
+	if (proto == EGRESS_ICMP)
+		fprintf(stderr, "sandbox: egress refused by policy: icmp %s\n", s);
+	else
+		fprintf(stderr, "sandbox: egress refused by policy: %s %s:%u\n",
+			egress_proto_name[proto], s, port);
 }
 
 /* How a destination leaves the sandbox. */
@@ -189,15 +203,15 @@ enum egress_route {
  * through the netstack to addr:port itself (slirp maps the gateway alias
  * to the host's loopback).
  */
-static enum egress_route egress_route_locked(bool udp, uint32_t addr, uint16_t port,
-					     struct sockaddr_in *to)
+static enum egress_route egress_route_locked(enum egress_proto proto, uint32_t addr,
+					     uint16_t port, struct sockaddr_in *to)
 {
-	if (dns_on && addr == NET_DNS_ADDR && port == DNS_PORT) {
+	if (proto != EGRESS_ICMP && dns_on && addr == NET_DNS_ADDR && port == DNS_PORT) {
 		*to = dns_upstream;
 		return ROUTE_HOST;
 	}
-	if (!egress_allowed(addr, port)) {
-		egress_log_refused_locked(udp, addr, port);
+	if (!egress_allowed(addr, proto == EGRESS_ICMP ? -1 : port)) {
+		egress_log_refused_locked(proto, addr, port);
 		return ROUTE_REFUSED;
 	}
 	memset(to, 0, sizeof(*to));
@@ -458,7 +472,7 @@ int egress_tcp_start_locked(struct sock *sk, uint32_t addr, uint16_t port)
 {
 	net_assert_locked();
 	struct sockaddr_in to;
-	enum egress_route route = egress_route_locked(false, addr, port, &to);
+	enum egress_route route = egress_route_locked(EGRESS_TCP, addr, port, &to);
 	if (route == ROUTE_REFUSED)
 		return -ECONNREFUSED;
 	struct egress_conn *c = calloc(1, sizeof(*c));
@@ -508,6 +522,7 @@ struct egress_udp {
 	struct sock *sk;               /* reference, dropped when the poll thread reaps us */
 	int fd;                        /* the netstack channel, or -1 */
 	int dns_fd;                    /* non-blocking host socket for the DNS forwarder, or -1 */
+	bool ping;                     /* sk is a ping socket: fd is an NS_OPEN_PING channel */
 	bool dead;                     /* the guest socket is released */
 	/* Where the guest sent: its destination and where that went. */
 	struct {
@@ -580,14 +595,17 @@ static void egress_udp_error(struct egress_udp *eu, const struct sockaddr_in *to
 	net_unlock();
 }
 
-/* A datagram for eu from `from`: queued on the guest socket if it is a known peer. */
+/* A datagram (or echo reply) for eu from `from`: queued on the guest socket if it is a known peer. */
 static void egress_udp_deliver(struct egress_udp *eu, const struct sockaddr_in *from, bool dns,
 			       const char *buf, size_t len)
 {
 	net_lock();
 	uint32_t addr;
 	uint16_t port;
-	if (!eu->dead && egress_udp_untrack_locked(eu, from, dns, &addr, &port))
+	bool known = !eu->dead && egress_udp_untrack_locked(eu, from, dns, &addr, &port);
+	if (known && eu->ping)
+		ping_deliver_locked(eu->sk, addr, buf, len);
+	else if (known)
 		inet_udp_deliver_locked(eu->sk, addr, port, buf, len);
 	net_unlock();
 }
@@ -680,7 +698,7 @@ static void egress_udp_drain_chan(struct egress_udp *eu, int fd, char *buf)
 					    .sin_addr.s_addr = f.addr };
 		if (f.type == NS_DATA)
 			egress_udp_deliver(eu, &from, false, buf, (size_t)n - sizeof(f));
-		else if (f.type == NS_ERROR && f.err == ECONNREFUSED)
+		else if (f.type == NS_ERROR && f.err == ECONNREFUSED && !eu->ping)
 			egress_udp_error(eu, &from, false, ECONNREFUSED);
 	}
 }
@@ -795,7 +813,7 @@ static void egress_udp_thread_start(void)
 }
 
 /* sk's egress state, registered with the poll thread now (no fds yet); NULL: -ENOBUFS. */
-static struct egress_udp *egress_udp_open_locked(struct sock *sk)
+static struct egress_udp *egress_udp_open_locked(struct sock *sk, bool ping)
 {
 	net_assert_locked();
 	pthread_once(&udp_once, egress_udp_thread_start);
@@ -805,6 +823,7 @@ static struct egress_udp *egress_udp_open_locked(struct sock *sk)
 	if (!eu)
 		return NULL;
 	eu->fd = eu->dns_fd = -1;
+	eu->ping = ping;
 	udp_nsocks++;
 	sock_get_locked(sk);
 	eu->sk = sk;
@@ -827,7 +846,7 @@ static int egress_udp_fd_locked(struct egress_udp *eu, enum egress_route route)
 		int one = 1;
 		setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one));
 	} else {
-		fd = netstack_open(NS_OPEN_UDP, 0, 0);
+		fd = netstack_open(eu->ping ? NS_OPEN_PING : NS_OPEN_UDP, 0, 0);
 		if (fd < 0)
 			return fd;
 	}
@@ -875,11 +894,11 @@ long egress_udp_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t a
 {
 	net_assert_locked();
 	struct sockaddr_in to;
-	enum egress_route route = egress_route_locked(true, addr, port, &to);
+	enum egress_route route = egress_route_locked(EGRESS_UDP, addr, port, &to);
 	if (route == ROUTE_REFUSED)
 		return -EPERM;
 	struct egress_udp *eu = *eup;
-	if (!eu && !(eu = *eup = egress_udp_open_locked(sk)))
+	if (!eu && !(eu = *eup = egress_udp_open_locked(sk, false)))
 		return -ENOBUFS;
 	int fd = egress_udp_fd_locked(eu, route);
 	if (fd < 0)
@@ -905,6 +924,26 @@ long egress_udp_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t a
 	if (n < 0 && errno != EAGAIN && errno != ENOBUFS)
 		return -errno;
 	return (long)len;
+}
+
+long egress_ping_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t addr,
+			     const void *msg, size_t len)
+{
+	net_assert_locked();
+	struct sockaddr_in to;
+	if (egress_route_locked(EGRESS_ICMP, addr, 0, &to) == ROUTE_REFUSED)
+		return -EPERM;
+	struct egress_udp *eu = *eup;
+	if (!eu && !(eu = *eup = egress_udp_open_locked(sk, true)))
+		return -ENOBUFS;
+	int fd = egress_udp_fd_locked(eu, ROUTE_NETSTACK);
+	if (fd < 0)
+		return fd;
+	/* Replies are let in from the addresses pinged (the port is always 0). */
+	egress_udp_track_locked(eu, addr, 0, false, &to);
+	struct iovec iov = { (void *)msg, len };
+	ssize_t rc = egress_udp_send_frame(fd, addr, 0, &iov, 1, len);
+	return rc < 0 ? rc : 0;
 }
 
 void egress_udp_release_locked(struct egress_udp *eu)

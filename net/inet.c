@@ -53,38 +53,6 @@ static const struct sock_ops udp_ops;
 static const struct in6_addr in6_any = IN6ADDR_ANY_INIT;
 static const struct in6_addr in6_loop = IN6ADDR_LOOPBACK_INIT;
 
-static bool ep_is_v4(const struct in6_addr *a)
-{
-	return IN6_IS_ADDR_V4MAPPED(a);
-}
-
-static uint32_t ep_v4(const struct in6_addr *a)
-{
-	uint32_t v;
-	memcpy(&v, &a->s6_addr[12], 4);
-	return ntohl(v);
-}
-
-static void ep_set_v4(struct in6_addr *a, uint32_t host)
-{
-	memset(a, 0, sizeof(*a));
-	a->s6_addr[10] = a->s6_addr[11] = 0xff;
-	uint32_t n = htonl(host);
-	memcpy(&a->s6_addr[12], &n, 4);
-}
-
-static bool ep_is_any(const struct in6_addr *a)
-{
-	return IN6_IS_ADDR_UNSPECIFIED(a) || (ep_is_v4(a) && ep_v4(a) == 0);
-}
-
-static bool ep_is_loopback(const struct in6_addr *a)
-{
-	if (ep_is_v4(a))
-		return (ep_v4(a) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(a);
-}
-
 /* Addresses a bind may name here: wildcards, loopback, multicast and broadcast (v4). */
 static bool ep_bindable(const struct in6_addr *a)
 {
@@ -147,8 +115,7 @@ static int ep_parse(const struct sock *sk, const void *addr, uint32_t len, struc
 	return 0;
 }
 
-/* Format ep as sk's family sees it. */
-static void ep_format(const struct sock *sk, const struct inet_ep *ep, struct sk_addr *out)
+void inet_ep_format(const struct sock *sk, const struct inet_ep *ep, struct sk_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (sk->family == AF_INET) {
@@ -342,8 +309,10 @@ int inet_create(struct task *t, int family, int type, int protocol, struct sock 
 	case SOCK_DGRAM:
 		if (protocol == 0)
 			protocol = IPPROTO_UDP;
-		if (protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6)
-			return -EACCES;        /* ping sockets: net.ipv4.ping_group_range "1 0" */
+		/* Ping sockets: ICMP for AF_INET, ICMPv6 for AF_INET6 (the other one has no entry). */
+		if ((family == AF_INET && protocol == IPPROTO_ICMP) ||
+		    (family == AF_INET6 && protocol == IPPROTO_ICMPV6))
+			return ping_create(t, family, protocol, out);
 		if (protocol != IPPROTO_UDP && protocol != IPPROTO_UDPLITE)
 			return -EPROTONOSUPPORT;
 		break;
@@ -351,6 +320,15 @@ int inet_create(struct task *t, int family, int type, int protocol, struct sock 
 		/* inet_create: protocol 0 is no raw protocol; others want CAP_NET_RAW. */
 		if (protocol == 0)
 			return -EPROTONOSUPPORT;
+		/*
+		 * Raw ICMP is EPERM even with CAP_NET_RAW, as on a host that
+		 * does not permit raw sockets: pingers that try a raw socket
+		 * first (busybox ping) then fall back to a ping socket only
+		 * on EPERM.
+		 */
+		if ((family == AF_INET && protocol == IPPROTO_ICMP) ||
+		    (family == AF_INET6 && protocol == IPPROTO_ICMPV6))
+			return -EPERM;
 		return cred_capable(&t->cred, CAP_NET_RAW) ? -EPROTONOSUPPORT : -EPERM;
 	default:
 		return -ESOCKTNOSUPPORT;
@@ -423,13 +401,13 @@ static int inet_getname_locked(struct sock *sk, bool peer, struct sk_addr *out)
 	if (peer) {
 		if (!ip->has_remote || (sk->tcp && sk->state != SK_CONNECTED))
 			return -ENOTCONN;
-		ep_format(sk, &ip->remote, out);
+		inet_ep_format(sk, &ip->remote, out);
 		return 0;
 	}
 	struct inet_ep l = ip->local;
 	if (!ip->bound)
 		l.port = 0;
-	ep_format(sk, &l, out);
+	inet_ep_format(sk, &l, out);
 	return 0;
 }
 
@@ -939,7 +917,7 @@ static int udp_connect(struct task *t, struct sock *sk, const void *addr, uint32
 		}
 		ip->has_remote = true;
 		ip->remote = ep;
-		ep_format(sk, &ep, &sk->remote);   /* the engine's "connected" test */
+		inet_ep_format(sk, &ep, &sk->remote);   /* the engine's "connected" test */
 		sk->err = 0;
 	}
 	net_unlock();
@@ -1051,14 +1029,14 @@ void inet_udp_error_locked(struct sock *sk, uint32_t addr, uint16_t port, int er
 	sk_wake(sk, POLLERR);
 }
 
-static void udp_recv_name_locked(struct sock *sk, struct sk_addr *from)
+void inet_recv_name_locked(struct sock *sk, struct sk_addr *from)
 {
 	if (!from->len)
 		return;
 	struct sockaddr_in6 sin6;
 	memcpy(&sin6, from->bytes, sizeof(sin6));
 	struct inet_ep ep = { sin6.sin6_addr, ntohs(sin6.sin6_port) };
-	ep_format(sk, &ep, from);
+	inet_ep_format(sk, &ep, from);
 }
 
 /* ---- release ---- */
@@ -1103,7 +1081,7 @@ static const struct sock_ops udp_ops = {
 	.getsockopt = inet_getsockopt,
 	.setsockopt = inet_setsockopt,
 	.getname_locked = inet_getname_locked,
-	.recv_name_locked = udp_recv_name_locked,
+	.recv_name_locked = inet_recv_name_locked,
 	.recv_cmsgs_locked = inet_recv_cmsgs_locked,
 	.unbind_locked = inet_unbind_locked,
 	.destroy = inet_destroy,

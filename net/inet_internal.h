@@ -1,11 +1,13 @@
 /*
- * What net/inet.c (addresses, ports, TCP and UDP) and net/inet_opt.c
+ * What net/inet.c (addresses, ports, TCP and UDP), net/inet_opt.c
  * (IPPROTO_IP/IPPROTO_IPV6/IPPROTO_TCP options and IP-level control
- * messages) share. Only those two files include it. All state: net_lock.
+ * messages) and net/ping.c (ICMP echo sockets) share. Only those files
+ * include it. All state: net_lock.
  */
 #ifndef NET_INET_INTERNAL_H
 #define NET_INET_INTERNAL_H
 
+#include <string.h>
 #include "net/net_internal.h"
 
 #define TCP_OPT_MAX 48
@@ -17,14 +19,53 @@ struct inet_ep {
 	uint16_t port;
 };
 
-/* Family state of an inet socket. */
+/* ---- addresses: IPv4 as ::ffff:a.b.c.d, host byte order in and out ---- */
+
+static inline bool ep_is_v4(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_V4MAPPED(a);
+}
+
+static inline uint32_t ep_v4(const struct in6_addr *a)
+{
+	uint32_t v;
+	memcpy(&v, &a->s6_addr[12], 4);
+	return ntohl(v);
+}
+
+static inline void ep_set_v4(struct in6_addr *a, uint32_t host)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[10] = a->s6_addr[11] = 0xff;
+	uint32_t n = htonl(host);
+	memcpy(&a->s6_addr[12], &n, 4);
+}
+
+static inline bool ep_is_any(const struct in6_addr *a)
+{
+	return IN6_IS_ADDR_UNSPECIFIED(a) || (ep_is_v4(a) && ep_v4(a) == 0);
+}
+
+static inline bool ep_is_loopback(const struct in6_addr *a)
+{
+	if (ep_is_v4(a))
+		return (ep_v4(a) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(a);
+}
+
+/*
+ * Family state of an inet socket (TCP, UDP, ping). A ping socket's `local.port`
+ * is its echo identifier, and it sits on net/ping.c's list (`next`,
+ * `listed`), never on inet.c's port table.
+ */
 struct inet_priv {
 	struct inet_priv *next;        /* in inet_bound */
 	bool listed;
 	struct sock *sk;
 	int ss;                        /* the socket-level state (Linux's sock->state) */
 	bool v6only;
-	bool autobound;                /* the port came from autobind */
+	bool autobound;                /* the port came from autobind (ping: not from bind) */
+	bool bind_addr;                /* ping: bind() named the address (SOCK_BINDADDR_LOCK) */
 	bool bound;                    /* has a local port */
 	struct inet_ep local;
 	bool has_remote;
@@ -36,13 +77,29 @@ struct inet_priv {
 	int tcp_opt[TCP_OPT_MAX];
 	int ip_opt[IP_OPT_MAX];        /* IP_TTL -1: the default (64) */
 	int ip6_opt[IP_OPT_MAX];       /* IPV6_UNICAST_HOPS -1: the default (64) */
-	struct egress_udp *egress;     /* UDP that sent beyond loopback: its host side */
+	struct egress_udp *egress;     /* UDP or ping that sent beyond loopback: its outside */
 };
 
 static inline struct inet_priv *inet_of(struct sock *sk)
 {
 	return sk->fpriv;
 }
+
+/* ---- net/inet.c ---- */
+
+/* Format ep as sk's family sees it (sockaddr_in, or sockaddr_in6 with IPv4 mapped). */
+void inet_ep_format(const struct sock *sk, const struct inet_ep *ep, struct sk_addr *out);
+/* recvmsg's source address: a queued sockaddr_in6 rewritten for sk's family (net_lock held). */
+void inet_recv_name_locked(struct sock *sk, struct sk_addr *from);
+
+/* ---- net/ping.c ---- */
+
+/*
+ * socket(family, SOCK_DGRAM, IPPROTO_ICMP / IPPROTO_ICMPV6): an ICMP echo
+ * socket, or -EACCES when none of the caller's groups is in
+ * net.ipv4.ping_group_range (ping_init_sock).
+ */
+int ping_create(struct task *t, int family, int protocol, struct sock **out);
 
 /* ---- net/inet_opt.c ---- */
 

@@ -3,8 +3,9 @@
  *
  * Every socket is a sentry object behind an open file (S_IFSOCK inode on
  * the sentry's sockfs). Families: AF_UNIX (stream, datagram, seqpacket),
- * AF_INET/AF_INET6 TCP and UDP on the sentry's own loopback (127.0.0.0/8
- * and ::1) plus TCP and UDP egress under --net=sandbox's policy and a DNS
+ * AF_INET/AF_INET6 TCP, UDP and ICMP echo (ping sockets) on the sentry's
+ * own loopback (127.0.0.0/8 and ::1) plus TCP, UDP and ICMP echo egress
+ * under --net=sandbox's policy and a DNS
  * forwarder at 10.0.2.3 (net/egress.c),
  * and AF_NETLINK NETLINK_ROUTE. See net/README.md.
  *
@@ -107,6 +108,15 @@ struct net_config {
 
 /* Apply c: interfaces, policy, published ports (listeners start now). 0 or -1 and err. */
 int net_configure(const struct net_config *c, char *err, size_t errlen);
+
+/* net.ipv4.ping_group_range as /proc/sys shows it ("LOW\tHIGH\n") into buf; its length. */
+int net_ping_group_range_show(char *buf, size_t cap);
+/*
+ * A write of /proc/sys/net/ipv4/ping_group_range (ipv4_ping_group_range):
+ * one or two gids (0..4294967294, the second the high end); a high end
+ * below the low one leaves nobody allowed ("1 0"). len, or -EINVAL.
+ */
+long net_ping_group_range_write(const char *buf, size_t len);
 
 /* Whether --net=sandbox is on (eth0 exists, /etc/resolv.conf names the DNS alias). */
 bool net_egress_enabled(void);

@@ -141,6 +141,10 @@ struct sock_ops {
 	/* After the lock is dropped at release: free what needs vfs_lock (bound path). */
 	void (*release_unlocked)(struct sock *sk);
 	void (*destroy)(struct sock *sk);                     /* free family state */
+	/* SIOCINQ/SIOCOUTQ are not the socket's (ENOTTY): Linux's ping_prot has no ioctl. */
+	bool no_queue_ioctls;
+	/* recvmsg with MSG_TRUNC returns what was copied, not the datagram's length (ping_recvmsg). */
+	bool recv_trunc_copied;
 };
 
 /*
@@ -393,6 +397,18 @@ long egress_udp_send_locked(struct egress_udp **eu, struct sock *sk, uint32_t ad
 			    uint16_t port, const struct iovec *iov, int iovcnt, size_t len);
 /* sk is released: its host socket is closed and its reference dropped soon (net_lock held). */
 void egress_udp_release_locked(struct egress_udp *eu);
+/*
+ * An ICMP echo request (msg: the ICMP message, identifier and checksum
+ * set) from ping socket sk to addr (IPv4, host order) beyond loopback
+ * (net_lock held): -EPERM if the policy refuses it (rules without a port
+ * allow ICMP; logged once), else sent through sk's own NS_OPEN_PING
+ * channel (*eu, made on first use) and 0, or -ENOBUFS / -ENETUNREACH.
+ * Replies from the addresses pinged reach sk through ping_deliver_locked.
+ */
+long egress_ping_send_locked(struct egress_udp **eu, struct sock *sk, uint32_t addr,
+			     const void *msg, size_t len);
+/* An ICMP echo reply from the outside for ping socket sk, from addr (host order); net_lock held. */
+void ping_deliver_locked(struct sock *sk, uint32_t addr, const void *buf, size_t len);
 /*
  * A datagram from the outside for UDP socket sk, from addr:port (the
  * guest's view, host order): queued as loopback UDP queues (dropped when

@@ -594,6 +594,8 @@ static long sock_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t ar
 	struct sock *sk = f->priv;
 	int amount = 0;
 	long rc = 0;
+	if (sk->ops->no_queue_ioctls && (cmd == SIOCINQ || cmd == SIOCOUTQ))
+		return netdev_ioctl(t, sk->family, cmd, arg);
 	switch (cmd) {
 	case SIOCINQ:                          /* = FIONREAD */
 		net_lock();

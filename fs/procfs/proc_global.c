@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fs/procfs/procfs_internal.h"
+#include "net/net.h"
 #include "sentry/memfile.h"
 
 /* ---- text buffers ---- */
@@ -359,10 +360,24 @@ static long gen_boot_id(struct sbuf *b)
 	return gen_line(b, id);
 }
 
+/* net.ipv4.ping_group_range lives in net/ (ping sockets read it). */
+static long gen_ping_group_range(struct sbuf *b)
+{
+	char s[32];
+	net_ping_group_range_show(s, sizeof(s));
+	sb_printf(b, "%s", s);
+	return 0;
+}
+
+static long write_ping_group_range(const char *buf, size_t len)
+{
+	return net_ping_group_range_write(buf, len);
+}
+
 /* ---- the table ---- */
 
 enum {
-	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS,
+	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS, G_NET, G_IPV4,
 };
 
 #define DIR(n, p) { .name = n, .parent = p, .mode = S_IFDIR | 0555 }
@@ -377,6 +392,8 @@ const struct global_entry proc_global_entries[] = {
 	[G_RANDOM] = DIR("random", G_KERNEL),
 	[G_VM] = DIR("vm", G_SYS),
 	[G_FS] = DIR("fs", G_SYS),
+	[G_NET] = DIR("net", G_SYS),
+	[G_IPV4] = DIR("ipv4", G_NET),
 	RO("cpuinfo", -1, gen_cpuinfo),
 	RO("filesystems", -1, gen_filesystems),
 	RO("loadavg", -1, gen_loadavg),
@@ -407,6 +424,7 @@ const struct global_entry proc_global_entries[] = {
 	RW("file-max", G_FS, gen_file_max, write_file_max),
 	RO("file-nr", G_FS, gen_file_nr),
 	RW("nr_open", G_FS, gen_nr_open, write_nr_open),
+	RW("ping_group_range", G_IPV4, gen_ping_group_range, write_ping_group_range),
 };
 
 const size_t proc_global_nentries = ARRAY_SIZE(proc_global_entries);

@@ -32,6 +32,13 @@
 #   - DNS: a responder on host 127.0.0.1:PORT2 (UDP and TCP) behind
 #     --dns 127.0.0.1:PORT2 answers getent and python in the guest through
 #     10.0.2.3; --dns none refuses it.
+#   - ping (iputils, through ping sockets): 127.0.0.1 and ::1 answer in any
+#     sandbox; 10.0.2.2 (slirp answers it) with --allow-net 10.0.2.2/32,
+#     refused (EPERM, logged "icmp 10.0.2.2") without a rule and with a
+#     rule that names a port; ENETUNREACH under --net=none;
+#     /proc/sys/net/ipv4/ping_group_range: its default, Linux's write rules
+#     (an inverted range is "1 0", junk EINVAL), and a range without our
+#     group makes socket() EACCES (ping then tries raw ICMP: EPERM).
 # redis and nginx are installed when root and missing; if that fails their
 # cases are skipped with a message. Every address is on this machine.
 
@@ -300,6 +307,12 @@ after fin: b''
 reset: ECONNRESET
 closed: ECONNREFUSED
 closed nonblocking: EINPROGRESS ECONNREFUSED"
+	# The server's threads log the guest's last two closes as they see them: give them time.
+	local i
+	for i in $(seq 50); do
+		[ "$(wc -l <"$p.log" 2>/dev/null)" -ge 3 ] 2>/dev/null && break
+		sleep 0.1
+	done
 	if [ "$(cat "$p.client.rc")" = 0 ] && [ "$(cat "$p.client.out")" = "$want" ] &&
 	   [ "$(cat "$p.log" 2>/dev/null)" = "after our FIN: still here
 peer fin
@@ -356,6 +369,78 @@ egress_netstack_lifetime() {
 	done
 }
 
+egress_ping() {
+	egress_need iputils-ping /usr/bin/ping || return 0
+	local p=$WORK/ping
+	run_to "$p.lo" "$SB" run -- /bin/sh -c 'ping -c 2 -i 0.2 -W 5 127.0.0.1 && ping -c 1 -W 5 ::1'
+	if [ "$(cat "$p.lo.rc")" = 0 ] && grep -q "^2 packets transmitted, 2 received" "$p.lo.out" &&
+	   grep -q "bytes from ::1: icmp_seq=1" "$p.lo.out"; then
+		pass ping_loopback
+	else
+		fail ping_loopback "exit status $(cat "$p.lo.rc")" "$(head "$p.lo.out")" "$(show_head "$p.lo.err" stderr)"
+	fi
+	run_to "$p.gw" "$SB" run --net=sandbox --allow-net 10.0.2.2/32 -- ping -c 1 -W 5 10.0.2.2
+	if [ "$(cat "$p.gw.rc")" = 0 ] && grep -q "^1 packets transmitted, 1 received" "$p.gw.out"; then
+		pass ping_gateway_allowed
+	else
+		fail ping_gateway_allowed "exit status $(cat "$p.gw.rc")" "$(head "$p.gw.out")" "$(show_head "$p.gw.err" stderr)"
+	fi
+	local n
+	for n in norule portrule; do
+		local extra=()
+		[ $n = portrule ] && extra=(--allow-net 10.0.2.2/32:80)
+		run_to "$p.$n" "$SB" run --net=sandbox "${extra[@]}" -- ping -c 1 -W 2 10.0.2.2
+		if [ "$(cat "$p.$n.rc")" = 1 ] && grep -q "^1 packets transmitted, 0 received" "$p.$n.out" &&
+		   [ "$(grep -c "egress refused by policy: icmp 10.0.2.2" "$p.$n.err")" = 1 ]; then
+			pass "ping_gateway_refused_$n"
+		else
+			fail "ping_gateway_refused_$n" "exit status $(cat "$p.$n.rc")" "$(head "$p.$n.out")" \
+				"$(show_head "$p.$n.err" stderr)"
+		fi
+	done
+	run_to "$p.none" "$SB" run -- ping -c 1 -W 2 10.0.2.2
+	if [ "$(cat "$p.none.rc")" = 2 ] && grep -q "Network is unreachable" "$p.none.err"; then
+		pass ping_none_unreachable
+	else
+		fail ping_none_unreachable "exit status $(cat "$p.none.rc")" "$(show_head "$p.none.err" stderr)"
+	fi
+	# The sysctl, then a range without our group: socket() EACCES, and ping's raw fallback EPERM.
+	run_to "$p.range" "$SB" run -- /bin/sh -c '
+		f=/proc/sys/net/ipv4/ping_group_range
+		cat $f
+		echo "7 3" >$f; cat $f
+		echo "5" >$f; cat $f   # only the low end: 5 > 0 is inverted
+		echo "0 0x10" >$f; cat $f
+		echo junk >$f 2>/dev/null || echo junk refused
+		echo "1 4294967295" >$f 2>/dev/null || echo too big refused
+		cat $f
+		echo "100 200" >$f
+		python3 -c "
+import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
+except OSError as e:
+    print(\"socket\", e.errno)
+"
+		ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1; echo "ping $?"
+		echo "0 2147483647" >$f; ping -c 1 -W 5 127.0.0.1 >/dev/null; echo "ping $?"'
+	local want="0	2147483647
+1	0
+1	0
+0	16
+junk refused
+too big refused
+0	16
+socket 13
+ping 2
+ping 0"
+	if [ "$(cat "$p.range.out")" = "$want" ]; then
+		pass ping_group_range
+	else
+		fail ping_group_range "$(diff <(echo "$want") "$p.range.out")" "$(show_head "$p.range.err" stderr)"
+	fi
+}
+
 egress_tests() {
 	egress_servers
 	egress_redis
@@ -364,4 +449,5 @@ egress_tests() {
 	egress_publish
 	egress_tcp_netstack
 	egress_udp
+	egress_ping
 }
