@@ -42,7 +42,16 @@
 #include "net/netstack/netstack.h"
 
 #define NS_RXQ 1024                    /* frames from slirp waiting for lwIP */
-#define NS_MTU 1500
+#define NS_RXQ_BYTES (4 << 20)         /* ... and their bytes */
+/*
+ * The link's MTU, slirp4netns's default (slirp's largest is 65521): a
+ * datagram from the host up to 65492 bytes crosses it whole, and larger
+ * ones in two fragments. At 1500, slirp cut anything over 1472 bytes into
+ * fragments and lwIP reassembles at most IP_REASS_MAX_PBUFS (10) of them:
+ * datagrams over 14792 bytes never arrived. TCP is unchanged: both stacks
+ * keep lwIP's MSS (TCP_MSS, 1460).
+ */
+#define NS_MTU 65520
 #define NS_FRAME_MAX (NS_MTU + 14)
 
 static const uint8_t ns_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
@@ -54,6 +63,7 @@ static struct ns_chan *chans;
 /* Frames slirp sent, for lwIP (a ring; full: dropped, as a NIC's ring would). */
 static struct pbuf *rxq[NS_RXQ];
 static unsigned rxq_head, rxq_len;
+static size_t rxq_bytes;
 
 /* The poll set of one loop turn: ours first, then slirp's (add_poll). */
 static struct pollfd *pfd;
@@ -148,13 +158,14 @@ static err_t ns_netif_init(struct netif *nif)
 /* slirp -> lwIP: queued, fed to lwIP by ns_rx_drain from the loop. */
 static ssize_t ns_slirp_send(const void *buf, size_t len, void *opaque)
 {
-	if (len > NS_FRAME_MAX || rxq_len == NS_RXQ)
+	if (len > NS_FRAME_MAX || rxq_len == NS_RXQ || rxq_bytes + len > NS_RXQ_BYTES)
 		return (ssize_t)len;
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 	if (!p)
 		return (ssize_t)len;
 	pbuf_take(p, buf, (u16_t)len);
 	rxq[(rxq_head + rxq_len++) % NS_RXQ] = p;
+	rxq_bytes += len;
 	return (ssize_t)len;
 }
 
@@ -164,6 +175,7 @@ static void ns_rx_drain(void)
 		struct pbuf *p = rxq[rxq_head];
 		rxq_head = (rxq_head + 1) % NS_RXQ;
 		rxq_len--;
+		rxq_bytes -= p->tot_len;
 		if (ns_netif.input(p, &ns_netif) != ERR_OK)
 			pbuf_free(p);
 	}
@@ -329,6 +341,8 @@ static void ns_slirp_start(void)
 		.in6_enabled = false,
 		.disable_dns = true,   /* the sentry forwards 10.0.2.3:53 itself */
 		.disable_dhcp = true,  /* lwIP's address is static */
+		.if_mtu = NS_MTU,
+		.if_mru = NS_MTU,
 	};
 	inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
 	inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
@@ -475,7 +489,9 @@ static void ns_loop(void)
 				}
 			}
 			owner[npfd] = ch;
-			pfd[npfd++] = (struct pollfd){ .fd = ch->fd, .events = ch->events(ch) };
+			short ev = ch->events(ch);
+			pfd[npfd++] = ev == NS_CHAN_NOPOLL ? (struct pollfd){ .fd = -1 }
+				: (struct pollfd){ .fd = ch->fd, .events = ev };
 		}
 		size_t nown = npfd;
 		uint32_t slirp_ms = 60000;

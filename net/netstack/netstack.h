@@ -26,11 +26,19 @@ struct ns_chan {
 	int fd;                        /* our end of the channel (non-blocking) */
 	bool dead;
 	int64_t deadline_ms;           /* 0: none; else timeout() runs once it passes */
+	/*
+	 * The poll events to wait for on fd, or NS_CHAN_NOPOLL: fd is not
+	 * polled at all (nothing more to read or write on it). Events 0 is
+	 * not that: poll reports POLLHUP on a closed channel whatever was
+	 * asked, and the loop would spin.
+	 */
 	short (*events)(struct ns_chan *ch);
 	void (*ready)(struct ns_chan *ch, short revents);
 	void (*timeout)(struct ns_chan *ch);
 	void (*destroy)(struct ns_chan *ch);
 };
+
+#define NS_CHAN_NOPOLL ((short)-1)
 
 /* Put ch on the loop's list. */
 void ns_chan_add(struct ns_chan *ch);

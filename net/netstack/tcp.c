@@ -307,8 +307,15 @@ static short tcp_events(struct ns_chan *ch)
 	}
 	if (t->sentry_eof && !t->pcb) {
 		ch->dead = true;
-		return 0;
+		return NS_CHAN_NOPOLL;
 	}
+	/*
+	 * The sentry hung up and its frames are read: what is left (txbuf
+	 * waiting for lwIP's window, our FIN) moves on lwIP's callbacks and
+	 * timers, and the closed channel would only report POLLHUP.
+	 */
+	if (t->sentry_eof)
+		return NS_CHAN_NOPOLL;
 	short ev = 0;
 	if (t->want_out)
 		ev |= POLLOUT;
@@ -365,6 +372,12 @@ static void tcp_read_frames(struct ns_tcp *t, bool drain)
 			t->tx_fin = true;
 			break;
 		case NS_RESET:
+			/*
+			 * What the guest sent before its reset goes out first, as
+			 * Linux transmits a send at once, before a later close
+			 * with SO_LINGER 0 resets; what lwIP cannot take is lost.
+			 */
+			tcp_push_tx(t);
 			t->txoff = t->txlen = 0;
 			tcp_chan_abort(t);
 			t->rx_end = t->rx_end_sent = true;

@@ -29,6 +29,11 @@
 #     blocking and non-blocking); a listening port the policy does not
 #     name (ECONNREFUSED, logged). sandbox-netstack exits with the sandbox,
 #     whether it ends normally or is killed;
+#   - sandbox-netstack alone (tests/e2e/py/netstack_direct.py, driven as
+#     the sentry drives it): a channel closed while lwIP still holds its
+#     data for a peer that does not read leaves the process idle, and the
+#     data and FIN still arrive once the peer reads; UDP datagrams up to
+#     65507 bytes cross both ways whole;
 #   - DNS: a responder on host 127.0.0.1:PORT2 (UDP and TCP) behind
 #     --dns 127.0.0.1:PORT2 answers getent and python in the guest through
 #     10.0.2.3; --dns none refuses it.
@@ -441,6 +446,28 @@ ping 0"
 	fi
 }
 
+# sandbox-netstack driven directly (tests/e2e/py/netstack_direct.py), as the sentry drives it.
+egress_netstack_direct() {
+	local p=$WORK/nsdirect want
+	run_to "$p" python3 "$E2E_DIR/py/netstack_direct.py" idle_after_close "$(dirname "$SB")/sandbox-netstack"
+	want="connected: True
+idle after close: True
+all data, then FIN: True"
+	if [ "$(cat "$p.rc")" = 0 ] && [ "$(cat "$p.out")" = "$want" ]; then
+		pass egress_netstack_idle_after_close
+	else
+		fail egress_netstack_idle_after_close "exit status $(cat "$p.rc")" \
+			"$(diff <(echo "$want") "$p.out")" "$(show_head "$p.err" stderr)"
+	fi
+	run_to "$p.udp" python3 "$E2E_DIR/py/netstack_direct.py" udp_large "$(dirname "$SB")/sandbox-netstack"
+	if [ "$(cat "$p.udp.rc")" = 0 ] && [ "$(cat "$p.udp.out")" = "udp sizes both ways: True" ]; then
+		pass egress_netstack_udp_large
+	else
+		fail egress_netstack_udp_large "exit status $(cat "$p.udp.rc")" "$(cat "$p.udp.out")" \
+			"$(show_head "$p.udp.err" stderr)"
+	fi
+}
+
 egress_tests() {
 	egress_servers
 	egress_redis
@@ -448,6 +475,7 @@ egress_tests() {
 	egress_host_fetch
 	egress_publish
 	egress_tcp_netstack
+	egress_netstack_direct
 	egress_udp
 	egress_ping
 }
