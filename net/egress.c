@@ -65,6 +65,8 @@
 #include "net/net_internal.h"
 
 #define EGRESS_CONNECT_TIMEOUT_S 20
+#define EGRESS_GONE_CHECK_MS 1000      /* how often an idle pump checks for its guest */
+#define EGRESS_GUEST_GONE (-2)         /* egress_out_recv: the guest closed its socket */
 #define EGRESS_BUF (64 * 1024)
 #define EGRESS_LOGGED_MAX 256
 #define EGRESS_UDP_TRACK 64            /* destinations remembered per UDP socket */
@@ -238,10 +240,29 @@ struct egress_conn {
 	enum egress_route route;
 };
 
-/* Bytes from the outside into buf: > 0, 0 at its FIN, -1 for a reset (or the netstack gone). */
+/*
+ * Bytes from the outside into buf: > 0, 0 at its FIN, -1 for a reset (or the
+ * netstack gone), EGRESS_GUEST_GONE once the guest has closed its socket.
+ */
 static ssize_t egress_out_recv(struct egress_conn *c, char *buf, size_t len)
 {
 	for (;;) {
+		/*
+		 * A guest that half-closed and then closed its socket reads
+		 * nothing more: stop waiting for the outside to say something.
+		 */
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		int pr = poll(&pfd, 1, EGRESS_GONE_CHECK_MS);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0) {
+			net_lock();
+			bool gone = !c->proxy->peer || c->proxy->peer->dead;
+			net_unlock();
+			if (gone)
+				return EGRESS_GUEST_GONE;
+			continue;
+		}
 		if (!c->framed) {
 			ssize_t n = recv(c->fd, buf, len, 0);
 			if (n < 0 && errno == EINTR)
@@ -359,6 +380,10 @@ static void egress_pump(struct egress_conn *c)
 	char *buf = malloc(EGRESS_BUF);
 	while (two && buf) {
 		ssize_t n = egress_out_recv(c, buf, EGRESS_BUF);
+		if (n == EGRESS_GUEST_GONE) {
+			shutdown(c->fd, SHUT_RDWR);
+			break;
+		}
 		if (n <= 0) {
 			net_lock();
 			if (n == 0) {

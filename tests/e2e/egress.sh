@@ -468,6 +468,19 @@ all data, then FIN: True"
 	fi
 }
 
+# A guest's closed connections free their pump threads though the outside stays silent.
+egress_pumps_freed() {
+	local p=$WORK/pumps
+	run_to "$p" python3 "$E2E_DIR/py/egress_pumps.py" "$SB"
+	if [ "$(cat "$p.out")" = "closed
+pumps gone: True" ]; then
+		pass egress_pumps_freed_after_close
+	else
+		fail egress_pumps_freed_after_close "exit status $(cat "$p.rc")" "$(cat "$p.out")" \
+			"$(show_head "$p.err" stderr)"
+	fi
+}
+
 egress_tests() {
 	egress_servers
 	egress_redis
@@ -478,4 +491,5 @@ egress_tests() {
 	egress_netstack_direct
 	egress_udp
 	egress_ping
+	egress_pumps_freed
 }
