@@ -25,7 +25,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SYSTEST_SRCS := $(wildcard tests/syscalls/*.c)
 
-.PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs pytest-conformance-net
+.PHONY: all deps e2e-deps test unit-test syscall-test e2e-test compat-check asan asan-test bench clean pytest-conformance pytest-conformance-fs pytest-conformance-net pytest-conformance-more
 
 all: $(BUILD)/.deps-ok $(BUILD)/sandbox $(BUILD)/sandbox-runc $(BUILD)/sandbox-netstack
 
@@ -168,3 +168,6 @@ pytest-conformance-fs: all
 
 pytest-conformance-net: all
 	PYTEST_SET=net tests/pytest/run.sh $(BUILD)
+
+pytest-conformance-more: all
+	PYTEST_SET=more tests/pytest/run.sh $(BUILD)

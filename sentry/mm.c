@@ -1626,15 +1626,16 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 	if (i >= 0 && mm->vmas[i].fshared) {
 		/* A shared file page not mapped here yet: map its chunk, or SIGBUS past EOF. */
 		struct vma *v = &mm->vmas[i];
-		uint64_t off;
+		uint64_t off, peek;
+		/* Looked at before fshared_off, which makes the page exist. */
+		was_there = v->prot != PROT_NONE &&
+			    file_map_page_peek(v, addr & ~(PAGE_SIZE - 1), &peek);
 		if (v->prot == PROT_NONE) {
 			ok = false;
 		} else if (fshared_off(v, addr, &off)) {
 			pthread_mutex_unlock(&mm->lock);
 			return SIGBUS;
 		} else {
-			uint64_t peek;
-			was_there = file_map_page_peek(v, addr & ~(PAGE_SIZE - 1), &peek);
 			uint64_t chunk = fcache_chunk_size();
 			uint64_t lo = MAX(v->start, addr & ~(chunk - 1));
 			uint64_t hi = MIN(v->end, (addr & ~(chunk - 1)) + chunk);

@@ -212,7 +212,11 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 	int signo = ev->signo, code = ev->si_code;
 	if (signo == SIGSEGV && (code == SEGV_ACCERR || code == SEGV_MAPERR)) {
 		int r = mm_handle_fault(t->mm, ev->addr, true);
-		/* Resolved: run again (but a fault that never goes away is a real one). */
+		/*
+		 * Resolved: run again (but a fault that never goes away is a real
+		 * one). Repeats count since the last syscall: the same address
+		 * faulting after a munmap and a new mmap is a new fault.
+		 */
 		t->fault_repeats = ev->addr == t->last_fault_addr ? t->fault_repeats + 1 : 0;
 		t->last_fault_addr = ev->addr;
 		/* A fault nothing explains gets a few retries (queued stub changes), not 1000. */
@@ -515,6 +519,8 @@ static void *task_thread(void *arg)
 		}
 		sdebug("pid %d: event %d sig %d rip 0x%lx nr %ld", t->tid, ev.kind, ev.signo,
 		       t->regs.rip, (long)t->regs.orig_rax);
+		if (ev.kind == PLAT_EV_SYSCALL || ev.kind == PLAT_EV_SYSCALL32)
+			t->last_fault_addr = UINT64_MAX;   /* the guest moved on: a later fault is new */
 		switch (ev.kind) {
 		case PLAT_EV_SYSCALL:
 			task_syscall(t);

@@ -168,6 +168,7 @@ struct task {
 	bool zapped;                       /* another thread's execve ends this one */
 	int pdeath_signal;                 /* PR_SET_PDEATHSIG */
 	uint64_t last_fault_addr;          /* task_fault: the same fault resolved again and again */
+	                                   /* since the last syscall (which sets it to UINT64_MAX) */
 	int fault_repeats;
 	int dumpable;                      /* PR_SET_DUMPABLE (1 from task_alloc; kept across fork) */
 	uint64_t timer_slack;              /* PR_SET_TIMERSLACK, ns (0: the default 50 us) */
