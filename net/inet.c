@@ -1047,14 +1047,19 @@ static void inet_unbind_locked(struct sock *sk)
 	tcp_pend_unlink_locked(sk);
 	if (sk->tcp)
 		tcp_refuse_pending_locked(sk);
+	inet_egress_release_locked(ip);
+	inet_unlist_locked(ip);
+}
+
+void inet_egress_release_locked(struct inet_priv *ip)
+{
 	if (ip->egress) {
 		egress_udp_release_locked(ip->egress);
 		ip->egress = NULL;
 	}
-	inet_unlist_locked(ip);
 }
 
-static void inet_destroy(struct sock *sk)
+void inet_destroy(struct sock *sk)
 {
 	free(sk->fpriv);
 	sk->fpriv = NULL;

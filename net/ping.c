@@ -713,17 +713,8 @@ static long ping_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int
 static void ping_unbind_locked(struct sock *sk)
 {
 	struct inet_priv *ip = inet_of(sk);
-	if (ip->egress) {
-		egress_udp_release_locked(ip->egress);
-		ip->egress = NULL;
-	}
+	inet_egress_release_locked(ip);
 	ping_unhash_locked(ip);
-}
-
-static void ping_destroy(struct sock *sk)
-{
-	free(sk->fpriv);
-	sk->fpriv = NULL;
 }
 
 static const struct sock_ops ping_ops = {
@@ -736,7 +727,7 @@ static const struct sock_ops ping_ops = {
 	.recv_name_locked = inet_recv_name_locked,
 	.recv_cmsgs_locked = inet_recv_cmsgs_locked,
 	.unbind_locked = ping_unbind_locked,
-	.destroy = ping_destroy,
+	.destroy = inet_destroy,
 	.no_queue_ioctls = true,
 	.recv_trunc_copied = true,
 };

@@ -93,9 +93,14 @@ static short udp_events(struct ns_chan *ch)
 	return POLLIN;
 }
 
-static void udp_ready(struct ns_chan *ch, short revents)
+/*
+ * Read up to UDP_BURST datagrams the sentry sent on ch and hand each
+ * (payload in udp_buf, f.addr checked) to send; ends the channel at its
+ * end of file.
+ */
+static void chan_read_datagrams(struct ns_chan *ch, long min_len,
+				void (*send)(struct ns_chan *ch, const struct ns_frame *f, long n))
 {
-	struct ns_udp *u = (struct ns_udp *)ch;
 	if (!udp_buf_ready())
 		return;
 	for (int k = 0; k < UDP_BURST; k++) {
@@ -107,17 +112,28 @@ static void udp_ready(struct ns_chan *ch, short revents)
 			ch->dead = true;       /* the sentry closed the socket */
 			return;
 		}
-		if (f.type != NS_DATA || n > UDP_MAX_PAYLOAD || !ns_dest_ok(f.addr))
+		if (f.type != NS_DATA || n < min_len || n > UDP_MAX_PAYLOAD || !ns_dest_ok(f.addr))
 			continue;
-		struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
-		if (!p)
-			continue;              /* dropped, as a full device queue would */
-		pbuf_take(p, udp_buf, (u16_t)n);
-		ip_addr_t dst;
-		ip_addr_set_ip4_u32_val(dst, f.addr);
-		udp_sendto(u->pcb, p, &dst, f.port);
-		pbuf_free(p);
+		send(ch, &f, n);
 	}
+}
+
+static void udp_send_one(struct ns_chan *ch, const struct ns_frame *f, long n)
+{
+	struct ns_udp *u = (struct ns_udp *)ch;
+	struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
+	if (!p)
+		return;                /* dropped, as a full device queue would */
+	pbuf_take(p, udp_buf, (u16_t)n);
+	ip_addr_t dst;
+	ip_addr_set_ip4_u32_val(dst, f->addr);
+	udp_sendto(u->pcb, p, &dst, f->port);
+	pbuf_free(p);
+}
+
+static void udp_ready(struct ns_chan *ch, short revents)
+{
+	chan_read_datagrams(ch, 0, udp_send_one);
 }
 
 static void udp_destroy(struct ns_chan *ch)
@@ -160,40 +176,30 @@ static short ping_events(struct ns_chan *ch)
 	return POLLIN;
 }
 
-/* The guest's echo request (an ICMP message) to f.addr, with our identifier. */
-static void ping_ready(struct ns_chan *ch, short revents)
+/* The guest's echo request (an ICMP message) to f->addr, with our identifier. */
+static void ping_send_one(struct ns_chan *ch, const struct ns_frame *f, long n)
 {
 	struct ns_ping *pg = (struct ns_ping *)ch;
-	if (!udp_buf_ready())
+	struct icmp_echo_hdr *h = (struct icmp_echo_hdr *)udp_buf;
+	if (h->type != ICMP_ECHO)
 		return;
-	for (int k = 0; k < UDP_BURST; k++) {
-		struct ns_frame f;
-		long n = ns_recv_frame(ch->fd, &f, udp_buf, NS_MAX_PAYLOAD);
-		if (n == -EAGAIN)
-			return;
-		if (n < 0 || f.type == 0) {
-			ch->dead = true;
-			return;
-		}
-		if (f.type != NS_DATA || n < (long)sizeof(struct icmp_echo_hdr) ||
-		    n > UDP_MAX_PAYLOAD || !ns_dest_ok(f.addr))
-			continue;
-		struct icmp_echo_hdr *h = (struct icmp_echo_hdr *)udp_buf;
-		if (h->type != ICMP_ECHO)
-			continue;
-		pg->guest_ident = h->id;
-		h->id = lwip_htons(pg->ident);
-		h->chksum = 0;
-		h->chksum = inet_chksum(udp_buf, (u16_t)n);
-		struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
-		if (!p)
-			continue;
-		pbuf_take(p, udp_buf, (u16_t)n);
-		ip_addr_t dst;
-		ip_addr_set_ip4_u32_val(dst, f.addr);
-		raw_sendto(icmp_pcb, p, &dst);
-		pbuf_free(p);
-	}
+	pg->guest_ident = h->id;
+	h->id = lwip_htons(pg->ident);
+	h->chksum = 0;
+	h->chksum = inet_chksum(udp_buf, (u16_t)n);
+	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
+	if (!p)
+		return;
+	pbuf_take(p, udp_buf, (u16_t)n);
+	ip_addr_t dst;
+	ip_addr_set_ip4_u32_val(dst, f->addr);
+	raw_sendto(icmp_pcb, p, &dst);
+	pbuf_free(p);
+}
+
+static void ping_ready(struct ns_chan *ch, short revents)
+{
+	chan_read_datagrams(ch, (long)sizeof(struct icmp_echo_hdr), ping_send_one);
 }
 
 static void ping_destroy(struct ns_chan *ch)
