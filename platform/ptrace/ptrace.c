@@ -122,6 +122,7 @@ struct plat_ctx {
 	 */
 	pthread_mutex_t cpu_lock;
 	pid_t cpu_pid;              /* the live stub sampled, or 0 */
+	int cpu;                    /* the CPU this context keeps to (cpu_pick), or -1 */
 	uint64_t cpu_user, cpu_sys; /* ns of the stubs already reaped */
 };
 
@@ -931,6 +932,64 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 
 /* ---- contexts ---- */
 
+/*
+ * CPU placement. Each context keeps its thread and the stubs it forks on
+ * one CPU: a same-CPU ptrace round trip is several times cheaper than a
+ * cross-CPU one. A new context takes its creator's CPU (a child its
+ * parent's, a thread its creator's: what waits on what stays on one CPU)
+ * unless another CPU the sentry may use carries at least CPU_SPREAD fewer
+ * contexts: then the least loaded, so that a sandbox's processes and
+ * threads run on every CPU (make -j2, a thread pool) rather than all on
+ * the one the first process started on.
+ */
+#define CPU_SPREAD 2
+static struct {
+	pthread_once_t once;
+	cpu_set_t allowed;          /* the sentry's CPUs before any pinning */
+	int ncpus;                  /* CPU_COUNT(&allowed) */
+	pthread_mutex_t lock;
+	int *load;                  /* live contexts per CPU (CPU_SETSIZE entries) */
+} cpus = { .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void cpus_init(void)
+{
+	/* The process's mask, which pinned threads do not change: pid 0 would be this thread's. */
+	if (sched_getaffinity(getpid(), sizeof(cpus.allowed), &cpus.allowed) == 0)
+		cpus.ncpus = CPU_COUNT(&cpus.allowed);
+	cpus.load = calloc(CPU_SETSIZE, sizeof(*cpus.load));
+	if (!cpus.load)
+		cpus.ncpus = 0;
+}
+
+/* The CPU for a new context created on CPU here (its load counted), or -1. */
+static int cpu_pick(int here)
+{
+	pthread_once(&cpus.once, cpus_init);
+	if (here < 0 || here >= CPU_SETSIZE || cpus.ncpus == 0)
+		return here;
+	pthread_mutex_lock(&cpus.lock);
+	int least = -1;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &cpus.allowed) && (least < 0 || cpus.load[c] < cpus.load[least]))
+			least = c;
+	int pick = here;
+	if (!CPU_ISSET(here, &cpus.allowed) || cpus.load[here] - cpus.load[least] >= CPU_SPREAD)
+		pick = least;
+	cpus.load[pick]++;
+	pthread_mutex_unlock(&cpus.lock);
+	return pick;
+}
+
+static void cpu_unpick(int cpu)
+{
+	if (cpu < 0 || cpu >= CPU_SETSIZE || !cpus.load)
+		return;
+	pthread_mutex_lock(&cpus.lock);
+	if (cpus.load[cpu] > 0)
+		cpus.load[cpu]--;
+	pthread_mutex_unlock(&cpus.lock);
+}
+
 struct plat_ctx *plat_ctx_create(void)
 {
 	struct plat_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -938,13 +997,11 @@ struct plat_ctx *plat_ctx_create(void)
 		return NULL;
 	ctx->tid = gettid();
 	pthread_mutex_init(&ctx->cpu_lock, NULL);
-	/* Keep this thread and the stubs it forks on one CPU: a same-CPU
-	 * ptrace round trip is several times cheaper than a cross-CPU one. */
-	int cpu = sched_getcpu();
-	if (cpu >= 0) {
+	ctx->cpu = cpu_pick(sched_getcpu());
+	if (ctx->cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
+		CPU_SET(ctx->cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	return ctx;
@@ -955,6 +1012,7 @@ void plat_ctx_release(struct plat_ctx *ctx)
 	if (!ctx)
 		return;
 	ctx_detach(ctx);
+	cpu_unpick(ctx->cpu);
 	pthread_mutex_destroy(&ctx->cpu_lock);
 	free(ctx);
 }
