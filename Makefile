@@ -6,7 +6,7 @@
 
 DEB_DEPS := gcc make pkg-config libseccomp-dev libunwind-dev libcapstone-dev \
             libcriterion-dev libjansson-dev busybox-static proot sqlite3 git python3-venv procps \
-            liblwip-dev libslirp-dev
+            net-tools iproute2 liblwip-dev libslirp-dev
 PKGS     := libseccomp libunwind capstone jansson
 
 BUILD    ?= build

@@ -929,6 +929,7 @@ long egress_udp_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t a
 	if (fd < 0)
 		return fd;
 	egress_udp_track_locked(eu, addr, port, route == ROUTE_HOST, &to);
+	netdev_account(true, false, false, false, len);
 	/*
 	 * Sent under net_lock so the socket cannot be released (and its fd
 	 * closed by the poll thread) meanwhile; neither fd ever blocks. A full
@@ -966,6 +967,7 @@ long egress_ping_send_locked(struct egress_udp **eup, struct sock *sk, uint32_t 
 		return fd;
 	/* Replies are let in from the addresses pinged (the port is always 0). */
 	egress_udp_track_locked(eu, addr, 0, false, &to);
+	netdev_account(true, false, false, false, len);
 	struct iovec iov = { (void *)msg, len };
 	ssize_t rc = egress_udp_send_frame(fd, addr, 0, &iov, 1, len);
 	return rc < 0 ? rc : 0;

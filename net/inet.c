@@ -641,7 +641,10 @@ static int tcp_start_egress_locked(struct sock *sk, const struct inet_ep *dst, b
 
 struct sock *inet_proxy_alloc(void)
 {
-	return inet_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	struct sock *sk = inet_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	if (sk)
+		sk->proxy = true;
+	return sk;
 }
 
 int inet_proxy_connect_locked(struct sock *proxy, uint32_t src_addr, uint16_t guest_port)
@@ -976,6 +979,7 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 			src.a = tx.src;        /* IP_PKTINFO's ipi_spec_dst, IPV6_PKTINFO's address */
 		struct sock *target = udp_find_locked(&dst, &src);
 		rc = (long)len;
+		netdev_account(false, false, false, !ep_is_v4(&dst.a), len);
 		if (!target) {
 			/* ICMP port unreachable: an error for a connected sender only. */
 			if (ip->has_remote && !have_dst) {
@@ -1012,6 +1016,7 @@ void inet_udp_deliver_locked(struct sock *sk, uint32_t addr, uint16_t port, cons
 				 .dst_port = ip->local.port };
 	ep_set_v4(&pi.dst, ep_is_any(&ip->local.a) ? NET_GUEST_ADDR : ep_v4(&ip->local.a));
 	struct iovec iov = { (void *)buf, len };
+	netdev_account(true, true, false, false, len);
 	udp_queue_locked(NULL, sk, sk, &iov, 1, len, &src, &pi);
 }
 

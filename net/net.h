@@ -118,6 +118,14 @@ int net_ping_group_range_show(char *buf, size_t cap);
  */
 long net_ping_group_range_write(const char *buf, size_t len);
 
+/* The files of /proc/net the sandbox serves (net/netproc.c). */
+enum net_proc_file {
+	NET_PROC_DEV, NET_PROC_TCP, NET_PROC_TCP6, NET_PROC_UDP, NET_PROC_UDP6, NET_PROC_UNIX,
+	NET_PROC_ROUTE, NET_PROC_IF_INET6,
+};
+/* The text of one /proc/net file in Linux's format (*out malloc'd): its length, or -ENOMEM. */
+long net_proc_text(enum net_proc_file which, char **out);
+
 /* Whether --net=sandbox is on (eth0 exists, /etc/resolv.conf names the DNS alias). */
 bool net_egress_enabled(void);
 

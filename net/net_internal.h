@@ -195,6 +195,17 @@ struct sock {
 
 	/* Family state. */
 	void *fpriv;
+
+	/*
+	 * /proc/net: sockets with a file, and embryos, are on one list
+	 * (sock_list_locked) until freed; ino and uid are their file's inode
+	 * number and owner (an embryo: 0 and its listener's uid).
+	 */
+	struct sock *all_next, *all_prev;
+	bool all_listed;
+	uint64_t ino;
+	uint32_t uid;
+	bool proxy;                    /* egress / --publish proxy: its traffic is eth0's */
 };
 
 /* ---- objects (net/socket.c) ---- */
@@ -208,6 +219,10 @@ void sock_put_locked(struct sock *sk);
 void sock_release(struct sock *sk);
 /* A new file for sk, consuming the caller's reference; O_NONBLOCK from flags. */
 int sock_file_create(struct sock *sk, const struct cred *cred, int flags, struct file **out);
+/* Put sk on the list /proc/net shows (once; net_lock held). */
+void sock_list_locked(struct sock *sk);
+/* The first socket of that list (then all_next), net_lock held. */
+struct sock *sock_list_first_locked(void);
 /* The socket behind a socket file (no reference), or NULL. */
 struct sock *sock_of(struct file *f);
 
@@ -453,6 +468,20 @@ struct netdev {
 	int prefix4, scope4;
 	bool has_v6_loop;              /* ::1/128 */
 };
+/* An interface's traffic counters (/proc/net/dev, IFLA_STATS64). */
+struct netdev_stats {
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+};
+/*
+ * Count one packet of len bytes (payload; the headers Linux would add are
+ * estimated here) on an interface: lo counts it both ways (it is sent and
+ * received there), eth0 as received (rx true: from the outside to the
+ * guest) or sent. tcp: a TCP segment, else a UDP or ICMP datagram; v6: an
+ * IPv6 one. Lock-free (atomics): callable under any lock.
+ */
+void netdev_account(bool eth0, bool rx, bool tcp, bool v6, size_t len);
+/* A snapshot of d's counters. */
+void netdev_get_stats(const struct netdev *d, struct netdev_stats *out);
 /* Add eth0 (--net=sandbox); before any guest runs. */
 void netdev_enable_eth0(void);
 int netdev_count(void);

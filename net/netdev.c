@@ -36,6 +36,36 @@ static struct netdev netdevs[2] = {
 };
 static int nnetdevs = 1;
 
+/* Counters by table index (lo, eth0), updated with atomics. */
+static uint64_t netdev_counters[2][4];   /* rx_bytes, rx_packets, tx_bytes, tx_packets */
+
+void netdev_account(bool eth0, bool rx, bool tcp, bool v6, size_t len)
+{
+	/*
+	 * Linux counts whole frames: an Ethernet header (lo has one too), the
+	 * IP header and TCP's with its timestamp option, or UDP's / ICMP's.
+	 */
+	uint64_t bytes = len + 14 + (v6 ? 40 : 20) + (tcp ? 32 : 8);
+	uint64_t *c = netdev_counters[eth0 ? 1 : 0];
+	if (eth0 ? rx : true) {
+		__atomic_add_fetch(&c[0], bytes, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&c[1], 1, __ATOMIC_RELAXED);
+	}
+	if (eth0 ? !rx : true) {
+		__atomic_add_fetch(&c[2], bytes, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&c[3], 1, __ATOMIC_RELAXED);
+	}
+}
+
+void netdev_get_stats(const struct netdev *d, struct netdev_stats *out)
+{
+	const uint64_t *c = netdev_counters[d == &netdevs[1] ? 1 : 0];
+	out->rx_bytes = __atomic_load_n(&c[0], __ATOMIC_RELAXED);
+	out->rx_packets = __atomic_load_n(&c[1], __ATOMIC_RELAXED);
+	out->tx_bytes = __atomic_load_n(&c[2], __ATOMIC_RELAXED);
+	out->tx_packets = __atomic_load_n(&c[3], __ATOMIC_RELAXED);
+}
+
 void netdev_enable_eth0(void)
 {
 	nnetdevs = 2;

@@ -1,5 +1,6 @@
 /*
- * AF_NETLINK, NETLINK_ROUTE only: the requests glibc (getifaddrs,
+ * AF_NETLINK, NETLINK_ROUTE (and NETLINK_SOCK_DIAG, which answers as a
+ * kernel without its diag modules: ENOENT) only: the requests glibc (getifaddrs,
  * if_nameindex, getaddrinfo's AI_ADDRCONFIG) and iproute2 (`ip link`,
  * `ip addr`, `ip route`) make, answered from the sandbox's own interface
  * table (net/netdev.c). A request is served synchronously inside sendmsg,
@@ -164,11 +165,21 @@ static void nl_fill_link(struct nlbuf *b, const struct netdev *d, uint16_t flags
 	nla_u32(b, IFLA_CARRIER_CHANGES, 0);
 	nla_put(b, IFLA_ADDRESS, d->mac, 6);
 	nla_put(b, IFLA_BROADCAST, d->brd, 6);
+	struct netdev_stats st;
+	netdev_get_stats(d, &st);
 	struct rtnl_link_stats64 s64;
 	memset(&s64, 0, sizeof(s64));
+	s64.rx_bytes = st.rx_bytes;
+	s64.rx_packets = st.rx_packets;
+	s64.tx_bytes = st.tx_bytes;
+	s64.tx_packets = st.tx_packets;
 	nla_put(b, IFLA_STATS64, &s64, sizeof(s64));
 	struct rtnl_link_stats s;
 	memset(&s, 0, sizeof(s));
+	s.rx_bytes = (uint32_t)st.rx_bytes;
+	s.rx_packets = (uint32_t)st.rx_packets;
+	s.tx_bytes = (uint32_t)st.tx_bytes;
+	s.tx_packets = (uint32_t)st.tx_packets;
 	nla_put(b, IFLA_STATS, &s, sizeof(s));
 	nlb_end(b, off);
 }
@@ -438,6 +449,30 @@ static int nl_route_request(struct task *t, struct sock *sk, const struct nlmsgh
 	return rc ? rc : 1;                    /* 1: answered */
 }
 
+/*
+ * NETLINK_SOCK_DIAG (sock_diag_rcv_msg) as on a kernel without the diag
+ * modules for any family: ss and friends then read /proc/net instead.
+ */
+static int nl_diag_request(const struct nlmsghdr *h)
+{
+	enum { TCPDIAG_GETSOCK_ = 18, DCCPDIAG_GETSOCK_ = 19, SOCK_DIAG_BY_FAMILY_ = 20,
+	       SOCK_DESTROY_ = 21, AF_MAX_ = 46 };
+	const unsigned char *payload = (const unsigned char *)h + NLMSG_HDRLEN;
+	switch (h->nlmsg_type) {
+	case TCPDIAG_GETSOCK_:
+	case DCCPDIAG_GETSOCK_:
+		return -EOPNOTSUPP;            /* no inet_diag compat handler */
+	case SOCK_DIAG_BY_FAMILY_:
+	case SOCK_DESTROY_:
+		/* __sock_diag_cmd: a sock_diag_req (family, protocol), then the family's handler. */
+		if (h->nlmsg_len < NLMSG_HDRLEN + 2 || payload[0] >= AF_MAX_)
+			return -EINVAL;
+		return -ENOENT;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* netlink_rcv_skb over a sendmsg's data. */
 static void nl_rcv_locked(struct task *t, struct sock *sk, const char *data, size_t len)
 {
@@ -457,7 +492,8 @@ static void nl_rcv_locked(struct task *t, struct sock *sk, const char *data, siz
 		bool answered = false;
 		if (h.nlmsg_flags & NLM_F_REQUEST) {
 			if (h.nlmsg_type >= NLMSG_MIN_TYPE) {
-				int rc = nl_route_request(t, sk, req);
+				int rc = sk->protocol == NETLINK_SOCK_DIAG ? nl_diag_request(req)
+									  : nl_route_request(t, sk, req);
 				if (rc < 0)
 					err = rc;
 				answered = rc > 0 && (h.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
@@ -738,7 +774,7 @@ int netlink_create(struct task *t, int type, int protocol, struct sock **out)
 		return -ESOCKTNOSUPPORT;
 	if (protocol < 0 || protocol >= 32)
 		return -EPROTONOSUPPORT;
-	if (protocol != NETLINK_ROUTE)
+	if (protocol != NETLINK_ROUTE && protocol != NETLINK_SOCK_DIAG)
 		return -EPROTONOSUPPORT;       /* the other netlink families are not served */
 	struct nl_priv *np = calloc(1, sizeof(*np));
 	if (!np)

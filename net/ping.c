@@ -554,6 +554,7 @@ static void ping_loopback_reply_locked(struct sock *sk, uint8_t *m, size_t len,
 				       const struct inet_tx *tx)
 {
 	bool v4 = ep_is_v4(dst);
+	netdev_account(false, false, false, !v4, len);         /* the request, on lo */
 	if (m[0] != (v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST) || (v4 && ep_v4(dst) == 0x7fffffffu))
 		return;
 	uint16_t ident;
@@ -567,6 +568,7 @@ static void ping_loopback_reply_locked(struct sock *sk, uint8_t *m, size_t len,
 	struct sk_pktinfo pi;
 	inet_pktinfo_locked(sk, tx, &(struct inet_ep){ *src, 0 }, &pi);
 	pi.ttl = PING_REPLY_TTL;
+	netdev_account(false, false, false, !v4, len);         /* the reply */
 	ping_queue_locked(target, dst, m, len, &pi);
 }
 
@@ -595,6 +597,7 @@ void ping_deliver_locked(struct sock *sk, uint32_t addr, const void *buf, size_t
 	ep_set_v4(&pi.dst, NET_GUEST_ADDR);
 	struct in6_addr src;
 	ep_set_v4(&src, addr);
+	netdev_account(true, true, false, false, len);
 	ping_queue_locked(sk, &src, m, len, &pi);
 }
 

@@ -86,6 +86,13 @@ static void sockfs_init(void)
 {
 	vfs_lock();
 	sockfs_sb = sb_create("sockfs", SOCKFS_MAGIC);
+	/*
+	 * Inode numbers in the range a booted Linux hands out (get_next_ino):
+	 * net-tools' netstat -p ignores "socket:[N]" links shorter than 11
+	 * characters, i.e. inodes below 100.
+	 */
+	if (sockfs_sb)
+		sockfs_sb->next_ino = 10000;
 	vfs_unlock();
 }
 
@@ -109,6 +116,41 @@ struct sock *sock_alloc(int family, int type, int protocol, const struct sock_op
 	return sk;
 }
 
+/* Every socket /proc/net lists (net_lock). */
+static struct sock *sock_all;
+
+void sock_list_locked(struct sock *sk)
+{
+	net_assert_locked();
+	if (sk->all_listed)
+		return;
+	sk->all_listed = true;
+	sk->all_prev = NULL;
+	sk->all_next = sock_all;
+	if (sock_all)
+		sock_all->all_prev = sk;
+	sock_all = sk;
+}
+
+struct sock *sock_list_first_locked(void)
+{
+	net_assert_locked();
+	return sock_all;
+}
+
+static void sock_unlist_locked(struct sock *sk)
+{
+	if (!sk->all_listed)
+		return;
+	if (sk->all_prev)
+		sk->all_prev->all_next = sk->all_next;
+	else
+		sock_all = sk->all_next;
+	if (sk->all_next)
+		sk->all_next->all_prev = sk->all_prev;
+	sk->all_listed = false;
+}
+
 void sock_get_locked(struct sock *sk)
 {
 	net_assert_locked();
@@ -127,6 +169,7 @@ void sock_put_locked(struct sock *sk)
 		sk->peer = NULL;
 		sock_put_locked(p);
 	}
+	sock_unlist_locked(sk);
 	if (sk->ops->destroy)
 		sk->ops->destroy(sk);
 	waitq_destroy(&sk->wq);
@@ -182,6 +225,11 @@ int sock_file_create(struct sock *sk, const struct cred *cred, int flags, struct
 	}
 	inode->uid = cred->fsuid;
 	inode->gid = cred->fsgid;
+	net_lock();
+	sk->ino = inode->ino;
+	sk->uid = cred->fsuid;
+	sock_list_locked(sk);
+	net_unlock();
 	char name[40];
 	snprintf(name, sizeof(name), "socket:[%llu]", (unsigned long long)inode->ino);
 	struct file *f = file_alloc_anon(inode, &sock_fops, sk, O_RDWR | (flags & O_NONBLOCK), name);

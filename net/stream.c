@@ -117,6 +117,8 @@ int stream_connect_locked(struct task *t, struct sock *client, struct sock *list
 		} else {
 			stream_pair_locked(client, child);
 			client->connecting = false;
+			child->uid = listener->uid;
+			sock_list_locked(child);        /* an embryo: /proc/net shows it (inode 0) */
 			if (client->family == AF_UNIX && t) {
 				/* SO_PEERCRED: each end sees the other's credentials. */
 				child->peercred = sk_cred_peer(t);
@@ -238,6 +240,20 @@ static void tcp_reset_locked(struct sock *sk, int err)
 	sk_wake(sk, ~0u);
 }
 
+/*
+ * A TCP segment of n bytes from sk to peer: lo's between two guest
+ * sockets, eth0's when one end is an egress or --publish proxy (the proxy
+ * sending is the outside arriving).
+ */
+static void stream_account(const struct sock *sk, const struct sock *peer, size_t n)
+{
+	bool v6 = sk->family == AF_INET6 && peer->family == AF_INET6;
+	if ((sk->proxy || peer->proxy) && net_egress_enabled())
+		netdev_account(true, sk->proxy, true, false, n);
+	else
+		netdev_account(false, false, true, v6, n);
+}
+
 long stream_send(struct task *t, struct sock *sk, const struct iovec *iov, int iovcnt,
 		 struct sk_control *ctl, int flags, bool nonblock)
 {
@@ -290,6 +306,8 @@ long stream_send(struct task *t, struct sock *sk, const struct iovec *iov, int i
 			}
 			sk_msg_charge_locked(m, sk, n + SK_MSG_OVERHEAD);
 			sk_queue_push_locked(peer, m);
+			if (sk->tcp)
+				stream_account(sk, peer, n);
 			sk_wake(peer, POLLIN | POLLRDNORM);
 			sent += n;
 			if (record || sent == total)

@@ -117,7 +117,7 @@
 	OK(setitimer, "int,ptr,ptr")                                                        \
 	OK(getpid, "")                                                                      \
 	OK(sendfile, "fd,fd,ptr,size")                                                      \
-	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback, TCP and UDP egress under --net=sandbox and the policy (ICMP and IPv6 do not leave); AF_NETLINK NETLINK_ROUTE only (link/addr/route dumps; other netlink protocols EPROTONOSUPPORT); other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
+	PART(socket, "af,socktype,int", "AF_UNIX; AF_INET/AF_INET6 TCP and UDP on the sandbox's own loopback, TCP and UDP egress under --net=sandbox and the policy (ICMP and IPv6 do not leave); AF_NETLINK NETLINK_ROUTE (link/addr/route dumps) and NETLINK_SOCK_DIAG (every request ENOENT, as without diag modules); other netlink protocols EPROTONOSUPPORT; other families EAFNOSUPPORT; raw and packet sockets EPERM (EPROTONOSUPPORT/EAFNOSUPPORT with CAP_NET_RAW)") \
 	PART(connect, "fd,ptr,int", "AF_INET/AF_INET6 reach only 127.0.0.0/8 and ::1 (other addresses ENETUNREACH)") \
 	OK(accept, "fd,ptr,ptr")                                                            \
 	PART(sendto, "fd,ibuf:2,size,hex,ptr,int", "MSG_OOB: EOPNOTSUPP on AF_UNIX, inline data on TCP; UDP beyond loopback ENETUNREACH, or under --net=sandbox egress (refused by policy: EPERM)") \

@@ -374,11 +374,35 @@ static long write_ping_group_range(const char *buf, size_t len)
 	return net_ping_group_range_write(buf, len);
 }
 
+/* ---- /proc/net: the sandbox's interfaces and sockets, from net/ ---- */
+
+static long gen_net(struct sbuf *b, enum net_proc_file which)
+{
+	char *text;
+	long n = net_proc_text(which, &text);
+	if (n < 0)
+		return n;
+	sb_put(b, text, (size_t)n);
+	free(text);
+	return 0;
+}
+
+static long gen_net_dev(struct sbuf *b) { return gen_net(b, NET_PROC_DEV); }
+static long gen_net_tcp(struct sbuf *b) { return gen_net(b, NET_PROC_TCP); }
+static long gen_net_tcp6(struct sbuf *b) { return gen_net(b, NET_PROC_TCP6); }
+static long gen_net_udp(struct sbuf *b) { return gen_net(b, NET_PROC_UDP); }
+static long gen_net_udp6(struct sbuf *b) { return gen_net(b, NET_PROC_UDP6); }
+static long gen_net_unix(struct sbuf *b) { return gen_net(b, NET_PROC_UNIX); }
+static long gen_net_route(struct sbuf *b) { return gen_net(b, NET_PROC_ROUTE); }
+static long gen_net_if_inet6(struct sbuf *b) { return gen_net(b, NET_PROC_IF_INET6); }
+
 /* ---- the table ---- */
 
 enum {
-	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS, G_NET, G_IPV4,
+	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS, G_NET, G_IPV4, G_PROC_NET,
 };
+
+const int proc_global_net_dir = G_PROC_NET;
 
 #define DIR(n, p) { .name = n, .parent = p, .mode = S_IFDIR | 0555 }
 #define RO(n, p, g) { .name = n, .parent = p, .mode = S_IFREG | 0444, .gen = g }
@@ -394,11 +418,13 @@ const struct global_entry proc_global_entries[] = {
 	[G_FS] = DIR("fs", G_SYS),
 	[G_NET] = DIR("net", G_SYS),
 	[G_IPV4] = DIR("ipv4", G_NET),
+	[G_PROC_NET] = DIR("net", -2),     /* seen as /proc/PID/net */
 	RO("cpuinfo", -1, gen_cpuinfo),
 	RO("filesystems", -1, gen_filesystems),
 	RO("loadavg", -1, gen_loadavg),
 	RO("meminfo", -1, gen_meminfo),
 	LNK("mounts", -1, "self/mounts"),
+	LNK("net", -1, "self/net"),
 	RO("stat", -1, gen_stat),
 	RO("swaps", -1, gen_swaps),
 	RO("uptime", -1, gen_uptime),
@@ -425,6 +451,14 @@ const struct global_entry proc_global_entries[] = {
 	RO("file-nr", G_FS, gen_file_nr),
 	RW("nr_open", G_FS, gen_nr_open, write_nr_open),
 	RW("ping_group_range", G_IPV4, gen_ping_group_range, write_ping_group_range),
+	RO("dev", G_PROC_NET, gen_net_dev),
+	RO("if_inet6", G_PROC_NET, gen_net_if_inet6),
+	RO("route", G_PROC_NET, gen_net_route),
+	RO("tcp", G_PROC_NET, gen_net_tcp),
+	RO("tcp6", G_PROC_NET, gen_net_tcp6),
+	RO("udp", G_PROC_NET, gen_net_udp),
+	RO("udp6", G_PROC_NET, gen_net_udp6),
+	RO("unix", G_PROC_NET, gen_net_unix),
 };
 
 const size_t proc_global_nentries = ARRAY_SIZE(proc_global_entries);

@@ -861,6 +861,7 @@ const struct pid_entry proc_pid_entries[] = {
 	D("fd", 0500, PE_FD_DIR, 0),
 	D("fdinfo", 0500, PE_FDINFO_DIR, 0),
 	D("ns", 0511, PE_NS_DIR, 0),
+	D("net", 0555, PE_NET_DIR, 0),
 	F("environ", 0400, gen_environ, PE_PTRACE),
 	F("status", 0444, gen_status, 0),
 	F("personality", 0400, gen_personality, PE_PTRACE),

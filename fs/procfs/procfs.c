@@ -284,6 +284,13 @@ static int lookup_sub_dir(struct dentry *dir, const struct proc_ent *de, const c
 		e.fd = fd;
 		break;
 	}
+	case PE_NET_DIR: {
+		if (target_of(de, &pt))
+			return -ENOENT;
+		proc_target_put(&pt);
+		struct proc_ent ne = { .kind = P_GLOBAL, .index = proc_global_net_dir, .fd = -1 };
+		return lookup_global(dir, &ne, name, out);
+	}
 	case PE_NS_DIR: {
 		size_t i = 0;
 		while (i < proc_ns_nentries && strcmp(name, proc_ns_entries[i].name))
@@ -396,6 +403,8 @@ static int readdir_sub_dir(const struct proc_ent *de, vfs_emit_fn emit, void *ct
 			if (emit_ent(emit, ctx, proc_ns_entries[i].name, &e, S_IFLNK))
 				break;
 		}
+	} else if (pe->kind == PE_NET_DIR) {
+		readdir_global(proc_global_net_dir, emit, ctx);
 	} else if (pe->kind == PE_TASK_DIR) {
 		int *tids = malloc(MAX_LISTED * sizeof(int));
 		int n = tids ? task_list_tids(de->tgid, tids, MAX_LISTED) : 0;
@@ -647,6 +656,7 @@ static int proc_open(struct dentry *d, struct file *f)
 		return 0;
 	/* Read-only sysctls refuse writers, root included (proc_sys_permission). */
 	if (e->kind == P_GLOBAL && proc_global_entries[e->index].parent >= 0 &&
+	    proc_global_entries[e->index].parent != proc_global_net_dir &&
 	    !proc_global_entries[e->index].write && (f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	if (e->kind == P_ENTRY || e->kind == P_FDINFO) {

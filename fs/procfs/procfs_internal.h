@@ -45,7 +45,9 @@ typedef long (*proc_gen_fn)(struct proc_target *pt, struct sbuf *b);
 /* Write len bytes (a host copy); the count consumed or -errno. */
 typedef long (*proc_write_fn)(struct proc_target *pt, const char *buf, size_t len);
 
-enum pid_entry_kind { PE_FILE, PE_LINK, PE_FD_DIR, PE_FDINFO_DIR, PE_NS_DIR, PE_TASK_DIR };
+/* PE_NET_DIR: /proc/PID/net, whose entries are proc_global_entries' net directory. */
+enum pid_entry_kind { PE_FILE, PE_LINK, PE_FD_DIR, PE_FDINFO_DIR, PE_NS_DIR, PE_TASK_DIR,
+		      PE_NET_DIR };
 
 #define PE_PTRACE 0x1                  /* open/follow needs ptrace read access */
 #define PE_TGID_ONLY 0x2               /* only in /proc/PID, not in task/TID */
@@ -104,6 +106,12 @@ struct global_entry {
 
 extern const struct global_entry proc_global_entries[];
 extern const size_t proc_global_nentries;
+/*
+ * The index of the directory whose entries /proc/PID/net lists (/proc/net
+ * is a link to self/net, as on Linux); its own parent is -2: no directory
+ * of the table lists it.
+ */
+extern const int proc_global_net_dir;
 
 /* Online CPUs of the sandbox. */
 int proc_ncpus(void);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # procps and friends in the sandbox: ps, ps aux, ps -ef, top -b -n1, free,
-# pgrep, pkill -0, uptime, df, mount, nproc. Their output cannot equal a
+# pgrep, pkill -0, uptime, df, mount, nproc; and the /proc/net readers
+# netstat, ss, ifconfig (net-tools, iproute2). Their output cannot equal a
 # native run (other processes, other memory), so each case checks the
 # shape of the sandbox's output: headers, the processes the script started
 # and their parentage, the sandbox's own memory total. Sourced by
@@ -18,6 +19,25 @@ ps_run() {
 	# shellcheck disable=SC2034 # read by run_to (dynamic scope)
 	local E2E_TIMEOUT=${E2E_PROCPS_TIMEOUT:-30}
 	run_to "$WORK/$1.sandbox" "$SB" run -- /bin/sh -c "$2"
+}
+
+# net_run NAME SCRIPT [SANDBOX-OPTION...]: as ps_run, with sockets opened
+# first by a python3 that runs SCRIPT with the sandbox's options: TCP
+# 127.0.0.1:5555 listening with one connection (2 bytes unread), UDP
+# 127.0.0.1:5353 and a unix listener /tmp/net.sock.
+net_run() {
+	local name=$1 script=$2
+	shift 2
+	# shellcheck disable=SC2034 # read by run_to (dynamic scope)
+	local E2E_TIMEOUT=${E2E_PROCPS_TIMEOUT:-30}
+	run_to "$WORK/$name.sandbox" "$SB" run "$@" -- /usr/bin/python3 -c '
+import os, socket, sys
+l = socket.socket(); l.bind(("127.0.0.1", 5555)); l.listen()
+c = socket.create_connection(("127.0.0.1", 5555)); a, _ = l.accept(); c.sendall(b"hi")
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 5353))
+x = socket.socket(socket.AF_UNIX); x.bind("/tmp/net.sock"); x.listen()
+sys.stdout.flush()
+sys.exit(os.WEXITSTATUS(os.system(sys.argv[1])))' "$script"
 }
 
 # ps_expect NAME WHAT REGEX...: every extended REGEX matches a line of the output.
@@ -91,6 +111,41 @@ procps_tests() {
 	ps_expect mount list '^overlay on / type overlay \(rw' \
 		'^proc on /proc type proc \(rw,nosuid,nodev,noexec,relatime\)$' \
 		'^tmpfs on /dev/shm type tmpfs \(rw,nosuid,nodev' '^sysfs on /sys type sysfs \(ro'
+
+	# /proc/net: the python3 that opened the sockets owns them (-p).
+	net_run netstat_tunap 'exec /usr/bin/netstat -tunap'
+	ps_expect netstat_tunap sockets \
+		'^Proto Recv-Q Send-Q Local Address +Foreign Address +State +PID/Program name' \
+		'^tcp +0 +0 127\.0\.0\.1:5555 +0\.0\.0\.0:\* +LISTEN +1/python3' \
+		'^tcp +2 +0 127\.0\.0\.1:5555 +127\.0\.0\.1:[0-9]+ +ESTABLISHED +1/python3' \
+		'^tcp +0 +0 127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:5555 +ESTABLISHED +1/python3' \
+		'^udp +0 +0 127\.0\.0\.1:5353 +0\.0\.0\.0:\* +1/python3'
+	net_run netstat_x 'exec /usr/bin/netstat -xa'
+	ps_expect netstat_x unix '^unix +2 +\[ ACC \] +STREAM +LISTENING +[0-9]+ +/tmp/net\.sock$'
+	# ss: sock_diag answers ENOENT (no diag modules), so it reads /proc/net silently.
+	net_run ss 'exec /usr/bin/ss -tuna'
+	ps_expect ss sockets '^Netid +State +Recv-Q +Send-Q ' \
+		'^tcp +LISTEN +0 +[0-9]+ +127\.0\.0\.1:5555 +0\.0\.0\.0:\*' \
+		'^tcp +ESTAB +2 +0 +127\.0\.0\.1:5555 +127\.0\.0\.1:[0-9]+' \
+		'^udp +UNCONN +0 +0 +127\.0\.0\.1:5353 +0\.0\.0\.0:\*'
+	if [ -s "$WORK/ss.sandbox.err" ]; then
+		fail procps_ss_quiet "stderr not empty" "$(show_head "$WORK/ss.sandbox.err" stderr)"
+	else
+		pass procps_ss_quiet
+	fi
+	# lo counted the connection's 2 bytes (one packet each way).
+	net_run netstat_i 'exec /usr/bin/netstat -i'
+	ps_expect netstat_i lo '^Iface +MTU +RX-OK ' '^lo +65536 +[1-9][0-9]* +0 +0 +0 +[1-9][0-9]* +0 +0 +0 +LRU$'
+	net_run ifconfig 'exec /usr/sbin/ifconfig' --net=sandbox
+	ps_expect ifconfig lo_eth0 '^lo: flags=73<UP,LOOPBACK,RUNNING>  mtu 65536$' \
+		'^ +inet 127\.0\.0\.1  netmask 255\.0\.0\.0$' '^ +RX packets [1-9][0-9]*  bytes [1-9]' \
+		'^eth0: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500$' \
+		'^ +inet 10\.0\.2\.15  netmask 255\.255\.255\.0  broadcast 10\.0\.2\.255$' \
+		'^ +ether 52:54:00:12:34:56  txqueuelen 1000  \(Ethernet\)$'
+	net_run netstat_rn 'exec /usr/bin/netstat -rn' --net=sandbox
+	ps_expect netstat_rn routes '^Destination +Gateway +Genmask +Flags ' \
+		'^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG +0 0 +0 eth0$' \
+		'^10\.0\.2\.0 +0\.0\.0\.0 +255\.255\.255\.0 +U +0 0 +0 eth0$'
 
 	run_to "$WORK/procps_nproc.native" /usr/bin/nproc
 	run_to "$WORK/procps_nproc.sandbox" "$SB" run -- /usr/bin/nproc
