@@ -109,6 +109,16 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as);
  */
 void plat_ctx_keep_stub(struct plat_ctx *ctx);
 
+/*
+ * Start the replay after plat_ctx_attach returned 1 (called under the MM's
+ * lock, before the mappings are mirrored with plat_ctx_map): what other
+ * threads queued for the stub since it joined the address space is
+ * dropped (the replay maps the MM as it is now, which includes it; run
+ * first, an mprotect of a range the stub does not map yet fails), and the
+ * stub is emptied first.
+ */
+int plat_ctx_replay_begin(struct plat_ctx *ctx);
+
 /* Mirror one mapping into ctx's stub only (the replay after plat_ctx_attach). */
 int plat_ctx_map(struct plat_ctx *ctx, uint64_t addr, uint64_t len, uint64_t off, int prot);
 /* plat_as_map_file into ctx's stub only (the replay after plat_ctx_attach). */

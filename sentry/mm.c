@@ -1569,8 +1569,8 @@ void mm_resync_shared_files(struct mm *mm)
 
 int mm_replay(struct mm *mm, struct plat_ctx *ctx)
 {
-	int rc = 0;
 	pthread_mutex_lock(&mm->lock);
+	int rc = plat_ctx_replay_begin(ctx);
 	for (size_t i = 0; i < mm->nvmas && !rc; i++) {
 		struct vma *v = &mm->vmas[i];
 		rc = map_vma_locked(mm, v, ctx);

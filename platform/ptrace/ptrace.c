@@ -691,6 +691,34 @@ static int stub_spawn(struct plat_ctx *ctx, struct stub *st)
 	return 0;
 }
 
+/* Queue the removal of every guest mapping: all below the stub region but the vDSO block. */
+static int stub_queue_empty(struct stub *st)
+{
+	uint64_t vdso_hi = hv.n ? VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]) : 0;
+	int rc = hv.n ? stub_queue(st, SYS_munmap, 0, VDSO_GUEST_LO, 0, 0, 0, 0)
+		      : stub_queue(st, SYS_munmap, 0, STUB_BASE, 0, 0, 0, 0);
+	if (!rc && hv.n)
+		rc = stub_queue(st, SYS_munmap, vdso_hi, STUB_BASE - vdso_hi, 0, 0, 0, 0);
+	return rc;
+}
+
+int plat_ctx_replay_begin(struct plat_ctx *ctx)
+{
+	struct stub *st = ctx->stub;
+	struct plat_as *as = ctx->as;
+	if (!st || !as)
+		return -ENXIO;
+	pthread_mutex_lock(&as->lock);
+	struct pending_op *ops = st->pending;
+	size_t n = st->npending;
+	st->pending = NULL;
+	st->npending = st->cap = 0;
+	int rc = stub_queue_empty(st);
+	pthread_mutex_unlock(&as->lock);
+	pending_free(ops, n);
+	return rc;
+}
+
 void plat_ctx_keep_stub(struct plat_ctx *ctx)
 {
 	struct stub *st = ctx->stub;
@@ -699,12 +727,7 @@ void plat_ctx_keep_stub(struct plat_ctx *ctx)
 		return;
 	pthread_mutex_lock(&as->lock);
 	stub_unlink_locked(as, st);
-	/* Everything the guest can map: below the stub region, but the vDSO block. */
-	uint64_t vdso_hi = hv.n ? VDSO_GUEST_LO + (hv.hi[hv.n - 1] - hv.lo[0]) : 0;
-	int rc = hv.n ? stub_queue(st, SYS_munmap, 0, VDSO_GUEST_LO, 0, 0, 0, 0)
-		      : stub_queue(st, SYS_munmap, 0, STUB_BASE, 0, 0, 0, 0);
-	if (!rc && hv.n)
-		rc = stub_queue(st, SYS_munmap, vdso_hi, STUB_BASE - vdso_hi, 0, 0, 0, 0);
+	int rc = stub_queue_empty(st);
 	pthread_mutex_unlock(&as->lock);
 	st->as = NULL;
 	st->next = NULL;
