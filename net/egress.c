@@ -247,15 +247,25 @@ struct egress_conn {
 static ssize_t egress_out_recv(struct egress_conn *c, char *buf, size_t len)
 {
 	for (;;) {
-		/*
-		 * A guest that half-closed and then closed its socket reads
-		 * nothing more: stop waiting for the outside to say something.
-		 */
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int pr = poll(&pfd, 1, EGRESS_GONE_CHECK_MS);
-		if (pr < 0 && errno == EINTR)
+		ssize_t n;
+		struct ns_frame f = { 0 };
+		struct msghdr mh = { 0 };
+		if (!c->framed) {
+			n = recv(c->fd, buf, len, 0);
+		} else {
+			struct iovec iov[2] = { { &f, sizeof(f) }, { buf, len } };
+			mh.msg_iov = iov;
+			mh.msg_iovlen = 2;
+			n = recvmsg(c->fd, &mh, 0);
+		}
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (pr == 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/*
+			 * Idle for EGRESS_GONE_CHECK_MS (the fd's SO_RCVTIMEO): a
+			 * guest that half-closed and then closed its socket reads
+			 * nothing more, so stop waiting for the outside.
+			 */
 			net_lock();
 			bool gone = !c->proxy->peer || c->proxy->peer->dead;
 			net_unlock();
@@ -263,18 +273,8 @@ static ssize_t egress_out_recv(struct egress_conn *c, char *buf, size_t len)
 				return EGRESS_GUEST_GONE;
 			continue;
 		}
-		if (!c->framed) {
-			ssize_t n = recv(c->fd, buf, len, 0);
-			if (n < 0 && errno == EINTR)
-				continue;
+		if (!c->framed)
 			return n < 0 ? -1 : n;
-		}
-		struct ns_frame f = { 0 };
-		struct iovec iov[2] = { { &f, sizeof(f) }, { buf, len } };
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-		ssize_t n = recvmsg(c->fd, &mh, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < (ssize_t)sizeof(f) || (mh.msg_flags & MSG_TRUNC))
 			return -1;
 		if (f.type == NS_DATA && n > (ssize_t)sizeof(f))
@@ -375,6 +375,9 @@ static void *egress_guest_to_host(void *arg)
 /* Run both directions until both end, then close everything; frees c. */
 static void egress_pump(struct egress_conn *c)
 {
+	/* egress_out_recv looks at its guest whenever the outside is silent this long. */
+	struct timeval tv = { EGRESS_GONE_CHECK_MS / 1000, (EGRESS_GONE_CHECK_MS % 1000) * 1000 };
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	pthread_t tid;
 	bool two = pthread_create(&tid, NULL, egress_guest_to_host, c) == 0;
 	char *buf = malloc(EGRESS_BUF);

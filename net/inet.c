@@ -77,8 +77,8 @@ static bool ep_equal(const struct inet_ep *x, const struct inet_ep *y)
  * short), -EAFNOSUPPORT (wrong family). unspec_ok: AF_UNSPEC counts as
  * AF_INET (bind of INADDR_ANY, sendto).
  */
-static int ep_parse(const struct sock *sk, const void *addr, uint32_t len, struct inet_ep *ep,
-		    bool unspec_ok)
+int inet_ep_parse(const struct sock *sk, const void *addr, uint32_t len, struct inet_ep *ep,
+		  bool unspec_ok)
 {
 	const struct sockaddr *sa = addr;
 	if (sk->family == AF_INET) {
@@ -93,8 +93,9 @@ static int ep_parse(const struct sock *sk, const void *addr, uint32_t len, struc
 		ep->port = ntohs(sin.sin_port);
 		return 0;
 	}
-	if (len >= sizeof(sa_family_t) && sa->sa_family == AF_INET && sk->udp) {
-		/* udpv6_sendmsg takes an AF_INET destination as its mapped form. */
+	if (len >= sizeof(sa_family_t) && sa->sa_family == AF_INET && sk->udp &&
+	    sk->protocol != IPPROTO_ICMPV6) {
+		/* udpv6_sendmsg takes an AF_INET destination as its mapped form (ping6 does not). */
 		struct sockaddr_in sin;
 		if (len < sizeof(sin))
 			return -EINVAL;
@@ -345,7 +346,7 @@ int inet_create(struct task *t, int family, int type, int protocol, struct sock 
 static int inet_bind(struct task *t, struct sock *sk, const void *addr, uint32_t len)
 {
 	struct inet_ep ep;
-	int rc = ep_parse(sk, addr, len, &ep, sk->family == AF_INET);
+	int rc = inet_ep_parse(sk, addr, len, &ep, sk->family == AF_INET);
 	if (rc)
 		return rc;
 	if (sk->family == AF_INET) {
@@ -762,7 +763,7 @@ static int tcp_connect(struct task *t, struct sock *sk, const void *addr, uint32
 			return -EISCONN;
 		}
 		net_unlock();
-		if ((rc = ep_parse(sk, addr, len, &ep, false)))
+		if ((rc = inet_ep_parse(sk, addr, len, &ep, false)))
 			return rc;
 		net_lock();
 		if (ip->ss != SS_UNCONNECTED_ || sk->state == SK_LISTEN) {
@@ -899,7 +900,7 @@ static int udp_connect(struct task *t, struct sock *sk, const void *addr, uint32
 		return 0;
 	}
 	struct inet_ep ep;
-	int rc = ep_parse(sk, addr, len, &ep, false);
+	int rc = inet_ep_parse(sk, addr, len, &ep, false);
 	if (rc)
 		return rc;
 	net_lock();
@@ -940,7 +941,7 @@ static long udp_sendmsg(struct task *t, struct sock *sk, struct net_msg *m, int 
 	struct inet_ep dst;
 	bool have_dst = m->name && m->namelen;
 	if (have_dst) {
-		int rc = ep_parse(sk, m->name, m->namelen, &dst, true);
+		int rc = inet_ep_parse(sk, m->name, m->namelen, &dst, true);
 		if (rc)
 			return rc;
 		if (!dst.port)

@@ -130,6 +130,9 @@ void inet_pktinfo_locked(struct sock *sk, const struct inet_tx *tx, const struct
 			 struct sk_pktinfo *pi);
 /* recvmsg: the IP-level control messages sk asked for, from msg's header fields (net_lock held). */
 void inet_recv_cmsgs_locked(struct sock *sk, const struct sk_msg *msg, struct sk_cmsg_out *o);
+/* A copied-in guest sockaddr of sk's family as an endpoint (see inet.c). */
+int inet_ep_parse(const struct sock *sk, const void *addr, uint32_t len, struct inet_ep *ep,
+		  bool unspec_ok);
 /* Release ip's egress datagram channel, if it has one (net_lock held). */
 void inet_egress_release_locked(struct inet_priv *ip);
 /* sock_ops.destroy of inet and ping sockets: frees the inet_priv. */

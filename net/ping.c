@@ -444,30 +444,16 @@ static void ping_disconnect_locked(struct sock *sk)
 /* The destination of a connect (ip4_datagram_connect, ip6_datagram_connect_v6_only). */
 static int ping_parse_connect(struct sock *sk, const void *addr, uint32_t len, struct inet_ep *ep)
 {
-	if (sk->family == AF_INET) {
-		struct sockaddr_in sin;
-		if (len < sizeof(sin))
-			return -EINVAL;
-		memcpy(&sin, addr, sizeof(sin));
-		if (sin.sin_family != AF_INET)
-			return -EAFNOSUPPORT;
-		ep_set_v4(&ep->a, ntohl(sin.sin_addr.s_addr));
-		ep->port = ntohs(sin.sin_port);
-		return 0;
-	}
-	struct sockaddr_in6 sin6;
-	if (len < 24)                          /* SIN6_LEN_RFC2133 */
-		return -EINVAL;
-	memset(&sin6, 0, sizeof(sin6));
-	memcpy(&sin6, addr, MIN(len, (uint32_t)sizeof(sin6)));
-	if (sin6.sin6_family != AF_INET6)
-		return -EAFNOSUPPORT;
-	ep->a = sin6.sin6_addr;
-	ep->port = ntohs(sin6.sin6_port);
+	int rc = inet_ep_parse(sk, addr, len, ep, false);
+	if (rc || sk->family == AF_INET)
+		return rc;
 	if (IN6_IS_ADDR_UNSPECIFIED(&ep->a))
 		ep->a = (struct in6_addr)IN6ADDR_LOOPBACK_INIT;   /* connect to :: is ::1 */
 	if (IN6_IS_ADDR_V4MAPPED(&ep->a))
 		return -ENETUNREACH;           /* the socket is IPv6-only */
+	struct sockaddr_in6 sin6;
+	memset(&sin6, 0, sizeof(sin6));
+	memcpy(&sin6, addr, MIN(len, (uint32_t)sizeof(sin6)));
 	if (IN6_IS_ADDR_LINKLOCAL(&ep->a) && !sin6.sin6_scope_id)
 		return -EINVAL;                /* a link-local peer needs an interface */
 	return 0;

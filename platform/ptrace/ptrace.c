@@ -969,26 +969,22 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 static struct {
 	pthread_once_t once;
 	cpu_set_t allowed;          /* the sentry's CPUs before any pinning */
-	int ncpus;                  /* CPU_COUNT(&allowed) */
 	pthread_mutex_t lock;
-	int *load;                  /* live contexts per CPU (CPU_SETSIZE entries) */
+	int *load;                  /* live contexts per CPU (CPU_SETSIZE entries); NULL: no placement */
 } cpus = { .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void cpus_init(void)
 {
 	/* The process's mask, which pinned threads do not change: pid 0 would be this thread's. */
 	if (sched_getaffinity(getpid(), sizeof(cpus.allowed), &cpus.allowed) == 0)
-		cpus.ncpus = CPU_COUNT(&cpus.allowed);
-	cpus.load = calloc(CPU_SETSIZE, sizeof(*cpus.load));
-	if (!cpus.load)
-		cpus.ncpus = 0;
+		cpus.load = calloc(CPU_SETSIZE, sizeof(*cpus.load));
 }
 
 /* The CPU for a new context created on CPU here (its load counted), or -1. */
 static int cpu_pick(int here)
 {
 	pthread_once(&cpus.once, cpus_init);
-	if (here < 0 || here >= CPU_SETSIZE || cpus.ncpus == 0)
+	if (here < 0 || here >= CPU_SETSIZE || !cpus.load)
 		return here;
 	pthread_mutex_lock(&cpus.lock);
 	int least = -1;
