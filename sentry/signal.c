@@ -330,8 +330,10 @@ void signal_release_group(struct thread_group *tg)
 
 bool signal_pending(struct task *t)
 {
+	/* The group exiting, or an execve ending the other threads, ends every wait too. */
 	return (signal_pending_set(t) & ~(t->sigmask & ~UNBLOCKABLE)) ||
-	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE);
 }
 
 /* ---- alternate stack ---- */

@@ -7,7 +7,11 @@
 
 struct thread_group;
 
-/* True if t has a signal to act on now (unblocked and pending, or its group is exiting). */
+/*
+ * True if t has a signal to act on now (unblocked and pending), or must
+ * leave whatever it waits for: its group is exiting, or another thread's
+ * execve ends it.
+ */
 bool signal_pending(struct task *t);
 
 /* Signals pending for t: its own and its process's (bit n-1: signal n). */
