@@ -1312,24 +1312,37 @@ long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 	return (long)n;
 }
 
+uint64_t mm_rss(struct mm *mm, bool fresh)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t start = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	pthread_mutex_lock(&mm->lock);
+	if (!fresh && mm->rss_at && start < mm->rss_at + 20 * mm->rss_cost) {
+		uint64_t rss = mm->rss;
+		pthread_mutex_unlock(&mm->lock);
+		return rss;
+	}
+	uint64_t rss = 0;
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct vma *v = &mm->vmas[i];
+		if (!v->fshared)
+			rss += mf_resident(v->mf_off, v->end - v->start);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mm->rss_at = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	mm->rss_cost = mm->rss_at - start;
+	mm->rss = rss;
+	pthread_mutex_unlock(&mm->lock);
+	return rss;
+}
+
 void mm_vmas_free(struct mm_vma_info *v, long n)
 {
 	for (long i = 0; i < n; i++)
 		if (v[i].file)
 			file_put(v[i].file);
 	free(v);
-}
-
-void mm_usage(struct mm *mm, uint64_t *vm_size, uint64_t *vm_rss)
-{
-	uint64_t total = 0;
-	pthread_mutex_lock(&mm->lock);
-	for (size_t i = 0; i < mm->nvmas; i++)
-		total += mm->vmas[i].end - mm->vmas[i].start;
-	pthread_mutex_unlock(&mm->lock);
-	*vm_size = total;
-	/* Residency of MemoryFile pages is not tracked per MM yet. */
-	*vm_rss = total;
 }
 
 int mm_prot_at(struct mm *mm, uint64_t addr)

@@ -56,6 +56,8 @@ struct mm {
 	struct mm_layout layout;
 	struct plat_as *as;
 	uint64_t last;          /* index hint for lookups */
+	/* mm_rss's last count: bytes, when it was made and what it cost (ns). */
+	uint64_t rss, rss_at, rss_cost;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

@@ -105,25 +105,15 @@ void rusage_task_exit_locked(struct task *t)
 	cputime_add(&t->tg->cpu_exited, &t->cpu_final);
 }
 
-/* Resident set of mm in KiB: the MemoryFile pages behind its mappings. */
-static uint64_t mm_rss_kb(struct mm *mm)
+/* Resident set of mm in KiB (unless fresh, possibly a few moments old: mm_rss). */
+static uint64_t mm_rss_kb(struct mm *mm, bool fresh)
 {
-	if (!mm)
-		return 0;
-	struct mm_vma_info *v;
-	long n = mm_snapshot_vmas(mm, &v);
-	if (n < 0)
-		return 0;
-	uint64_t bytes = 0;
-	for (long i = 0; i < n; i++)
-		bytes += v[i].resident;
-	mm_vmas_free(v, n);
-	return bytes >> 10;
+	return mm ? mm_rss(mm, fresh) >> 10 : 0;
 }
 
 void rusage_group_exit(struct task *t, struct mm *mm)
 {
-	uint64_t rss = mm_rss_kb(mm);
+	uint64_t rss = mm_rss_kb(mm, true);
 	pthread_mutex_lock(&kernel.lock);
 	struct thread_group *tg = t->tg;
 	tg->maxrss_kb = MAX(tg->maxrss_kb, rss);
@@ -162,7 +152,7 @@ int rusage_get(struct task *t, int who, struct rusage *ru)
 	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
 		return -EINVAL;
 	memset(ru, 0, sizeof(*ru));
-	uint64_t rss = who == RUSAGE_CHILDREN ? 0 : mm_rss_kb(t->mm);
+	uint64_t rss = who == RUSAGE_CHILDREN ? 0 : mm_rss_kb(t->mm, false);
 	struct thread_group *tg = t->tg;
 	struct cputime c;
 	pthread_mutex_lock(&kernel.lock);

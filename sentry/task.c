@@ -607,39 +607,6 @@ long task_read_environ(struct task *t, char *buf, size_t cap)
 	return read_area(t, l.env_start, l.env_end, buf, cap);
 }
 
-long task_format_status(struct task *t, char **out)
-{
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
-	if (!f)
-		return -ENOMEM;
-	uint64_t vsz = 0, rss = 0;
-	if (t->mm)
-		mm_usage(t->mm, &vsz, &rss);
-	const struct cred *c = &t->cred;
-	fprintf(f, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-		   "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
-		   "FDSize:\t64\nGroups:\t",
-		t->comm, t->exited ? "Z (zombie)" : "R (running)", t->tg->tgid, t->tid,
-		t->tg->ppid, c->uid, c->euid, c->suid, c->fsuid, c->gid, c->egid, c->sgid, c->fsgid);
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		fprintf(f, "%u ", c->groups[i]);
-	fprintf(f, "\nVmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t%d\n"
-		   "SigQ:\t0/0\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n"
-		   "SigBlk:\t%016lx\nSigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n"
-		   "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
-		   "NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed_list:\t0\n",
-		vsz >> 10, vsz >> 10, rss >> 10, t->tg->nr_threads, t->sigmask,
-		c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bounding);
-	if (fclose(f) != 0) {
-		free(buf);
-		return -ENOMEM;
-	}
-	*out = buf;
-	return size;
-}
-
 struct mm *task_get_mm(struct task *t)
 {
 	pthread_mutex_lock(&kernel.lock);

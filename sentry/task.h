@@ -235,9 +235,6 @@ long task_read_cmdline(struct task *t, char *buf, size_t cap);
 /* Read the guest's environment area into buf; length or -errno. */
 long task_read_environ(struct task *t, char *buf, size_t cap);
 
-/* Render /proc/PID/status into a heap buffer (*out); length or -ENOMEM. */
-long task_format_status(struct task *t, char **out);
-
 /* ---- read-only views for /proc (fs/procfs) ---- */
 
 /* What /proc shows of a process and one of its threads, copied under kernel.lock. */

@@ -290,6 +290,9 @@ fi
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_PROCPS:-1}" != 0 ] && . "$E2E_DIR/procps.sh" && procps_tests
 # Writable host binds: tests/e2e/hostfs.sh; E2E_HOSTFS=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_HOSTFS:-1}" != 0 ] && . "$E2E_DIR/hostfs.sh" && hostfs_tests
+# Language runtimes (a JVM, Node, Rust) with threads and child processes:
+# tests/e2e/runtimes.sh; E2E_RUNTIMES=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_RUNTIMES:-1}" != 0 ] && . "$E2E_DIR/runtimes.sh" && runtimes_tests
 if [ "${E2E_ONLY:-}" != e2e ]; then
 	. "$E2E_DIR/security.sh"
 	security_tests
