@@ -587,10 +587,17 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 
 /* ---- fork ---- */
 
+/*
+ * CLONE_PTRACE and CLONE_UNTRACED only say whether a tracer follows the
+ * child, and CLONE_IO shares an I/O scheduling context: with no tracing
+ * and no I/O scheduler in the sentry, Linux's behaviour for them is to do
+ * nothing more (LeakSanitizer clones its tracer thread CLONE_UNTRACED).
+ */
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
-			 CLONE_VFORK | CLONE_PARENT | CLONE_SETTLS | CLONE_PARENT_SETTID |  \
-			 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_SYSVSEM |        \
-			 CLONE_DETACHED | CLONE_THREAD)
+			 CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_SETTLS |         \
+			 CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID |  \
+			 CLONE_SYSVSEM | CLONE_DETACHED | CLONE_UNTRACED | CLONE_THREAD |   \
+			 CLONE_IO)
 
 static int clone_check_flags(uint64_t flags)
 {

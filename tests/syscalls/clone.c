@@ -89,6 +89,16 @@ int main(void)
 	CHECK(pid > 0, "clone_exit_signal_usr2");
 	CHECK_EQ(waitpid(pid, &st, __WALL), pid, "wall_waits_for_clone_child");
 
+	/* ---- flags about tracing and I/O context: accepted, nothing else changes ---- */
+	shared_word = 0;
+	pid = clone(child_vm, stack[3] + sizeof stack[3],
+		    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED | CLONE_PTRACE | CLONE_IO | SIGCHLD,
+		    NULL);
+	CHECK(pid > 0, "clone_untraced_ptrace_io");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "untraced_child_exit");
+	CHECK_EQ(shared_word, 42, "untraced_child_shares_memory");
+
 	/* ---- errors ---- */
 	CHECK_ERR(syscall(SYS_clone, CLONE_SIGHAND, NULL, NULL, NULL, 0), EINVAL, "sighand_without_vm_einval");
 	CHECK_ERR(syscall(SYS_clone, CLONE_THREAD, NULL, NULL, NULL, 0), EINVAL, "thread_without_sighand_einval");
