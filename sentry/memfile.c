@@ -8,7 +8,7 @@
  * mount a tmpfs in a user namespace of its own, a file on a private
  * tmpfs mounted with huge=advise (mf_open_huge_file). That file behaves
  * as the memfd does (4 KiB pages for writes and for the stubs' faults)
- * except in the huge zone, the top half of the offset space, which the
+ * except in the huge zone, the top eighth of the offset space, which the
  * sentry maps MADV_HUGEPAGE: mf_alloc_huge populates 2 MiB chunks there
  * through that mapping, so the kernel backs each with one huge page. A 2
  * MiB chunk then costs one page allocation, one page cache entry and one
@@ -38,11 +38,13 @@
 #endif
 
 /*
- * Offset space, not memory: pages cost nothing until touched. 1 TiB, or
- * less when the host caps the sentry's address space (RLIMIT_AS): the
- * largest power of two that maps, down to MF_MIN_SIZE.
+ * Offset space, not memory: pages cost nothing until touched. 64 TiB (half
+ * the sentry's address space: a sanitizer's shadow alone maps 16 TiB of
+ * memory it touches sparsely), or less when the host caps the sentry's
+ * address space (RLIMIT_AS): the largest power of two that maps, down to
+ * MF_MIN_SIZE. The top eighth is the huge zone when there is one.
  */
-#define MF_MAX_SIZE (1ULL << 40)
+#define MF_MAX_SIZE (1ULL << 46)
 #define MF_MIN_SIZE (1ULL << 30)
 static uint64_t MF_SIZE = MF_MAX_SIZE;
 
@@ -57,12 +59,11 @@ enum mf_huge_state { MF_HUGE_NONE, MF_HUGE_UNKNOWN, MF_HUGE_OK };
 static struct {
 	int fd;
 	uint8_t *base;
-	pthread_mutex_t lock;          /* free lists and reserved; a leaf lock */
+	pthread_mutex_t lock;          /* the free lists; a leaf lock */
 	struct mf_range *free_list;    /* sorted by offset, coalesced: [0, huge_start) */
 	struct mf_range *huge_list;    /* the same for the huge zone [huge_start, MF_SIZE) */
 	uint64_t huge_start;           /* MF_SIZE when there is no huge zone */
 	enum mf_huge_state huge;
-	uint64_t reserved;
 	bool shutting_down;            /* the sandbox is exiting: freeing is pointless */
 } mf = { .fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -269,15 +270,16 @@ int mf_init(void)
 	mf.free_list = r;
 	mf.huge_start = MF_SIZE;
 	mf.huge = MF_HUGE_NONE;
-	/* The top half becomes the huge zone if the sentry's mapping can ask for huge pages. */
+	/* The top eighth becomes the huge zone if the sentry's mapping can ask for huge pages. */
 	struct mf_range *h = huge ? malloc(sizeof(*h)) : NULL;
-	if (h && madvise((uint8_t *)p + MF_SIZE / 2, MF_SIZE / 2, MADV_HUGEPAGE) == 0) {
-		h->off = MF_SIZE / 2;
-		h->len = MF_SIZE / 2;
+	uint64_t huge_len = MF_SIZE / 8;
+	if (h && madvise((uint8_t *)p + MF_SIZE - huge_len, huge_len, MADV_HUGEPAGE) == 0) {
+		h->off = MF_SIZE - huge_len;
+		h->len = huge_len;
 		h->next = NULL;
 		mf.huge_list = h;
-		mf.huge_start = MF_SIZE / 2;
-		r->len = MF_SIZE / 2;
+		mf.huge_start = MF_SIZE - huge_len;
+		r->len = MF_SIZE - huge_len;
 		mf.huge = MF_HUGE_UNKNOWN;
 	} else {
 		free(h);
@@ -325,14 +327,6 @@ int mf_read(uint64_t off, void *buf, size_t len)
 void *mf_ptr(uint64_t off)
 {
 	return mf.base + off;
-}
-
-uint64_t mf_reserved(void)
-{
-	pthread_mutex_lock(&mf.lock);
-	uint64_t r = mf.reserved;
-	pthread_mutex_unlock(&mf.lock);
-	return r;
 }
 
 uint64_t mf_resident(uint64_t off, uint64_t len)
@@ -392,7 +386,6 @@ static int range_take_locked(struct mf_range **list, uint64_t len, uint64_t alig
 			}
 		}
 		*off = start;
-		mf.reserved += len;
 		return 0;
 	}
 	return -ENOMEM;
@@ -506,7 +499,6 @@ void mf_free(uint64_t off, uint64_t len)
 		return;
 	mf_zero(off, len);
 	pthread_mutex_lock(&mf.lock);
-	mf.reserved -= len;
 	struct mf_range **list = off >= mf.huge_start ? &mf.huge_list : &mf.free_list;
 	struct mf_range **pp = list;
 	while (*pp && (*pp)->off < off)

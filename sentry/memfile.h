@@ -61,8 +61,6 @@ void *mf_ptr(uint64_t off);
 /* Copy len bytes between ranges, skipping holes (dst must be fresh zero pages). */
 void mf_copy(uint64_t dst, uint64_t src, uint64_t len);
 
-/* Bytes currently reserved by mf_alloc, for accounting. */
-uint64_t mf_reserved(void);
 
 /* Bytes of [off, off+len) backed by pages (not holes): residency for /proc. */
 uint64_t mf_resident(uint64_t off, uint64_t len);

@@ -64,7 +64,7 @@ static void vma_release(struct vma *v)
 		fcache_put(v->cache);
 	else if (v->shared)
 		shared_put(v->shared);
-	else
+	else if (!v->reserve)
 		mf_free(v->mf_off, v->end - v->start);
 	if (v->file)
 		file_put(v->file);
@@ -101,6 +101,7 @@ static const uint8_t *vdso_host;
 /* What one file-cache fault reads in and maps (a multiple of the cache's chunk). */
 #define FAULT_AROUND (256ULL << 10)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
+static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi);
 static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 				   int vma_flags, bool fixed, struct file *file, uint64_t off);
 
@@ -219,6 +220,8 @@ static int map_vma_locked(struct mm *mm, const struct vma *v, struct plat_ctx *c
 	uint64_t len = v->end - v->start;
 	if (v->host)
 		return 0;       /* every stub maps it itself */
+	if (v->reserve)
+		return 0;       /* nothing to map until it is made accessible */
 	if (v->fshared)
 		return map_fshared_locked(mm, v, v->start, v->end, ctx);
 	int hostfd = vma_host_fd(v);
@@ -298,7 +301,7 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 		if (i < 0)
 			break;
 		struct vma *v = &mm->vmas[i];
-		if (!force && !prot_allows(v->prot, write))
+		if ((!force && !prot_allows(v->prot, write)) || v->reserve)
 			break;
 		if (write && v->cow) {
 			if (cow_break_locked(mm, a))
@@ -390,7 +393,7 @@ void *mm_loader_ptr(struct mm *mm, uint64_t addr, size_t len)
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
-	bool plain = v && !v->cache && !v->shared && !v->fshared && !v->host &&
+	bool plain = v && !v->cache && !v->shared && !v->fshared && !v->host && !v->reserve &&
 		     len <= v->end - addr;
 	char *p = plain ? mf_ptr(v->mf_off + (addr - v->start)) : NULL;
 	pthread_mutex_unlock(&mm->lock);
@@ -725,8 +728,11 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 		}
 	}
 	struct mm_shared *shared = NULL;
+	bool reserve = !file && !(vma_flags & VMA_SHARED) && prot == PROT_NONE;
 	if (cache) {
 		mf_off = coff + off;
+	} else if (reserve) {
+		mf_off = 0;     /* no pages until mm_protect makes it accessible */
 	} else {
 		rc = mf_alloc(len, &mf_off);
 		if (rc)
@@ -753,7 +759,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 		if (rc) {
 			if (cache)
 				fcache_put(cache);
-			else
+			else if (!reserve)
 				mf_free(mf_off, len);
 			free(shared);
 			return rc;
@@ -762,6 +768,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	struct vma v = {
 		.start = addr, .end = addr + len, .prot = prot, .flags = vma_flags,
 		.mf_off = mf_off, .file = file, .file_off = off, .cache = cache, .shared = shared,
+		.reserve = reserve,
 	};
 	if (vma_flags & VMA_STACK)
 		v.name = "[stack]";
@@ -771,7 +778,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	if (rc) {
 		if (cache)
 			fcache_put(cache);
-		else
+		else if (!reserve)
 			mf_free(mf_off, len);
 		free(shared);
 		return rc;
@@ -857,6 +864,18 @@ static int vma_privatize_locked(struct mm *mm, struct vma *v)
 	return plat_as_map(mm->as, v->start, len, off, v->prot);
 }
 
+/* Give a reserve VMA its pages (zero) as it becomes accessible with prot. */
+static int vma_back_locked(struct mm *mm, struct vma *v, int prot)
+{
+	uint64_t len = v->end - v->start, off;
+	int rc = mf_alloc(len, &off);
+	if (rc)
+		return rc;
+	v->reserve = false;
+	v->mf_off = off;
+	return plat_as_map(mm->as, v->start, len, off, prot);
+}
+
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 {
 	if (addr & ~PAGE_MASK)
@@ -900,10 +919,17 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		rc = i;
 		goto out;
 	}
+	/* Set when one range change in the stubs will not do (pieces they map differently or not at all). */
 	bool any_cow = false;
 	for (; (size_t)i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		if (mm->vmas[i].reserve && prot != PROT_NONE) {
+			rc = vma_back_locked(mm, &mm->vmas[i], prot);
+			if (rc)
+				goto out;
+		}
 		mm->vmas[i].prot = prot;
-		any_cow |= mm->vmas[i].cow || mm->vmas[i].cache || mm->vmas[i].fshared;
+		any_cow |= mm->vmas[i].cow || mm->vmas[i].cache || mm->vmas[i].fshared ||
+			   mm->vmas[i].reserve;
 		if (mm->vmas[i].cache && (prot & PROT_WRITE)) {
 			rc = vma_privatize_locked(mm, &mm->vmas[i]);
 			if (rc)
@@ -915,7 +941,8 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		goto out;
 	}
 	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end && !rc; j++)
-		rc = (mm->vmas[j].cache && vma_host_fd(&mm->vmas[j]) < 0) || mm->vmas[j].fshared
+		rc = mm->vmas[j].reserve ? 0     /* nothing mapped there */
+		     : (mm->vmas[j].cache && vma_host_fd(&mm->vmas[j]) < 0) || mm->vmas[j].fshared
 			     ? map_vma_locked(mm, &mm->vmas[j], NULL)
 				       : plat_as_protect(mm->as, mm->vmas[j].start,
 							 mm->vmas[j].end - mm->vmas[j].start,
@@ -990,21 +1017,11 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		r = -EFAULT;
 		goto out;
 	}
-	/* Copy-on-write pages are made private before they move or grow. */
-	while (mm->vmas[i].cow) {
-		r = cow_break_locked(mm, mm->vmas[i].start);
+	/* Copy-on-write pages are made private, the whole VMA at once, before they move or grow. */
+	if (mm->vmas[i].cow) {
+		r = cow_break_range_locked(mm, mm->vmas[i].start, mm->vmas[i].end);
 		if (r)
 			goto out;
-		i = vma_find_locked(mm, old);
-		if (i < 0) {
-			r = -EFAULT;
-			goto out;
-		}
-		if (!mm->vmas[i].cow && mm->vmas[i].end < old + old_len) {
-			/* A chunk was split off: the range now spans VMAs; keep it simple. */
-			r = -ENOMEM;
-			goto out;
-		}
 	}
 	struct vma v = mm->vmas[i];
 	if (v.host) {
@@ -1015,7 +1032,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		r = remap_fshared_locked(mm, i, old, old_len, new_len, flags, new_addr);
 		goto out;
 	}
-	if (v.shared && (new_len > old_len || (flags & MREMAP_FIXED))) {
+	if (v.shared && (v.flags & VMA_SHARED) && (new_len > old_len || (flags & MREMAP_FIXED))) {
 		r = -EINVAL;    /* growing shared anonymous memory: not supported yet */
 		goto out;
 	}
@@ -1034,6 +1051,11 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	    range_free_locked(mm, v.end, old + new_len)) {
 		uint64_t grow = new_len - old_len;
 		uint64_t off;
+		if (v.reserve) {
+			mm->vmas[i].end += grow;     /* more reserved space, still nothing mapped */
+			r = old;
+			goto out;
+		}
 		r = cache_fill(&v, v.start, v.end - v.start);
 		if (r)
 			goto out;
@@ -1042,11 +1064,15 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		if (r)
 			goto out;
 		mf_copy(off, v.mf_off, v.end - v.start);
+		/* Private pages a fork left it the last holder of are released as shared ones. */
 		if (v.cache)
 			fcache_put(v.cache);
+		else if (v.shared)
+			shared_put(v.shared);
 		else
 			mf_free(v.mf_off, v.end - v.start);
 		mm->vmas[i].cache = NULL;
+		mm->vmas[i].shared = NULL;
 		mm->vmas[i].mf_off = off;
 		mm->vmas[i].end += grow;
 		r = plat_as_map(mm->as, v.start, v.end - v.start + grow, off, v.prot);
@@ -1073,18 +1099,24 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 			goto out;
 		dst = r;
 	}
-	uint64_t off;
-	r = mf_alloc(new_len, &off);
-	if (r)
-		goto out;
-	/* Copy VMA by VMA: the old range may span several (same backing kind). */
+	/* Reserved space only moves as reserved space; anything else gets pages. */
+	bool reserve = true;
 	for (uint64_t a = old; a < old + old_len;) {
 		long k = vma_find_locked(mm, a);
 		if (k < 0) {
-			mf_free(off, new_len);
 			r = -EFAULT;
 			goto out;
 		}
+		reserve &= mm->vmas[k].reserve;
+		a = mm->vmas[k].end;
+	}
+	uint64_t off = 0;
+	r = reserve ? 0 : mf_alloc(new_len, &off);
+	if (r)
+		goto out;
+	/* Copy VMA by VMA: the old range may span several (same backing kind). */
+	for (uint64_t a = old; a < old + old_len && !reserve;) {
+		long k = vma_find_locked(mm, a);
 		uint64_t n = MIN(old + old_len, mm->vmas[k].end) - a;
 		uint64_t keep = MIN(n, new_len > a - old ? new_len - (a - old) : 0);
 		if (keep && cache_fill(&mm->vmas[k], a, keep)) {
@@ -1092,7 +1124,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 			r = -EFAULT;
 			goto out;
 		}
-		if (keep)
+		if (keep && !mm->vmas[k].reserve)
 			mf_copy(off + (a - old), mm->vmas[k].mf_off + (a - mm->vmas[k].start), keep);
 		a += n;
 	}
@@ -1104,23 +1136,27 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	if (r) {
 		if (v.file)
 			file_put(v.file);
-		mf_free(off, new_len);
+		if (!reserve)
+			mf_free(off, new_len);
 		goto out;
 	}
 	struct vma nv = v;
 	nv.cache = NULL;
+	nv.shared = NULL;       /* the old range goes with the old VMA */
 	nv.start = dst;
 	nv.end = dst + new_len;
 	nv.mf_off = off;
+	nv.reserve = reserve;
 	nv.file_off = v.file_off + (old - v.start);
 	r = vma_insert_locked(mm, vma_lower_bound_locked(mm, dst), &nv);
 	if (r) {
 		if (v.file)
 			file_put(v.file);
-		mf_free(off, new_len);
+		if (!reserve)
+			mf_free(off, new_len);
 		goto out;
 	}
-	r = plat_as_map(mm->as, dst, new_len, off, v.prot);
+	r = reserve ? 0 : plat_as_map(mm->as, dst, new_len, off, v.prot);
 	if (r == 0)
 		r = dst;
 out:
@@ -1213,7 +1249,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		uint64_t n = MIN(end, v->end) - a;
 		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
 		/* A shared file mapping's pages are the file's: nothing to drop here. */
-		if (discard && !v->cache && !v->fshared && !v->host &&
+		if (discard && !v->cache && !v->fshared && !v->host && !v->reserve &&
 		    (!v->shared || v->cow || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
@@ -1302,7 +1338,7 @@ long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 		if (s->fshared) {
 			d->pages = MM_PAGES_FILE_SHARED;     /* the file's pages: not counted here */
 		} else {
-			d->resident = mf_resident(s->mf_off, s->end - s->start);
+			d->resident = s->reserve ? 0 : mf_resident(s->mf_off, s->end - s->start);
 			d->pages = s->cache ? MM_PAGES_FILE
 				 : s->shared && !s->cow ? MM_PAGES_SHARED_ANON : MM_PAGES_ANON;
 		}
@@ -1326,7 +1362,7 @@ uint64_t mm_rss(struct mm *mm, bool fresh)
 	uint64_t rss = 0;
 	for (size_t i = 0; i < mm->nvmas; i++) {
 		const struct vma *v = &mm->vmas[i];
-		if (!v->fshared)
+		if (!v->fshared && !v->reserve)
 			rss += mf_resident(v->mf_off, v->end - v->start);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1464,6 +1500,15 @@ struct mm *mm_fork(struct mm *parent)
 	int rc = 0;
 	for (size_t i = 0; i < parent->nvmas && !rc; i++) {
 		struct vma *pv = &parent->vmas[i];
+		if (pv->host || pv->reserve) {
+			struct vma v = *pv;
+			if (v.reserve && v.file)
+				file_get(v.file);
+			rc = vma_insert_locked(mm, mm->nvmas, &v);
+			if (rc)
+				vma_release(&v);
+			continue;
+		}
 		if (others && !pv->cache && !(pv->flags & VMA_SHARED) && !pv->cow) {
 			struct vma v = *pv;
 			uint64_t off;
@@ -1478,11 +1523,6 @@ struct mm *mm_fork(struct mm *parent)
 			rc = vma_insert_locked(mm, mm->nvmas, &v);
 			if (rc)
 				vma_release(&v);
-			continue;
-		}
-		if (pv->host) {
-			struct vma v = *pv;
-			rc = vma_insert_locked(mm, mm->nvmas, &v);
 			continue;
 		}
 		if (pv->fshared) {
@@ -1603,6 +1643,12 @@ static int cow_break_locked(struct mm *mm, uint64_t addr)
 		return i < 0 ? -EFAULT : 0;
 	uint64_t lo = MAX(mm->vmas[i].start, addr & ~(COW_CHUNK - 1));
 	uint64_t hi = MIN(mm->vmas[i].end, (addr & ~(COW_CHUNK - 1)) + COW_CHUNK);
+	return cow_break_range_locked(mm, lo, hi);
+}
+
+/* cow_break_locked for [lo, hi), inside one copy-on-write VMA. */
+static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi)
+{
 	long j = vma_carve_locked(mm, lo, hi);
 	if (j < 0)
 		return j;

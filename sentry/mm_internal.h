@@ -33,6 +33,14 @@ struct vma {
 	bool fshared;
 	/* The host's vDSO block (plat_vdso): mapped by the stub itself, read-only, no MemoryFile pages. */
 	bool host;
+	/*
+	 * PROT_NONE private anonymous memory never made accessible (address
+	 * space reserved: malloc arenas, a JVM's heap, a sanitizer's tens of
+	 * TiB): no MemoryFile range (mf_off unused) and nothing mapped in the
+	 * stubs. mm_protect gives it pages when it becomes accessible; always
+	 * PROT_NONE while set.
+	 */
+	bool reserve;
 };
 
 /*

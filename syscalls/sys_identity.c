@@ -124,7 +124,7 @@ long sys_sysinfo(struct task *t, const struct syscall_args *a)
 	si.uptime = kernel_uptime_ns() / 1000000000ULL;
 	if (si.uptime == 0)
 		si.uptime = 1;
-	uint64_t used = mf_reserved();
+	uint64_t used = mf_used();     /* pages in use, not address space reserved */
 	si.totalram = kernel.mem_limit;
 	si.freeram = used < kernel.mem_limit ? kernel.mem_limit - used : 0;
 	si.procs = process_count();

@@ -101,7 +101,7 @@
 	OK(pipe, "fds")                                                                     \
 	OK(select, "int,ptr,ptr,ptr,ptr")                                                   \
 	OK(sched_yield, "")                                                                 \
-	PART(mremap, "ptr,size,size,mremap,ptr->hex", "MREMAP_DONTUNMAP and old_size 0 (duplicating a shared mapping) give EINVAL")                                         \
+	PART(mremap, "ptr,size,size,mremap,ptr->hex", "MREMAP_DONTUNMAP and old_size 0 (duplicating a shared mapping) give EINVAL; growing or moving shared anonymous memory gives EINVAL; a range spanning several mappings gives EFAULT (as before Linux 6.17)")                                         \
 	OK(msync, "ptr,size,msync") \
 	OK(mincore, "ptr,size,ptr")                                                         \
 	OK(madvise, "ptr,size,madv")                                                        \

@@ -105,9 +105,13 @@ static long gen_uptime(struct sbuf *b)
 
 static long gen_meminfo(struct sbuf *b)
 {
-	/* The sandbox's memory: its limit, and what it has reserved (as sysinfo). */
+	/*
+	 * The sandbox's memory: its limit, and the pages it uses (as sysinfo):
+	 * address space merely reserved (a JVM's heap, a sanitizer's shadow)
+	 * is not memory in use.
+	 */
 	uint64_t total = kernel.mem_limit >> 10;
-	uint64_t used = mf_reserved() >> 10;
+	uint64_t used = mf_used() >> 10;
 	uint64_t free_kb = total > used ? total - used : 0;
 	uint64_t anon = mf_used() >> 10;
 	const struct {
@@ -221,7 +225,7 @@ static long gen_swaps(struct sbuf *b)
 
 static long gen_vmstat(struct sbuf *b)
 {
-	uint64_t total = kernel.mem_limit / PAGE_SIZE, used = mf_reserved() / PAGE_SIZE;
+	uint64_t total = kernel.mem_limit / PAGE_SIZE, used = mf_used() / PAGE_SIZE;
 	sb_printf(b, "nr_free_pages %lu\nnr_anon_pages %lu\nnr_mapped 0\nnr_file_pages 0\n"
 		     "nr_dirty 0\nnr_writeback 0\nnr_shmem 0\npgpgin 0\npgpgout 0\npswpin 0\n"
 		     "pswpout 0\npgfault 0\npgmajfault 0\n",
