@@ -1466,6 +1466,48 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 	return rc;
 }
 
+static bool mempolicy_equal(const struct mm_mempolicy *a, const struct mm_mempolicy *b)
+{
+	return a->mode == b->mode && a->flags == b->flags && a->nodes == b->nodes;
+}
+
+int mm_set_mempolicy(struct mm *mm, uint64_t start, uint64_t end, const struct mm_mempolicy *pol)
+{
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = vma_lower_bound_locked(mm, start);
+	     !rc && i < mm->nvmas && mm->vmas[i].start < end; i++) {
+		if (mempolicy_equal(&mm->vmas[i].policy, pol))
+			continue;
+		if (mm->vmas[i].start < start) {
+			rc = vma_split_locked(mm, i, start);    /* the part from start is next */
+			continue;
+		}
+		if (mm->vmas[i].end > end) {
+			rc = vma_split_locked(mm, i, end);
+			if (rc)
+				break;
+		}
+		mm->vmas[i].policy = *pol;
+	}
+	mm->last = 0;
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+bool mm_next_mempolicy(struct mm *mm, uint64_t *addr, uint64_t end, struct mm_mempolicy *pol)
+{
+	pthread_mutex_lock(&mm->lock);
+	size_t i = vma_lower_bound_locked(mm, *addr);
+	bool found = i < mm->nvmas && mm->vmas[i].start < end;
+	if (found) {
+		*pol = mm->vmas[i].policy;
+		*addr = mm->vmas[i].end;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return found;
+}
+
 int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, uint64_t off)
 {
 	pthread_mutex_lock(&mm->lock);

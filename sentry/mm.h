@@ -118,6 +118,31 @@ long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len);
 
 /*
+ * A NUMA memory policy (set_mempolicy(2), mbind(2)) as the sentry keeps it
+ * for a task or a VMA; all zero is MPOL_DEFAULT (no policy). The guest has
+ * one node, so a policy places nothing differently: it is only reported
+ * back (syscalls/sys_mempolicy.c).
+ */
+struct mm_mempolicy {
+	uint16_t mode;          /* MPOL_DEFAULT 0 .. MPOL_WEIGHTED_INTERLEAVE 6 */
+	uint16_t flags;         /* MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES, MPOL_F_NUMA_BALANCING */
+	uint64_t nodes;         /* the nodes get_mempolicy reports (it copies out one long) */
+};
+
+/*
+ * Give the VMAs in [start, end) the policy pol (mbind(2)), splitting those
+ * that straddle an end; holes are skipped, and a VMA that has pol already
+ * is left whole (as Linux's mbind_range does). 0 or -ENOMEM.
+ */
+int mm_set_mempolicy(struct mm *mm, uint64_t start, uint64_t end, const struct mm_mempolicy *pol);
+
+/*
+ * The first VMA overlapping [*addr, end): its policy into *pol and *addr
+ * moved to its end. False if there is none.
+ */
+bool mm_next_mempolicy(struct mm *mm, uint64_t *addr, uint64_t end, struct mm_mempolicy *pol);
+
+/*
  * msync(2) of [addr, addr+len) (addr page aligned, len a page multiple):
  * the files of the shared file mappings there write their pages back (to
  * the host file of a writable bind; sync: durably). 0, the first

@@ -41,6 +41,8 @@ struct vma {
 	 * PROT_NONE while set.
 	 */
 	bool reserve;
+	/* mbind(2)'s policy; copied with the VMA (split, fork, mremap), as Linux keeps it. */
+	struct mm_mempolicy policy;
 };
 
 /*

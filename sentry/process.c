@@ -589,9 +589,10 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 
 /*
  * CLONE_PTRACE and CLONE_UNTRACED only say whether a tracer follows the
- * child, and CLONE_IO shares an I/O scheduling context: with no tracing
- * and no I/O scheduler in the sentry, Linux's behaviour for them is to do
- * nothing more (LeakSanitizer clones its tracer thread CLONE_UNTRACED).
+ * child, and CLONE_IO shares an I/O scheduling context (of which only the
+ * I/O priority exists here: task_ioprio_fork): with no tracing and no I/O
+ * scheduler in the sentry, Linux's behaviour for them is to do nothing
+ * more (LeakSanitizer clones its tracer thread CLONE_UNTRACED).
  */
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 			 CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT | CLONE_SETTLS |         \
@@ -637,7 +638,9 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	pthread_mutex_lock(&kernel.lock);
 	if (!rc)
 		rc = task_sched_fork(&c->sched, &t->sched);     /* -EAGAIN: SCHED_DEADLINE */
+	task_ioprio_fork(&c->sched, &t->sched, flags & CLONE_IO);
 	pthread_mutex_unlock(&kernel.lock);
+	c->mempolicy = t->mempolicy;
 	if (!(flags & CLONE_VM)) {
 		/* A new address space keeps the alternate stack; a shared one does not. */
 		c->altstack_sp = t->altstack_sp;

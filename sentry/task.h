@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include "sentry/types.h"
 #include "sentry/cred.h"
+#include "sentry/mm.h"
 #include "platform/platform.h"
 
 #define GUEST_NSIG 64
@@ -94,6 +95,14 @@ struct task_sched {
 	uint64_t slice;                    /* a fair task's custom slice in ns; 0: the default */
 	uint64_t dl_runtime, dl_deadline, dl_period, dl_flags;   /* SCHED_DEADLINE */
 	uint64_t cpus[16];                 /* affinity, bit n = CPU n; all zero: every CPU */
+	/*
+	 * ioprio_set(2)'s value (class << 13 | hint << 3 | level), kept in
+	 * what Linux calls the task's io_context: it has none until the first
+	 * ioprio_set, and ioprio_get reads 0 (IOPRIO_CLASS_NONE) until then.
+	 * Nothing schedules I/O by it.
+	 */
+	bool io_context;
+	uint16_t ioprio;
 };
 
 /*
@@ -118,6 +127,20 @@ static inline int task_sched_fork(struct task_sched *c, const struct task_sched 
 		c->reset_on_fork = false;
 	}
 	return c->policy == 6 ? -EAGAIN : 0;
+}
+
+/*
+ * Linux's copy_io: with CLONE_IO the new task shares the parent's
+ * io_context (here it gets a copy: a later ioprio_set on one of them does
+ * not reach the other); otherwise it gets a context of its own only if the
+ * parent's class is RT, BE or IDLE (a class NONE value is not inherited).
+ * Call after task_sched_fork.
+ */
+static inline void task_ioprio_fork(struct task_sched *c, const struct task_sched *p, bool clone_io)
+{
+	unsigned class = p->ioprio >> 13 & 7;
+	c->io_context = p->io_context && (clone_io || (class >= 1 && class <= 3));
+	c->ioprio = c->io_context ? p->ioprio : 0;
 }
 
 /* What a task is doing, for /proc/PID/status. */
@@ -162,6 +185,8 @@ struct task {
 	int altstack_flags;
 
 	struct task_sched sched;           /* kernel.lock */
+	/* set_mempolicy(2)'s policy (syscalls/sys_mempolicy.c): only the task's own thread. */
+	struct mm_mempolicy mempolicy;
 
 	bool strace;                       /* print each syscall */
 	bool exited;

@@ -1,7 +1,8 @@
 /*
  * Scheduling and randomness: nice values (getpriority/setpriority), policies
- * and priorities (sched_setscheduler & co, sched_setattr/getattr), CPU
- * affinity, sched_yield, getcpu, getrandom.
+ * and priorities (sched_setscheduler & co, sched_setattr/getattr), I/O
+ * priorities (ioprio_set/ioprio_get), CPU affinity, sched_yield, getcpu,
+ * getrandom.
  *
  * Scheduling state is virtual and per thread (struct task_sched, under
  * kernel.lock): the guest sees and changes Linux's values with Linux's
@@ -22,6 +23,7 @@
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
+#define CAP_SYS_ADMIN_BIT 21
 #define CAP_SYS_NICE_BIT 23
 #define MIN_NICE (-20)
 #define MAX_NICE 19
@@ -224,6 +226,169 @@ long sys_setpriority(struct task *t, const struct syscall_args *a)
 	int nice = (int)a->arg[2];
 	nice = nice < MIN_NICE ? MIN_NICE : nice > MAX_NICE ? MAX_NICE : nice;
 	return prio_walk(t, (int)a->arg[0], (int)a->arg[1], true, nice);
+}
+
+/* ---- I/O priorities: ioprio_set / ioprio_get ---- */
+
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_WHO_PGRP 2
+#define IOPRIO_WHO_USER 3
+
+#define IOPRIO_CLASS_NONE 0
+#define IOPRIO_CLASS_RT 1
+#define IOPRIO_CLASS_BE 2
+#define IOPRIO_CLASS_IDLE 3
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_PRIO_CLASS(v) (((v) >> IOPRIO_CLASS_SHIFT) & 7)
+/* Bits 3..12 are hints (Linux 6.5+), which nothing checks. */
+#define IOPRIO_PRIO_LEVEL(v) ((v) & 7)
+
+/*
+ * Linux's ioprio_check_cap. The level is 3 bits, so RT and BE accept
+ * whatever the other data bits say; NONE wants level 0; classes 4..7 are
+ * invalid. RT takes CAP_SYS_ADMIN or CAP_SYS_NICE.
+ */
+static int ioprio_check(const struct task *t, int ioprio)
+{
+	switch (IOPRIO_PRIO_CLASS(ioprio)) {
+	case IOPRIO_CLASS_RT:
+		if (!cred_capable(&t->cred, CAP_SYS_ADMIN_BIT) && !capable_nice(t))
+			return -EPERM;
+		return 0;
+	case IOPRIO_CLASS_BE:
+	case IOPRIO_CLASS_IDLE:
+		return 0;
+	case IOPRIO_CLASS_NONE:
+		return IOPRIO_PRIO_LEVEL(ioprio) ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* What ioprio_get(IOPRIO_WHO_PROCESS) reads: the value set, or 0. kernel.lock. */
+static int ioprio_raw_locked(const struct task *p)
+{
+	return p->sched.io_context ? p->sched.ioprio : 0;
+}
+
+/*
+ * What ioprio_get reads for a process group or user (Linux's
+ * __get_task_ioprio): class NONE stands for the CPU priority's class (RT
+ * for FIFO, RR and DEADLINE, IDLE for SCHED_IDLE, else BE) at level
+ * (nice + 20) / 5. kernel.lock.
+ */
+static int ioprio_effective_locked(const struct task *p)
+{
+	int prio = ioprio_raw_locked(p);
+	if (IOPRIO_PRIO_CLASS(prio) != IOPRIO_CLASS_NONE)
+		return prio;
+	int class = IOPRIO_CLASS_BE;
+	if (p->sched.policy == GUEST_SCHED_IDLE)
+		class = IOPRIO_CLASS_IDLE;
+	else if (rt_policy(p->sched.policy) || p->sched.policy == GUEST_SCHED_DEADLINE)
+		class = IOPRIO_CLASS_RT;
+	return class << IOPRIO_CLASS_SHIFT | (p->sched.nice + 20) / 5;
+}
+
+/* Linux's set_task_ioprio: t's uid or euid must be p's uid, or t has CAP_SYS_NICE. kernel.lock. */
+static int ioprio_set_one_locked(struct task *t, struct task *p, int ioprio)
+{
+	if (p->cred.uid != t->cred.euid && p->cred.uid != t->cred.uid && !capable_nice(t))
+		return -EPERM;
+	p->sched.io_context = true;
+	p->sched.ioprio = (uint16_t)ioprio;      /* an unsigned short in Linux's io_context */
+	return 0;
+}
+
+struct ioprio_walk {
+	struct task *caller;
+	int which;
+	uint32_t who;           /* resolved: a pgid or a uid */
+	bool set;
+	int ioprio;
+	long result;            /* -ESRCH until a task matches */
+};
+
+static void ioprio_visit_locked(struct task *p, void *arg)
+{
+	struct ioprio_walk *w = arg;
+	if (p->exited)
+		return;
+	if (w->which == IOPRIO_WHO_PGRP ? (uint32_t)p->tg->pgid != w->who : p->cred.uid != w->who)
+		return;
+	if (w->set) {
+		/* Linux stops at the first task it may not change. */
+		if (w->result == 0 || w->result == -ESRCH)
+			w->result = ioprio_set_one_locked(w->caller, p, w->ioprio);
+		return;
+	}
+	/* ioprio_best: the numerically lowest, so RT over BE over IDLE, then the level. */
+	long prio = ioprio_effective_locked(p);
+	if (w->result == -ESRCH || prio < w->result)
+		w->result = prio;
+}
+
+/*
+ * ioprio_set(2) and ioprio_get(2) on a process group or a user. who 0 is
+ * the caller's group, or for ioprio_get the caller's uid; for ioprio_set
+ * it is uid 0 (root): Linux makes who a uid before it looks at 0, and
+ * matches tasks against that. A negative pgid and uid -1 name nothing.
+ */
+static long ioprio_walk(struct task *t, int which, int who, bool set, int ioprio)
+{
+	struct ioprio_walk w = { t, which, (uint32_t)who, set, ioprio, -ESRCH };
+	pthread_mutex_lock(&kernel.lock);
+	if (which == IOPRIO_WHO_PGRP && who == 0)
+		w.who = (uint32_t)t->tg->pgid;
+	else if (which == IOPRIO_WHO_USER && who == 0 && !set)
+		w.who = t->cred.uid;
+	bool none = which == IOPRIO_WHO_PGRP ? who < 0 : who == -1;
+	if (!none)
+		kernel_for_each_task_locked(ioprio_visit_locked, &w);
+	pthread_mutex_unlock(&kernel.lock);
+	return w.result;
+}
+
+/* ioprio_set(2): the value is checked first, then who is looked up. */
+long sys_ioprio_set(struct task *t, const struct syscall_args *a)
+{
+	int which = (int)a->arg[0], who = (int)a->arg[1], ioprio = (int)a->arg[2];
+	int rc = ioprio_check(t, ioprio);
+	if (rc)
+		return rc;
+	if (which == IOPRIO_WHO_PGRP || which == IOPRIO_WHO_USER)
+		return ioprio_walk(t, which, who, true, ioprio);
+	if (which != IOPRIO_WHO_PROCESS)
+		return -EINVAL;
+	struct task *p = sched_find_task(t, who);
+	if (!p)
+		return -ESRCH;
+	pthread_mutex_lock(&kernel.lock);
+	rc = ioprio_set_one_locked(t, p, ioprio);
+	pthread_mutex_unlock(&kernel.lock);
+	task_put(p);
+	return rc;
+}
+
+/*
+ * ioprio_get(2): a thread's value as set (0 if never set); for a group or
+ * a user, the best effective priority among its threads.
+ */
+long sys_ioprio_get(struct task *t, const struct syscall_args *a)
+{
+	int which = (int)a->arg[0], who = (int)a->arg[1];
+	if (which == IOPRIO_WHO_PGRP || which == IOPRIO_WHO_USER)
+		return ioprio_walk(t, which, who, false, 0);
+	if (which != IOPRIO_WHO_PROCESS)
+		return -EINVAL;
+	struct task *p = sched_find_task(t, who);
+	if (!p)
+		return -ESRCH;
+	pthread_mutex_lock(&kernel.lock);
+	long rc = ioprio_raw_locked(p);
+	pthread_mutex_unlock(&kernel.lock);
+	task_put(p);
+	return rc;
 }
 
 /* ---- policies and priorities ---- */

@@ -87,6 +87,33 @@ Test(mm, mprotect_splits_and_enforces)
 	cr_assert_eq(mm_protect(mm, A + 3, PAGE_SIZE, RW), -EINVAL);
 }
 
+Test(mm, mempolicy_splits_at_the_range_and_skips_holes)
+{
+	cr_assert_eq(map(A, 4 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(map(A + 5 * PAGE_SIZE, PAGE_SIZE, RW), (long)(A + 5 * PAGE_SIZE));
+	struct mm_mempolicy bind = { .mode = 2, .nodes = 1 }, pol;
+	cr_assert_eq(mm_set_mempolicy(mm, A + PAGE_SIZE, A + 6 * PAGE_SIZE, &bind), 0);
+	uint64_t at = A;
+	cr_assert(mm_next_mempolicy(mm, &at, A + 1, &pol));
+	cr_assert_eq(pol.mode, 0, "before the range: no policy");
+	cr_assert_eq(at, A + PAGE_SIZE, "split at the start");
+	cr_assert(mm_next_mempolicy(mm, &at, A + 6 * PAGE_SIZE, &pol));
+	cr_assert(pol.mode == 2 && pol.nodes == 1);
+	cr_assert_eq(at, A + 4 * PAGE_SIZE);
+	cr_assert(mm_next_mempolicy(mm, &at, A + 6 * PAGE_SIZE, &pol), "past the hole");
+	cr_assert_eq(pol.mode, 2);
+	cr_assert_eq(at, A + 6 * PAGE_SIZE);
+	cr_assert_not(mm_next_mempolicy(mm, &at, A + 7 * PAGE_SIZE, &pol));
+	at = A + 4 * PAGE_SIZE;
+	cr_assert_not(mm_next_mempolicy(mm, &at, A + 5 * PAGE_SIZE, &pol), "the hole");
+	/* Kept when mprotect splits the VMA again. */
+	cr_assert_eq(mm_protect(mm, A + 2 * PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	at = A + 2 * PAGE_SIZE;
+	cr_assert(mm_next_mempolicy(mm, &at, A + 3 * PAGE_SIZE, &pol));
+	cr_assert_eq(pol.mode, 2);
+	cr_assert_eq(at, A + 3 * PAGE_SIZE);
+}
+
 Test(mm, fixed_noreplace_refuses_overlap)
 {
 	cr_assert_eq(map(A, 2 * PAGE_SIZE, RW), (long)A);
