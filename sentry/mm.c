@@ -17,6 +17,7 @@
 #include "sentry/filecache.h"
 #include "sentry/memfile.h"
 #include "sentry/mm_internal.h"
+#include "sentry/task.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 
@@ -670,6 +671,61 @@ long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
 	return r;
 }
 
+/* The calling task's soft limit r (bytes); none outside a guest's syscall (unit tests). */
+static uint64_t caller_rlimit(int r)
+{
+	struct task *t = task_current();
+	return t ? __atomic_load_n(&t->tg->rlimits[r].rlim_cur, __ATOMIC_RELAXED) : RLIM_INFINITY;
+}
+
+/* Linux's is_data_mapping: private, writable, not a stack (x86's VM_STACK is VM_GROWSDOWN). */
+static bool is_data(int prot, int vma_flags)
+{
+	return (prot & PROT_WRITE) && !(vma_flags & (VMA_SHARED | VMA_STACK | VMA_GROWSDOWN));
+}
+
+/*
+ * What a stack VMA counts against RLIMIT_AS: Linux's stack starts at what
+ * exec put on it plus 128 KiB and grows as it is touched; the sentry maps
+ * the whole RLIMIT_STACK at exec, which is not what the program uses.
+ */
+#define STACK_ACCOUNTED (128ULL << 10)
+
+/*
+ * Linux's may_expand_vm: whether mm may map len more bytes (data memory if
+ * data) in place of what [lo, hi) maps now, under the caller's RLIMIT_AS
+ * and RLIMIT_DATA; 0 or -ENOMEM. Counted only when a limit is set.
+ */
+static int may_expand_locked(struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len, bool data)
+{
+	uint64_t as = caller_rlimit(RLIMIT_AS);
+	uint64_t dl = data ? caller_rlimit(RLIMIT_DATA) : RLIM_INFINITY;
+	if (as == RLIM_INFINITY && dl == RLIM_INFINITY)
+		return 0;
+	uint64_t total = 0, total_data = 0;
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct vma *v = &mm->vmas[i];
+		uint64_t n = v->end - v->start;
+		if (v->start < hi && v->end > lo)
+			n -= MIN(v->end, hi) - MAX(v->start, lo);     /* replaced */
+		if (v->flags & VMA_STACK)
+			n = MIN(n, STACK_ACCOUNTED);
+		total += n;
+		if (is_data(v->prot, v->flags))
+			total_data += n;
+	}
+	if (as != RLIM_INFINITY && (total + len) / PAGE_SIZE > as / PAGE_SIZE)
+		return -ENOMEM;
+	if (dl != RLIM_INFINITY && (total_data + len) / PAGE_SIZE > dl / PAGE_SIZE) {
+		/* Linux lets a zero soft limit pass under the hard one (for Valgrind). */
+		struct task *t = task_current();
+		uint64_t hard = __atomic_load_n(&t->tg->rlimits[RLIMIT_DATA].rlim_max, __ATOMIC_RELAXED);
+		if (dl != 0 || (total_data + len) / PAGE_SIZE > hard / PAGE_SIZE)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
 		       bool fixed, bool noreplace, struct file *file, uint64_t off)
 {
@@ -694,7 +750,11 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 		}
 	}
 	uint64_t mf_off, coff, clen;
-	int rc;
+	int rc = may_expand_locked(mm, fixed ? addr : 0, fixed ? addr + len : 0,
+				   vma_flags & VMA_STACK ? MIN(len, STACK_ACCOUNTED) : len,
+				   is_data(prot, vma_flags));
+	if (rc)
+		return rc;
 	struct fcache_entry *cache = NULL;
 	if (file && (vma_flags & VMA_SHARED)) {
 		rc = file_map_shared(file, prot & PROT_WRITE);
@@ -1027,6 +1087,13 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	if (v.host) {
 		r = -EINVAL;    /* the vDSO block stays where it is */
 		goto out;
+	}
+	if (new_len > old_len) {
+		bool to = flags & MREMAP_FIXED;   /* what is at new_addr goes first */
+		r = may_expand_locked(mm, to ? new_addr : 0, to ? new_addr + new_len : 0,
+				      new_len - old_len, is_data(v.prot, v.flags));
+		if (r)
+			goto out;
 	}
 	if (v.fshared && (new_len > old_len || (flags & MREMAP_FIXED))) {
 		r = remap_fshared_locked(mm, i, old, old_len, new_len, flags, new_addr);
