@@ -1051,6 +1051,65 @@ static long remap_fshared_locked(struct mm *mm, long i, uint64_t old, uint64_t o
 	return r;
 }
 
+/*
+ * Whether VMA b, starting where a ends, is one mapping with a to Linux,
+ * which merges adjacent private anonymous mappings alike in everything:
+ * the sentry splits them for its own reasons (copy-on-write chunks, pieces
+ * given pages separately).
+ */
+static bool vma_same_anon(const struct vma *a, const struct vma *b)
+{
+	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
+	       !(a->flags & VMA_SHARED) && !a->file && !b->file && !a->cache && !b->cache &&
+	       !a->fshared && !b->fshared && !a->host && !b->host && a->reserve == b->reserve &&
+	       memcmp(&a->policy, &b->policy, sizeof(a->policy)) == 0;
+}
+
+/*
+ * Make [lo, hi), over several VMAs that are one mapping to Linux, one VMA
+ * with one MemoryFile range (their bytes copied in); its index, -EFAULT if
+ * they are not one mapping, or -ENOMEM.
+ */
+static long vma_coalesce_locked(struct mm *mm, uint64_t lo, uint64_t hi)
+{
+	long i = vma_find_locked(mm, lo);
+	if (i < 0)
+		return -EFAULT;
+	size_t j = (size_t)i;
+	for (; mm->vmas[j].end < hi; j++)
+		if (j + 1 >= mm->nvmas || !vma_same_anon(&mm->vmas[j], &mm->vmas[j + 1]))
+			return -EFAULT;
+	if (j == (size_t)i)
+		return i;
+	long k = vma_carve_locked(mm, lo, hi);
+	if (k < 0)
+		return k;
+	struct vma nv = mm->vmas[k];
+	uint64_t off = 0;
+	if (!nv.reserve) {
+		int rc = mf_alloc(hi - lo, &off);
+		if (rc)
+			return rc;
+		for (size_t m = (size_t)k; m < mm->nvmas && mm->vmas[m].start < hi; m++)
+			mf_copy(off + (mm->vmas[m].start - lo), mm->vmas[m].mf_off,
+				mm->vmas[m].end - mm->vmas[m].start);
+	}
+	while ((size_t)k < mm->nvmas && mm->vmas[k].start < hi) {
+		vma_release(&mm->vmas[k]);
+		vma_remove_locked(mm, k);
+	}
+	nv.start = lo;
+	nv.end = hi;
+	nv.mf_off = off;
+	nv.cow = false;
+	nv.shared = NULL;
+	/* Two or more VMAs went: there is room for one, so this cannot fail. */
+	vma_insert_locked(mm, k, &nv);
+	mm->last = 0;
+	int rc = nv.reserve ? 0 : plat_as_map(mm->as, lo, hi - lo, off, nv.prot);
+	return rc ? rc : k;
+}
+
 long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
 	      uint64_t new_addr)
 {
@@ -1073,8 +1132,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	pthread_mutex_lock(&mm->lock);
 	long r;
 	long i = vma_find_locked(mm, old);
-	if (i < 0 || mm->vmas[i].end < old + old_len) {
-		r = -EFAULT;
+	if (i >= 0 && mm->vmas[i].end < old + old_len)
+		i = vma_coalesce_locked(mm, old, old + old_len);
+	if (i < 0) {
+		r = i == -1 ? -EFAULT : i;
 		goto out;
 	}
 	/* Copy-on-write pages are made private, the whole VMA at once, before they move or grow. */

@@ -51,5 +51,39 @@ int main(void)
 	CHECK_ERR(mremap(dst, pg, pg, MREMAP_FIXED, dst + 8 * pg), EINVAL, "fixed_without_maymove_einval");
 	munmap(dst, 3 * pg);
 	CHECK_ERR(mremap(dst, pg, 2 * pg, MREMAP_MAYMOVE), EFAULT, "unmapped_efault");
+
+	/* After a fork, memory both sides wrote to grows and moves whole (apt's cache). */
+	size_t big = 24 << 20;
+	char *m = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (size_t o = 0; o < big; o += 4096)
+		m[o] = (char)(o >> 12);
+	pid_t pid = fork();
+	if (pid == 0) {
+		m[5 << 20] = 'c';
+		_exit(0);
+	}
+	for (size_t o = 0; o < big; o += 3 << 20)
+		m[o + 1] = 'p';         /* copy-on-write breaks here and there */
+	char *g = mremap(m, big, big + (1 << 20), MREMAP_MAYMOVE);
+	same = g != MAP_FAILED;
+	for (size_t o = 0; same && o < big; o += 4096)
+		same = g[o] == (char)(o >> 12) && (o % (3 << 20) || g[o + 1] == 'p');
+	CHECK(same, "grow_after_fork_keeps_bytes");
+	int st;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st), "fork_child_exit");
+	/* Two adjacent anonymous mappings alike are one mapping (Linux merges them). */
+	char *a = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(a + 2 * pg, 2 * pg);
+	char *b = mmap(a + 2 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	a[0] = 'a';
+	b[pg] = 'b';
+	char *n = mremap(a, 4 * pg, 8 * pg, MREMAP_MAYMOVE);
+	CHECK(n != MAP_FAILED && n[0] == 'a' && n[3 * pg] == 'b' && n[7 * pg] == 0,
+	      "grow_over_two_adjacent_mappings");
+	/* Different protections stay different mappings. */
+	char *c = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mprotect(c + pg, pg, PROT_READ);
+	CHECK_ERR(mremap(c, 2 * pg, 4 * pg, MREMAP_MAYMOVE), EFAULT, "grow_over_two_protections_efault");
 	return conf_exit();
 }
