@@ -23,13 +23,14 @@ struct cred {
 	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS (exec never grants privileges here) */
 };
 
-/* Linux capability numbers the VFS checks. */
+/* Linux capability numbers the sentry checks. */
 #define CAP_CHOWN 0
 #define CAP_DAC_OVERRIDE 1
 #define CAP_DAC_READ_SEARCH 2
 #define CAP_FOWNER 3
 #define CAP_FSETID 4
 #define CAP_KILL 5
+#define CAP_IPC_LOCK 14
 #define CAP_SYS_ADMIN 21
 #define CAP_MKNOD 27
 #define CAP_FULL_SET ((1ULL << 41) - 1)

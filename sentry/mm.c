@@ -726,6 +726,75 @@ static int may_expand_locked(struct mm *mm, uint64_t lo, uint64_t hi, uint64_t l
 	return 0;
 }
 
+/* The caller's RLIMIT_MEMLOCK soft limit (bytes); none with CAP_IPC_LOCK. */
+static uint64_t caller_lock_limit(void)
+{
+	struct task *t = task_current();
+	if (!t || cred_capable(&t->cred, CAP_IPC_LOCK))
+		return RLIM_INFINITY;
+	return caller_rlimit(RLIMIT_MEMLOCK);
+}
+
+/*
+ * Bytes of VMA_LOCKED VMAs within [lo, hi): over the whole space, Linux's
+ * locked_vm; over a range, its count_mm_mlocked_page_nr. The stack counts
+ * as it does for RLIMIT_AS (STACK_ACCOUNTED at most).
+ */
+static uint64_t locked_bytes_locked(struct mm *mm, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+	for (size_t i = vma_lower_bound_locked(mm, lo); i < mm->nvmas && mm->vmas[i].start < hi; i++) {
+		const struct vma *v = &mm->vmas[i];
+		if (!(v->flags & VMA_LOCKED))
+			continue;
+		uint64_t k = MIN(hi, v->end) - MAX(lo, v->start);
+		n += v->flags & VMA_STACK ? MIN(k, STACK_ACCOUNTED) : k;
+	}
+	return n;
+}
+
+/* Linux's mlock_future_ok: whether len more locked bytes stay within RLIMIT_MEMLOCK. */
+static bool lock_fits_locked(struct mm *mm, uint64_t len)
+{
+	uint64_t limit = caller_lock_limit();
+	if (limit == RLIM_INFINITY)
+		return true;
+	return len / PAGE_SIZE + locked_bytes_locked(mm, 0, UINT64_MAX) / PAGE_SIZE <= limit / PAGE_SIZE;
+}
+
+/*
+ * Fault in the pages of [lo, hi), as Linux's mm_populate does for mlock(2),
+ * locked mappings and MAP_POPULATE: VMAs with MemoryFile pages of their own
+ * (or shared) get them allocated through the sentry's view, in one call.
+ * File-cache and shared file VMAs fault in as they are touched (their
+ * pages are the file's), and so do lock-on-fault VMAs, as in Linux; the
+ * stack only where Linux's would be (STACK_ACCOUNTED). A PROT_NONE VMA
+ * cannot be faulted in: -ENOMEM (Linux's EFAULT, which mlock reports so)
+ * unless ignore_errors; -EAGAIN if the host is out of memory.
+ */
+static int populate_locked(struct mm *mm, uint64_t lo, uint64_t hi, bool ignore_errors)
+{
+	for (size_t i = vma_lower_bound_locked(mm, lo); i < mm->nvmas && mm->vmas[i].start < hi; i++) {
+		const struct vma *v = &mm->vmas[i];
+		if (v->host || (v->flags & VMA_LOCKONFAULT))
+			continue;
+		if (v->prot == PROT_NONE) {
+			if (ignore_errors)
+				continue;
+			return -ENOMEM;
+		}
+		if (v->cache || v->fshared || v->reserve)
+			continue;
+		uint64_t a = MAX(lo, v->start), b = MIN(hi, v->end);
+		if (v->flags & VMA_STACK)
+			a = MAX(a, v->end - MIN(v->end - v->start, STACK_ACCOUNTED));
+		if (a < b && madvise(mf_ptr(v->mf_off + (a - v->start)), b - a, MADV_POPULATE_WRITE) &&
+		    errno == ENOMEM && !ignore_errors)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
 static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
 		       bool fixed, bool noreplace, struct file *file, uint64_t off)
 {
@@ -750,6 +819,9 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 		}
 	}
 	uint64_t mf_off, coff, clen;
+	/* A locked mapping must fit RLIMIT_MEMLOCK (Linux checks before RLIMIT_AS). */
+	if ((vma_flags & VMA_LOCKED) && !lock_fits_locked(mm, len))
+		return -EAGAIN;
 	int rc = may_expand_locked(mm, fixed ? addr : 0, fixed ? addr + len : 0,
 				   vma_flags & VMA_STACK ? MIN(len, STACK_ACCOUNTED) : len,
 				   is_data(prot, vma_flags));
@@ -877,8 +949,12 @@ long mm_map(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
 {
 	if (len == 0 || (addr & ~PAGE_MASK) || (len & ~PAGE_MASK))
 		return -EINVAL;
+	bool populate = vma_flags & VMA_POPULATE;
 	pthread_mutex_lock(&mm->lock);
+	vma_flags = (vma_flags & ~VMA_POPULATE) | mm->def_lock;
 	long r = map_locked(mm, addr, len, prot, vma_flags, fixed, noreplace, file, off);
+	if (r >= 0 && (populate || (vma_flags & VMA_LOCK_MASK) == VMA_LOCKED))
+		populate_locked(mm, r, r + len, true);
 	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
@@ -1131,6 +1207,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		return -EINVAL;    /* old_len 0 duplicates shared mappings: unsupported */
 	pthread_mutex_lock(&mm->lock);
 	long r;
+	bool populate = false;     /* a locked VMA grew: fault in what it gained */
 	long i = vma_find_locked(mm, old);
 	if (i >= 0 && mm->vmas[i].end < old + old_len)
 		i = vma_coalesce_locked(mm, old, old + old_len);
@@ -1149,6 +1226,12 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		r = -EINVAL;    /* the vDSO block stays where it is */
 		goto out;
 	}
+	/* A locked VMA grows within RLIMIT_MEMLOCK (Linux: EAGAIN, before RLIMIT_AS). */
+	if (new_len > old_len && (v.flags & VMA_LOCKED) && !lock_fits_locked(mm, new_len - old_len)) {
+		r = -EAGAIN;
+		goto out;
+	}
+	populate = new_len > old_len && (v.flags & VMA_LOCK_MASK) == VMA_LOCKED;
 	if (new_len > old_len) {
 		bool to = flags & MREMAP_FIXED;   /* what is at new_addr goes first */
 		r = may_expand_locked(mm, to ? new_addr : 0, to ? new_addr + new_len : 0,
@@ -1288,6 +1371,9 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 	if (r == 0)
 		r = dst;
 out:
+	/* What a locked VMA grew by is faulted in, as Linux's mremap does. */
+	if (r >= 0 && populate)
+		populate_locked(mm, r + old_len, r + new_len, true);
 	mm->last = 0;
 	pthread_mutex_unlock(&mm->lock);
 	return r;
@@ -1312,9 +1398,11 @@ uint64_t mm_brk(struct mm *mm, uint64_t want)
 		/* Like Linux, refuse to grow into another mapping. */
 		if (!range_free_locked(mm, old_top, new_top))
 			goto out;
-		if (map_locked(mm, old_top, new_top - old_top, PROT_READ | PROT_WRITE, VMA_HEAP,
-			       true, true, NULL, 0) < 0)
+		if (map_locked(mm, old_top, new_top - old_top, PROT_READ | PROT_WRITE,
+			       VMA_HEAP | mm->def_lock, true, true, NULL, 0) < 0)
 			goto out;
+		if (mm->def_lock == VMA_LOCKED)
+			populate_locked(mm, old_top, new_top, true);
 	} else if (new_top < old_top) {
 		if (unmap_locked(mm, new_top, old_top))
 			goto out;
@@ -1389,6 +1477,128 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return rc;
+}
+
+int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, int lock)
+{
+	uint64_t end = addr + len;
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	uint64_t limit = lock ? caller_lock_limit() : RLIM_INFINITY;
+	if (limit != RLIM_INFINITY) {
+		/* Linux's do_mlock: what is locked in the range already is not counted twice. */
+		uint64_t pages = len / PAGE_SIZE + locked_bytes_locked(mm, 0, UINT64_MAX) / PAGE_SIZE;
+		if (pages > limit / PAGE_SIZE)
+			pages -= locked_bytes_locked(mm, addr, end < addr ? UINT64_MAX : end) / PAGE_SIZE;
+		if (pages > limit / PAGE_SIZE) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Linux's apply_vma_lock_flags: VMA by VMA, up to the first hole. */
+	if (end < addr) {
+		rc = -EINVAL;
+		goto out;
+	}
+	uint64_t a = addr;
+	while (a < end) {
+		long i = vma_find_locked(mm, a);
+		if (i < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		struct vma *v = &mm->vmas[i];
+		uint64_t b = MIN(end, v->end);
+		/* The vDSO block is a special mapping: Linux never locks it (VM_DONTEXPAND, VM_PFNMAP). */
+		if (!v->host && (v->flags & VMA_LOCK_MASK) != lock) {
+			long j = vma_carve_locked(mm, a, b);
+			if (j < 0) {
+				rc = j;
+				break;
+			}
+			mm->vmas[j].flags = (mm->vmas[j].flags & ~VMA_LOCK_MASK) | lock;
+		}
+		a = b;
+	}
+	mm->last = 0;
+	if (!rc && lock == VMA_LOCKED)
+		rc = populate_locked(mm, addr, end, false);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+int mm_mlockall(struct mm *mm, int flags)
+{
+	int onfault = flags & MCL_ONFAULT ? VMA_LOCKONFAULT : 0;
+	int rc = 0;
+	pthread_mutex_lock(&mm->lock);
+	uint64_t limit = flags & MCL_CURRENT ? caller_lock_limit() : RLIM_INFINITY;
+	if (limit != RLIM_INFINITY) {
+		/* Linux's total_vm: every mapping counts (the stack as for RLIMIT_AS). */
+		uint64_t total = 0;
+		for (size_t i = 0; i < mm->nvmas; i++) {
+			const struct vma *v = &mm->vmas[i];
+			uint64_t n = v->end - v->start;
+			total += (v->flags & VMA_STACK ? MIN(n, STACK_ACCOUNTED) : n) / PAGE_SIZE;
+		}
+		if (total > limit / PAGE_SIZE) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	/* As Linux's apply_mlockall_flags: MCL_CURRENT alone also ends MCL_FUTURE. */
+	mm->def_lock = flags & MCL_FUTURE ? VMA_LOCKED | onfault : 0;
+	if ((flags & MCL_FUTURE) && !(flags & MCL_CURRENT))
+		goto out;
+	int lock = flags & MCL_CURRENT ? VMA_LOCKED | onfault : 0;
+	for (size_t i = 0; i < mm->nvmas; i++)
+		if (!mm->vmas[i].host)
+			mm->vmas[i].flags = (mm->vmas[i].flags & ~VMA_LOCK_MASK) | lock;
+	if (lock == VMA_LOCKED)
+		populate_locked(mm, 0, UINT64_MAX, true);
+out:
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr);
+	if (i < 0) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	const struct vma *v = &mm->vmas[i];
+	size_t n = MIN(npages, (v->end - addr) / PAGE_SIZE);
+	if (v->host || v->cache) {
+		/*
+		 * The vDSO block, as Linux reports a special mapping; a file-cache
+		 * VMA's pages are the file's, which the sandbox's file cache or the
+		 * host's page cache hold: resident, as a file read before is.
+		 */
+		memset(vec, 1, n);
+	} else if (v->reserve) {
+		memset(vec, 0, n);      /* no pages at all */
+	} else if (v->fshared) {
+		/* The file's own pages: present or not, none made to exist. */
+		for (size_t k = 0; k < n; k++) {
+			uint64_t off;
+			vec[k] = file_map_page_peek(v, addr + k * PAGE_SIZE, &off);
+		}
+	} else {
+		/*
+		 * The host's mincore on the sentry's view of the MemoryFile (a
+		 * shmem file) tells whether each page exists, faulting nothing in.
+		 */
+		if (mincore(mf_ptr(v->mf_off + (addr - v->start)), n * PAGE_SIZE, vec))
+			memset(vec, 0, n);
+		for (size_t k = 0; k < n; k++)
+			vec[k] &= 1;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return (long)n;
 }
 
 void mm_get_layout(struct mm *mm, struct mm_layout *out)
@@ -1739,6 +1949,9 @@ struct mm *mm_fork(struct mm *parent)
 		mm_put(mm);
 		return NULL;
 	}
+	/* Memory locks are not inherited by a child (nor MCL_FUTURE: def_lock stays 0). */
+	for (size_t i = 0; i < mm->nvmas; i++)
+		mm->vmas[i].flags &= ~VMA_LOCK_MASK;
 	return mm;
 }
 

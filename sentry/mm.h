@@ -82,6 +82,10 @@ long mm_import_iovec(struct mm *mm, gaddr_t uiov, int iovcnt, struct giovec **ou
 #define VMA_STACK 0x4
 #define VMA_HEAP 0x8
 #define VMA_NOMAYWRITE 0x10     /* shared, of a file not open read-write: never writable */
+#define VMA_LOCKED 0x20         /* mlock(2), MAP_LOCKED, mlockall(2): Linux's VM_LOCKED */
+#define VMA_LOCKONFAULT 0x40    /* MLOCK_ONFAULT, MCL_ONFAULT: locked as touched, not populated */
+#define VMA_LOCK_MASK (VMA_LOCKED | VMA_LOCKONFAULT)
+#define VMA_POPULATE 0x80       /* mm_map only, not kept: MAP_POPULATE (fault the pages in) */
 
 /*
  * Map len bytes (page multiple) at addr. With fixed false, addr is a hint
@@ -149,6 +153,33 @@ bool mm_next_mempolicy(struct mm *mm, uint64_t *addr, uint64_t end, struct mm_me
  * write-back error, or -ENOMEM if part of the range is unmapped.
  */
 int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync);
+
+/*
+ * mlock(2), mlock2(2) and munlock(2) of [addr, addr+len) (page aligned):
+ * give the VMAs there the lock flags lock (0, VMA_LOCKED or VMA_LOCKED |
+ * VMA_LOCKONFAULT), then fault in what VMA_LOCKED alone locked, as Linux
+ * does. Locking counts against the caller's RLIMIT_MEMLOCK unless it has
+ * CAP_IPC_LOCK. 0, -ENOMEM (over the limit; a hole in the range, the VMAs
+ * before it changed; a PROT_NONE VMA, which is locked but cannot be
+ * faulted in), -EAGAIN (the host is out of memory) or -EINVAL (the range
+ * wraps).
+ */
+int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, int lock);
+
+/*
+ * mlockall(2) with flags MCL_* (validated by the caller), munlockall(2)
+ * with 0: lock (or unlock) every VMA (MCL_CURRENT) and the mappings to
+ * come (MCL_FUTURE); 0, or -ENOMEM if MCL_CURRENT's total is over the
+ * caller's RLIMIT_MEMLOCK (without CAP_IPC_LOCK).
+ */
+int mm_mlockall(struct mm *mm, int flags);
+
+/*
+ * mincore(2) for the pages from addr (page aligned) to the end of its VMA,
+ * at most npages: 1 in vec for each page that is resident, else 0. Faults
+ * nothing in. The number of pages done, or -ENOMEM if addr is unmapped.
+ */
+long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec);
 
 /* Where argv and envp live on the initial stack (for /proc/PID/cmdline, environ). */
 struct mm_layout {

@@ -68,6 +68,8 @@ struct mm {
 	uint64_t last;          /* index hint for lookups */
 	/* mm_rss's last count: bytes, when it was made and what it cost (ns). */
 	uint64_t rss, rss_at, rss_cost;
+	/* mlockall(2)'s MCL_FUTURE: VMA_LOCK_MASK flags every new mapping gets (Linux's def_flags). */
+	int def_lock;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

@@ -1,4 +1,4 @@
-/* Memory syscalls: mmap, munmap, mprotect, mremap, brk, madvise, msync. */
+/* Memory syscalls: mmap, munmap, mprotect, mremap, brk, madvise, msync, mlock and friends, mincore. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -13,6 +13,13 @@ static bool file_is_dev_zero(struct file *f)
 {
 	struct stat st;
 	return vfs_fstat(f, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5);
+}
+
+/* Linux's can_do_mlock: a zero RLIMIT_MEMLOCK locks nothing without CAP_IPC_LOCK. */
+static bool can_do_mlock(struct task *t)
+{
+	return __atomic_load_n(&t->tg->rlimits[RLIMIT_MEMLOCK].rlim_cur, __ATOMIC_RELAXED) != 0 ||
+	       cred_capable(&t->cred, CAP_IPC_LOCK);
 }
 
 #define MAP_TYPE_MASK 0x0f
@@ -50,6 +57,9 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (flags & MAP_HUGETLB)
 		return -ENOMEM;        /* no huge pages are reserved, as on most hosts */
+	/* Linux's do_mmap: MAP_LOCKED needs what mlock(2) needs. */
+	if ((flags & MAP_LOCKED) && !can_do_mlock(t))
+		return -EPERM;
 	if (!fixed && (flags & MAP_32BIT) && !addr) {
 		long hint = mm_find_free(t->mm, plen, 0x80000000ULL);
 		if (hint < 0 || (uint64_t)hint < 0x40000000ULL)
@@ -57,7 +67,9 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		addr = hint;
 	}
 	int vma_flags = (type != MAP_PRIVATE ? VMA_SHARED : 0) |
-			(flags & MAP_GROWSDOWN ? VMA_GROWSDOWN : 0);
+			(flags & MAP_GROWSDOWN ? VMA_GROWSDOWN : 0) |
+			(flags & MAP_LOCKED ? VMA_LOCKED : 0) |
+			((flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE ? VMA_POPULATE : 0);
 	struct file *f = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
 		f = fdt_get_file(t->files, fd);
@@ -184,4 +196,90 @@ long sys_msync(struct task *t, const struct syscall_args *a)
 	len = PAGE_ALIGN_UP(len);
 	/* Every page in the range must be mapped (Linux: ENOMEM, after syncing the rest). */
 	return mm_sync(t->mm, addr, len, flags & MS_SYNC);
+}
+
+/*
+ * mlock(2), mlock2(2) (lock VMA_LOCKED, with VMA_LOCKONFAULT for
+ * MLOCK_ONFAULT) and munlock(2) (0). As Linux, addr is rounded down and
+ * the length grows by what that adds (no EINVAL for an unaligned addr),
+ * then is rounded up (a length near 2^64 wraps to 0: nothing to do).
+ * Pages are never swapped out here: a lock keeps nothing resident that
+ * would not stay anyway, but it is counted and reported as Linux does.
+ */
+static long do_mlock(struct task *t, uint64_t addr, uint64_t len, int lock)
+{
+	if (lock && !can_do_mlock(t))
+		return -EPERM;
+	len = PAGE_ALIGN_UP(len + (addr & ~PAGE_MASK));
+	addr &= PAGE_MASK;
+	return mm_mlock(t->mm, addr, len, lock);
+}
+
+long sys_mlock(struct task *t, const struct syscall_args *a)
+{
+	return do_mlock(t, a->arg[0], a->arg[1], VMA_LOCKED);
+}
+
+long sys_mlock2(struct task *t, const struct syscall_args *a)
+{
+	int flags = (int)a->arg[2];
+	if (flags & ~MLOCK_ONFAULT)
+		return -EINVAL;
+	return do_mlock(t, a->arg[0], a->arg[1], VMA_LOCKED | (flags & MLOCK_ONFAULT ? VMA_LOCKONFAULT : 0));
+}
+
+long sys_munlock(struct task *t, const struct syscall_args *a)
+{
+	return do_mlock(t, a->arg[0], a->arg[1], 0);
+}
+
+/* mlockall(2): flags is an int (the upper half of the register is ignored). */
+long sys_mlockall(struct task *t, const struct syscall_args *a)
+{
+	int flags = (int)a->arg[0];
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	if (!can_do_mlock(t))
+		return -EPERM;
+	return mm_mlockall(t->mm, flags);
+}
+
+long sys_munlockall(struct task *t, const struct syscall_args *a)
+{
+	return mm_mlockall(t->mm, 0);
+}
+
+/* Linux's TASK_SIZE_MAX (4-level paging): access_ok's bound for mincore's range and vector. */
+#define USER_ADDR_MAX 0x7ffffffff000ULL
+
+/*
+ * mincore(2): Linux checks addr's alignment (EINVAL), that the range and
+ * the vector lie in user space (ENOMEM, EFAULT), then fills the vector in
+ * batches of a page, one VMA at most each, so a hole ends the walk with
+ * ENOMEM after the bytes before it were written.
+ */
+long sys_mincore(struct task *t, const struct syscall_args *a)
+{
+	uint64_t addr = a->arg[0];
+	uint64_t len = a->arg[1];
+	uint64_t vec = a->arg[2];
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (len > USER_ADDR_MAX || addr > USER_ADDR_MAX - len)
+		return -ENOMEM;
+	uint64_t pages = len / PAGE_SIZE + (len % PAGE_SIZE != 0);
+	if (vec > USER_ADDR_MAX - pages)
+		return -EFAULT;
+	uint8_t buf[PAGE_SIZE];
+	while (pages) {
+		long n = mm_mincore(t->mm, addr, MIN(pages, PAGE_SIZE), buf);
+		if (n < 0)
+			return n;
+		if (mm_copy_out(t->mm, gaddr(vec), buf, n))
+			return -EFAULT;
+		pages -= n;
+		vec += n;
+		addr += n * PAGE_SIZE;
+	}
+	return 0;
 }

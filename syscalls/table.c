@@ -103,7 +103,7 @@
 	OK(sched_yield, "")                                                                 \
 	PART(mremap, "ptr,size,size,mremap,ptr->hex", "MREMAP_DONTUNMAP and old_size 0 (duplicating a shared mapping) give EINVAL; growing or moving shared anonymous memory gives EINVAL; a range spanning several mappings gives EFAULT (as before Linux 6.17)")                                         \
 	OK(msync, "ptr,size,msync") \
-	OK(mincore, "ptr,size,ptr")                                                         \
+	PART(mincore, "ptr,size,ptr", "pages of read-only private file mappings (the sandbox's file cache, or the host file itself) always count as resident") \
 	OK(madvise, "ptr,size,madv")                                                        \
 	OK(shmget, "hex,size,hex")                                                          \
 	OK(shmat, "int,ptr,hex->hex")                                                       \

@@ -69,7 +69,7 @@ struct mm_sum {
 	bool has_mm;
 	struct mm_layout l;
 	uint64_t vsz, rss, rss_anon, rss_file, rss_shmem;
-	uint64_t data, stack, exe, lib;
+	uint64_t data, stack, exe, lib, locked;
 	uint64_t start_code, end_code, start_data, end_data;
 };
 
@@ -100,6 +100,8 @@ static void mm_summarize(struct task *t, struct mm_sum *s)
 			s->rss_shmem += v[i].resident;
 		else
 			s->rss_file += v[i].resident;
+		if (v[i].flags & VMA_LOCKED)
+			s->locked += len;
 		bool stack = v[i].flags & (VMA_STACK | VMA_GROWSDOWN);
 		if (stack)
 			s->stack += len;
@@ -251,7 +253,7 @@ static long gen_status(struct proc_target *pt, struct sbuf *b)
 	if (s.has_mm) {
 		put_kb(b, "VmPeak", s.vsz);
 		put_kb(b, "VmSize", s.vsz);
-		put_kb(b, "VmLck", 0);
+		put_kb(b, "VmLck", s.locked);
 		put_kb(b, "VmPin", 0);
 		put_kb(b, "VmHWM", s.rss);
 		put_kb(b, "VmRSS", s.rss);
@@ -386,12 +388,14 @@ static void put_vma_header(struct sbuf *b, const struct mm_vma_info *v)
 }
 
 struct smap_counts {
-	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon;
+	uint64_t rss, shared_clean, shared_dirty, private_clean, private_dirty, anon, locked;
 };
 
 static void count_vma(const struct mm_vma_info *v, struct smap_counts *c)
 {
 	c->rss += v->resident;
+	if (v->flags & VMA_LOCKED)
+		c->locked += v->resident;      /* Linux: the locked VMA's Pss */
 	switch (v->pages) {
 	case MM_PAGES_ANON:
 		c->private_dirty += v->resident;
@@ -433,9 +437,10 @@ static void put_smap_counts(struct sbuf *b, const struct smap_counts *c, bool ro
 	put_smap_kb(b, "Anonymous", c->anon);
 	static const char *const zero[] = { "LazyFree", "AnonHugePages", "ShmemPmdMapped",
 					    "FilePmdMapped", "Shared_Hugetlb", "Private_Hugetlb",
-					    "Swap", "SwapPss", "Locked" };
+					    "Swap", "SwapPss" };
 	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
 		put_smap_kb(b, zero[i], 0);
+	put_smap_kb(b, "Locked", c->locked);
 }
 
 static void put_vm_flags(struct sbuf *b, const struct mm_vma_info *v)
@@ -454,6 +459,8 @@ static void put_vm_flags(struct sbuf *b, const struct mm_vma_info *v)
 		sb_printf(b, " ms");
 	if (v->flags & VMA_GROWSDOWN)
 		sb_printf(b, " gd");
+	if (v->flags & VMA_LOCKED)
+		sb_printf(b, " lo");
 	if (!(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE))
 		sb_printf(b, " ac");
 	sb_printf(b, " \n");
