@@ -18,7 +18,7 @@
 #include "sentry/mm.h"
 #include "sentry/process.h"
 #include "sentry/rusage.h"
-#include "sentry/rusage.h"
+#include "sentry/seccomp.h"
 #include "sentry/signal.h"
 #include "sentry/waitq.h"
 #include <poll.h>
@@ -641,6 +641,7 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	task_ioprio_fork(&c->sched, &t->sched, flags & CLONE_IO);
 	pthread_mutex_unlock(&kernel.lock);
 	c->mempolicy = t->mempolicy;
+	seccomp_task_fork(c, t);     /* threads and processes alike */
 	if (!(flags & CLONE_VM)) {
 		/* A new address space keeps the alternate stack; a shared one does not. */
 		c->altstack_sp = t->altstack_sp;
@@ -1018,6 +1019,8 @@ int task_get_info(int tgid, int tid, struct task_info *info, struct task **tp)
 		info->sched = t->sched;
 	memcpy(info->rlimits, tg->rlimits, sizeof(info->rlimits));
 	info->uid = t ? t->cred.uid : tg->uid;
+	info->seccomp_mode = t ? t->seccomp_mode : 0;
+	info->seccomp_filters = t ? seccomp_filter_count(t->seccomp_filter) : 0;
 	int rc = 0;
 	if (t) {
 		rc = cred_copy(&info->cred, &t->cred);

@@ -580,6 +580,20 @@ bool signal_fault(struct task *t, int sig, int code, uint64_t addr)
 	return catchable;
 }
 
+void signal_force(struct task *t, const siginfo_t *info)
+{
+	int sig = info->si_signo;
+	pthread_mutex_lock(&kernel.lock);
+	struct guest_sigaction *act = &t->tg->actions[sig - 1];
+	bool blocked = t->sigmask & SIGBIT(sig);
+	if (blocked || act->handler == (uint64_t)SIG_IGN) {
+		act->handler = (uint64_t)SIG_DFL;    /* flags and mask stay, as Linux */
+		t->sigmask &= ~SIGBIT(sig);
+	}
+	signal_queue_locked(t->tg, t, sig, info);
+	pthread_mutex_unlock(&kernel.lock);
+}
+
 long signal_return(struct task *t)
 {
 	struct guest_rt_sigframe f;

@@ -70,6 +70,13 @@ void signal_deliver(struct task *t);
  */
 bool signal_fault(struct task *t, int sig, int code, uint64_t addr);
 
+/*
+ * Force info->si_signo on thread t, as Linux's force_sig_info: if t blocks
+ * it or its process ignores it, it is unblocked and its action reset to
+ * the default first. Queued to t (a pending standard signal stands).
+ */
+void signal_force(struct task *t, const siginfo_t *info);
+
 /* rt_sigreturn(2): restore the frame at the guest's stack pointer. */
 long signal_return(struct task *t);
 

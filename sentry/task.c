@@ -16,6 +16,7 @@
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/rusage.h"
+#include "sentry/seccomp.h"
 #include "sentry/signal.h"
 #include "sentry/timer.h"
 #include "sentry/waitq.h"
@@ -118,6 +119,7 @@ void task_put(struct task *t)
 	if (t->fs)
 		fsctx_put(t->fs);
 	cred_release(&t->cred);
+	seccomp_task_release(t);
 	signal_release_task(t);
 	tg_put(t->tg);
 	pthread_mutex_destroy(&t->sleep_lock);
@@ -301,6 +303,15 @@ static void task_syscall(struct task *t)
 	a.arg[3] = t->regs.r10;
 	a.arg[4] = t->regs.r8;
 	a.arg[5] = t->regs.r9;
+	if (__builtin_expect(__atomic_load_n(&t->seccomp_mode, __ATOMIC_RELAXED), 0)) {
+		long skipped;
+		if (!seccomp_syscall_check(t, &a, &skipped)) {
+			if (t->strace && !t->exited)
+				strace_syscall(t, &a, skipped);
+			t->regs.rax = skipped;
+			return;
+		}
+	}
 	/* For /proc: a task inside the sentry is most likely waiting for something. */
 	__atomic_store_n(&t->state, TASK_SLEEPING, __ATOMIC_RELAXED);
 	long ret = syscall_dispatch(t, &a);

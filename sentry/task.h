@@ -196,6 +196,16 @@ struct task {
 	                                   /* since the last syscall (which sets it to UINT64_MAX) */
 	int fault_repeats;
 	int dumpable;                      /* PR_SET_DUMPABLE (1 from task_alloc; kept across fork) */
+	/*
+	 * seccomp (sentry/seccomp.c): the mode (SECCOMP_MODE_DISABLED, _STRICT,
+	 * _FILTER) and the filter chain, a reference. Changed under kernel.lock
+	 * by the task's own thread or a sibling's SECCOMP_FILTER_FLAG_TSYNC (the
+	 * chain before the mode); the task reads them atomically without it. A
+	 * chain replaced by TSYNC is an ancestor of its replacement, so a run
+	 * over the old one stays safe.
+	 */
+	int seccomp_mode;
+	struct seccomp_filter *seccomp_filter;
 	uint64_t timer_slack;              /* PR_SET_TIMERSLACK, ns (0: the default 50 us) */
 
 	/* vfork: the parent waits until this child execs or exits. */
@@ -280,6 +290,7 @@ struct task_info {
 	struct task_sched sched;           /* the thread's (zero for zombies) */
 	struct rlimit rlimits[RLIM_NLIMITS];
 	uint32_t uid;                      /* real uid (zombies: at exit) */
+	int seccomp_mode, seccomp_filters; /* the thread's (0 for zombies) */
 	struct cred cred;                  /* live threads: a copy (cred_release it) */
 };
 

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include "sentry/kernel_internal.h"
 #include "sentry/mm.h"
+#include "sentry/seccomp.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -200,7 +201,14 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 		t->timer_slack = arg2 ? arg2 : 50000;
 		return 0;
 	case PR_GET_SECCOMP:
-		return 0;
+		return __atomic_load_n(&t->seccomp_mode, __ATOMIC_RELAXED);
+	case PR_SET_SECCOMP:
+		/* As seccomp(2) with flags 0; strict mode ignores the third argument. */
+		if (arg2 == SECCOMP_MODE_STRICT)
+			return seccomp_op(t, SECCOMP_SET_MODE_STRICT, 0, gaddr(0));
+		if (arg2 == SECCOMP_MODE_FILTER)
+			return seccomp_op(t, SECCOMP_SET_MODE_FILTER, 0, gaddr(a->arg[2]));
+		return -EINVAL;
 	case PR_CAPBSET_READ:
 		if (arg2 > 40)
 			return -EINVAL;

@@ -233,7 +233,7 @@
 	ERR(modify_ldt, -EPERM, "int,ptr,size", "no LDT segments in the guest; gVisor: EPERM") \
 	OK(pivot_root, "path,path")                                                         \
 	ERR(_sysctl, -ENOSYS, "ptr", "removed in Linux 5.5 (use /proc/sys); gVisor: EPERM") \
-	PART(prctl, "prctl,hex,hex,hex,hex", "names, death signal, subreaper, dumpable, keep-caps, no-new-privs, bounding set, timer slack; others (seccomp, ambient caps, VMA names...) give EINVAL")   \
+	PART(prctl, "prctl,hex,hex,hex,hex", "names, death signal, subreaper, dumpable, keep-caps, no-new-privs, bounding set, timer slack; seccomp (as seccomp(2)); others (ambient caps, VMA names...) give EINVAL")   \
 	OK(arch_prctl, "archprctl,hex")                                                     \
 	ERR(adjtimex, -EPERM, "ptr", "the host clock is not the guest's to steer (CAP_SYS_TIME); gVisor: EPERM") \
 	OK(setrlimit, "rlimit,ptr")                                                         \
@@ -393,7 +393,7 @@
 	PART(sched_setattr, "int,ptr,hex", "virtual scheduling state; no SCHED_DEADLINE admission control; utilization clamps give EOPNOTSUPP (no CONFIG_UCLAMP_TASK)") \
 	OK(sched_getattr, "int,ptr,uint,hex")                                               \
 	PART(renameat2, "atfd,path,atfd,path,hex", "renaming a directory that exists in the read-only lower layer gives EXDEV") \
-	OK(seccomp, "uint,hex,ptr")                                                         \
+	PART(seccomp, "uint,hex,ptr", "no user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER: EINVAL; SECCOMP_RET_USER_NOTIF finds no listener: ENOSYS); SECCOMP_RET_TRACE finds no tracer (ENOSYS)") \
 	OK(getrandom, "obuf:ret,size,grnd")                                                  \
 	OK(memfd_create, "str,hex")                                                         \
 	ERR(kexec_file_load, -EPERM, "fd,fd,size,str,hex", "would replace the host kernel (CAP_SYS_BOOT); gVisor: EPERM") \

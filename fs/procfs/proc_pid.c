@@ -274,10 +274,11 @@ static long gen_status(struct proc_target *pt, struct sbuf *b)
 		  i->nr_threads, (unsigned long)i->rlimits[RLIMIT_SIGPENDING].rlim_cur, 0UL,
 		  i->sig_pending, i->sig_blocked, i->sig_ignored, i->sig_caught);
 	sb_printf(b, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
-		     "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+		     "CapAmb:\t0000000000000000\nNoNewPrivs:\t%d\nSeccomp:\t%d\nSeccomp_filters:\t%d\n"
 		     "Speculation_Store_Bypass:\tthread vulnerable\n"
 		     "SpeculationIndirectBranch:\tconditional enabled\n",
-		  c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bounding);
+		  c->cap_inheritable, c->cap_permitted, c->cap_effective, c->cap_bounding,
+		  c->no_new_privs, i->seccomp_mode, i->seccomp_filters);
 	put_cpus_allowed(b);
 	sb_printf(b, "Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n"
 		     "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
