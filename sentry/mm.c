@@ -1050,6 +1050,21 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 			goto out;
 		}
 	}
+	/*
+	 * Memory becoming data counts against RLIMIT_DATA (Linux's
+	 * mprotect_fixup: refused if the new flags do not fit where the old did).
+	 */
+	uint64_t to_data = 0;
+	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end; j++) {
+		const struct vma *v = &mm->vmas[j];
+		if (!is_data(v->prot, v->flags) && is_data(prot, v->flags))
+			to_data += MIN(end, v->end) - MAX(addr, v->start);
+	}
+	if (to_data && may_expand_locked(mm, 0, 0, to_data, true) &&
+	    !may_expand_locked(mm, 0, 0, to_data, false)) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	long i = vma_carve_locked(mm, addr, end);
 	if (i < 0) {
 		rc = i;

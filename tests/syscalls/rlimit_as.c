@@ -1,8 +1,9 @@
 /* RLIMIT_AS and RLIMIT_DATA on mappings: mmap (PROT_NONE counts too),
  * MAP_FIXED replacing what it covers, munmap giving room back, mremap
  * growth, brk, and RLIMIT_DATA counting only private writable memory
- * (with Linux's allowance for a zero soft limit). Each case runs in a
- * child, so the limits do not outlive it. */
+ * (mprotect making memory writable included; with Linux's allowance for
+ * a zero soft limit). Each case runs in a child, so the limits do not
+ * outlive it. */
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include "conformance.h"
@@ -89,6 +90,12 @@ static int data_limit(void)
 	void *top = sbrk(0);
 	if (sbrk(64 * MIB) != (void *)-1 || sbrk(0) != top)
 		bad |= 16;
+	/* Read-only memory made writable becomes data. */
+	char *ro = map(64 * MIB, PROT_READ, MAP_PRIVATE);
+	if (ro == MAP_FAILED || mprotect(ro, 64 * MIB, PROT_READ | PROT_WRITE) == 0 || errno != ENOMEM)
+		bad |= 32;
+	if (ro != MAP_FAILED && mprotect(ro, 4096, PROT_READ | PROT_WRITE) != 0)
+		bad |= 64;
 	return bad;
 }
 
