@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include "fs/vfs_internal.h"
 
 /*
@@ -169,6 +170,7 @@ int nd_init(struct nameidata *nd, struct fs_context *fs, const struct cred *c, s
 {
 	vfs_lock();
 	nd->cred = c;
+	nd->resolve = 0;
 	nd->root = fs->root;
 	path_get(&nd->root);
 	if (dirf) {
@@ -186,6 +188,18 @@ int nd_init(struct nameidata *nd, struct fs_context *fs, const struct cred *c, s
 	}
 	vfs_unlock();
 	return 0;
+}
+
+void nd_scope(struct nameidata *nd, int resolve)
+{
+	nd->resolve = resolve;
+	if (!(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) || !nd->start.dentry)
+		return;
+	vfs_lock();
+	path_put(&nd->root);
+	nd->root = nd->start;
+	path_get(&nd->root);
+	vfs_unlock();
 }
 
 void nd_release(struct nameidata *nd)

@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include "fs/vfs_internal.h"
 
 #ifndef ST_VALID
@@ -25,14 +26,22 @@ static bool path_readonly(const struct path *p)
 	return (p->mnt->flags & MS_RDONLY) || p->mnt->sb->readonly;
 }
 
-static int lookup_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
-		     const char *path, int flags, struct path *out)
+/* A lookup from dirf (or the cwd) under openat2's RESOLVE_* flags (0: none). */
+static int lookup_scoped(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+			 const char *path, int flags, int resolve, struct path *out)
 {
 	struct nameidata nd;
 	nd_init(&nd, fs, cred, dirf);
+	nd_scope(&nd, resolve);
 	int rc = vfs_walk(&nd, path, flags, out);
 	nd_release(&nd);
 	return rc;
+}
+
+static int lookup_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		     const char *path, int flags, struct path *out)
+{
+	return lookup_scoped(fs, cred, dirf, path, flags, 0, out);
 }
 
 /* A parent-walk with its own nameidata; the caller holds vfs_lock. */
@@ -43,14 +52,21 @@ struct parent_walk {
 	bool trailing;
 };
 
-static int walk_parent_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
-			  const char *path, struct parent_walk *pw)
+static int walk_parent_scoped(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+			      const char *path, int resolve, struct parent_walk *pw)
 {
 	struct nameidata nd;
 	nd_init(&nd, fs, cred, dirf);
+	nd_scope(&nd, resolve);
 	int rc = vfs_walk_parent(&nd, path, &pw->parent, pw->last, &pw->type, &pw->trailing);
 	nd_release(&nd);
 	return rc;
+}
+
+static int walk_parent_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+			  const char *path, struct parent_walk *pw)
+{
+	return walk_parent_scoped(fs, cred, dirf, path, 0, pw);
 }
 
 /* May cred create or delete entries in dir? */
@@ -110,10 +126,10 @@ static int open_check_perm(const struct path *p, const struct cred *cred, int fl
  * (Linux's do_tmpfile). Without O_EXCL, linkat may give it a name later.
  */
 static int open_tmpfile(struct fs_context *fs, const struct cred *cred, struct file *dirf,
-			const char *path, int flags, int mode, struct file **out)
+			const char *path, int flags, int mode, int resolve, struct file **out)
 {
 	struct path dir;
-	int rc = lookup_at(fs, cred, dirf, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &dir);
+	int rc = lookup_scoped(fs, cred, dirf, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, resolve, &dir);
 	if (rc)
 		return rc;
 	struct inode *di = dir.dentry->inode;
@@ -205,6 +221,12 @@ static int create_through_link(struct fs_context *fs, const struct cred *cred,
 int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 	       const char *path, int flags, int mode, struct file **out)
 {
+	return vfs_openat2(fs, cred, dirf, path, flags, mode, 0, out);
+}
+
+int vfs_openat2(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		const char *path, int flags, int mode, int resolve, struct file **out)
+{
 	/* The kernel's __O_TMPFILE bit (glibc's __O_TMPFILE includes O_DIRECTORY). */
 	if (flags & 020000000) {
 		/* build_open_flags: O_TMPFILE needs O_DIRECTORY, write access and no O_CREAT. */
@@ -212,7 +234,7 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 		    (flags & O_ACCMODE) == O_RDONLY)
 			return -EINVAL;
 		vfs_lock();
-		int rc = open_tmpfile(fs, cred, dirf, path, flags, mode, out);
+		int rc = open_tmpfile(fs, cred, dirf, path, flags, mode, resolve, out);
 		vfs_unlock();
 		return rc;
 	}
@@ -226,7 +248,7 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 	vfs_lock();
 	if (flags & O_CREAT) {
 		struct parent_walk pw;
-		rc = walk_parent_at(fs, cred, dirf, path, &pw);
+		rc = walk_parent_scoped(fs, cred, dirf, path, resolve, &pw);
 		if (rc)
 			goto out;
 		if (pw.type != LAST_NORM) {
@@ -267,11 +289,16 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 				goto out;
 			}
 			/* Exists: resolve again with the ordinary rules (mounts, links). */
-			rc = lookup_at(fs, cred, dirf, path,
-				       (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &p);
+			rc = lookup_scoped(fs, cred, dirf, path,
+					   (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, resolve, &p);
 			if (rc == -ENOENT && S_ISLNK(d->inode->mode) && !(flags & O_NOFOLLOW)) {
-				/* A dangling symlink: O_CREAT creates its target, as Linux does. */
-				rc = create_through_link(fs, cred, &pw.parent, d, flags, mode, out);
+				/*
+				 * A dangling symlink: O_CREAT creates its target, as Linux
+				 * does; the target is named from the task's root, which a
+				 * scoped openat2 may not reach: refused there (EXDEV).
+				 */
+				rc = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_NO_XDEV)
+				     ? -EXDEV : create_through_link(fs, cred, &pw.parent, d, flags, mode, out);
 				path_put(&pw.parent);
 				dentry_put(d);
 				goto out;
@@ -290,7 +317,7 @@ int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 		int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 		if (flags & O_DIRECTORY)
 			lf |= LOOKUP_DIRECTORY;
-		rc = lookup_at(fs, cred, dirf, path, lf, &p);
+		rc = lookup_scoped(fs, cred, dirf, path, lf, resolve, &p);
 		if (rc)
 			goto out;
 	}

@@ -3,10 +3,18 @@
  * and cwd, mount crossing, symlinks (absolute ones against the task's
  * root), ".." that never climbs above the root, ELOOP after 40 links,
  * ENAMETOOLONG, ENOTDIR and trailing slashes. All under vfs_lock.
+ *
+ * openat2's RESOLVE_* flags (nameidata.resolve) restrict it as Linux's
+ * LOOKUP_* scoping does: NO_SYMLINKS and NO_MAGICLINKS refuse a link to
+ * follow (ELOOP); NO_XDEV any mount crossing, up, down or by a jump
+ * (EXDEV); BENEATH (rooted at the start) an absolute path or link, a ".."
+ * above the start and any magic link (EXDEV); IN_ROOT (rooted at the
+ * start) only magic links (EXDEV): "/" and ".." stop at the start.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include "fs/vfs_internal.h"
 
 struct walk {
@@ -19,28 +27,36 @@ static bool path_equal(const struct path *a, const struct path *b)
 	return a->mnt == b->mnt && a->dentry == b->dentry;
 }
 
-/* Step into mounts stacked on p (replacing p's references). */
-static void cross_mounts(struct path *p)
+/* Step into mounts stacked on p (replacing p's references); -EXDEV under RESOLVE_NO_XDEV. */
+static int cross_mounts(struct walk *w, struct path *p)
 {
 	struct mount *m;
 	while ((m = mount_lookup(p->mnt, p->dentry))) {
+		if (w->nd->resolve & RESOLVE_NO_XDEV)
+			return -EXDEV;
 		dentry_get(m->root);
 		dentry_put(p->dentry);
 		p->mnt = m;
 		p->dentry = m->root;
 	}
+	return 0;
 }
 
-/* "..": never above the root, crossing mounts upwards. */
-static void step_dotdot(struct walk *w, struct path *p)
+/*
+ * "..": never above the root, crossing mounts upwards (-EXDEV under
+ * RESOLVE_NO_XDEV); at the root of a RESOLVE_BENEATH walk, -EXDEV.
+ */
+static int step_dotdot(struct walk *w, struct path *p)
 {
 	for (;;) {
 		if (path_equal(p, &w->nd->root))
-			return;
+			return w->nd->resolve & RESOLVE_BENEATH ? -EXDEV : 0;
 		if (p->dentry != p->mnt->root)
 			break;
 		if (!p->mnt->parent)
-			return;          /* root of the tree: stay */
+			return 0;        /* root of the tree: stay */
+		if (w->nd->resolve & RESOLVE_NO_XDEV)
+			return -EXDEV;
 		struct dentry *mp = p->mnt->mountpoint;
 		dentry_get(mp);
 		dentry_put(p->dentry);
@@ -53,6 +69,7 @@ static void step_dotdot(struct walk *w, struct path *p)
 		dentry_put(p->dentry);
 		p->dentry = parent;
 	}
+	return 0;
 }
 
 static int walk_path(struct walk *w, struct path *cur, const char *path, bool follow_last,
@@ -64,13 +81,23 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
  */
 static int follow_link(struct walk *w, struct path *dir, struct path *cur)
 {
-	if (++w->nlinks > VFS_MAXSYMLINKS)
+	int resolve = w->nd->resolve;
+	if (++w->nlinks > VFS_MAXSYMLINKS || (resolve & RESOLVE_NO_SYMLINKS))
 		return -ELOOP;
 	struct dentry *d = cur->dentry;
 	/* procfs magic links jump straight to an object. */
 	if (d->inode->iops && d->inode->iops->get_link_path) {
 		struct path target;
 		int rc = d->inode->iops->get_link_path(d, &target.mnt, &target.dentry);
+		if (rc == 0 && resolve) {
+			rc = resolve & RESOLVE_NO_MAGICLINKS ? -ELOOP
+			     : resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) ? -EXDEV
+			     : (resolve & RESOLVE_NO_XDEV) && target.mnt != cur->mnt ? -EXDEV : 0;
+			if (rc) {
+				path_put(&target);
+				return rc;
+			}
+		}
 		if (rc == 0) {
 			path_put(cur);
 			*cur = target;
@@ -121,6 +148,9 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
 {
 	const char *s = path;
 	if (*s == '/') {
+		if ((w->nd->resolve & RESOLVE_BENEATH) ||
+		    ((w->nd->resolve & RESOLVE_NO_XDEV) && cur->mnt != w->nd->root.mnt))
+			return -EXDEV;
 		path_put(cur);
 		*cur = w->nd->root;
 		path_get(cur);
@@ -152,7 +182,9 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
 		if (!strcmp(name, "."))
 			continue;
 		if (!strcmp(name, "..")) {
-			step_dotdot(w, cur);
+			rc = step_dotdot(w, cur);
+			if (rc)
+				return rc;
 			continue;
 		}
 		struct dentry *child;
@@ -160,7 +192,11 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
 		if (rc)
 			return rc;
 		struct path next = { cur->mnt, child };
-		cross_mounts(&next);
+		rc = cross_mounts(w, &next);
+		if (rc) {
+			path_put(&next);
+			return rc;
+		}
 		if (S_ISLNK(next.dentry->inode->mode) && (!last || follow_last || trailing)) {
 			rc = follow_link(w, cur, &next);
 			if (rc) {
@@ -193,6 +229,8 @@ int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct pat
 		return -ENOENT;
 	if (path[0] != '/' && !nd->start.dentry)
 		return -ENOTDIR;     /* dirfd is not a directory */
+	if (path[0] == '/' && (nd->resolve & RESOLVE_BENEATH))
+		return -EXDEV;
 	vfs_lock();
 	struct walk w = { nd, 0 };
 	struct path cur = path[0] == '/' ? nd->root : nd->start;
@@ -219,6 +257,8 @@ int vfs_walk_parent(const struct nameidata *nd, const char *path, struct path *p
 		return -ENOENT;
 	if (path[0] != '/' && !nd->start.dentry)
 		return -ENOTDIR;
+	if (path[0] == '/' && (nd->resolve & RESOLVE_BENEATH))
+		return -EXDEV;
 	/* Split off the last component, ignoring trailing slashes. */
 	int end = len;
 	while (end > 0 && path[end - 1] == '/')

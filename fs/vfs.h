@@ -104,6 +104,13 @@ struct file *vfs_host_fd_file(int hostfd);
  */
 int vfs_openat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 	       const char *path, int flags, int mode, struct file **out);
+/*
+ * vfs_openat under openat2(2)'s RESOLVE_* flags (resolve: already checked
+ * by the caller). O_CREAT through a dangling symlink is refused (EXDEV)
+ * under RESOLVE_BENEATH, RESOLVE_IN_ROOT and RESOLVE_NO_XDEV.
+ */
+int vfs_openat2(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		const char *path, int flags, int mode, int resolve, struct file **out);
 
 /*
  * Open a file for execution (execve / the ELF loader): follows symlinks,

@@ -383,6 +383,11 @@ struct nameidata {
 	struct path root;
 	struct path start;             /* cwd or the dirfd's directory */
 	const struct cred *cred;
+	/*
+	 * openat2's RESOLVE_* flags (0 for every other lookup); with
+	 * RESOLVE_BENEATH or RESOLVE_IN_ROOT, root is the start (nd_scope).
+	 */
+	int resolve;
 };
 
 /* Resolve a whole path; *out holds references on success. */
@@ -405,6 +410,8 @@ long vfs_path_string(const struct path *root, const struct path *p, char *buf, s
 /* Fill nd from a context (root/cwd), cred and optional dir file. */
 int nd_init(struct nameidata *nd, struct fs_context *fs, const struct cred *c, struct file *dirf);
 void nd_release(struct nameidata *nd);
+/* Give an initialised nd openat2's RESOLVE_* flags (a scoped one is rooted at its start). */
+void nd_scope(struct nameidata *nd, int resolve);
 
 /* The fs context's root (references) for procfs links. */
 void fsctx_get_root(struct fs_context *fs, struct path *out);

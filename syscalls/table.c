@@ -424,7 +424,7 @@
 	OK(pidfd_open, "int,hex")                                                           \
 	PART(clone3, "ptr,size", "as clone; set_tid, CLONE_INTO_CGROUP and CLONE_PIDFD give EINVAL")                                                              \
 	PART(close_range, "uint,uint,hex", "CLOSE_RANGE_UNSHARE does not unshare the table")                                                    \
-	OK(openat2, "atfd,path,ptr,size")                                                   \
+	PART(openat2, "atfd,path,ptr,size", "O_CREAT through a dangling symlink gives EXDEV under RESOLVE_BENEATH, RESOLVE_IN_ROOT and RESOLVE_NO_XDEV (Linux creates the target where it stays in scope)") \
 	OK(pidfd_getfd, "fd,fd,hex")                                                        \
 	OK(faccessat2, "atfd,path,access,accflags")                                         \
 	OK(process_madvise, "fd,ptr,size,madv,hex")                                         \
