@@ -396,11 +396,11 @@ static int inet_bind(struct task *t, struct sock *sk, const void *addr, uint32_t
 	return rc;
 }
 
-static int inet_getname_locked(struct sock *sk, bool peer, struct sk_addr *out)
+int inet_getname_ep(struct sock *sk, bool peer, bool connected, struct sk_addr *out)
 {
 	struct inet_priv *ip = inet_of(sk);
 	if (peer) {
-		if (!ip->has_remote || (sk->tcp && sk->state != SK_CONNECTED))
+		if (!connected)
 			return -ENOTCONN;
 		inet_ep_format(sk, &ip->remote, out);
 		return 0;
@@ -410,6 +410,13 @@ static int inet_getname_locked(struct sock *sk, bool peer, struct sk_addr *out)
 		l.port = 0;
 	inet_ep_format(sk, &l, out);
 	return 0;
+}
+
+static int inet_getname_locked(struct sock *sk, bool peer, struct sk_addr *out)
+{
+	struct inet_priv *ip = inet_of(sk);
+	return inet_getname_ep(sk, peer, ip->has_remote && !(sk->tcp && sk->state != SK_CONNECTED),
+			       out);
 }
 
 /*

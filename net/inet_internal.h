@@ -89,6 +89,12 @@ static inline struct inet_priv *inet_of(struct sock *sk)
 
 /* Format ep as sk's family sees it (sockaddr_in, or sockaddr_in6 with IPv4 mapped). */
 void inet_ep_format(const struct sock *sk, const struct inet_ep *ep, struct sk_addr *out);
+/*
+ * getsockname/getpeername of an inet socket: the local endpoint (port 0
+ * until bound), or the remote one, -ENOTCONN unless connected (the
+ * protocol's own test).
+ */
+int inet_getname_ep(struct sock *sk, bool peer, bool connected, struct sk_addr *out);
 /* recvmsg's source address: a queued sockaddr_in6 rewritten for sk's family (net_lock held). */
 void inet_recv_name_locked(struct sock *sk, struct sk_addr *from);
 

@@ -364,18 +364,8 @@ static int ping_bind(struct task *t, struct sock *sk, const void *addr, uint32_t
 static int ping_getname_locked(struct sock *sk, bool peer, struct sk_addr *out)
 {
 	struct inet_priv *ip = inet_of(sk);
-	if (peer) {
-		/* inet_getname: no destination port is "not connected", and pings have none. */
-		if (!ip->has_remote || !ip->remote.port)
-			return -ENOTCONN;
-		inet_ep_format(sk, &ip->remote, out);
-		return 0;
-	}
-	struct inet_ep l = ip->local;
-	if (!ip->bound)
-		l.port = 0;
-	inet_ep_format(sk, &l, out);
-	return 0;
+	/* inet_getname: no destination port is "not connected", and pings have none. */
+	return inet_getname_ep(sk, peer, ip->has_remote && ip->remote.port, out);
 }
 
 /* ---- routes ---- */

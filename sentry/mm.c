@@ -1055,7 +1055,9 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	 * mprotect_fixup: refused if the new flags do not fit where the old did).
 	 */
 	uint64_t to_data = 0;
-	for (size_t j = vma_lower_bound_locked(mm, addr); j < mm->nvmas && mm->vmas[j].start < end; j++) {
+	size_t j = caller_rlimit(RLIMIT_DATA) == RLIM_INFINITY ? mm->nvmas   /* nothing to count */
+		   : vma_lower_bound_locked(mm, addr);
+	for (; j < mm->nvmas && mm->vmas[j].start < end; j++) {
 		const struct vma *v = &mm->vmas[j];
 		if (!is_data(v->prot, v->flags) && is_data(prot, v->flags))
 			to_data += MIN(end, v->end) - MAX(addr, v->start);

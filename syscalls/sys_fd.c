@@ -19,25 +19,37 @@
 /* The kernel's O_LARGEFILE (glibc defines O_LARGEFILE as 0 on x86-64). */
 #define KERNEL_O_LARGEFILE 0100000
 
-static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags, int mode)
+/*
+ * Open upath from dirfd under openat2's resolve flags (0 for the older
+ * calls) and install the file. A scoped lookup (RESOLVE_BENEATH,
+ * RESOLVE_IN_ROOT) starts at dirfd even for an absolute path.
+ */
+static long do_openat2(struct task *t, int dirfd, uint64_t upath, int flags, int mode,
+		       int resolve)
 {
 	char path[GUEST_PATH_MAX];
 	long n = fs_copy_path(t, upath, path);
 	if (n < 0)
 		return n;
+	bool scoped = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
 	struct file *dirf;
-	int rc = fs_get_dirf(t, dirfd, path, &dirf);
+	int rc = fs_get_dirf(t, dirfd, scoped ? NULL : path, &dirf);
 	if (rc)
 		return rc;
 	struct file *f;
-	/* Linux forces O_LARGEFILE on 64-bit; F_GETFL shows it. */
-	rc = vfs_openat(t->fs, &t->cred, dirf, path, flags | KERNEL_O_LARGEFILE, mode, &f);
+	rc = vfs_openat2(t->fs, &t->cred, dirf, path, flags, mode, resolve, &f);
 	fs_put_dirf(dirf);
 	if (rc)
 		return rc;
 	int fd = fdt_install(t->files, f, (flags & O_CLOEXEC) ? FDT_CLOEXEC : 0, 0, fs_nofile(t));
 	file_put(f);
 	return fd;
+}
+
+static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags, int mode)
+{
+	/* Linux forces O_LARGEFILE on 64-bit; F_GETFL shows it. */
+	return do_openat2(t, dirfd, upath, flags | KERNEL_O_LARGEFILE, mode, 0);
 }
 
 /* open(2) */
@@ -96,26 +108,9 @@ long sys_openat2(struct task *t, const struct syscall_args *a)
 	/* No lookup here ever blocks; only creating or truncating cannot be cached. */
 	if ((how.resolve & RESOLVE_CACHED) && (flags & (O_TRUNC | O_CREAT | O_TMPFILE)))
 		return -EAGAIN;
-	char path[GUEST_PATH_MAX];
-	long n = fs_copy_path(t, upath, path);
-	if (n < 0)
-		return n;
-	/* A scoped lookup starts at dirfd even for an absolute path ("/" is dirfd, or refused). */
-	bool scoped = how.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
-	struct file *dirf;
-	int rc = fs_get_dirf(t, dirfd, scoped ? NULL : path, &dirf);
-	if (rc)
-		return rc;
-	struct file *f;
 	if (!(flags & O_PATH))
 		flags |= KERNEL_O_LARGEFILE;
-	rc = vfs_openat2(t->fs, &t->cred, dirf, path, flags, (int)how.mode, (int)how.resolve, &f);
-	fs_put_dirf(dirf);
-	if (rc)
-		return rc;
-	int fd = fdt_install(t->files, f, (flags & O_CLOEXEC) ? FDT_CLOEXEC : 0, 0, fs_nofile(t));
-	file_put(f);
-	return fd;
+	return do_openat2(t, dirfd, upath, flags, (int)how.mode, (int)how.resolve);
 }
 
 /* creat(2) */

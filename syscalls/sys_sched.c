@@ -349,46 +349,40 @@ static long ioprio_walk(struct task *t, int which, int who, bool set, int ioprio
 	return w.result;
 }
 
-/* ioprio_set(2): the value is checked first, then who is looked up. */
-long sys_ioprio_set(struct task *t, const struct syscall_args *a)
+/*
+ * ioprio_set(2) (set: ioprio checked first, then who is looked up) and
+ * ioprio_get(2): a thread's value as set (0 if never set); for a group or
+ * a user, the best effective priority among its threads.
+ */
+static long ioprio_call(struct task *t, int which, int who, bool set, int ioprio)
 {
-	int which = (int)a->arg[0], who = (int)a->arg[1], ioprio = (int)a->arg[2];
-	int rc = ioprio_check(t, ioprio);
-	if (rc)
-		return rc;
+	if (set) {
+		int rc = ioprio_check(t, ioprio);
+		if (rc)
+			return rc;
+	}
 	if (which == IOPRIO_WHO_PGRP || which == IOPRIO_WHO_USER)
-		return ioprio_walk(t, which, who, true, ioprio);
+		return ioprio_walk(t, which, who, set, ioprio);
 	if (which != IOPRIO_WHO_PROCESS)
 		return -EINVAL;
 	struct task *p = sched_find_task(t, who);
 	if (!p)
 		return -ESRCH;
 	pthread_mutex_lock(&kernel.lock);
-	rc = ioprio_set_one_locked(t, p, ioprio);
+	long rc = set ? ioprio_set_one_locked(t, p, ioprio) : ioprio_raw_locked(p);
 	pthread_mutex_unlock(&kernel.lock);
 	task_put(p);
 	return rc;
 }
 
-/*
- * ioprio_get(2): a thread's value as set (0 if never set); for a group or
- * a user, the best effective priority among its threads.
- */
+long sys_ioprio_set(struct task *t, const struct syscall_args *a)
+{
+	return ioprio_call(t, (int)a->arg[0], (int)a->arg[1], true, (int)a->arg[2]);
+}
+
 long sys_ioprio_get(struct task *t, const struct syscall_args *a)
 {
-	int which = (int)a->arg[0], who = (int)a->arg[1];
-	if (which == IOPRIO_WHO_PGRP || which == IOPRIO_WHO_USER)
-		return ioprio_walk(t, which, who, false, 0);
-	if (which != IOPRIO_WHO_PROCESS)
-		return -EINVAL;
-	struct task *p = sched_find_task(t, who);
-	if (!p)
-		return -ESRCH;
-	pthread_mutex_lock(&kernel.lock);
-	long rc = ioprio_raw_locked(p);
-	pthread_mutex_unlock(&kernel.lock);
-	task_put(p);
-	return rc;
+	return ioprio_call(t, (int)a->arg[0], (int)a->arg[1], false, 0);
 }
 
 /* ---- policies and priorities ---- */
