@@ -227,19 +227,19 @@ static int pgrp_child(void)
 	    ioprio_get(IOPRIO_WHO_PROCESS, 0) != IOPRIO(CLASS_IDLE, 0))
 		return 12;
 	/* Two members: the best (numerically lowest) priority wins. */
-	int go[2];
-	if (pipe(go))
+	int go[2], set[2];      /* one pipe each way: a child could read its own byte back */
+	if (pipe(go) || pipe(set))
 		return 13;
 	pid_t g = fork();
 	if (g == 0) {
 		char b;
 		ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO(CLASS_BE, 2));
-		if (write(go[1], "x", 1) != 1 || read(go[0], &b, 1) != 1)
+		if (write(set[1], "x", 1) != 1 || read(go[0], &b, 1) != 1)
 			_exit(1);
 		_exit(0);
 	}
 	char b;
-	if (read(go[0], &b, 1) != 1)
+	if (read(set[0], &b, 1) != 1)
 		return 14;
 	int r = ioprio_get(IOPRIO_WHO_PGRP, 0) == IOPRIO(CLASS_BE, 2) ? 0 : 15;
 	if (!r && ioprio_set(IOPRIO_WHO_PGRP, getpid(), IOPRIO(CLASS_BE, 4)))
