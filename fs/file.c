@@ -619,6 +619,11 @@ ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
 	return vfs_readv(f, &iov, 1, &pos);
 }
 
+ssize_t vfs_pread_cb(void *file, void *buf, size_t len, uint64_t off)
+{
+	return vfs_pread(file, buf, len, off);
+}
+
 /* ---- lseek ---- */
 
 /* Only regular files have data/holes; one data extent unless the file knows its holes. */

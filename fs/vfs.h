@@ -130,6 +130,8 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 
 /* Convenience: read up to len bytes at off into a host buffer (loader, mmap). */
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off);
+/* The same with the file as a void * (a reader callback: mf_fill, the ELF loader). */
+ssize_t vfs_pread_cb(void *file, void *buf, size_t len, uint64_t off);
 
 /* fstat(2) of an open file. */
 int vfs_fstat(struct file *f, struct stat *st);

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sentry/elf.h"
+#include "sentry/memfile.h"
 #include "sentry/mm_internal.h"
 
 #define ELF_MAX_PHNUM 256
@@ -133,17 +134,22 @@ static int map_segments(struct mm *mm, const struct elf_source *src, const Elf64
 			if (rc)
 				return rc;
 		}
-		if (p->p_filesz) {
-			/* Read straight into the new pages when they are one VMA's. */
-			void *dst = mm_loader_ptr(mm, bias + p->p_vaddr, p->p_filesz);
-			void *buf = dst ? dst : malloc(p->p_filesz);
+		uint64_t dst;
+		if (p->p_filesz && mm_loader_off(mm, bias + p->p_vaddr, p->p_filesz, &dst)) {
+			/* Straight into the new pages when they are one VMA's. */
+			ssize_t n = mf_fill(dst, p->p_filesz, src->pread, src->ctx, p->p_offset);
+			if (n >= 0 && (uint64_t)n != p->p_filesz)
+				n = -EIO;
+			if (n < 0)
+				return (int)n;
+		} else if (p->p_filesz) {
+			void *buf = malloc(p->p_filesz);
 			if (!buf)
 				return -ENOMEM;
 			int rc = read_exact(src, buf, p->p_filesz, p->p_offset);
-			if (!rc && !dst)
+			if (!rc)
 				rc = mm_poke(mm, bias + p->p_vaddr, buf, p->p_filesz);
-			if (!dst)
-				free(buf);
+			free(buf);
 			if (rc)
 				return rc;
 		}

@@ -23,11 +23,6 @@
 #define BINPRM_MAX_RECURSION 4
 #define STACK_SIZE_DEFAULT (8ULL << 20)
 
-static ssize_t file_pread(void *ctx, void *buf, size_t len, uint64_t off)
-{
-	return vfs_pread(ctx, buf, len, off);
-}
-
 /* Parse "#!interp [arg]" from the first bytes of a script. */
 static int parse_shebang(const char *buf, size_t n, char *interp, size_t icap, char *arg,
 			 size_t acap)
@@ -206,7 +201,7 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 	lay.mmap_base = stack_top - stack_size - (128ULL << 20) - random_bytes((1ULL << 40) - 1);
 	mm_set_layout(mm, &lay);
 
-	struct elf_source src = { file_pread, f, f };
+	struct elf_source src = { vfs_pread_cb, f, f };
 	rc = elf_load(mm, &src, false, &img);
 	if (rc)
 		goto fail;
@@ -215,7 +210,7 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 		rc = vfs_open_exec(t->fs, &t->cred, img.interp, &interp_file);
 		if (rc)
 			goto fail;
-		struct elf_source isrc = { file_pread, interp_file, interp_file };
+		struct elf_source isrc = { vfs_pread_cb, interp_file, interp_file };
 		rc = elf_load(mm, &isrc, true, &iimg);
 		if (rc)
 			goto fail;

@@ -185,7 +185,6 @@ int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len)
 		return 0;
 	uint64_t end = MIN(e->len, rel + len);
 	int rc = 0;
-	uint8_t *bounce = NULL;
 	pthread_mutex_lock(&e->fill_lock);
 	for (uint64_t c = rel / FCACHE_CHUNK; c * FCACHE_CHUNK < end && !rc; c++) {
 		if (e->filled[c])
@@ -193,21 +192,14 @@ int fcache_fill(struct fcache_entry *e, uint64_t rel, uint64_t len)
 		uint64_t lo = c * FCACHE_CHUNK;
 		uint64_t n = MIN(FCACHE_CHUNK, (uint64_t)e->size > lo ? (uint64_t)e->size - lo : 0);
 		if (n) {
-			/* Through a bounce buffer: mf_write allocates the pages without faults. */
-			if (!bounce)
-				bounce = malloc(FCACHE_CHUNK);
-			ssize_t r = bounce ? vfs_pread(e->file, bounce, n, lo)
-					   : vfs_pread(e->file, mf_ptr(e->off + lo), n, lo);
+			ssize_t r = mf_fill(e->off + lo, n, vfs_pread_cb, e->file, lo);
 			if (r < 0)
 				rc = (int)r;
-			else if (bounce && r > 0)
-				rc = mf_write(e->off + lo, bounce, r);
 		}
 		if (!rc)
 			e->filled[c] = 1;
 	}
 	pthread_mutex_unlock(&e->fill_lock);
-	free(bounce);
 	return rc;
 }
 

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -449,7 +450,7 @@ static bool member_of(const struct members *m, long pid)
 
 /*
  * Move the sentry's children (the stubs forked before the sentry itself
- * was moved) in: the pids in /proc/SENTRY/task/TID/children of every
+ * was moved; not the reaper) in: the pids in /proc/SENTRY/task/TID/children of every
  * thread. Those born after the move are in already and are skipped: every
  * write to cgroup.procs, even of a member, holds all forks and exits on
  * the host (the sentry's included) for an RCU grace period. Raw calls
@@ -459,6 +460,7 @@ static void reaper_move_children(const char *procs, pid_t sentry)
 {
 	static struct members in;
 	procs_scan(procs, member_add, &in);
+	member_add(getpid(), &in);      /* the reaper itself stays out */
 	char path[64], buf[4096];
 	if (!path_of(path, sizeof(path), "/proc/", sentry, "/task"))
 		return;
@@ -503,13 +505,15 @@ static void reaper_move_children(const char *procs, pid_t sentry)
 }
 
 /*
- * The reaper (a grandchild of the sentry, so nobody must wait for it):
- * async-signal-safe calls only, as it is forked from a threaded process.
- * It first moves the sentry into the cgroup, then the stubs the sentry
- * forked meanwhile (later ones are born inside): a move waits for an RCU
- * grace period (about 1 ms here, 15 ms when cold), which the sentry does
- * not wait for. It holds the read end of a pipe whose write end only the
- * sentry holds; end of file means the sentry is gone.
+ * The reaper (a child of the sentry that outlives it, reaped by the host's
+ * init or subreaper; the sentry never waits for it): async-signal-safe
+ * calls only, as it is forked from a threaded process. It first moves
+ * the sentry into the cgroup, then the stubs the sentry forked meanwhile
+ * (later ones are born inside): a move waits for an RCU grace period
+ * (about 1 ms here, 15 ms when cold), which the sentry does not wait for.
+ * It holds one end of a socket pair whose other end only the sentry
+ * holds; end of file means the sentry is gone. The sentry sends the
+ * MemoryFile over it (memcg_keep_file), which the reaper closes then.
  */
 static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const char *procs,
 						 pid_t sentry)
@@ -525,9 +529,24 @@ static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const
 	/* cgroup.procs moves the whole process: every sentry thread. */
 	if (reaper_move(procs, sentry) == 0)
 		reaper_move_children(procs, sentry);
-	char c;
-	while (read(rfd, &c, 1) < 0 && errno == EINTR)
-		;
+	int kept = -1;
+	for (;;) {
+		char c, ctl[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &c, 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(rfd, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && kept < 0)
+			memcpy(&kept, CMSG_DATA(cm), sizeof(kept));
+	}
+	/* The guest's pages go before the cgroup they are charged to. */
+	if (kept >= 0)
+		close(kept);
 	for (int i = 0; i < REAPER_TRIES; i++) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			_exit(0);
@@ -540,14 +559,14 @@ static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const
 	_exit(1);
 }
 
-/* Start the reaper of cg->dir; *wfd gets the pipe end the sentry keeps until it dies. */
+/* Start the reaper of cg->dir; *wfd gets the socket end the sentry keeps until it dies. */
 static int memcg_start_reaper(const struct memcg *cg, int *wfd)
 {
 	char procs[PATH_MAX];
 	if (snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->dir) >= (int)sizeof(procs))
 		return -ENAMETOOLONG;
 	int p[2];
-	if (pipe2(p, O_CLOEXEC))
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p))
 		return -errno;
 	pid_t sentry = getpid();
 	pid_t pid = fork();
@@ -559,14 +578,9 @@ static int memcg_start_reaper(const struct memcg *cg, int *wfd)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		if (fork() == 0)
-			reaper_run(p[0], cg->dir, procs, sentry);
-		_exit(0);
+		reaper_run(p[0], cg->dir, procs, sentry);
 	}
 	close(p[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	*wfd = p[1];
 	return 0;
 }
@@ -591,8 +605,27 @@ static void memcg_prefer_stubs(void)
 	plat_set_stub_oom_score_adj(adj > 1000 ? 1000 : adj);
 }
 
-/* The write end of the reaper's pipe: open for the sentry's whole life, never closed. */
+/* The sentry's end of the reaper's socket: open for the sentry's whole life, never closed. */
 static int reaper_fd = -1;
+
+void memcg_keep_file(int fd)
+{
+	if (reaper_fd < 0 || fd < 0)
+		return;
+	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
+	memset(ctl, 0, sizeof(ctl));
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	/* A reaper gone early: the sentry's exit frees the pages, as without one. */
+	while (sendmsg(reaper_fd, &mh, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
 
 int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, size_t whylen)
 {

@@ -24,5 +24,12 @@ uint64_t memcg_allowance(uint64_t guest_limit);
  */
 int memcg_enter(uint64_t guest_limit, char *path, size_t pathlen, char *why, size_t whylen);
 
+/*
+ * Hand fd (the MemoryFile) to the reaper, which closes it once the sentry
+ * is gone, before it removes the cgroup. The last close frees every guest
+ * page (0.34 ms for python3 -c pass, more for bigger guests), which the
+ * sentry's exit would do while its parent waits. No-op without a reaper.
+ */
+void memcg_keep_file(int fd);
 
 #endif

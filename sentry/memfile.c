@@ -324,6 +324,32 @@ int mf_read(uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+/* The bounce buffer of mf_fill: big enough to amortise two syscalls, small enough for the cache. */
+#define MF_FILL_CHUNK (64 << 10)
+
+ssize_t mf_fill(uint64_t off, size_t len, ssize_t (*rd)(void *ctx, void *buf, size_t n, uint64_t pos),
+		void *ctx, uint64_t pos)
+{
+	char *bounce = malloc(MIN(len, MF_FILL_CHUNK));
+	if (!bounce && len)
+		return -ENOMEM;
+	size_t done = 0;
+	ssize_t rc = 0;
+	while (done < len) {
+		ssize_t n = rd(ctx, bounce, MIN(len - done, MF_FILL_CHUNK), pos + done);
+		if (n <= 0) {
+			rc = n;
+			break;
+		}
+		rc = mf_write(off + done, bounce, (size_t)n);
+		if (rc)
+			break;
+		done += (size_t)n;
+	}
+	free(bounce);
+	return rc < 0 ? rc : (ssize_t)done;
+}
+
 void *mf_ptr(uint64_t off)
 {
 	return mf.base + off;

@@ -55,6 +55,16 @@ int mf_write(uint64_t off, const void *buf, size_t len);
  */
 int mf_read(uint64_t off, void *buf, size_t len);
 
+/*
+ * Fill len bytes at offset off from rd (a file's pread at pos onwards)
+ * through a bounce buffer and mf_write, which allocates the pages in the
+ * kernel: reading into mf_ptr() faults them in one at a time from the
+ * sentry (python3's 1.3 MiB data segment: 0.73 ms that way, 0.38 this
+ * way). Bytes filled (fewer at end of file) or -errno.
+ */
+ssize_t mf_fill(uint64_t off, size_t len, ssize_t (*rd)(void *ctx, void *buf, size_t n, uint64_t pos),
+		void *ctx, uint64_t pos);
+
 /* The sentry's host pointer for MemoryFile offset off. */
 void *mf_ptr(uint64_t off);
 

@@ -389,24 +389,17 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
 	return mm_copy(mm, addr, (void *)src, len, true, false, true);
 }
 
-void *mm_loader_ptr(struct mm *mm, uint64_t addr, size_t len)
+bool mm_loader_off(struct mm *mm, uint64_t addr, size_t len, uint64_t *off)
 {
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
 	bool plain = v && !v->cache && !v->shared && !v->fshared && !v->host && !v->reserve &&
 		     len <= v->end - addr;
-	char *p = plain ? mf_ptr(v->mf_off + (addr - v->start)) : NULL;
+	if (plain)
+		*off = v->mf_off + (addr - v->start);
 	pthread_mutex_unlock(&mm->lock);
-	if (p) {
-		/* One call allocates every page, instead of a fault per 4 KiB page. */
-		uintptr_t lo = PAGE_ALIGN_DOWN((uintptr_t)p);
-		uintptr_t hi = PAGE_ALIGN_UP((uintptr_t)p + len);
-		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE)) {
-			/* Older kernels: the copy faults them in instead. */
-		}
-	}
-	return p;
+	return plain;
 }
 
 long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
@@ -880,7 +873,7 @@ static long map_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, int
 	}
 	if (file && !cache) {
 		/* A private copy of the file's bytes; past EOF reads as zero. */
-		ssize_t n = vfs_pread(file, mf_ptr(mf_off), len, off);
+		ssize_t n = mf_fill(mf_off, len, vfs_pread_cb, file, off);
 		if (n < 0) {
 			mf_free(mf_off, len);
 			return n;

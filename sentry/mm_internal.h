@@ -75,12 +75,12 @@ struct mm {
 /* Write into guest memory ignoring protection (the loader fills read-only text). */
 int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len);
 /*
- * The sentry's view of [addr, addr+len) when it lies in one private
- * anonymous VMA, with its pages allocated (so they can be filled without
- * faulting one by one), or NULL. Only for an mm no task runs in yet (the
- * loader's new image): nothing can change its VMAs meanwhile.
+ * The MemoryFile offset of [addr, addr+len) when it lies in one private
+ * anonymous VMA (to fill with mf_fill), in *off; false otherwise. Only for
+ * an mm no task runs in yet (the loader's new image): nothing can change
+ * its VMAs meanwhile.
  */
-void *mm_loader_ptr(struct mm *mm, uint64_t addr, size_t len);
+bool mm_loader_off(struct mm *mm, uint64_t addr, size_t len, uint64_t *off);
 
 
 

@@ -339,6 +339,8 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 	if (rc)
 		return fail(err, errlen, SANDBOX_EXIT_USAGE, "cannot start the platform: %s",
 			    strerror(-rc));
+	/* The reaper frees the guest's pages after the sentry's exit, not during it. */
+	memcg_keep_file(mf_fd());
 	struct vfs_boot_config vcfg = {
 		.rootfs = cfg->rootfs ? cfg->rootfs : "/",
 		.tmpfs_limit = kernel.mem_limit,

@@ -309,3 +309,50 @@ Test(mm, memfile_huge_chunks)
 	mf_free(b, MF_HUGE_SIZE);
 	mf_free(c, MF_HUGE_SIZE);
 }
+
+/* A reader of a 150 KiB pattern that gives at most 10,000 bytes a call, or fails at fail_at. */
+struct pattern_src {
+	size_t size, fail_at;
+	int calls;
+};
+
+static ssize_t pattern_pread(void *ctx, void *buf, size_t len, uint64_t pos)
+{
+	struct pattern_src *s = ctx;
+	s->calls++;
+	if (pos >= s->fail_at)
+		return -EIO;
+	if (pos >= s->size)
+		return 0;
+	size_t n = len < 10000 ? len : 10000;
+	if (n > s->size - pos)
+		n = s->size - pos;
+	for (size_t i = 0; i < n; i++)
+		((uint8_t *)buf)[i] = (uint8_t)((pos + i) * 7);
+	return (ssize_t)n;
+}
+
+Test(mm, mf_fill_takes_short_reads_and_stops_at_end_of_file)
+{
+	uint64_t off;
+	cr_assert_eq(mf_alloc(256 << 10, &off), 0);
+	struct pattern_src s = { 150 << 10, SIZE_MAX, 0 };
+	cr_assert_eq(mf_fill(off + 100, 200 << 10, pattern_pread, &s, 0), 150 << 10);
+	const uint8_t *p = mf_ptr(off);
+	for (size_t i = 0; i < (150 << 10); i++)
+		cr_assert_eq(p[100 + i], (uint8_t)(i * 7), "byte %zu", i);
+	for (size_t i = 100 + (150 << 10); i < (256 << 10); i++)
+		cr_assert_eq(p[i], 0, "byte %zu past the end of the source", i);
+	cr_assert_eq(p[99], 0);
+	mf_free(off, 256 << 10);
+}
+
+Test(mm, mf_fill_reports_a_read_error)
+{
+	uint64_t off;
+	cr_assert_eq(mf_alloc(128 << 10, &off), 0);
+	struct pattern_src s = { 150 << 10, 20000, 0 };
+	cr_assert_eq(mf_fill(off, 128 << 10, pattern_pread, &s, 0), -EIO);
+	cr_assert_eq(s.calls, 3);
+	mf_free(off, 128 << 10);
+}
