@@ -152,6 +152,16 @@ int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
  */
 void plat_ctx_cpu_time(struct plat_ctx *ctx, uint64_t *user_ns, uint64_t *sys_ns);
 
+/*
+ * membarrier(2) for the guest: on return, every thread running guest code
+ * (and every sentry thread serving one) has passed a full memory barrier,
+ * and one that returns to guest code later serializes its instruction
+ * stream first (the SYNC_CORE commands). Returns 0, or -ENOSYS when the
+ * host offers no way to do it (plat_have_memory_barrier false).
+ */
+bool plat_have_memory_barrier(void);
+int plat_memory_barrier(void);
+
 /* Host pid of the stub behind an address space, or -1 (tests and diagnostics only). */
 int plat_as_host_pid(struct plat_as *as);
 

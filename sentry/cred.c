@@ -39,3 +39,18 @@ void cred_release(struct cred *c)
 	c->groups = NULL;
 	c->ngroups = 0;
 }
+
+bool cred_ptrace_may_access(const struct cred *caller, const struct cred *target,
+			    int target_dumpable, unsigned mode)
+{
+	bool fs = mode & PTRACE_MODE_FSCREDS;
+	uint32_t uid = fs ? caller->fsuid : caller->uid;
+	uint32_t gid = fs ? caller->fsgid : caller->gid;
+	bool cap = cred_capable(caller, CAP_SYS_PTRACE);
+	bool ids = uid == target->uid && uid == target->euid && uid == target->suid &&
+		   gid == target->gid && gid == target->egid && gid == target->sgid;
+	if (!ids && !cap)
+		return false;
+	/* SUID_DUMP_USER is 1; 0 and SUID_DUMP_ROOT (2) both want the capability. */
+	return target_dumpable == 1 || cap;
+}

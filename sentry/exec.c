@@ -274,6 +274,13 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	t->robust_list = t->robust_len = 0;
 	t->rseq_addr = 0;
 	t->clear_child_tid = 0;
+	/*
+	 * Linux's begin_new_exec: dumpable again, unless the effective ids
+	 * differ from the real ones (suid_dumpable 0). Not modelled: an
+	 * executable the caller may not read also makes it not dumpable.
+	 */
+	__atomic_store_n(&t->dumpable, t->cred.euid == t->cred.uid && t->cred.egid == t->cred.gid,
+			 __ATOMIC_RELAXED);
 	t->regs = *regs;
 }
 

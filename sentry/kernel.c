@@ -48,6 +48,16 @@ void kernel_init(void)
 	kernel.boot_realtime_ns = now_ns(CLOCK_REALTIME);
 }
 
+bool kernel_has_memory_barrier(void)
+{
+	return plat_have_memory_barrier();
+}
+
+int kernel_memory_barrier(void)
+{
+	return plat_memory_barrier();
+}
+
 uint64_t kernel_uptime_ns(void)
 {
 	/*

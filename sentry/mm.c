@@ -289,9 +289,22 @@ static bool prot_allows(int prot, bool write)
  * the first unmapped or forbidden byte. Returns bytes walked.
  */
 typedef void (*mm_piece_fn)(void *host, size_t n, void *arg);
+static size_t mm_walk_prot_locked(struct mm *mm, uint64_t addr, size_t len, bool write,
+				  bool force, bool need_read, mm_piece_fn fn, void *arg);
 
 static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool write, bool force,
 			     mm_piece_fn fn, void *arg)
+{
+	return mm_walk_prot_locked(mm, addr, len, write, force, false, fn, arg);
+}
+
+/*
+ * mm_walk_locked, where need_read asks a read for PROT_READ itself, as
+ * Linux's get_user_pages does (VM_READ), rather than any access the
+ * hardware allows (PROT_EXEC and PROT_WRITE pages are readable on x86).
+ */
+static size_t mm_walk_prot_locked(struct mm *mm, uint64_t addr, size_t len, bool write,
+				  bool force, bool need_read, mm_piece_fn fn, void *arg)
 {
 	size_t done = 0;
 	while (done < len) {
@@ -303,6 +316,8 @@ static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool writ
 			break;
 		struct vma *v = &mm->vmas[i];
 		if ((!force && !prot_allows(v->prot, write)) || v->reserve)
+			break;
+		if (!force && need_read && !write && !(v->prot & PROT_READ))
 			break;
 		if (write && v->cow) {
 			if (cow_break_locked(mm, a))
@@ -382,6 +397,39 @@ int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len)
 int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len)
 {
 	return mm_copy(mm, dst.v, NULL, len, true, true, false);
+}
+
+size_t mm_access_remote(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write)
+{
+	if (!mm || len == 0)
+		return 0;
+	struct copy_arg c = { buf, write, false };
+	pthread_mutex_lock(&mm->lock);
+	size_t n = mm_walk_prot_locked(mm, addr, len, write, false, true, copy_piece, &c);
+	pthread_mutex_unlock(&mm->lock);
+	return n;
+}
+
+size_t mm_copy_in_partial(struct mm *mm, void *dst, gaddr_t src, size_t len)
+{
+	if (!mm || len == 0)
+		return 0;
+	struct copy_arg c = { dst, false, false };
+	pthread_mutex_lock(&mm->lock);
+	size_t n = mm_walk_locked(mm, src.v, len, false, false, copy_piece, &c);
+	pthread_mutex_unlock(&mm->lock);
+	return n;
+}
+
+size_t mm_copy_out_partial(struct mm *mm, gaddr_t dst, const void *src, size_t len)
+{
+	if (!mm || len == 0)
+		return 0;
+	struct copy_arg c = { (void *)src, true, false };
+	pthread_mutex_lock(&mm->lock);
+	size_t n = mm_walk_locked(mm, dst.v, len, true, false, copy_piece, &c);
+	pthread_mutex_unlock(&mm->lock);
+	return n;
 }
 
 int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
@@ -1662,6 +1710,51 @@ long mm_format_maps(struct mm *mm, char **out)
 	return size;
 }
 
+int mm_membarrier_state(struct mm *mm)
+{
+	return __atomic_load_n(&mm->membarrier, __ATOMIC_ACQUIRE);
+}
+
+void mm_membarrier_register(struct mm *mm, int bits)
+{
+	__atomic_or_fetch(&mm->membarrier, bits, __ATOMIC_ACQ_REL);
+}
+
+static bool same_name(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * Whether Linux would have VMA b, which starts where a ends, and a as one
+ * VMA, by its vma_merge rules: the same protection, flags, name and memory
+ * policy, and the same file at the continuing offset or both anonymous
+ * (private; shared anonymous memory is a file of its own per mmap in
+ * Linux, so only pieces of one mapping go together). The sentry keeps
+ * pieces apart that Linux merges or never splits: copy-on-write breaks
+ * after fork, ranges given pages separately, an mprotect or mlock undone.
+ * Where Linux's flags would differ, the VMAs stay apart too: a reservation
+ * (never accessible) against memory that was (Linux's VM_ACCOUNT), a
+ * file-cache mapping (never writable) against a private copy (made
+ * writable once: VM_ACCOUNT). Not modelled: Linux also keeps apart two
+ * anonymous VMAs that each had pages of their own (an anon_vma each)
+ * before an mprotect made them alike; here they show as one.
+ */
+static bool vma_linux_mergeable(const struct vma *a, const struct vma *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
+	    !same_name(a->name, b->name) || a->host || b->host || a->reserve != b->reserve ||
+	    memcmp(&a->policy, &b->policy, sizeof(a->policy)) != 0)
+		return false;
+	if (a->file || b->file)
+		return a->file == b->file && b->file_off == a->file_off + (a->end - a->start) &&
+		       a->fshared == b->fshared && !a->cache == !b->cache;
+	if (a->flags & VMA_SHARED)
+		return a->shared && a->shared == b->shared &&
+		       b->mf_off == a->mf_off + (a->end - a->start);
+	return vma_same_anon(a, b);
+}
+
 long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 {
 	pthread_mutex_lock(&mm->lock);
@@ -1683,6 +1776,7 @@ long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 			file_get(d->file);
 		d->file_off = s->file_off;
 		d->name = s->name;
+		d->joins_prev = i > 0 && vma_linux_mergeable(&mm->vmas[i - 1], s);
 		if (s->fshared) {
 			d->pages = MM_PAGES_FILE_SHARED;     /* the file's pages: not counted here */
 		} else {
@@ -1880,6 +1974,7 @@ struct mm *mm_fork(struct mm *parent)
 		return NULL;
 	pthread_mutex_lock(&parent->lock);
 	mm->layout = parent->layout;
+	mm->membarrier = mm_membarrier_state(parent);    /* Linux's dup_mm copies it */
 	/*
 	 * Other threads of the parent run on in their own stubs and would go on
 	 * writing pages made copy-on-write until their next stop. With them,

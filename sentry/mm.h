@@ -49,6 +49,28 @@ int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
 int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len);
 
 /*
+ * Like mm_copy_in and mm_copy_out, but a fault ends the copy instead of
+ * failing it: the number of bytes copied before the first byte that is
+ * unmapped or not readable (writable), 0..len. For callers that report
+ * partial progress.
+ */
+size_t mm_copy_in_partial(struct mm *mm, void *dst, gaddr_t src, size_t len);
+size_t mm_copy_out_partial(struct mm *mm, gaddr_t dst, const void *src, size_t len);
+
+/*
+ * Another address space's memory, as Linux's access_remote_vm without
+ * FOLL_FORCE (process_vm_readv/writev): copy len bytes at guest address
+ * addr of mm into buf (write false) or from buf into it (write true). A
+ * read needs PROT_READ (as get_user_pages wants VM_READ: an exec-only or
+ * write-only page faults), a write PROT_WRITE (a read-only page faults;
+ * a copy-on-write page is broken first). Stops at the first page that
+ * faults and returns the bytes copied before it. Takes mm's lock, so the
+ * caller must hold no other MM's lock (copy between two MMs through a
+ * buffer of the caller's). mm: a reference the caller holds.
+ */
+size_t mm_access_remote(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write);
+
+/*
  * Copy a NUL-terminated string of at most cap-1 characters into dst.
  * Returns its length, -EFAULT, or -ENAMETOOLONG if no NUL in cap bytes.
  */
@@ -197,6 +219,19 @@ void mm_set_layout(struct mm *mm, const struct mm_layout *in);
  */
 long mm_format_maps(struct mm *mm, char **out);
 
+/*
+ * membarrier(2)'s registrations of an address space (MM_MEMBARRIER_*
+ * bits, syscalls/sys_membarrier.c), as Linux keeps them in mm_struct:
+ * shared by the tasks of the MM (CLONE_VM too), copied by fork, and gone
+ * at execve (a new MM). Atomic, no lock.
+ */
+#define MM_MEMBARRIER_GLOBAL_EXPEDITED 0x1
+#define MM_MEMBARRIER_PRIVATE_EXPEDITED 0x2         /* either private registration (Linux's state bit) */
+#define MM_MEMBARRIER_PRIVATE_EXPEDITED_READY 0x4   /* REGISTER_PRIVATE_EXPEDITED itself */
+#define MM_MEMBARRIER_PRIVATE_EXPEDITED_SYNC_CORE 0x8
+int mm_membarrier_state(struct mm *mm);
+void mm_membarrier_register(struct mm *mm, int bits);
+
 /* What one VMA's pages are, for /proc/PID/smaps. */
 enum mm_pages { MM_PAGES_ANON, MM_PAGES_SHARED_ANON, MM_PAGES_FILE, MM_PAGES_FILE_SHARED };
 
@@ -209,6 +244,12 @@ struct mm_vma_info {
 	const char *name;          /* "[stack]", "[heap]" (static) or NULL */
 	uint64_t resident;         /* bytes of populated pages */
 	enum mm_pages pages;
+	/*
+	 * Linux would show this VMA and the one before it as one: the sentry
+	 * keeps apart pieces that Linux merges or never splits (see
+	 * vma_linux_mergeable in mm.c). /proc shows such a run as one line.
+	 */
+	bool joins_prev;
 };
 
 /* A snapshot of every VMA in address order; the count or -ENOMEM. */

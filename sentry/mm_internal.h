@@ -70,6 +70,8 @@ struct mm {
 	uint64_t rss, rss_at, rss_cost;
 	/* mlockall(2)'s MCL_FUTURE: VMA_LOCK_MASK flags every new mapping gets (Linux's def_flags). */
 	int def_lock;
+	/* membarrier(2) registrations, MM_MEMBARRIER_* (atomic). */
+	int membarrier;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

@@ -357,6 +357,18 @@ static bool kill_permitted_locked(struct task *t, struct thread_group *tg, struc
 	return sig == SIGCONT && tg->sid == t->tg->sid;
 }
 
+int task_ptrace_may_access(struct task *caller, struct task *target, unsigned mode)
+{
+	if (caller->tg == target->tg)
+		return 0;
+	/* kernel.lock: /proc and the other checks read other tasks' credentials under it. */
+	pthread_mutex_lock(&kernel.lock);
+	bool ok = cred_ptrace_may_access(&caller->cred, &target->cred,
+					 __atomic_load_n(&target->dumpable, __ATOMIC_RELAXED), mode);
+	pthread_mutex_unlock(&kernel.lock);
+	return ok ? 0 : -EPERM;
+}
+
 /* Send to one process after the checks (Linux: once it is found); sig 0 only probes. */
 static int kill_one_locked(struct task *t, struct thread_group *tg, struct task *who, int sig,
 			   const siginfo_t *info)

@@ -39,6 +39,16 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
  */
 int process_kill(struct task *t, int pid, int sig);
 
+/*
+ * Linux's ptrace_may_access(target, mode) for caller: always within one
+ * thread group; else cred_ptrace_may_access (sentry/cred.h) with the
+ * target's credentials and dumpability. mode is PTRACE_MODE_* (READ or
+ * ATTACH, with FSCREDS or REALCREDS); no LSM (Yama) policy is applied.
+ * process_vm_readv/writev use PTRACE_MODE_ATTACH_REALCREDS, as ptrace's
+ * attach does. 0 or -EPERM.
+ */
+int task_ptrace_may_access(struct task *caller, struct task *target, unsigned mode);
+
 /* The tgid a pidfd fd of t names (syscalls/sys_pidfd.c), *nonblock its O_NONBLOCK; or -EBADF. */
 int pidfd_fd_tgid(struct task *t, int fd, bool *nonblock);
 

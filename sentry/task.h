@@ -327,6 +327,14 @@ void task_set_oom_score_adj(struct task *t, int adj);
 /* Tasks now in the guest or runnable, tasks alive, and tasks ever created (/proc/stat). */
 void kernel_task_counts(int *running, int *total, int *created);
 
+/*
+ * membarrier(2)'s barrier (platform/platform.h's plat_memory_barrier): a
+ * full memory barrier on every CPU running guest code or serving it; 0 or
+ * -ENOSYS where the host offers none (kernel_has_memory_barrier false).
+ */
+bool kernel_has_memory_barrier(void);
+int kernel_memory_barrier(void);
+
 /* Uptime in nanoseconds, as the guest's CLOCK_BOOTTIME reads it. */
 uint64_t kernel_uptime_ns(void);
 

@@ -47,6 +47,23 @@ static void fix_caps(struct cred *c, const struct cred *old)
 	fix_fs_caps(c, old->fsuid);
 }
 
+/*
+ * Linux's commit_creds: when the effective or filesystem ids change, the
+ * process is no longer dumpable (suid_dumpable 0: another process of the
+ * same user then needs CAP_SYS_PTRACE to ptrace it or use
+ * process_vm_readv on it, until an execve) and its parent-death signal
+ * is cleared.
+ */
+static void creds_changed(struct task *t, const struct cred *old)
+{
+	const struct cred *c = &t->cred;
+	if (c->euid == old->euid && c->egid == old->egid && c->fsuid == old->fsuid &&
+	    c->fsgid == old->fsgid)
+		return;
+	__atomic_store_n(&t->dumpable, 0, __ATOMIC_RELAXED);
+	t->pdeath_signal = 0;
+}
+
 static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
 {
 	return id == a || id == b || id == c;
@@ -71,12 +88,14 @@ static long set_uids(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 		c->suid = s;
 	c->fsuid = c->euid;
 	fix_caps(c, &old);
+	creds_changed(t, &old);
 	return 0;
 }
 
 static long set_gids(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 {
 	struct cred *c = &t->cred;
+	struct cred old = *c;
 	if (!cred_capable(c, CAP_SETGID)) {
 		if ((r != NO_ID && !one_of(r, c->gid, c->egid, c->sgid)) ||
 		    (e != NO_ID && !one_of(e, c->gid, c->egid, c->sgid)) ||
@@ -90,6 +109,7 @@ static long set_gids(struct task *t, uint32_t r, uint32_t e, uint32_t s)
 	if (s != NO_ID)
 		c->sgid = s;
 	c->fsgid = c->egid;
+	creds_changed(t, &old);
 	return 0;
 }
 
@@ -140,6 +160,7 @@ long sys_setreuid(struct task *t, const struct syscall_args *a)
 		c->suid = s;
 	c->fsuid = c->euid;
 	fix_caps(c, &old);
+	creds_changed(t, &old);
 	return 0;
 }
 
@@ -155,12 +176,14 @@ long sys_setregid(struct task *t, const struct syscall_args *a)
 			return -EPERM;
 	}
 	uint32_t new_e = e != NO_ID ? e : c->egid;
+	struct cred old = *c;
 	if (r != NO_ID || (e != NO_ID && e != c->gid))
 		c->sgid = new_e;
 	if (r != NO_ID)
 		c->gid = r;
 	c->egid = new_e;
 	c->fsgid = c->egid;
+	creds_changed(t, &old);
 	return 0;
 }
 
@@ -183,8 +206,10 @@ long sys_setfsuid(struct task *t, const struct syscall_args *a)
 	struct cred *c = &t->cred;
 	uint32_t old = c->fsuid;
 	if (cred_capable(c, CAP_SETUID) || one_of(uid, c->uid, c->euid, c->suid) || uid == c->fsuid) {
+		struct cred before = *c;
 		c->fsuid = uid;
 		fix_fs_caps(c, old);
+		creds_changed(t, &before);
 	}
 	return old;
 }
@@ -195,8 +220,11 @@ long sys_setfsgid(struct task *t, const struct syscall_args *a)
 	uint32_t gid = (uint32_t)a->arg[0];
 	struct cred *c = &t->cred;
 	uint32_t old = c->fsgid;
-	if (cred_capable(c, CAP_SETGID) || one_of(gid, c->gid, c->egid, c->sgid) || gid == c->fsgid)
+	if (cred_capable(c, CAP_SETGID) || one_of(gid, c->gid, c->egid, c->sgid) || gid == c->fsgid) {
+		struct cred before = *c;
 		c->fsgid = gid;
+		creds_changed(t, &before);
+	}
 	return old;
 }
 

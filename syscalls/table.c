@@ -400,7 +400,7 @@
 	ERR(bpf, -EPERM, "int,ptr,uint", "eBPF runs in the host kernel; as with kernel.unprivileged_bpf_disabled (gVisor: CGROUP_DEVICE stubs only)") \
 	PART(execveat, "atfd,path,argv,ptr,atflags", "a path relative to a directory fd is resolved through that directory's path")                                          \
 	ERR(userfaultfd, -ENOSYS, "oflags", "as a kernel without CONFIG_USERFAULTFD; gVisor: ENOSYS") \
-	OK(membarrier, "int,hex,int")                                                       \
+	PART(membarrier, "int,hex,int", "the RSEQ commands are refused (EINVAL, not offered by QUERY) as without CONFIG_RSEQ: rseq critical sections are never aborted; the barrier is the host's MEMBARRIER_CMD_GLOBAL_EXPEDITED over the sandbox's stubs (ENOSYS on a host without it and without MEMBARRIER_CMD_GLOBAL)") \
 	OK(mlock2, "ptr,size,hex")                                                          \
 	OK(copy_file_range, "fd,ptr,fd,ptr,size,hex")                                       \
 	PART(preadv2, "fd,oiov:2,int,off,hex,hex", "RWF_NOWAIT on pipes/sockets tests readiness first, so a racing reader can still make it wait") \

@@ -19,7 +19,6 @@
 #include "sentry/process.h"
 #include "sentry/rusage.h"
 
-#define CAP_SYS_PTRACE 19
 #define CAP_SYS_RESOURCE 24
 
 /* ---- targets and access ---- */
@@ -50,11 +49,10 @@ int proc_ptrace_check(const struct proc_target *pt)
 		return 0;
 	if (pt->info.zombie)
 		return c->fsuid == pt->info.uid ? 0 : -EACCES;
-	const struct cred *tc = &pt->info.cred;
-	if (c->fsuid == tc->uid && c->fsuid == tc->euid && c->fsuid == tc->suid &&
-	    c->fsgid == tc->gid && c->fsgid == tc->egid && c->fsgid == tc->sgid)
-		return 0;
-	return -EACCES;
+	/* Linux's PTRACE_MODE_READ_FSCREDS, dumpability included. */
+	int dumpable = pt->t ? __atomic_load_n(&pt->t->dumpable, __ATOMIC_RELAXED) : 1;
+	return cred_ptrace_may_access(c, &pt->info.cred, dumpable, PTRACE_MODE_READ_FSCREDS)
+		       ? 0 : -EACCES;
 }
 
 /* The pid a file shows: the thread's in task/TID (or /proc/TID), else the process's. */
@@ -485,17 +483,27 @@ static long gen_vmas(struct proc_target *pt, struct sbuf *b, enum maps_kind kind
 			count_vma(&v[i], &total);
 			continue;
 		}
-		put_vma_header(b, &v[i]);
+		/*
+		 * A run of VMAs Linux would have as one (joins_prev: pieces the
+		 * sentry keeps apart for its own reasons) is one line, as there.
+		 */
+		struct smap_counts c = { 0 };
+		struct mm_vma_info one = v[i];
+		count_vma(&v[i], &c);
+		while (i + 1 < n && v[i + 1].joins_prev) {
+			i++;
+			one.end = v[i].end;
+			count_vma(&v[i], &c);
+		}
+		put_vma_header(b, &one);
 		if (kind == MAPS)
 			continue;
-		struct smap_counts c = { 0 };
-		count_vma(&v[i], &c);
-		put_smap_kb(b, "Size", v[i].end - v[i].start);
+		put_smap_kb(b, "Size", one.end - one.start);
 		put_smap_kb(b, "KernelPageSize", PAGE_SIZE);
 		put_smap_kb(b, "MMUPageSize", PAGE_SIZE);
 		put_smap_counts(b, &c, false);
 		sb_printf(b, "%-16s%8d\n", "THPeligible:", 0);
-		put_vm_flags(b, &v[i]);
+		put_vm_flags(b, &one);
 	}
 	if (kind == SMAPS_ROLLUP && n > 0) {
 		struct mm_vma_info r = { .start = v[0].start, .end = v[n - 1].end, .name = "[rollup]" };

@@ -356,3 +356,56 @@ Test(mm, mf_fill_reports_a_read_error)
 	cr_assert_eq(s.calls, 3);
 	mf_free(off, 128 << 10);
 }
+
+Test(mm, access_remote_stops_at_the_first_fault_and_wants_prot_read)
+{
+	cr_assert_eq(map(A, 3 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_unmap(mm, A + PAGE_SIZE, PAGE_SIZE), 0);
+	static uint8_t buf[2 * 4096];
+	memset(buf, 7, sizeof(buf));
+	/* A write up to the hole, then a read back, each counted to the byte. */
+	cr_assert_eq(mm_access_remote(mm, A + PAGE_SIZE - 10, buf, 100, true), 10);
+	memset(buf, 0, sizeof(buf));
+	cr_assert_eq(mm_access_remote(mm, A + PAGE_SIZE - 10, buf, 100, false), 10);
+	cr_assert_eq(buf[0], 7);
+	cr_assert_eq(mm_access_remote(mm, A + PAGE_SIZE, buf, 1, false), 0);
+	/* Write-only and exec-only pages: not readable to it; read-only: not writable. */
+	cr_assert_eq(mm_protect(mm, A, PAGE_SIZE, PROT_WRITE), 0);
+	cr_assert_eq(mm_access_remote(mm, A, buf, 8, false), 0);
+	cr_assert_eq(mm_protect(mm, A, PAGE_SIZE, PROT_EXEC), 0);
+	cr_assert_eq(mm_access_remote(mm, A, buf, 8, false), 0);
+	cr_assert_eq(mm_protect(mm, A, PAGE_SIZE, PROT_READ), 0);
+	cr_assert_eq(mm_access_remote(mm, A, buf, 8, false), 8);
+	cr_assert_eq(mm_access_remote(mm, A, buf, 8, true), 0);
+	/* The partial local copies agree with the checked ones. */
+	cr_assert_eq(mm_copy_in_partial(mm, buf, gaddr(A + PAGE_SIZE - 4), 8), 4);
+	cr_assert_eq(mm_copy_out_partial(mm, gaddr(A + 2 * PAGE_SIZE), buf, 8), 8);
+	cr_assert_eq(mm_copy_out_partial(mm, gaddr(A), buf, 8), 0);
+}
+
+Test(mm, maps_snapshot_marks_what_linux_would_merge)
+{
+	cr_assert_eq(map(A, 4 * PAGE_SIZE, RW), (long)A);
+	cr_assert_eq(mm_protect(mm, A + PAGE_SIZE, PAGE_SIZE, PROT_READ), 0);
+	cr_assert_eq(mm_protect(mm, A + PAGE_SIZE, PAGE_SIZE, RW), 0);
+	cr_assert_eq(map(A + 4 * PAGE_SIZE, PAGE_SIZE, PROT_READ), (long)(A + 4 * PAGE_SIZE));
+	struct mm_vma_info *v;
+	long n = mm_snapshot_vmas(mm, &v);
+	cr_assert_geq(n, 2);
+	int lines = 0;
+	for (long i = 0; i < n; i++)
+		lines += !v[i].joins_prev;
+	cr_assert_eq(lines, 2, "one line for the rw pages, one for the read-only page");
+	cr_assert_eq(v[n - 1].joins_prev, false);
+	mm_vmas_free(v, n);
+}
+
+Test(mm, membarrier_registrations_are_kept_by_fork)
+{
+	cr_assert_eq(mm_membarrier_state(mm), 0);
+	mm_membarrier_register(mm, MM_MEMBARRIER_PRIVATE_EXPEDITED);
+	struct mm *child = mm_fork(mm);
+	cr_assert_not_null(child);
+	cr_assert_eq(mm_membarrier_state(child), MM_MEMBARRIER_PRIVATE_EXPEDITED);
+	mm_put(child);
+}
