@@ -247,6 +247,31 @@ struct fown *file_fown(struct file *f);
 long vfs_memfd_seals(struct file *f, int cmd, unsigned arg);
 /* memfd_create(2): flags MFD_CLOEXEC (ignored here), MFD_ALLOW_SEALING... */
 int vfs_memfd_create(const struct cred *cred, const char *name, unsigned flags, struct file **out);
+
+/* ---- SysV shared memory (fs/sysv_shm.c, for sentry/ipc_shm.c) ---- */
+
+/* What an attach file reports to its segment (called with vfs_lock held). */
+struct vfs_shm_ops {
+	void (*pin)(void *owner, int delta);   /* a VMA mapping it starts (+1) or ends (-1) */
+	void (*release)(void *owner);          /* the attach file is gone */
+};
+/*
+ * The pages of a new segment: a tmpfs file of size bytes, named
+ * "/SYSV<key> (deleted)" as /proc/PID/maps shows Linux's. 0 or -ENOMEM.
+ */
+int vfs_shm_create(uint32_t key, uint64_t size, struct file **out);
+/* Number segment file seg's inode ino (Linux's: the segment's id, in /proc/PID/maps). */
+void vfs_shm_set_ino(struct file *seg, uint64_t ino);
+/*
+ * A file for one shmat of segment file seg (O_RDONLY if rdonly), to map
+ * MAP_SHARED: its VMAs are reported to ops with owner. 0 or -ENOMEM.
+ */
+int vfs_shm_attach(struct file *seg, bool rdonly, const struct vfs_shm_ops *ops, void *owner,
+		   struct file **out);
+/* The owner of f if f is a shmat attach file (shmdt), else NULL. */
+void *vfs_shm_owner(struct file *f);
+/* Pages of segment file seg that exist (shm_rss). */
+uint64_t vfs_shm_resident(struct file *seg);
 bool file_is_dir(struct file *f);
 /* True for a regular file (its offsets end at MAX_LFS_FILESIZE). */
 bool file_is_reg(struct file *f);

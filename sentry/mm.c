@@ -2229,3 +2229,51 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 	pthread_mutex_unlock(&mm->lock);
 	return !ok ? -1 : was_there ? MM_FAULT_UNEXPLAINED : 0;
 }
+
+/* ---- SysV shared memory (sentry/ipc_shm.c) ---- */
+
+/* A VMA of a shmat attachment whose mapping would start at addr (Linux's vm_pgoff test). */
+static bool vma_shm_at(const struct vma *v, uint64_t addr)
+{
+	return v->fshared && vfs_shm_owner(v->file) && v->start - addr == v->file_off;
+}
+
+long mm_shm_detach(struct mm *mm, uint64_t addr)
+{
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	long rc = -EINVAL;
+	struct file *file = NULL;
+	pthread_mutex_lock(&mm->lock);
+	/* Linux's shmdt: the first attachment VMA from addr on that maps its offset 0 there... */
+	size_t i = vma_lower_bound_locked(mm, addr);
+	for (; i < mm->nvmas; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (vma_shm_at(v, addr)) {
+			file = v->file;
+			file_get(file);
+			rc = unmap_locked(mm, v->start, v->end);
+			break;      /* the next VMA is at index i now */
+		}
+	}
+	/*
+	 * ...then every other fragment of the same attachment (split by
+	 * mprotect or munmap) up to the segment's size from addr, and no
+	 * further: mremap could have put another segment's pages there.
+	 */
+	struct stat st;
+	if (file && rc == 0 && vfs_fstat(file, &st) == 0) {
+		uint64_t size = PAGE_ALIGN_UP((uint64_t)st.st_size);
+		while (rc == 0 && i < mm->nvmas && mm->vmas[i].end - addr <= size) {
+			struct vma *v = &mm->vmas[i];
+			if (v->file == file && vma_shm_at(v, addr))
+				rc = unmap_locked(mm, v->start, v->end);
+			else
+				i++;
+		}
+	}
+	mm->last = 0;
+	pthread_mutex_unlock(&mm->lock);
+	file_put(file);
+	return rc;
+}

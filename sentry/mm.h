@@ -296,4 +296,11 @@ void mm_request_resync(void);
 bool mm_resync_requested(void);
 void mm_resync_shared_files(struct mm *mm);
 
+/*
+ * shmdt(2) of the attachment mapped at addr (sentry/ipc_shm.c): unmap the
+ * shmat VMA that would start at addr and the other fragments of the same
+ * attachment within the segment's size, as Linux; 0, or -EINVAL if none.
+ */
+long mm_shm_detach(struct mm *mm, uint64_t addr);
+
 #endif

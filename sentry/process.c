@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include "fs/vfs.h"
+#include "sentry/ipc.h"
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
@@ -680,6 +681,9 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	} else {
 		c->fs = fsctx_clone(t->fs);
 	}
+	/* SysV semaphore undo list: shared with CLONE_SYSVSEM, none otherwise. */
+	if (ipc_sem_undo_fork(c, t, flags & CLONE_SYSVSEM))
+		return -ENOMEM;
 	return c->mm && c->files && c->fs ? 0 : -ENOMEM;
 }
 

@@ -13,6 +13,7 @@
 #include "fs/vfs.h"
 #include "sentry/kernel_internal.h"
 #include "sentry/futex.h"
+#include "sentry/ipc.h"
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/rusage.h"
@@ -119,6 +120,7 @@ void task_put(struct task *t)
 	if (t->fs)
 		fsctx_put(t->fs);
 	cred_release(&t->cred);
+	ipc_sem_undo_exit(t);     /* a task that never ran (clone failed) */
 	seccomp_task_release(t);
 	signal_release_task(t);
 	tg_put(t->tg);
@@ -450,6 +452,7 @@ static void robust_list_exit(struct task *t)
 static void task_finish(struct task *t)
 {
 	robust_list_exit(t);
+	ipc_sem_undo_exit(t);     /* SEM_UNDO adjustments, when the last sharer ends */
 	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (pthread_join). */
 	if (t->clear_child_tid && t->mm) {
 		uint32_t zero = 0;

@@ -207,6 +207,8 @@ struct task {
 	int seccomp_mode;
 	struct seccomp_filter *seccomp_filter;
 	uint64_t timer_slack;              /* PR_SET_TIMERSLACK, ns (0: the default 50 us) */
+	/* SEM_UNDO adjustments (sentry/ipc_sem.c): a reference, shared with CLONE_SYSVSEM, or NULL. */
+	struct sem_undo_list *sem_undo;
 
 	/* vfork: the parent waits until this child execs or exits. */
 	bool vfork_pending;                /* protected by kernel.lock */

@@ -105,9 +105,9 @@
 	OK(msync, "ptr,size,msync") \
 	PART(mincore, "ptr,size,ptr", "pages of read-only private file mappings (the sandbox's file cache, or the host file itself) always count as resident") \
 	OK(madvise, "ptr,size,madv")                                                        \
-	OK(shmget, "hex,size,hex")                                                          \
+	PART(shmget, "hex,size,hex", "SHM_HUGETLB: the sandbox reserves no huge pages (ENOMEM; EPERM without CAP_IPC_LOCK)") \
 	OK(shmat, "int,ptr,hex->hex")                                                       \
-	OK(shmctl, "int,int,ptr")                                                           \
+	PART(shmctl, "int,int,ptr", "SHM_LOCK/SHM_UNLOCK only set the flag; RLIMIT_MEMLOCK is checked against the one segment, not all the user has locked") \
 	OK(dup, "fd")                                                                       \
 	OK(dup2, "fd,fd")                                                                   \
 	OK(pause, "")                                                                       \

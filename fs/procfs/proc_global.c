@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "fs/procfs/procfs_internal.h"
 #include "net/net.h"
+#include "sentry/ipc.h"
 #include "sentry/memfile.h"
 
 /* ---- text buffers ---- */
@@ -378,6 +379,48 @@ static long write_ping_group_range(const char *buf, size_t len)
 	return net_ping_group_range_write(buf, len);
 }
 
+/* ---- SysV IPC (sentry/ipc.c): its sysctls and /proc/sysvipc ---- */
+
+static long gen_ipc_sysctl(struct sbuf *b, const char *name)
+{
+	char s[96];
+	long n = ipc_sysctl_show(name, s, sizeof(s));
+	if (n < 0)
+		return n;
+	sb_put(b, s, (size_t)n);
+	return 0;
+}
+
+#define IPC_SYSCTL(name)                                                                       \
+	static long gen_ipc_##name(struct sbuf *b) { return gen_ipc_sysctl(b, #name); }        \
+	static long write_ipc_##name(const char *buf, size_t len)                              \
+	{                                                                                      \
+		return ipc_sysctl_write(#name, buf, len);                                      \
+	}
+
+IPC_SYSCTL(shmmax)
+IPC_SYSCTL(shmall)
+IPC_SYSCTL(shmmni)
+IPC_SYSCTL(sem)
+IPC_SYSCTL(msgmax)
+IPC_SYSCTL(msgmnb)
+IPC_SYSCTL(msgmni)
+
+static long gen_sysvipc(struct sbuf *b, enum ipc_kind kind)
+{
+	char *text;
+	long n = ipc_proc_text(kind, &text);
+	if (n < 0)
+		return n;
+	sb_put(b, text, (size_t)n);
+	free(text);
+	return 0;
+}
+
+static long gen_sysvipc_shm(struct sbuf *b) { return gen_sysvipc(b, IPC_KIND_SHM); }
+static long gen_sysvipc_sem(struct sbuf *b) { return gen_sysvipc(b, IPC_KIND_SEM); }
+static long gen_sysvipc_msg(struct sbuf *b) { return gen_sysvipc(b, IPC_KIND_MSG); }
+
 /* ---- /proc/net: the sandbox's interfaces and sockets, from net/ ---- */
 
 static long gen_net(struct sbuf *b, enum net_proc_file which)
@@ -403,7 +446,7 @@ static long gen_net_if_inet6(struct sbuf *b) { return gen_net(b, NET_PROC_IF_INE
 /* ---- the table ---- */
 
 enum {
-	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS, G_NET, G_IPV4, G_PROC_NET,
+	G_SYS = 0, G_KERNEL, G_RANDOM, G_VM, G_FS, G_NET, G_IPV4, G_PROC_NET, G_SYSVIPC,
 };
 
 const int proc_global_net_dir = G_PROC_NET;
@@ -423,6 +466,7 @@ const struct global_entry proc_global_entries[] = {
 	[G_NET] = DIR("net", G_SYS),
 	[G_IPV4] = DIR("ipv4", G_NET),
 	[G_PROC_NET] = DIR("net", -2),     /* seen as /proc/PID/net */
+	[G_SYSVIPC] = DIR("sysvipc", -1),
 	RO("cpuinfo", -1, gen_cpuinfo),
 	RO("filesystems", -1, gen_filesystems),
 	RO("loadavg", -1, gen_loadavg),
@@ -437,12 +481,19 @@ const struct global_entry proc_global_entries[] = {
 	RO("cap_last_cap", G_KERNEL, gen_cap_last_cap),
 	RW("domainname", G_KERNEL, gen_domainname, write_domainname),
 	RW("hostname", G_KERNEL, gen_hostname, write_hostname),
+	RW("msgmax", G_KERNEL, gen_ipc_msgmax, write_ipc_msgmax),
+	RW("msgmnb", G_KERNEL, gen_ipc_msgmnb, write_ipc_msgmnb),
+	RW("msgmni", G_KERNEL, gen_ipc_msgmni, write_ipc_msgmni),
 	RO("ngroups_max", G_KERNEL, gen_ngroups_max),
 	RO("osrelease", G_KERNEL, gen_osrelease),
 	RO("ostype", G_KERNEL, gen_ostype),
 	RO("overflowgid", G_KERNEL, gen_overflowid),
 	RO("overflowuid", G_KERNEL, gen_overflowid),
 	RW("pid_max", G_KERNEL, gen_pid_max, write_pid_max),
+	RW("sem", G_KERNEL, gen_ipc_sem, write_ipc_sem),
+	RW("shmall", G_KERNEL, gen_ipc_shmall, write_ipc_shmall),
+	RW("shmmax", G_KERNEL, gen_ipc_shmmax, write_ipc_shmmax),
+	RW("shmmni", G_KERNEL, gen_ipc_shmmni, write_ipc_shmmni),
 	RW("threads-max", G_KERNEL, gen_threads_max, write_threads_max),
 	RO("version", G_KERNEL, gen_kversion),
 	RO("boot_id", G_RANDOM, gen_boot_id),
@@ -463,6 +514,9 @@ const struct global_entry proc_global_entries[] = {
 	RO("udp", G_PROC_NET, gen_net_udp),
 	RO("udp6", G_PROC_NET, gen_net_udp6),
 	RO("unix", G_PROC_NET, gen_net_unix),
+	RO("msg", G_SYSVIPC, gen_sysvipc_msg),
+	RO("sem", G_SYSVIPC, gen_sysvipc_sem),
+	RO("shm", G_SYSVIPC, gen_sysvipc_shm),
 };
 
 const size_t proc_global_nentries = ARRAY_SIZE(proc_global_entries);

@@ -60,6 +60,15 @@ ps_expect() {
 }
 
 procps_tests() {
+	# SysV IPC (util-linux): a segment made by ipcmk, listed by ipcs as natively
+	# (its id and key normalised), described by ipcs -i, removed by ipcrm.
+	if command -v ipcmk >/dev/null && command -v ipcs >/dev/null; then
+		cmp_case ipcs /bin/sh -c 'id=$(ipcmk -M 8192 -p 0640 | awk "{print \$NF}")
+			ipcs -m | awk -v id="$id" "NR<=3 || \$2==id { if (\$2==id) { \$1=\"KEY\"; \$2=\"ID\" } print }"
+			ipcs -m -i "$id" | grep -E "^(uid|mode|bytes)" | sed -E "s/(lpid|cpid)=[0-9]+/\\1=N/g"
+			ipcrm -m "$id" && ipcs -m -i "$id" 2>&1 | sed "s/id [0-9]*/id N/"'
+	fi
+
 	ps_run ps 'exec /usr/bin/ps'
 	ps_expect ps plain '^ +PID TTY +TIME CMD$' '^ +1 [^ ]+ +[0-9:]+ ps$'
 
