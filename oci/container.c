@@ -285,6 +285,7 @@ static void run_daemon(struct daemon_args *a)
 		daemon_fail(a->ready, msg);
 	struct sandbox_process p;
 	oci_process_to_sandbox(&spec->process, &p);
+	p.seccomp = spec->seccomp.enabled ? &spec->seccomp.prog : NULL;
 	memcpy(p.stdio, stdio, sizeof(stdio));
 	p.make_cwd = true;
 	int extra[1024];
@@ -307,7 +308,7 @@ static void run_daemon(struct daemon_args *a)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 	}
-	if (oci_control_serve(lfd))
+	if (oci_control_serve(lfd, p.seccomp))
 		daemon_fail(a->ready, "cannot start the control thread");
 	if (write(a->ready, "K", 1) != 1)
 		_exit(1);
@@ -341,6 +342,9 @@ static int do_create(const struct oci_global *g, const struct oci_create_opts *o
 		oci_fail(err, "config.json: process: required to create a container");
 		goto out_spec;
 	}
+	if (spec.seccomp.enabled)
+		oci_log(g, "debug", "seccomp: a filter of %u instructions; %zu syscall names unknown "
+			"to libseccomp ignored", spec.seccomp.prog.len, spec.seccomp.unknown_names);
 	if (spec.hooks[OCI_HOOK_CREATE_CONTAINER].n || spec.hooks[OCI_HOOK_START_CONTAINER].n) {
 		oci_fail(err, "config.json: hooks.%s: hooks that run inside the container are not "
 			      "supported (the container's namespaces are the sentry's own)",
@@ -727,12 +731,16 @@ int oci_cmd_features(struct oci_error *err)
 		"\"CAP_SETPCAP\",\"CAP_NET_BIND_SERVICE\",\"CAP_NET_RAW\",\"CAP_SYS_CHROOT\","
 		"\"CAP_SYS_ADMIN\",\"CAP_MKNOD\",\"CAP_AUDIT_WRITE\",\"CAP_SETFCAP\"],"
 		"\"cgroup\":{\"v1\":false,\"v2\":false,\"systemd\":false,\"systemdUser\":false},"
-		"\"seccomp\":{\"enabled\":false},\"apparmor\":{\"enabled\":false},"
+		"\"apparmor\":{\"enabled\":false},"
 		"\"selinux\":{\"enabled\":false}},"
 		"\"annotations\":{\"io.github.sandbox.runtime\":\"sentry\","
 		"\"org.opencontainers.runc.version\":\"" OCI_VERSION "\"}}";
 	json_t *j = json_loads(features, 0, NULL);
-	char *s = j ? json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
+	json_t *sc = oci_seccomp_features();
+	if (j && sc)
+		json_object_set(json_object_get(j, "linux"), "seccomp", sc);
+	json_decref(sc);
+	char *s = j && sc ? json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);
 	if (!s)
 		return oci_fail(err, "out of memory");

@@ -38,6 +38,9 @@
 #define MSG_MAX (1 << 20)      /* largest message (an exec's process with its env) */
 #define MAX_FDS 64
 
+/* The container's seccomp filter, for exec'd processes (set once, before serving). */
+static const struct sandbox_seccomp *container_seccomp;
+
 static int sock_addr(const char *path, struct sockaddr_un *sa, struct oci_error *err)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -352,6 +355,7 @@ static void serve_exec(int fd, json_t *req, int *fds, int nfds)
 	}
 	struct sandbox_process sp;
 	oci_process_to_sandbox(&op, &sp);
+	sp.seccomp = container_seccomp;
 	int master = -1, slave = -1;
 	if (op.terminal) {
 		struct winsize ws = { .ws_row = (unsigned short)op.console_height,
@@ -484,8 +488,9 @@ static void *serve_loop(void *arg)
 	}
 }
 
-int oci_control_serve(int listen_fd)
+int oci_control_serve(int listen_fd, const struct sandbox_seccomp *seccomp)
 {
+	container_seccomp = seccomp;
 	pthread_t th;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);

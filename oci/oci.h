@@ -45,6 +45,33 @@ void oci_log(const struct oci_global *g, const char *level, const char *fmt, ...
 
 /* ---- config.json (oci/spec.c) ---- */
 
+/* A JSON string without NUL bytes (into *out, pointing into v); 0 or -1 naming `what`. */
+int oci_json_string(json_t *v, const char *what, const char **out, struct oci_error *err);
+/*
+ * A whole number 0..max (numbers are doubles: 2^64-1 and above read as
+ * UINT64_MAX when max is; above 2^53 the nearest double); 0 or -1.
+ */
+int oci_json_u64(json_t *v, const char *what, uint64_t max, uint64_t *out, struct oci_error *err);
+
+/*
+ * linux.seccomp compiled by libseccomp into the classic-BPF program the
+ * sentry installs on each container process (oci/seccomp.c).
+ */
+struct oci_seccomp {
+	bool enabled;              /* false: no profile (or an empty one) */
+	struct sandbox_seccomp prog;   /* prog.insns owned */
+	size_t unknown_names;      /* syscall names libseccomp does not know (skipped) */
+};
+
+/*
+ * Compile linux.seccomp (v: the member, or NULL) as runc would; 0, or -1
+ * with a message naming the field (linux.seccomp.syscalls[2].action...).
+ */
+int oci_seccomp_compile(json_t *v, struct oci_seccomp *out, struct oci_error *err);
+void oci_seccomp_free(struct oci_seccomp *sc);
+/* `features`' linux.seccomp: the actions, operators, architectures and flags known. */
+json_t *oci_seccomp_features(void);
+
 struct oci_hook {
 	const char *path;
 	const char **args;         /* NULL-terminated (NULL: just the path) */
@@ -104,12 +131,13 @@ struct oci_spec {
 	size_t nmounts;
 	uint64_t memory_limit;     /* linux.resources.memory.limit (0: none) */
 	uint64_t pids_limit;       /* linux.resources.pids.limit (0: none) */
+	struct oci_seccomp seccomp;   /* linux.seccomp */
 	struct oci_hook_list hooks[OCI_HOOK_KINDS];
 	json_t *annotations;       /* borrowed from json, or NULL */
 	json_t *hooks_json;        /* borrowed from json, or NULL */
 };
 
-/* Parse and check bundle/config.json; 0, or -1 with a message naming the field. */
+/* Parse and check bundle/config.json; 0, or -1 with a message naming the field (spec freed). */
 int oci_spec_load(const char *bundle, struct oci_spec *spec, struct oci_error *err);
 void oci_spec_free(struct oci_spec *spec);
 
@@ -169,10 +197,12 @@ uint64_t oci_pid_start(int pid);
 /*
  * The daemon's side: listen on ROOT/ID/control.sock (before boot) and
  * serve it from a thread (after boot). Requests: start, state, kill, ps,
- * exec (with stdio fds), signal (to an exec'd process).
+ * exec (with stdio fds), signal (to an exec'd process). Exec'd processes
+ * get the container's seccomp filter (NULL: none; it must outlive the
+ * daemon's serving), as runc's exec does.
  */
 int oci_control_listen(const char *dir, struct oci_error *err);
-int oci_control_serve(int listen_fd);
+int oci_control_serve(int listen_fd, const struct sandbox_seccomp *seccomp);
 
 /* The client's side: one request and its reply. fds (n of them) go with the request. */
 int oci_control_connect(const char *dir, struct oci_error *err);

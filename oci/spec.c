@@ -28,7 +28,7 @@ int oci_fail(struct oci_error *err, const char *fmt, ...)
 
 /* ---- typed getters: each names the field on error ---- */
 
-static int want_string(json_t *v, const char *what, const char **out, struct oci_error *err)
+int oci_json_string(json_t *v, const char *what, const char **out, struct oci_error *err)
 {
 	if (!json_is_string(v))
 		return oci_fail(err, "%s: expected a string", what);
@@ -47,11 +47,10 @@ static int opt_string(json_t *obj, const char *key, const char *what, const char
 		return 0;
 	char name[256];
 	snprintf(name, sizeof(name), "%s.%s", what, key);
-	return want_string(v, name, out, err);
+	return oci_json_string(v, name, out, err);
 }
 
-static int want_u64(json_t *v, const char *what, uint64_t max, uint64_t *out,
-		    struct oci_error *err)
+int oci_json_u64(json_t *v, const char *what, uint64_t max, uint64_t *out, struct oci_error *err)
 {
 	if (!json_is_number(v))
 		return oci_fail(err, "%s: expected a number", what);
@@ -113,7 +112,7 @@ static int string_array(json_t *v, const char *what, bool nonempty, const char *
 	for (size_t i = 0; i < n; i++) {
 		char name[256];
 		snprintf(name, sizeof(name), "%s[%zu]", what, i);
-		if (want_string(json_array_get(v, i), name, &a[i], err)) {
+		if (oci_json_string(json_array_get(v, i), name, &a[i], err)) {
 			free(a);
 			return -1;
 		}
@@ -211,10 +210,10 @@ static int parse_rlimits(json_t *v, struct oci_process *p, struct oci_error *err
 		char f[96];
 		snprintf(f, sizeof(f), "%s.hard", what);
 		json_t *h = json_object_get(r, "hard"), *s = json_object_get(r, "soft");
-		if (!h || want_u64(h, f, UINT64_MAX, &rl->hard, err))
+		if (!h || oci_json_u64(h, f, UINT64_MAX, &rl->hard, err))
 			return h ? -1 : oci_fail(err, "%s: required", f);
 		snprintf(f, sizeof(f), "%s.soft", what);
-		if (!s || want_u64(s, f, UINT64_MAX, &rl->soft, err))
+		if (!s || oci_json_u64(s, f, UINT64_MAX, &rl->soft, err))
 			return s ? -1 : oci_fail(err, "%s: required", f);
 		if (rl->soft > rl->hard)
 			return oci_fail(err, "%s: soft limit %llu is above the hard limit %llu", what,
@@ -230,17 +229,17 @@ static int parse_user(json_t *u, struct oci_process *p, struct oci_error *err)
 	uint64_t v;
 	json_t *x;
 	if ((x = json_object_get(u, "uid"))) {
-		if (want_u64(x, "process.user.uid", UINT32_MAX, &v, err))
+		if (oci_json_u64(x, "process.user.uid", UINT32_MAX, &v, err))
 			return -1;
 		p->uid = (uint32_t)v;
 	}
 	if ((x = json_object_get(u, "gid"))) {
-		if (want_u64(x, "process.user.gid", UINT32_MAX, &v, err))
+		if (oci_json_u64(x, "process.user.gid", UINT32_MAX, &v, err))
 			return -1;
 		p->gid = (uint32_t)v;
 	}
 	if ((x = json_object_get(u, "umask")) && !json_is_null(x)) {
-		if (want_u64(x, "process.user.umask", 0777, &v, err))
+		if (oci_json_u64(x, "process.user.umask", 0777, &v, err))
 			return -1;
 		p->umask = (int)v;
 	}
@@ -254,7 +253,7 @@ static int parse_user(json_t *u, struct oci_process *p, struct oci_error *err)
 		for (size_t i = 0; i < n; i++) {
 			char what[64];
 			snprintf(what, sizeof(what), "process.user.additionalGids[%zu]", i);
-			if (want_u64(json_array_get(x, i), what, UINT32_MAX, &v, err))
+			if (oci_json_u64(json_array_get(x, i), what, UINT32_MAX, &v, err))
 				return -1;
 			p->groups[p->ngroups++] = (uint32_t)v;
 		}
@@ -301,7 +300,7 @@ int oci_process_parse(json_t *obj, const char *what, struct oci_process *p,
 	snprintf(name, sizeof(name), "%s.cwd", what);
 	if (!v)
 		return oci_fail(err, "%s: required", name);
-	if (want_string(v, name, &p->cwd, err))
+	if (oci_json_string(v, name, &p->cwd, err))
 		return -1;
 	if (p->cwd[0] != '/')
 		return oci_fail(err, "%s: \"%s\" is not an absolute path", name, p->cwd);
@@ -335,8 +334,8 @@ int oci_process_parse(json_t *obj, const char *what, struct oci_process *p,
 		if (want_object(v, "process.consoleSize", err))
 			return -1;
 		json_t *hh = json_object_get(v, "height"), *ww = json_object_get(v, "width");
-		if ((hh && want_u64(hh, "process.consoleSize.height", 65535, &h, err)) ||
-		    (ww && want_u64(ww, "process.consoleSize.width", 65535, &w, err)))
+		if ((hh && oci_json_u64(hh, "process.consoleSize.height", 65535, &h, err)) ||
+		    (ww && oci_json_u64(ww, "process.consoleSize.width", 65535, &w, err)))
 			return -1;
 		p->console_height = (unsigned)h;
 		p->console_width = (unsigned)w;
@@ -369,6 +368,7 @@ void oci_process_to_sandbox(const struct oci_process *p, struct sandbox_process 
 	sp->nrlimits = p->nrlimits;
 	sp->has_oom_score_adj = p->has_oom_score_adj;
 	sp->oom_score_adj = p->oom_score_adj;
+	sp->no_new_privs = p->no_new_privileges;
 	sp->stdio[0] = sp->stdio[1] = sp->stdio[2] = -1;
 }
 
@@ -430,7 +430,7 @@ int oci_hooks_parse(json_t *hooks, struct oci_hook_list lists[OCI_HOOK_KINDS],
 			snprintf(f, sizeof(f), "%s.timeout", what);
 			if ((v = json_object_get(h, "timeout")) && !json_is_null(v)) {
 				uint64_t t;
-				if (want_u64(v, f, INT_MAX, &t, err))
+				if (oci_json_u64(v, f, INT_MAX, &t, err))
 					return -1;
 				if (t == 0)
 					return oci_fail(err, "%s: must be greater than zero", f);
@@ -621,7 +621,7 @@ static int parse_linux(json_t *lx, struct oci_spec *spec, struct oci_error *err)
 			}
 		}
 	}
-	return 0;
+	return oci_seccomp_compile(json_object_get(lx, "seccomp"), &spec->seccomp, err);
 }
 
 int oci_spec_load(const char *bundle, struct oci_spec *spec, struct oci_error *err)
@@ -727,8 +727,10 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, struct oci_error *e
 		goto out;
 	rc = 0;
 out:
-	if (rc)
+	if (rc) {
 		oci_fail(err, "config.json: %s", inner.msg);
+		oci_spec_free(spec);       /* whatever was parsed before the error */
+	}
 	return rc;
 }
 
@@ -741,6 +743,7 @@ void oci_spec_free(struct oci_spec *spec)
 	}
 	free(spec->mounts);
 	free(spec->root_path);
+	oci_seccomp_free(&spec->seccomp);
 	oci_hooks_free(spec->hooks);
 	json_decref(spec->json);
 	memset(spec, 0, sizeof(*spec));

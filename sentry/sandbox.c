@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "fs/vfs.h"
 #include "net/net.h"
@@ -25,6 +26,7 @@
 #include "sentry/memfile.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/seccomp.h"
 #include "sentry/sentry.h"
 #include "syscalls/table.h"
 
@@ -416,6 +418,47 @@ static int set_identity(struct task *t, const struct sandbox_process *p)
 }
 
 /*
+ * no_new_privs and the runtime's seccomp filter, after the credentials
+ * (runc's order: the filter is the last thing before execve). The filter
+ * needs neither no_new_privs nor CAP_SYS_ADMIN: the runtime installs it,
+ * not the guest. 0 or an exit status with a message.
+ */
+static int set_seccomp(struct task *t, const struct sandbox_process *p, char *err, size_t errlen)
+{
+	if (p->no_new_privs)
+		t->cred.no_new_privs = true;
+	if (!p->seccomp)
+		return 0;
+	int rc = seccomp_install(t, p->seccomp->insns, p->seccomp->len, p->seccomp->log);
+	if (rc)
+		return fail(err, errlen, SANDBOX_EXIT_USAGE, "seccomp filter: %s",
+			    rc == -EINVAL ? "refused by the checker" : strerror(-rc));
+	/*
+	 * Under runc the process's own execve(2) is the first call the filter
+	 * sees; here the sentry loads the program, so ask the filter what it
+	 * would have done with that execve (its arguments are pointers into
+	 * runc's memory, so zeros here) and fail as the exec would have.
+	 */
+	uint32_t r = seccomp_task_action(t, __NR_execve, NULL);
+	uint32_t action = r & SECCOMP_RET_ACTION_FULL;
+	if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG)
+		return 0;
+	if (action == SECCOMP_RET_ERRNO) {
+		unsigned e = r & SECCOMP_RET_DATA;
+		if (!e)
+			return fail(err, errlen, SANDBOX_EXIT_NOEXEC, "%s: exec: the seccomp profile "
+				    "makes execve return 0 without running it", p->argv[0]);
+		return fail(err, errlen, SANDBOX_EXIT_NOEXEC, "%s: exec: %s (the seccomp profile "
+			    "refuses execve)", p->argv[0], strerror(e > 4095 ? 4095 : (int)e));
+	}
+	if (action == SECCOMP_RET_TRACE || action == SECCOMP_RET_USER_NOTIF)
+		return fail(err, errlen, SANDBOX_EXIT_NOEXEC, "%s: exec: %s (the seccomp profile "
+			    "traces execve and there is no tracer)", p->argv[0], strerror(ENOSYS));
+	return fail(err, errlen, SANDBOX_EXIT_NOEXEC, "%s: exec: the seccomp profile %s execve",
+		    p->argv[0], action == SECCOMP_RET_TRAP ? "traps (SIGSYS)" : "kills (SIGSYS)");
+}
+
+/*
  * A new process from p with fs as its fs context (taken over), loaded but
  * not started. 0 and *out, or an exit status with a message.
  */
@@ -439,6 +482,11 @@ static int make_process(const struct sandbox_process *p, struct fs_context *fs, 
 	if (rc) {
 		task_put(t);
 		return fail(err, errlen, SANDBOX_EXIT_USAGE, "process credentials: %s", strerror(-rc));
+	}
+	rc = set_seccomp(t, p, err, errlen);
+	if (rc) {
+		task_put(t);
+		return rc;
 	}
 	if (p->umask >= 0)
 		fsctx_umask(fs, p->umask);

@@ -596,6 +596,34 @@ static long set_mode_filter(struct task *t, unsigned flags, gaddr_t args)
 	return rc;
 }
 
+int seccomp_install(struct task *t, const struct sock_filter *insns, unsigned len, bool log)
+{
+	int rc = seccomp_check(insns, len);
+	if (rc)
+		return rc;
+	struct seccomp_filter *f = filter_alloc(insns, len, log);
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_lock(&kernel.lock);
+	rc = (int)attach_locked(t, 0, f);
+	pthread_mutex_unlock(&kernel.lock);
+	if (rc)
+		seccomp_filter_put(f);
+	return rc;
+}
+
+uint32_t seccomp_task_action(struct task *t, int nr, const uint64_t *args)
+{
+	struct seccomp_data d = {
+		.nr = nr,
+		.arch = AUDIT_ARCH_X86_64,
+		.instruction_pointer = t->regs.rip,
+	};
+	if (args)
+		memcpy(d.args, args, sizeof(d.args));
+	return seccomp_filter_run(__atomic_load_n(&t->seccomp_filter, __ATOMIC_ACQUIRE), &d);
+}
+
 static long action_avail(struct task *t, gaddr_t args)
 {
 	uint32_t action;

@@ -61,6 +61,20 @@ bool seccomp_syscall_check(struct task *t, const struct syscall_args *a, long *r
  */
 long seccomp_op(struct task *t, unsigned op, unsigned flags, gaddr_t args);
 
+/*
+ * Install a filter on t as if t had called seccomp(SECCOMP_SET_MODE_FILTER)
+ * itself, without the no_new_privs/CAP_SYS_ADMIN check: the runtime puts
+ * it there (an OCI profile) before t first runs. 0, -EINVAL if the program
+ * fails the checker or t is in strict mode, -ENOMEM.
+ */
+int seccomp_install(struct task *t, const struct sock_filter *insns, unsigned len, bool log);
+
+/*
+ * The action t's filters take on syscall nr with args (six, or NULL for
+ * zeros), as seccomp_syscall_check would run them, without acting on it.
+ */
+uint32_t seccomp_task_action(struct task *t, int nr, const uint64_t *args);
+
 /* Copy t's seccomp state (mode, chain) to a new task c: fork and clone. */
 void seccomp_task_fork(struct task *c, struct task *t);
 

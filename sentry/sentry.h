@@ -37,6 +37,22 @@ struct sandbox_rlimit {
 	uint64_t soft, hard;
 };
 
+struct sock_filter;
+
+/*
+ * A seccomp filter for a new process (an OCI profile compiled by the
+ * runtime): installed as if the process had called
+ * seccomp(SECCOMP_SET_MODE_FILTER) after its credentials are set and
+ * before its first instruction, so every syscall it makes goes through it
+ * (and loading its program fails if the filter refuses execve). The
+ * program is checked as seccomp(2) checks one.
+ */
+struct sandbox_seccomp {
+	const struct sock_filter *insns;
+	unsigned short len;
+	bool log;                  /* SECCOMP_FILTER_FLAG_LOG */
+};
+
 /* A guest process to create: program, environment, credentials and stdio. */
 struct sandbox_process {
 	char *const *argv;         /* the program (searched in the guest's PATH) and arguments */
@@ -54,6 +70,8 @@ struct sandbox_process {
 	size_t nrlimits;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS from the start */
+	const struct sandbox_seccomp *seccomp;   /* NULL: no filter */
 	int stdio[3];              /* host fds donated as guest fds 0-2 (-1: closed); duplicated */
 	const int *extra_fds;      /* host fds donated as guest fds 3, 4...; duplicated */
 	size_t nextra_fds;

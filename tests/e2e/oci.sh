@@ -12,6 +12,11 @@
 #   oci_life_*       create/start/state/exec/ps/kill/delete with a busybox bundle;
 #                    run's exit status; delete --force of a dead sandbox; mounts,
 #                    user, rlimits, hooks, pids and memory limits
+#   oci_seccomp_*    linux.seccomp profiles (an errno rule, an allow-list with
+#                    runc's -ENOSYS stub, an argument comparison, KILL_PROCESS,
+#                    a Docker-style default profile, exec, noNewPrivileges),
+#                    each compared with runc's run of the same bundle where
+#                    runc works here
 #   oci_python_*     a bundle with the host's python3 (its libraries and modules);
 #                    its memory.limit enforced (the OOM killer's SIGKILL: 137)
 #   oci_ctr_*        a private containerd (own root, state, socket; started and
@@ -413,6 +418,147 @@ c['process']['args'] = ['sh', '-c', 'touch /newfile 2>/dev/null && echo wrote ||
 	expect_file_eq oci_fields_readonly_root "$w/rofs.out" 'refused\ntmpfs-ok'
 }
 
+# --- linux.seccomp ----------------------------------------------------------
+
+# sc_run NAME BUNDLE WANT [RC]: run BUNDLE under sandbox-runc and, where runc
+# works here, under runc too; both must print WANT (and exit RC, default 0).
+sc_run() {
+	local w=$WORK/oci name=$1 b=$2 want rc=${4:-0}
+	want=$(printf "$3")
+	run_to "$w/$name" "$SBR" --root "$OCI_ROOT" run --bundle "$b" "$name"
+	if [ "$(cat "$w/$name.out")" = "$want" ] && [ "$(cat "$w/$name.rc")" = "$rc" ]; then
+		pass "$name"
+	else
+		fail "$name" "want (exit $rc): $(printf '%q' "$want")" \
+			"got (exit $(cat "$w/$name.rc")):  $(printf '%q' "$(cat "$w/$name.out")")" \
+			"$(show_head "$w/$name.err" stderr)"
+	fi
+	[ -n "$SC_RUNC" ] || return 0
+	run_to "$w/$name.runc" runc --root "$w/runc-root" run --bundle "$b" "$name"
+	if [ "$(cat "$w/$name.runc.out")" = "$want" ] && [ "$(cat "$w/$name.runc.rc")" = "$rc" ]; then
+		pass "${name}_as_runc"
+	else
+		fail "${name}_as_runc" "runc: exit $(cat "$w/$name.runc.rc"): $(printf '%q' "$(cat "$w/$name.runc.out")")" \
+			"$(show_head "$w/$name.runc.err" stderr)"
+	fi
+}
+
+oci_seccomp() {
+	local w=$WORK/oci b=$WORK/oci/sc
+	make_bundle "$b" "$OCI_BB"
+	if ! gcc -O1 -Wall -Werror -static -o "$OCI_BB/bin/scmp_probe" "$E2E_DIR/progs/scmp_probe.c"; then
+		fail oci_seccomp_probe_built
+		return 0
+	fi
+	# runc itself, to compare with, where it can run a container here.
+	SC_RUNC=
+	if command -v runc >/dev/null && [ "$(id -u)" = 0 ]; then
+		cfg_edit "$b" "c['process']['args'] = ['true']"
+		run_to "$w/runc_probe" runc --root "$w/runc-root" run --bundle "$b" runc-probe
+		if [ "$(cat "$w/runc_probe.rc")" = 0 ]; then
+			SC_RUNC=1
+		else
+			echo "SKIP oci_seccomp_*_as_runc: runc cannot run a container here: $(head -n 1 "$w/runc_probe.err")"
+		fi
+	else
+		echo "SKIP oci_seccomp_*_as_runc: runc is not installed, or not root"
+	fi
+	# An errno rule over ALLOW; the filter is there without no_new_privs (the runtime installs it).
+	cfg_edit "$b" "c['process']['noNewPrivileges'] = False
+c['process']['args'] = ['sh', '-c', 'mkdir /tmp/x 2>/dev/null; echo mkdir=\$?; scmp_probe mkdir:/tmp/y; echo data > /tmp/f && cat /tmp/f; ls / | grep -c tmp; grep -E \"^(Seccomp|NoNewPrivs):\" /proc/self/status']
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [
+    {'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}"
+	sc_run oci_seccomp_errno_rule "$b" 'mkdir=1\nmkdir:/tmp/y = -1 EACCES\ndata\n1\nNoNewPrivs:\t0\nSeccomp:\t2'
+
+	# defaultAction ERRNO with an allow-list enough for sh (and for runc's
+	# own last steps): sh works, mkdir gets EPERM, and clone3, numbered
+	# above everything the profile names, ENOSYS (runc's stub).
+	cfg_edit "$b" "c['process']['noNewPrivileges'] = True
+c['process']['args'] = ['sh', '-c', 'echo hi; mkdir /tmp/d 2>/dev/null; echo rc=\$?; scmp_probe mkdir:/tmp/e nr:435 nr:140']
+names = 'execve brk arch_prctl set_tid_address set_robust_list rseq prlimit64 getrandom mprotect mmap munmap read write exit_group exit getpid getppid getuid geteuid getgid getegid rt_sigaction rt_sigprocmask rt_sigreturn uname newfstatat fstat stat lstat wait4 clone readlink prctl ioctl fcntl close openat futex nanosleep sched_yield sigaltstack gettid tgkill epoll_pwait epoll_ctl madvise dup2 dup3 capget capset setgroups setuid setgid getcwd chdir fchdir fstatfs statfs getdents64'.split()
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ERRNO',
+    'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    'syscalls': [{'names': names, 'action': 'SCMP_ACT_ALLOW'}]}"
+	sc_run oci_seccomp_allow_list "$b" 'hi\nrc=1\nmkdir:/tmp/e = -1 EPERM\nnr:435 = -1 ENOSYS\nnr:140 = -1 EPERM'
+
+	# An argument comparison: getpriority(PRIO_USER, 0) refused, getpriority(PRIO_PROCESS, 0)
+	# not (the raw call returns 20 - nice).
+	cfg_edit "$b" "c['process']['args'] = ['scmp_probe', 'nr:140:2', 'nr:140:0']
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [
+    {'names': ['getpriority'], 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': 2, 'op': 'SCMP_CMP_EQ'}]}]}"
+	sc_run oci_seccomp_args "$b" 'nr:140:2 = -1 EPERM\nnr:140:0 = 20'
+
+	# KILL_PROCESS: the first process dies of SIGSYS at syslog (128 + 31). (Not
+	# getpid: runc itself calls it after installing the filter.)
+	cfg_edit "$b" "c['process']['args'] = ['scmp_probe', 'nr:140', 'nr:103', 'nr:140']
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [
+    {'names': ['syslog'], 'action': 'SCMP_ACT_KILL_PROCESS'}]}"
+	sc_run oci_seccomp_kill_process "$b" 'nr:140 = 20' 159
+
+	# A Docker-style default profile: containers-common's (podman's) list,
+	# as Docker and podman turn it into linux.seccomp for amd64 and the
+	# spec's capabilities, with Docker's EPERM default and without the calls
+	# Docker keeps for CAP_SYS_ADMIN (unshare, mount, setns, keyctl...).
+	if [ -f /usr/share/containers/seccomp.json ]; then
+		cfg_edit "$b" "import json as J
+prof = J.load(open('/usr/share/containers/seccomp.json'))
+caps = set(c['process']['capabilities']['bounding'])
+docker_admin_only = {'unshare', 'mount', 'umount', 'umount2', 'setns', 'keyctl', 'add_key', 'request_key',
+    'pivot_root', 'mount_setattr', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick'}
+def wanted(s):
+    inc, exc = s.get('includes') or {}, s.get('excludes') or {}
+    if inc.get('arches') and 'amd64' not in inc['arches']: return False
+    if 'amd64' in (exc.get('arches') or []): return False
+    if inc.get('caps') and not set(inc['caps']) <= caps: return False
+    if set(exc.get('caps') or []) & caps: return False
+    return True
+calls = []
+for s in prof['syscalls']:
+    if not wanted(s): continue
+    names = [n for n in s['names'] if not (s['action'] == 'SCMP_ACT_ALLOW' and n in docker_admin_only)]
+    if names:
+        e = {'names': names, 'action': s['action'], 'args': s.get('args') or []}
+        if 'errnoRet' in s: e['errnoRet'] = s['errnoRet']
+        calls.append(e)
+arch = [a for a in prof['archMap'] if a['architecture'] == 'SCMP_ARCH_X86_64'][0]
+c['linux']['seccomp'] = {'defaultAction': prof['defaultAction'], 'defaultErrnoRet': 1,
+    'architectures': [arch['architecture']] + arch['subArchitectures'], 'syscalls': calls}
+c['process']['args'] = ['sh', '-c', 'echo ok; ls /bin | grep -cx sh; mkdir /tmp/d && echo mkdir-ok; unshare --user true 2>/dev/null; echo unshare=\$?; scmp_probe unshare-user mount-tmpfs:/tmp keyctl; grep -E \"^(NoNewPrivs|Seccomp):\" /proc/self/status']"
+		sc_run oci_seccomp_docker_profile "$b" 'ok\n1\nmkdir-ok\nunshare=1\nunshare-user = -1 EPERM\nmount-tmpfs:/tmp = -1 EPERM\nkeyctl = -1 EPERM\nNoNewPrivs:\t1\nSeccomp:\t2'
+	else
+		echo "SKIP oci_seccomp_docker_profile: no /usr/share/containers/seccomp.json (golang-github-containers-common)"
+	fi
+
+	# exec'd processes get the container's filter too, as with runc.
+	cfg_edit "$b" "c['process']['args'] = ['sleep', '30']
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [
+    {'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}"
+	ocr run --detach --bundle "$b" sc-exec >/dev/null 2>&1
+	run_to "$w/sc_exec" "$SBR" --root "$OCI_ROOT" exec sc-exec scmp_probe mkdir:/tmp/z nr:140
+	expect_file_eq oci_seccomp_exec "$w/sc_exec.out" 'mkdir:/tmp/z = -1 EACCES\nnr:140 = 20'
+	ocr delete --force sc-exec >/dev/null 2>&1
+
+	# What the sandbox cannot do, or a malformed profile, fails create with the field named.
+	local i=0 prof want
+	for prof in "{'defaultAction': 'SCMP_ACT_ALLOW', 'listenerPath': '/run/agent.sock', 'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]}|SCMP_ACT_NOTIFY is not supported" \
+		"{'defaultAction': 'SCMP_ACT_BOGUS'}|linux.seccomp.defaultAction" \
+		"{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 0, 'value': 1, 'op': 'SCMP_CMP_SIMILAR'}]}]}|linux.seccomp.syscalls[0].args[0].op" \
+		"{'defaultAction': 'SCMP_ACT_ERRNO', 'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW'}]}|execve"; do
+		i=$((i + 1))
+		want=${prof#*|}
+		cfg_edit "$b" "c['process']['args'] = ['true']
+c['linux']['seccomp'] = ${prof%%|*}"
+		run_to "$w/sc_bad$i" "$SBR" --root "$OCI_ROOT" create --bundle "$b" scbad$i
+		if [ "$(cat "$w/sc_bad$i.rc")" != 0 ] && grep -qF "$want" "$w/sc_bad$i.err" && [ ! -e "$OCI_ROOT/scbad$i" ]; then
+			pass "oci_seccomp_refused_$i"
+		else
+			fail "oci_seccomp_refused_$i" "exit $(cat "$w/sc_bad$i.rc"), expected an error naming '$want'" \
+				"$(show_head "$w/sc_bad$i.err" stderr)"
+			ocr delete --force scbad$i >/dev/null 2>&1
+		fi
+	done
+}
+
 # --- a python3 bundle -----------------------------------------------------
 
 oci_python() {
@@ -528,6 +674,18 @@ oci_containerd() {
 	run_to "$w/ctr_py" "${ctr[@]}" run "${rt[@]}" --rm "$pyimg" c-py \
 		python3 -c 'import json; print(json.dumps([1, 2]))'
 	expect_file_eq oci_ctr_run_python "$w/ctr_py.out" '[1, 2]'
+	# ctr run --seccomp: containerd's default profile (the CRI's RuntimeDefault,
+	# Docker's), the same as under runc (ctr's default runtime).
+	if [ -x "$OCI_BB/bin/scmp_probe" ]; then
+		local sc_cmd=(sh -c 'echo ok; scmp_probe unshare-user keyctl nr:140; grep -E "^Seccomp:" /proc/self/status')
+		local sc_want='ok\nunshare-user = -1 EPERM\nkeyctl = -1 EPERM\nnr:140 = 20\nSeccomp:\t2'
+		run_to "$w/ctr_sc" "${ctr[@]}" run "${rt[@]}" --seccomp --rm "$img" c-sc "${sc_cmd[@]}"
+		expect_file_eq oci_ctr_run_seccomp_default "$w/ctr_sc.out" "$sc_want"
+		if command -v runc >/dev/null; then
+			run_to "$w/ctr_sc_runc" "${ctr[@]}" run --seccomp --rm "$img" c-sc-runc "${sc_cmd[@]}"
+			expect_file_eq oci_ctr_run_seccomp_default_as_runc "$w/ctr_sc_runc.out" "$sc_want"
+		fi
+	fi
 
 	run_to "$w/ctr_bg" "${ctr[@]}" run "${rt[@]}" -d "$img" c-bg sh -c 'echo ready > /tmp/ready; while :; do sleep 0.2; done'
 	sleep 0.5
@@ -639,6 +797,7 @@ oci_tests() {
 	oci_config
 	oci_lifecycle
 	oci_config_fields
+	oci_seccomp
 	oci_python
 	oci_containerd
 	oci_podman

@@ -22,7 +22,7 @@ import tarfile
 
 APPLETS = ["sh", "ls", "cat", "echo", "sleep", "ps", "mkdir", "true", "false", "id",
            "hostname", "env", "pwd", "test", "kill", "grep", "wc", "head", "printf",
-           "stat", "touch", "rm", "uname", "tty", "stty", "mount", "readlink"]
+           "stat", "touch", "rm", "uname", "tty", "stty", "mount", "readlink", "unshare"]
 
 
 def busybox(root):
