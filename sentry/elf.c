@@ -207,7 +207,7 @@ int elf_load(struct mm *mm, const struct elf_source *src, bool is_interp, struct
 	uint64_t bias = 0;
 	if (eh.e_type == ET_DYN) {
 		if (out->has_interp) {
-			bias = ELF_ET_DYN_BASE + random_pages(20) - lo;
+			bias = ELF_ET_DYN_BASE + (src->fixed_layout ? 0 : random_pages(20)) - lo;
 		} else {
 			/* An interpreter or static-PIE goes where an mmap would. */
 			long a = mm_find_free(mm, hi - lo, 0);

@@ -10,6 +10,7 @@ struct elf_source {
 	ssize_t (*pread)(void *ctx, void *buf, size_t len, uint64_t off);
 	void *ctx;
 	struct file *file;   /* named in /proc/PID/maps for the segments; may be NULL */
+	bool fixed_layout;   /* ADDR_NO_RANDOMIZE: no random load bias */
 };
 
 struct elf_image {

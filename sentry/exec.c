@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <unistd.h>
 #include "fs/vfs.h"
 #include "sentry/elf.h"
@@ -184,13 +185,15 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 	mm_add_vdso(mm);
 	struct file *interp_file = NULL;
 	struct elf_image img, iimg;
+	/* personality(ADDR_NO_RANDOMIZE), as setarch -R and gdb set it: the same layout every time. */
+	uint64_t rmask = t->personality & ADDR_NO_RANDOMIZE ? 0 : ~0ULL;
 
 	/* Stack at the top (randomized), mmap area below it with a gap. */
 	uint64_t stack_size = STACK_SIZE_DEFAULT;
 	uint64_t rl = t->tg->rlimits[RLIMIT_STACK].rlim_cur;
 	if (rl != RLIM_INFINITY && rl >= (128 << 10) && rl < (1ULL << 30))
 		stack_size = PAGE_ALIGN_UP(rl);
-	uint64_t stack_top = GUEST_TASK_SIZE - PAGE_SIZE - random_bytes((1ULL << 32) - 1);
+	uint64_t stack_top = GUEST_TASK_SIZE - PAGE_SIZE - random_bytes(rmask & ((1ULL << 32) - 1));
 	stack_top &= ~0xfffULL;
 	long rc = mm_map(mm, stack_top - stack_size, stack_size, PROT_READ | PROT_WRITE,
 			 VMA_STACK | VMA_GROWSDOWN, true, true, NULL, 0);
@@ -198,10 +201,10 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 		goto fail;
 	struct mm_layout lay;
 	mm_get_layout(mm, &lay);     /* keeps the vDSO address */
-	lay.mmap_base = stack_top - stack_size - (128ULL << 20) - random_bytes((1ULL << 40) - 1);
+	lay.mmap_base = stack_top - stack_size - (128ULL << 20) - random_bytes(rmask & ((1ULL << 40) - 1));
 	mm_set_layout(mm, &lay);
 
-	struct elf_source src = { vfs_pread_cb, f, f };
+	struct elf_source src = { vfs_pread_cb, f, f, !rmask };
 	rc = elf_load(mm, &src, false, &img);
 	if (rc)
 		goto fail;
@@ -210,13 +213,13 @@ static int load_image(struct task *t, struct file *f, char *const argv[], char *
 		rc = vfs_open_exec(t->fs, &t->cred, img.interp, &interp_file);
 		if (rc)
 			goto fail;
-		struct elf_source isrc = { vfs_pread_cb, interp_file, interp_file };
+		struct elf_source isrc = { vfs_pread_cb, interp_file, interp_file, !rmask };
 		rc = elf_load(mm, &isrc, true, &iimg);
 		if (rc)
 			goto fail;
 		entry = iimg.entry;
 	}
-	mm_set_brk_start(mm, img.brk_start + random_bytes((1ULL << 25) - 1));
+	mm_set_brk_start(mm, img.brk_start + random_bytes(rmask & ((1ULL << 25) - 1)));
 	if (img.exec_stack)
 		mm_protect(mm, stack_top - stack_size, stack_size, PROT_READ | PROT_WRITE | PROT_EXEC);
 
@@ -272,6 +275,7 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	t->altstack_sp = t->altstack_size = 0;
 	t->altstack_flags = SS_DISABLE;
 	t->robust_list = t->robust_len = 0;
+	t->personality &= ~READ_IMPLIES_EXEC;
 	t->rseq_addr = 0;
 	t->clear_child_tid = 0;
 	/*

@@ -646,6 +646,7 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->sigmask = t->sigmask;
 	c->dumpable = t->dumpable;
+	c->personality = t->personality;
 	c->timer_slack = t->timer_slack;
 	c->strace = t->strace;
 	pthread_mutex_lock(&kernel.lock);

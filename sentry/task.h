@@ -197,6 +197,13 @@ struct task {
 	int fault_repeats;
 	int dumpable;                      /* PR_SET_DUMPABLE (1 from task_alloc; kept across fork) */
 	/*
+	 * personality(2)'s value (0: PER_LINUX), per thread, kept by fork and
+	 * exec (which clears READ_IMPLIES_EXEC, as x86-64's SET_PERSONALITY
+	 * does). ADDR_NO_RANDOMIZE fixes exec's layout; PER_LINUX32 makes
+	 * uname say i686; the other flags are kept without effect.
+	 */
+	unsigned int personality;
+	/*
 	 * seccomp (sentry/seccomp.c): the mode (SECCOMP_MODE_DISABLED, _STRICT,
 	 * _FILTER) and the filter chain, a reference. Changed under kernel.lock
 	 * by the task's own thread or a sibling's SECCOMP_FILTER_FLAG_TSYNC (the

@@ -1,6 +1,7 @@
 /* Identity and system information: uname, get*id, getgroups, sysinfo, rlimits, hostname. */
 #include <errno.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -27,8 +28,22 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 	pthread_mutex_unlock(&kernel.lock);
 	strcpy(u.release, SANDBOX_UTS_RELEASE);
 	strcpy(u.version, SANDBOX_UTS_VERSION);
-	strcpy(u.machine, "x86_64");
+	/* setarch i686 / linux32: a 32-bit personality reports a 32-bit machine. */
+	strcpy(u.machine, (t->personality & PER_MASK) == PER_LINUX32 ? "i686" : "x86_64");
 	return mm_copy_out(t->mm, gaddr(a->arg[0]), &u, sizeof(u));
+}
+
+/*
+ * personality(2): any value is taken (Linux checks none; an unknown
+ * execution domain is PER_LINUX's), 0xffffffff only queries; the old value
+ * is returned either way.
+ */
+long sys_personality(struct task *t, const struct syscall_args *a)
+{
+	unsigned int old = t->personality;
+	if ((unsigned int)a->arg[0] != 0xffffffffU)
+		t->personality = (unsigned int)a->arg[0];
+	return old;
 }
 
 static long set_uts_name(struct task *t, char *dst, uint64_t uname, uint64_t len)

@@ -211,7 +211,7 @@
 	OK(utime, "path,ptr")                                                               \
 	PART(mknod, "path,mode,hex", "device nodes (other than 0:0 whiteouts) can be made by root but open with ENXIO") \
 	ERR(uselib, -ENOSYS, "path", "obsolete (a.out shared libraries); gVisor: ENOSYS")   \
-	OK(personality, "hex->hex")                                                         \
+	PART(personality, "hex->hex", "ADDR_NO_RANDOMIZE (a fixed exec layout) and PER_LINUX32 (uname's i686) take effect; READ_IMPLIES_EXEC (cleared by exec), UNAME26 and the other flags are kept without effect") \
 	OK(ustat, "hex,ptr")                                                                \
 	OK(statfs, "path,ptr")                                                              \
 	OK(fstatfs, "fd,ptr")                                                               \
