@@ -250,6 +250,13 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	task_zap_other_threads(t);
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
+	/*
+	 * Linux's begin_new_exec: dumpable again, unless the effective ids
+	 * differ from the real ones (suid_dumpable 0). Set before the new MM
+	 * is reachable through t. Not modelled: an executable the caller may
+	 * not read also makes it not dumpable.
+	 */
+	mm_set_dumpable(mm, t->cred.euid == t->cred.uid && t->cred.egid == t->cred.gid);
 	/* Under kernel.lock: /proc reads these from other threads (task_get_mm...). */
 	pthread_mutex_lock(&kernel.lock);
 	struct mm *old = t->mm;
@@ -278,13 +285,6 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	t->personality &= ~READ_IMPLIES_EXEC;
 	t->rseq_addr = 0;
 	t->clear_child_tid = 0;
-	/*
-	 * Linux's begin_new_exec: dumpable again, unless the effective ids
-	 * differ from the real ones (suid_dumpable 0). Not modelled: an
-	 * executable the caller may not read also makes it not dumpable.
-	 */
-	__atomic_store_n(&t->dumpable, t->cred.euid == t->cred.uid && t->cred.egid == t->cred.gid,
-			 __ATOMIC_RELAXED);
 	t->regs = *regs;
 }
 

@@ -284,6 +284,13 @@ long ipc_semtimedop(struct task *t, int id, gaddr_t usops, size_t nsops, gaddr_t
 		return -EINVAL;
 	if (nsops > (size_t)__atomic_load_n(&ipc_ns.sem_ctls[2], __ATOMIC_RELAXED))
 		return -E2BIG;
+	/*
+	 * SEMOPM is the guest root's to raise (up to INT_MAX, or -1 meaning no
+	 * limit at all): Linux's kvmalloc_array then refuses an array over
+	 * INT_MAX bytes (ENOMEM) rather than allocate up to 24 GiB; so do we.
+	 */
+	if (nsops > INT32_MAX / sizeof(struct sembuf))
+		return -ENOMEM;
 	struct sembuf *sops = malloc(nsops * sizeof(*sops));
 	if (!sops)
 		return -ENOMEM;

@@ -33,6 +33,7 @@ struct mm *mm_create(void)
 	}
 	pthread_mutex_init(&mm->lock, NULL);
 	mm->refs = 1;
+	mm->dumpable = 1;
 	mm->layout.mmap_base = GUEST_TASK_SIZE - (1ULL << 30);
 	return mm;
 }
@@ -1720,6 +1721,16 @@ void mm_membarrier_register(struct mm *mm, int bits)
 	__atomic_or_fetch(&mm->membarrier, bits, __ATOMIC_ACQ_REL);
 }
 
+int mm_dumpable(struct mm *mm)
+{
+	return __atomic_load_n(&mm->dumpable, __ATOMIC_ACQUIRE);
+}
+
+void mm_set_dumpable(struct mm *mm, int v)
+{
+	__atomic_store_n(&mm->dumpable, v, __ATOMIC_RELEASE);
+}
+
 static bool same_name(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
@@ -1738,13 +1749,21 @@ static bool same_name(const char *a, const char *b)
  * file-cache mapping (never writable) against a private copy (made
  * writable once: VM_ACCOUNT). Not modelled: Linux also keeps apart two
  * anonymous VMAs that each had pages of their own (an anon_vma each)
- * before an mprotect made them alike; here they show as one.
+ * before an mprotect made them alike; here they show as one. SysV shm
+ * attachments are never joined (see below).
  */
 static bool vma_linux_mergeable(const struct vma *a, const struct vma *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
 	    !same_name(a->name, b->name) || a->host || b->host || a->reserve != b->reserve ||
 	    memcmp(&a->policy, &b->policy, sizeof(a->policy)) != 0)
+		return false;
+	/*
+	 * A shmat attachment's VMAs have vm_ops->close (shm_close) in Linux,
+	 * and vma_merge never removes such a VMA: once split, an attachment's
+	 * pieces stay apart for good (an mprotect undone included).
+	 */
+	if (vfs_shm_owner(a->file) || vfs_shm_owner(b->file))
 		return false;
 	if (a->file || b->file)
 		return a->file == b->file && b->file_off == a->file_off + (a->end - a->start) &&
@@ -1975,6 +1994,7 @@ struct mm *mm_fork(struct mm *parent)
 	pthread_mutex_lock(&parent->lock);
 	mm->layout = parent->layout;
 	mm->membarrier = mm_membarrier_state(parent);    /* Linux's dup_mm copies it */
+	mm->dumpable = mm_dumpable(parent);               /* and the dump bits of mm->flags */
 	/*
 	 * Other threads of the parent run on in their own stubs and would go on
 	 * writing pages made copy-on-write until their next stop. With them,

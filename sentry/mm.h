@@ -232,6 +232,17 @@ long mm_format_maps(struct mm *mm, char **out);
 int mm_membarrier_state(struct mm *mm);
 void mm_membarrier_register(struct mm *mm, int bits);
 
+/*
+ * Dumpability (PR_SET_DUMPABLE, 0..2), which ptrace-style access checks
+ * read (process_vm_readv/writev, /proc/PID). Linux keeps it in the
+ * mm_struct, not the task: a prctl or a set*id in one thread makes every
+ * thread of the process (every task of the MM) non-dumpable, so another
+ * thread's tid is no way around it. 1 in a new MM, copied by fork; execve
+ * sets the new MM's. Atomic, no lock.
+ */
+int mm_dumpable(struct mm *mm);
+void mm_set_dumpable(struct mm *mm, int v);
+
 /* What one VMA's pages are, for /proc/PID/smaps. */
 enum mm_pages { MM_PAGES_ANON, MM_PAGES_SHARED_ANON, MM_PAGES_FILE, MM_PAGES_FILE_SHARED };
 

@@ -72,6 +72,8 @@ struct mm {
 	int def_lock;
 	/* membarrier(2) registrations, MM_MEMBARRIER_* (atomic). */
 	int membarrier;
+	/* PR_SET_DUMPABLE's value, Linux's mm->flags dump bits (atomic; see mm_dumpable). */
+	int dumpable;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

@@ -362,10 +362,14 @@ int task_ptrace_may_access(struct task *caller, struct task *target, unsigned mo
 {
 	if (caller->tg == target->tg)
 		return 0;
-	/* kernel.lock: /proc and the other checks read other tasks' credentials under it. */
+	/*
+	 * kernel.lock: /proc and the other checks read other tasks' credentials
+	 * under it, and it keeps target->mm. Dumpability is the MM's (Linux's
+	 * mm->flags); a target without one (exiting) skips that test, as there.
+	 */
 	pthread_mutex_lock(&kernel.lock);
-	bool ok = cred_ptrace_may_access(&caller->cred, &target->cred,
-					 __atomic_load_n(&target->dumpable, __ATOMIC_RELAXED), mode);
+	int dumpable = target->mm ? mm_dumpable(target->mm) : 1;
+	bool ok = cred_ptrace_may_access(&caller->cred, &target->cred, dumpable, mode);
 	pthread_mutex_unlock(&kernel.lock);
 	return ok ? 0 : -EPERM;
 }
@@ -645,7 +649,6 @@ static int clone_resources(struct task *t, struct task *c, uint64_t flags)
 	int rc = cred_copy(&c->cred, &t->cred);
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->sigmask = t->sigmask;
-	c->dumpable = t->dumpable;
 	c->personality = t->personality;
 	c->timer_slack = t->timer_slack;
 	c->strace = t->strace;

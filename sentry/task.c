@@ -40,7 +40,6 @@ static struct task *task_alloc_common(struct thread_group *tg)
 	pthread_condattr_destroy(&ca);
 	t->altstack_flags = SS_DISABLE;
 	t->start_ns = kernel_uptime_ns();
-	t->dumpable = 1;
 	return t;
 }
 

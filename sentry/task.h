@@ -195,7 +195,6 @@ struct task {
 	uint64_t last_fault_addr;          /* task_fault: the same fault resolved again and again */
 	                                   /* since the last syscall (which sets it to UINT64_MAX) */
 	int fault_repeats;
-	int dumpable;                      /* PR_SET_DUMPABLE (1 from task_alloc; kept across fork) */
 	/*
 	 * personality(2)'s value (0: PER_LINUX), per thread, kept by fork and
 	 * exec (which clears READ_IMPLIES_EXEC, as x86-64's SET_PERSONALITY

@@ -60,7 +60,7 @@ static void creds_changed(struct task *t, const struct cred *old)
 	if (c->euid == old->euid && c->egid == old->egid && c->fsuid == old->fsuid &&
 	    c->fsgid == old->fsgid)
 		return;
-	__atomic_store_n(&t->dumpable, 0, __ATOMIC_RELAXED);
+	mm_set_dumpable(t->mm, 0);      /* the MM's: every thread's (Linux's set_dumpable) */
 	t->pdeath_signal = 0;
 }
 

@@ -168,11 +168,12 @@ long sys_prctl(struct task *t, const struct syscall_args *a)
 		return mm_copy_out(t->mm, gaddr(arg2), &v, sizeof(int));
 	}
 	case PR_GET_DUMPABLE:
-		return t->dumpable;
+		return mm_dumpable(t->mm);
 	case PR_SET_DUMPABLE:
+		/* The MM's: every thread of the process, as Linux's set_dumpable(mm). */
 		if (arg2 > 1)
 			return -EINVAL;
-		t->dumpable = (int)arg2;
+		mm_set_dumpable(t->mm, (int)arg2);
 		return 0;
 	case PR_SET_KEEPCAPS:
 		if (arg2 > 1)

@@ -49,8 +49,13 @@ int proc_ptrace_check(const struct proc_target *pt)
 		return 0;
 	if (pt->info.zombie)
 		return c->fsuid == pt->info.uid ? 0 : -EACCES;
-	/* Linux's PTRACE_MODE_READ_FSCREDS, dumpability included. */
-	int dumpable = pt->t ? __atomic_load_n(&pt->t->dumpable, __ATOMIC_RELAXED) : 1;
+	/*
+	 * Linux's PTRACE_MODE_READ_FSCREDS, dumpability included: the target
+	 * MM's (Linux's mm->flags), not tested when it has none (exiting).
+	 */
+	struct mm *mm = pt->t ? task_get_mm(pt->t) : NULL;
+	int dumpable = mm ? mm_dumpable(mm) : 1;
+	mm_put(mm);
 	return cred_ptrace_may_access(c, &pt->info.cred, dumpable, PTRACE_MODE_READ_FSCREDS)
 		       ? 0 : -EACCES;
 }

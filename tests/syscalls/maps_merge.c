@@ -3,10 +3,11 @@
  * mapping written on both sides of a fork, an mprotect undone, adjacent
  * anonymous mappings alike in everything; and separate lines where Linux
  * keeps VMAs apart (another protection, discontiguous file offsets,
- * separate shared anonymous mappings).
+ * separate shared anonymous mappings, the pieces of a SysV shm attachment).
  */
 #include "conformance.h"
 #include <sys/mman.h>
+#include <sys/shm.h>
 
 #define MiB (1UL << 20)
 
@@ -238,11 +239,42 @@ static void file_mappings(void)
 	close(fd);
 }
 
+/*
+ * A shmat attachment split by mprotect and made whole again: Linux never
+ * merges shm VMAs (shm_vm_ops has a close method, and vma_merge removes no
+ * VMA that has one), so the pieces stay separate lines, and nattch counts
+ * each of them.
+ */
+static void shm_attachment(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	int id = shmget(IPC_PRIVATE, 3 * pg, IPC_CREAT | 0600);
+	SETUP(id);
+	char *a = shmat(id, NULL, 0);
+	SETUP(a == (void *)-1 ? -1 : 0);
+	a[0] = a[pg] = a[2 * pg] = 1;
+	SETUP(mprotect(a + pg, pg, PROT_READ));
+	SETUP(mprotect(a + pg, pg, PROT_READ | PROT_WRITE));
+	CHECK_EQ(lines_in(a, 3 * pg), 3, "shm_mprotect_back_stays_split");
+	struct shmid_ds ds;
+	SETUP(shmctl(id, IPC_STAT, &ds));
+	CHECK_EQ((long)ds.shm_nattch, 3L, "shm_pieces_counted");
+	SETUP(shmdt(a));
+	a = shmat(id, NULL, 0);
+	SETUP(a == (void *)-1 ? -1 : 0);
+	SETUP(mprotect(a, pg, PROT_READ));
+	SETUP(mprotect(a, pg, PROT_READ | PROT_WRITE));
+	CHECK_EQ(lines_in(a, 3 * pg), 2, "shm_head_mprotect_back_stays_split");
+	SETUP(shmdt(a));
+	SETUP(shmctl(id, IPC_RMID, NULL));
+}
+
 int main(void)
 {
 	fork_write();
 	mprotect_back();
 	adjacent();
 	file_mappings();
+	shm_attachment();
 	return conf_exit();
 }

@@ -4,11 +4,15 @@
  * range running into a hole stops there; a local fault after some bytes
  * returns them; nothing moved is EFAULT), writes to a read-only remote
  * page (EFAULT: no FOLL_FORCE), argument errors, ESRCH, and the
- * PTRACE_MODE_ATTACH_REALCREDS permission check after setuid (as root).
+ * PTRACE_MODE_ATTACH_REALCREDS permission check after setuid (as root),
+ * with dumpability a property of the whole process (its MM), not of the
+ * thread that set it.
  */
 #include "conformance.h"
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 static long pg;
@@ -220,6 +224,70 @@ static pid_t id_target(uid_t uid, gid_t gid, int dumpable, int *ready, int *quit
 	return pid;
 }
 
+static int thread_pipe[2], thread_go[2];
+
+/*
+ * The second thread of thread_target: reports its tid, then (told to) its
+ * dumpability, then waits to be told to end.
+ */
+static void *thread_main(void *arg)
+{
+	int tid = (int)syscall(SYS_gettid), d;
+	char c;
+	if (write(thread_pipe[1], &tid, sizeof tid) != sizeof tid || read(thread_go[0], &c, 1) != 1)
+		return NULL;
+	d = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	if (write(thread_pipe[1], &d, sizeof d) != sizeof d || read(thread_go[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+/*
+ * A process of uid/gid 1234 with two threads whose main thread makes it
+ * not dumpable after the second one started: *tid is the second thread's
+ * id, *tdump its PR_GET_DUMPABLE afterwards (Linux: 0, the MM's).
+ */
+static pid_t thread_target(pid_t *tid, int *tdump, int *quit)
+{
+	int p[2], go[2];
+	if (pipe(p) || pipe(go) || pipe(thread_pipe) || pipe(thread_go))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		strcpy(tbuf, "secret");
+		if (setgid(1234) || setuid(1234) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+			_exit(1);
+		int v[2];
+		pthread_t th;
+		if (pthread_create(&th, NULL, thread_main, NULL) ||
+		    read(thread_pipe[0], &v[0], sizeof v[0]) != sizeof v[0])
+			_exit(1);
+		/* One thread's prctl: the whole process is not dumpable any more. */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || write(thread_go[1], "c", 1) != 1 ||
+		    read(thread_pipe[0], &v[1], sizeof v[1]) != sizeof v[1] ||
+		    write(p[1], v, sizeof v) != sizeof v)
+			_exit(1);
+		char c;
+		if (read(go[0], &c, 1) < 0 || write(thread_go[1], "q", 1) != 1 || pthread_join(th, NULL))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	close(go[0]);
+	close(thread_pipe[0]);
+	close(thread_pipe[1]);
+	close(thread_go[0]);
+	close(thread_go[1]);
+	int v[2] = { -1, -1 };
+	if (read(p[0], v, sizeof v) != sizeof v)
+		v[0] = -1;
+	close(p[0]);
+	*tid = v[0];
+	*tdump = v[1];
+	*quit = go[1];
+	return pid;
+}
+
 /* In a child with ids uid/gid (no capabilities then): read target; 0 or the errno. */
 static int read_as(pid_t target_pid, uid_t uid, gid_t gid)
 {
@@ -286,6 +354,22 @@ static void permissions(void)
 	CHECK(write(quit, "q", 1) == 1, "perm_quit3");
 	reap(t);
 	close(ready);
+	close(quit);
+
+	/*
+	 * PR_SET_DUMPABLE in one thread covers every thread (Linux keeps it in
+	 * the mm): another thread's tid is no way around it.
+	 */
+	pid_t tid;
+	int tdump;
+	t = thread_target(&tid, &tdump, &quit);
+	SETUP(t);
+	CHECK(tid > 0, "perm_thread_target_ready");
+	CHECK_EQ(tdump, 0, "perm_nondumpable_in_every_thread");
+	CHECK_EQ(read_as(tid, 1234, 1234), EPERM, "perm_nondumpable_other_thread_eperm");
+	CHECK_EQ(read_as(t, 1234, 1234), EPERM, "perm_nondumpable_process_eperm");
+	CHECK(write(quit, "q", 1) == 1, "perm_quit4");
+	CHECK_EQ(reap(t), 0, "perm_thread_target_exit");
 	close(quit);
 }
 

@@ -188,22 +188,27 @@ int main(void)
 	CHECK_EQ(semctl(id, 0, GETPID), pid, "undo_sempid");
 
 	SETUP(semctl(id, 0, SETVAL, (union semun){ .val = 0 }));
-	int pfd[2];
-	SETUP(pipe(pfd));
+	/* One pipe each way: with one, the child could read its own byte back and both block. */
+	int up[2], down[2];
+	SETUP(pipe(up));
+	SETUP(pipe(down));
 	pid = fork();
 	if (pid == 0) {
 		char c;
 		int ok = op(id, 0, 3, SEM_UNDO) == 0;
-		write(pfd[1], "x", 1);
-		read(pfd[0], &c, 1);
-		read(pfd[0], &c, 1);
+		write(up[1], "x", 1);
+		read(down[0], &c, 1);
 		_exit(ok ? 0 : 1);
 	}
 	char c;
-	read(pfd[0], &c, 1);
+	read(up[0], &c, 1);
 	CHECK_OK(op(id, 0, -3, 0), "undo_clamp_take");
-	write(pfd[1], "yy", 2);
+	write(down[1], "y", 1);
 	CHECK_EQ(child_status(pid), 0, "undo_clamp_child");
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 	CHECK_EQ(val(id, 0), 0, "undo_clamped_at_zero");
 
 	pid = fork();
