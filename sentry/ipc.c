@@ -80,6 +80,13 @@ struct ipc_obj *ipc_obtain(struct ipc_ids *ids, int id)
 	return o && o->id == id ? o : NULL;
 }
 
+long ipc_obtain_stat(struct ipc_ids *ids, int id, int cmd, int any_cmd, const struct cred *c,
+		     struct ipc_obj **o)
+{
+	*o = cmd == IPC_STAT ? ipc_obtain(ids, id) : ipc_obtain_idx(ids, id & (IPC_MNI - 1));
+	return !*o ? -EINVAL : cmd == any_cmd ? 0 : ipc_perms(c, *o, S_IRUGO);
+}
+
 /* The first free index in [from, end), or -1. */
 static int free_slot(const struct ipc_ids *ids, int from, int end)
 {

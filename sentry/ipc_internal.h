@@ -81,6 +81,13 @@ struct ipc_obj *ipc_obtain(struct ipc_ids *ids, int id);
 /* The object at index idx (the *_STAT commands), or NULL. */
 struct ipc_obj *ipc_obtain_idx(struct ipc_ids *ids, int idx);
 /*
+ * The object an IPC_STAT (id) or *_STAT / *_STAT_ANY (index) command names,
+ * with read permission unless cmd is any_cmd, in *o; 0, -EINVAL or -EACCES.
+ * Under ipc_lock.
+ */
+long ipc_obtain_stat(struct ipc_ids *ids, int id, int cmd, int any_cmd, const struct cred *c,
+		     struct ipc_obj **o);
+/*
  * Give o an id, its owner (the caller's euid/egid) and mode (flags'
  * permission bits); -ENOSPC past limit objects, -ENOMEM.
  */

@@ -367,9 +367,8 @@ static long msg_info(struct task *t, int cmd, gaddr_t buf)
 static long msg_stat(struct task *t, int id, int cmd, gaddr_t buf)
 {
 	pthread_mutex_lock(&ipc_lock);
-	struct ipc_obj *o = cmd == IPC_STAT ? ipc_obtain(&ipc_msg_ids, id)
-					    : ipc_obtain_idx(&ipc_msg_ids, id & (IPC_MNI - 1));
-	long rc = !o ? -EINVAL : cmd == MSG_STAT_ANY ? 0 : ipc_perms(&t->cred, o, S_IRUGO);
+	struct ipc_obj *o;
+	long rc = ipc_obtain_stat(&ipc_msg_ids, id, cmd, MSG_STAT_ANY, &t->cred, &o);
 	struct msqid64_ds ds;
 	memset(&ds, 0, sizeof(ds));
 	if (!rc) {

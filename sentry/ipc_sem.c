@@ -429,9 +429,8 @@ static int64_t arr_otime(const struct sem_array *a)
 static long sem_stat(struct task *t, int id, int cmd, gaddr_t buf)
 {
 	pthread_mutex_lock(&ipc_lock);
-	struct ipc_obj *o = cmd == IPC_STAT ? ipc_obtain(&ipc_sem_ids, id)
-					    : ipc_obtain_idx(&ipc_sem_ids, id & (IPC_MNI - 1));
-	long rc = !o ? -EINVAL : cmd == SEM_STAT_ANY ? 0 : ipc_perms(&t->cred, o, S_IRUGO);
+	struct ipc_obj *o;
+	long rc = ipc_obtain_stat(&ipc_sem_ids, id, cmd, SEM_STAT_ANY, &t->cred, &o);
 	struct semid64_ds ds;
 	memset(&ds, 0, sizeof(ds));
 	if (!rc) {

@@ -406,15 +406,21 @@ IPC_SYSCTL(msgmax)
 IPC_SYSCTL(msgmnb)
 IPC_SYSCTL(msgmni)
 
-static long gen_sysvipc(struct sbuf *b, enum ipc_kind kind)
+/* Put text another module made (n bytes it allocated, or -errno) into b. */
+static long put_text(struct sbuf *b, long n, char *text)
 {
-	char *text;
-	long n = ipc_proc_text(kind, &text);
 	if (n < 0)
 		return n;
 	sb_put(b, text, (size_t)n);
 	free(text);
 	return 0;
+}
+
+static long gen_sysvipc(struct sbuf *b, enum ipc_kind kind)
+{
+	char *text;
+	long n = ipc_proc_text(kind, &text);
+	return put_text(b, n, text);
 }
 
 static long gen_sysvipc_shm(struct sbuf *b) { return gen_sysvipc(b, IPC_KIND_SHM); }
@@ -427,11 +433,7 @@ static long gen_net(struct sbuf *b, enum net_proc_file which)
 {
 	char *text;
 	long n = net_proc_text(which, &text);
-	if (n < 0)
-		return n;
-	sb_put(b, text, (size_t)n);
-	free(text);
-	return 0;
+	return put_text(b, n, text);
 }
 
 static long gen_net_dev(struct sbuf *b) { return gen_net(b, NET_PROC_DEV); }
