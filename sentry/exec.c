@@ -156,6 +156,9 @@ static int build_stack(struct task *t, struct mm *mm, struct stack_builder *sb,
 		w[k++] = envpp[i];
 	w[k++] = 0;
 	memcpy(&w[k], auxv, sizeof(auxv));
+	_Static_assert(sizeof(auxv) <= sizeof(lay.auxv), "mm_layout.auxv too small");
+	memcpy(lay.auxv, auxv, sizeof(auxv));     /* Linux's saved_auxv: /proc/PID/auxv */
+	lay.auxv_words = ARRAY_SIZE(auxv);
 	rc = mm_poke(mm, sp, w, words * 8);
 	free(w);
 	lay.start_stack = sp;

@@ -103,6 +103,7 @@ static const uint8_t *vdso_host;
 /* What one file-cache fault reads in and maps (a multiple of the cache's chunk). */
 #define FAULT_AROUND (256ULL << 10)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
+static int vma_privatize_locked(struct mm *mm, struct vma *v);
 static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi);
 static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 				   int vma_flags, bool fixed, struct file *file, uint64_t off);
@@ -429,6 +430,32 @@ size_t mm_copy_out_partial(struct mm *mm, gaddr_t dst, const void *src, size_t l
 	struct copy_arg c = { (void *)src, true, false };
 	pthread_mutex_lock(&mm->lock);
 	size_t n = mm_walk_locked(mm, dst.v, len, true, false, copy_piece, &c);
+	pthread_mutex_unlock(&mm->lock);
+	return n;
+}
+
+long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write)
+{
+	if (!mm || len == 0)
+		return 0;
+	pthread_mutex_lock(&mm->lock);
+	size_t allowed = len;
+	for (size_t j = vma_lower_bound_locked(mm, addr); write && j < mm->nvmas; j++) {
+		struct vma *v = &mm->vmas[j];
+		if (v->start >= addr + len)
+			break;
+		if (v->prot & PROT_WRITE)
+			continue;
+		bool refused = (v->shared && !v->cow) || v->fshared || v->host || v->reserve;
+		if (!refused && v->cache && vma_privatize_locked(mm, v))
+			refused = true;
+		if (refused) {
+			allowed = v->start > addr ? v->start - addr : 0;
+			break;
+		}
+	}
+	struct copy_arg c = { buf, write, false };
+	size_t n = allowed ? mm_walk_locked(mm, addr, allowed, write, true, copy_piece, &c) : 0;
 	pthread_mutex_unlock(&mm->lock);
 	return n;
 }

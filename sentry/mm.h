@@ -43,6 +43,13 @@ bool mm_only_user(struct mm *mm);
 int mm_copy_in(struct mm *mm, void *dst, gaddr_t src, size_t len);
 
 /* Copy len bytes from host src to guest dst; 0 or -EFAULT (also if not writable). */
+/*
+ * A debugger's access to [addr, addr+len) (ptrace's PEEK/POKE, Linux's
+ * FOLL_FORCE): protections are ignored, and a write to a read-only private
+ * mapping gives the VMA its own copy first; shared mappings that are not
+ * writable, reservations and the vDSO are refused. Bytes done.
+ */
+long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write);
 int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
 
 /* Zero len bytes of guest memory at dst; 0 or -EFAULT. */
@@ -209,6 +216,8 @@ struct mm_layout {
 	uint64_t start_brk, brk, start_stack;
 	uint64_t mmap_base;
 	uint64_t vdso;          /* AT_SYSINFO_EHDR, 0 if none (mm_add_vdso) */
+	uint64_t auxv[48];      /* the auxiliary vector exec gave (/proc/PID/auxv), AT_NULL-ended */
+	uint32_t auxv_words;
 };
 void mm_get_layout(struct mm *mm, struct mm_layout *out);
 void mm_set_layout(struct mm *mm, const struct mm_layout *in);

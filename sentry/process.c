@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include "fs/vfs.h"
 #include "sentry/ipc.h"
@@ -18,6 +19,7 @@
 #include "sentry/log.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/ptrace.h"
 #include "sentry/rusage.h"
 #include "sentry/seccomp.h"
 #include "sentry/signal.h"
@@ -194,10 +196,12 @@ void process_stop_locked(struct thread_group *tg, int sig)
 	if (tg->stopped || tg->exiting)
 		return;
 	tg->stopped = true;
+	tg->stop_seq++;
 	tg->stop_sig = sig;
 	tg->stop_report = true;
 	tg->cont_report = false;
 	notify_parent_locked(tg, CLD_STOPPED, sig);
+	ptrace_notify_group_locked(tg);
 }
 
 struct wake_arg {
@@ -274,6 +278,7 @@ static int send_locked(struct thread_group *tg, struct task *thread, int sig,
 			tg->cont_report = true;
 			notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
 			wake_group_locked(tg, 0);
+			ptrace_notify_group_locked(tg);
 		}
 	} else if (bit & STOP_SIGNALS) {
 		signal_discard_locked(tg, SIGBIT(SIGCONT));
@@ -293,8 +298,9 @@ static int send_locked(struct thread_group *tg, struct task *thread, int sig,
 	 */
 	uint64_t handler = tg->actions[sig - 1].handler;
 	if (handler == (uint64_t)SIG_IGN || (handler == (uint64_t)SIG_DFL && sig_default_ignored(sig))) {
+		/* A tracer sees even ignored signals (Linux's sig_ignored). */
 		struct task *who = thread ? thread : group_leader_locked(tg);
-		if (!who || !(who->sigmask & bit))
+		if (!who || !(who->sigmask & bit || who->pt.tracer))
 			return 0;
 	}
 	int rc = signal_queue_locked(tg, thread, sig, info);
@@ -523,10 +529,16 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 	memset(res, 0, sizeof(*res));
 	struct thread_group *reap = NULL;
 	long rc;
+	struct task *drop = NULL;
 	pthread_mutex_lock(&kernel.lock);
 	for (;;) {
 		bool any = false;
 		struct thread_group *hit = NULL;
+		/* Tracees first: their stops and exits (children or not, threads too). */
+		if (ptrace_wait_locked(t, idtype, id, options, res, &any, &drop)) {
+			rc = res->pid;
+			break;
+		}
 		for (size_t i = 0; i < ntgs; i++) {
 			struct thread_group *c = tgs[i];
 			if (c->parent != t->tg || !wait_matches(c, idtype, id, options, t->tg))
@@ -599,6 +611,8 @@ long process_wait(struct task *t, int idtype, int id, int options, struct wait_r
 	pthread_mutex_unlock(&kernel.lock);
 	if (reap)
 		tg_put(reap);
+	if (drop)
+		task_put(drop);
 	return rc;
 }
 
@@ -759,19 +773,25 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	c->vfork_pending = flags & CLONE_VFORK;
 	int tid = c->tid;
 	rc = thread ? 0 : process_register(ctg);
+	/* A traced parent's tracer may follow the child: attached before it runs. */
+	int event = rc ? 0 : ptrace_clone(t, c, flags, cr->exit_signal);
 	if (!rc)
 		rc = task_start_thread(c);
 	if (rc) {
+		ptrace_clone_abort(c);
 		kernel_unregister_task(c);
 		task_put(c);
 		return rc;
 	}
+	if (event)
+		ptrace_event(t, event, tid);
 	if (flags & CLONE_VFORK) {
 		/* The parent sleeps until the child execs or exits. */
 		pthread_mutex_lock(&kernel.lock);
 		while (c->vfork_pending && !t->tg->exiting)
 			pthread_cond_wait(&process_wait_cond, &kernel.lock);
 		pthread_mutex_unlock(&kernel.lock);
+		ptrace_event(t, PTRACE_EVENT_VFORK_DONE, tid);
 	}
 	task_put(c);
 	return tid;
@@ -988,6 +1008,8 @@ static char task_state_locked(struct task *t, struct thread_group *tg)
 {
 	if (!t || tg->zombie)
 		return 'Z';
+	if (t->pt.stopped)
+		return 't';
 	if (tg->stopped)
 		return 'T';
 	if (t == task_current())
@@ -1016,6 +1038,7 @@ int task_get_info(int tgid, int tid, struct task_info *info, struct task **tp)
 	info->sid = tg->sid;
 	info->nr_threads = t ? tg->nr_threads : 0;
 	info->state = task_state_locked(t, tg);
+	info->tracer_pid = t && t->pt.tracer ? t->pt.tracer->tg->tgid : 0;
 	info->zombie = !t;
 	memcpy(info->comm, t ? t->comm : tg->comm, sizeof(info->comm));
 	info->comm[sizeof(info->comm) - 1] = 0;

@@ -29,6 +29,7 @@
 #include "sentry/kernel_internal.h"
 #include "sentry/log.h"
 #include "sentry/mm.h"
+#include "sentry/ptrace.h"
 #include "sentry/signal.h"
 #include "sentry/waitq.h"
 #include <poll.h>
@@ -515,6 +516,8 @@ static void kill_with(struct task *t, int sig)
 
 void signal_deliver(struct task *t)
 {
+	if (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE) & TASK_ZAP_PTRACE)
+		ptrace_trap(t);     /* PTRACE_INTERRUPT: before any signal, as Linux's get_signal */
 	for (;;) {
 		pthread_mutex_lock(&kernel.lock);
 		struct thread_group *tg = t->tg;
@@ -525,6 +528,14 @@ void signal_deliver(struct task *t)
 			if (!tg->exiting)
 				resolve_restart(t, false, 0);
 			return;
+		}
+		if (t->pt.tracer) {
+			/* Signal-delivery-stop: the tracer may change or suppress the signal. */
+			pthread_mutex_unlock(&kernel.lock);
+			sig = ptrace_signal_stop(t, sig, &info);
+			if (!sig)
+				continue;
+			pthread_mutex_lock(&kernel.lock);
 		}
 		struct guest_sigaction act = tg->actions[sig - 1];
 		if (act.handler > (uint64_t)SIG_IGN && (act.flags & SA_RESETHAND))

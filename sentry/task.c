@@ -23,6 +23,7 @@
 #include "sentry/waitq.h"
 #include "sentry/mm.h"
 #include "sentry/mm_internal.h"
+#include "sentry/ptrace.h"
 #include "syscalls/table.h"
 
 static struct task *task_alloc_common(struct thread_group *tg)
@@ -40,6 +41,7 @@ static struct task *task_alloc_common(struct thread_group *tg)
 	pthread_condattr_destroy(&ca);
 	t->altstack_flags = SS_DISABLE;
 	t->start_ns = kernel_uptime_ns();
+	ptrace_task_init(t);
 	return t;
 }
 
@@ -122,6 +124,7 @@ void task_put(struct task *t)
 	ipc_sem_undo_exit(t);     /* a task that never ran (clone failed) */
 	seccomp_task_release(t);
 	signal_release_task(t);
+	ptrace_task_release(t);
 	tg_put(t->tg);
 	pthread_mutex_destroy(&t->sleep_lock);
 	pthread_cond_destroy(&t->sleep_cond);
@@ -141,6 +144,7 @@ void task_wake_locked(struct task *t)
 		pthread_mutex_unlock(t->wait_mutex);
 	}
 	pthread_mutex_unlock(&t->sleep_lock);
+	pthread_cond_broadcast(&t->pt.cond);     /* out of a ptrace stop (kernel.lock is held) */
 }
 
 int task_sleep_until(struct task *t, const struct timespec *deadline)
@@ -233,6 +237,10 @@ static void task_fault(struct task *t, const struct plat_event *ev)
 			code = SEGV_ACCERR; /* a VMA the stub leaves unmapped (PROT_NONE) */
 		}
 	}
+	if (__atomic_load_n(&t->pt.tracer, __ATOMIC_ACQUIRE)) {
+		ptrace_fault(t, signo, code, ev->addr);   /* its tracer sees it first */
+		return;
+	}
 	if (signal_fault(t, signo, code, ev->addr))
 		return;     /* the guest's handler runs at the next delivery */
 	char insn[320];
@@ -293,7 +301,7 @@ static void resync_all_mms(void)
 	free(s.v);
 }
 
-static void task_syscall(struct task *t)
+static inline __attribute__((always_inline)) void task_syscall_run(struct task *t)
 {
 	struct syscall_args a;
 	/* Linux treats the number as a 32-bit int; x32 numbers fall outside the table. */
@@ -323,6 +331,7 @@ static void task_syscall(struct task *t)
 	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
 	    ret == -ERESTART_RESTARTBLOCK) {
 		t->restart = ret == -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : ret;
+		t->regs.rax = ret;     /* what a tracer's syscall-exit stop shows; delivery resets it */
 		if (t->strace)
 			strace_syscall(t, &a, -EINTR);
 		return;
@@ -347,6 +356,24 @@ static void task_syscall(struct task *t)
 		pthread_mutex_unlock(&kernel.lock);
 	}
 	t->regs.rax = ret;
+}
+
+static __attribute__((noinline)) void task_syscall_traced(struct task *t)
+{
+	bool run = ptrace_syscall_enter(t);
+	if (run)
+		task_syscall_run(t);
+	ptrace_syscall_exit(t, run);
+}
+
+static void task_syscall(struct task *t)
+{
+	/* The one branch ptrace costs a task that nobody traces. */
+	if (__builtin_expect(__atomic_load_n(&t->pt.syscall, __ATOMIC_RELAXED), 0)) {
+		task_syscall_traced(t);
+		return;
+	}
+	task_syscall_run(t);
 }
 
 static void task_syscall32(struct task *t)
@@ -380,6 +407,8 @@ static void wake_sibling_locked(struct task *t, void *arg)
 void task_exit_group(struct task *t, int status)
 {
 	pthread_mutex_lock(&kernel.lock);
+	t->exit_self = true;
+	t->exit_code = status;
 	if (!t->tg->exiting) {
 		t->tg->exiting = true;
 		t->tg->exit_status = status;
@@ -396,10 +425,13 @@ void task_exit_thread(struct task *t, int status)
 	pthread_mutex_lock(&kernel.lock);
 	bool last = t->tg->nr_threads <= 1;
 	pthread_mutex_unlock(&kernel.lock);
-	if (last)
+	if (last) {
 		task_exit_group(t, status);
-	else
+	} else {
+		t->exit_self = true;
+		t->exit_code = status;
 		t->exited = true;
+	}
 }
 
 #define ROBUST_LIST_LIMIT 2048
@@ -450,6 +482,7 @@ static void robust_list_exit(struct task *t)
 
 static void task_finish(struct task *t)
 {
+	ptrace_exit_stop(t);
 	robust_list_exit(t);
 	ipc_sem_undo_exit(t);     /* SEM_UNDO adjustments, when the last sharer ends */
 	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner (pthread_join). */
@@ -485,6 +518,7 @@ static void task_finish(struct task *t)
 		kernel_init_exited(t->tg->exit_status);
 		return;     /* the sandbox is ending: nothing more to tidy */
 	}
+	ptrace_task_exit(t);
 	if (last) {
 		timer_release(t->tg, false);
 		process_exit(t);
@@ -503,7 +537,7 @@ static void *task_thread(void *arg)
 		task_exit_group(t, SIGKILL);
 	}
 	while (!t->exited) {
-		if (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE) & TASK_ZAP_EXEC)
 			break;
 		if (t->restart || signal_pending(t)) {
 			signal_deliver(t);
@@ -511,12 +545,19 @@ static void *task_thread(void *arg)
 				break;
 		}
 		if (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE)) {
-			/* Job-control stop: sleep until SIGCONT (or SIGKILL) arrives. */
-			pthread_mutex_lock(&t->sleep_lock);
-			while (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE) && !t->tg->exiting)
-				pthread_cond_wait(&t->sleep_cond, &t->sleep_lock);
-			pthread_mutex_unlock(&t->sleep_lock);
-			continue;
+			/* A tracee reports the stop to its tracer, then runs when resumed. */
+			int traced = ptrace_group_stop(t);
+			if (traced > 0)
+				continue;
+			if (traced < 0) {
+				/* Job-control stop: sleep until SIGCONT (or SIGKILL, or a tracer) arrives. */
+				pthread_mutex_lock(&t->sleep_lock);
+				while (__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE) && !t->tg->exiting &&
+				       !__atomic_load_n(&t->pt.tracer, __ATOMIC_ACQUIRE))
+					pthread_cond_wait(&t->sleep_cond, &t->sleep_lock);
+				pthread_mutex_unlock(&t->sleep_lock);
+				continue;
+			}
 		}
 		struct plat_event ev;
 		struct plat_as *as = mm_platform_as(t->mm);
@@ -558,7 +599,7 @@ static void *task_thread(void *arg)
 			task_exit_group(t, SIGKILL);
 			break;
 		}
-		if (t->tg->exiting || __atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE))
+		if (t->tg->exiting || (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE) & TASK_ZAP_EXEC))
 			t->exited = true;
 	}
 	task_finish(t);
@@ -673,7 +714,7 @@ static void zap_locked(struct task *t, void *arg)
 {
 	struct zap_arg *za = arg;
 	if (t->tg == za->keep->tg && t != za->keep && !t->exited) {
-		__atomic_store_n(&t->zapped, true, __ATOMIC_RELEASE);
+		__atomic_or_fetch(&t->zapped, TASK_ZAP_EXEC, __ATOMIC_RELEASE);
 		task_wake_locked(t);
 	}
 }

@@ -70,6 +70,10 @@ struct thread_group {
 	int stop_sig;
 	bool stop_report;                  /* a stop not yet reported to wait(WUNTRACED) */
 	bool cont_report;                  /* a continue not yet reported to wait(WCONTINUED) */
+	uint32_t stop_seq;                 /* counts group stops (a tracee reports each once) */
+
+	/* Tasks that threads of this process trace (sentry/ptrace.c; kernel.lock). */
+	struct task *ptracees;             /* linked by task.pt.next; each holds a task reference */
 
 	/* For /proc (kernel.lock). */
 	int oom_score_adj;                 /* -1000..1000, inherited at fork */
@@ -143,6 +147,45 @@ static inline void task_ioprio_fork(struct task_sched *c, const struct task_sche
 	c->ioprio = c->io_context ? p->ioprio : 0;
 }
 
+/*
+ * A traced task's ptrace state (sentry/ptrace.c). Everything is under
+ * kernel.lock, except `syscall`, which the tracee reads atomically at each
+ * syscall (its one branch when untraced). While `stopped`, the tracee's
+ * sentry thread sleeps in ptrace_stop and the tracer may read and change
+ * its registers (task.regs) and the FPU snapshot in `fp`.
+ */
+struct task_ptrace {
+	struct task *tracer;               /* NULL: not traced; no reference (it detaches first) */
+	struct task *next;                 /* the next tracee of tracer->tg */
+	unsigned options;                  /* PTRACE_O_* */
+	bool seized;                       /* PTRACE_SEIZE (or auto-attached by a seized tracer) */
+	int syscall;                       /* PT_SYS_*: stops to make at syscalls (atomic) */
+	bool forced_tf;                    /* PTRACE_SINGLESTEP set the trap flag */
+	bool stopped;                      /* in a ptrace stop the tracer has not resumed */
+	bool report;                       /* a stop or an exit not yet reported to wait */
+	bool listening;                    /* PTRACE_LISTEN: stopped until something happens */
+	bool listen_group;                 /* the group was stopped when LISTEN began */
+	uint64_t listen_sigs;              /* signals pending then (only new ones wake it) */
+	bool trap;                         /* PTRACE_INTERRUPT (or a seized child's start) pending */
+	bool exited;                       /* ended: the tracer's wait collects exit_status */
+	int exit_status;
+	int why;                           /* PT_STOP_*: what kind of stop */
+	int code;                          /* wait status >> 8 for the stop */
+	bool has_siginfo;
+	siginfo_t siginfo;                 /* PTRACE_GETSIGINFO */
+	uint64_t msg;                      /* PTRACE_GETEVENTMSG */
+	int resume_sig;                    /* the signal the tracer resumed with */
+	uint32_t stop_seq;                 /* the last group stop it reported */
+	uint8_t *fp;                       /* the FPU state (XSAVE layout) at the stop */
+	long fplen;
+	bool fp_dirty;                     /* the tracer changed it: written back at resume */
+	uint64_t dr[8];                    /* debug registers as POKEUSER left them (never armed) */
+	pthread_cond_t cond;               /* with kernel.lock: the tracee waits in a stop */
+};
+
+#define TASK_ZAP_EXEC 1
+#define TASK_ZAP_PTRACE 2
+
 /* What a task is doing, for /proc/PID/status. */
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_ZOMBIE };
 
@@ -190,7 +233,11 @@ struct task {
 
 	bool strace;                       /* print each syscall */
 	bool exited;
-	bool zapped;                       /* another thread's execve ends this one */
+	int zapped;                        /* TASK_ZAP_EXEC: another thread's execve ends this one; */
+	                                   /* TASK_ZAP_PTRACE: a ptrace trap to take (atomic) */
+	bool exit_self;                    /* it ends by its own exit, exit_group or fatal signal */
+	int exit_code;                     /* that exit's wait status (PTRACE_EVENT_EXIT's message) */
+	struct task_ptrace pt;             /* ptrace: as a tracee */
 	int pdeath_signal;                 /* PR_SET_PDEATHSIG */
 	uint64_t last_fault_addr;          /* task_fault: the same fault resolved again and again */
 	                                   /* since the last syscall (which sets it to UINT64_MAX) */
@@ -284,7 +331,8 @@ long task_read_environ(struct task *t, char *buf, size_t cap);
 struct task_info {
 	int tid, tgid, ppid, pgid, sid;
 	int nr_threads;
-	char state;                        /* 'R', 'S', 'T' (stopped) or 'Z' (zombie) */
+	char state;                        /* 'R', 'S', 'T' (stopped), 't' (traced) or 'Z' (zombie) */
+	int tracer_pid;                    /* the tracer's tgid, or 0 */
 	char comm[16];
 	bool zombie;                       /* no live thread: no cred, mm, files or fs */
 	bool execed;

@@ -17,6 +17,7 @@
 #include "sentry/kernel_internal.h"
 #include "sentry/mm.h"
 #include "sentry/process.h"
+#include "sentry/ptrace.h"
 #include "sentry/task.h"
 #include "syscalls/table.h"
 
@@ -189,6 +190,7 @@ static long do_execve(struct task *t, const char *path, gaddr_t uargv, gaddr_t u
 		t->tg->execed = true;
 		pthread_mutex_unlock(&kernel.lock);
 		process_vfork_release(t);
+		ptrace_exec(t, t->tid);
 	}
 	return rc;
 }
@@ -238,6 +240,12 @@ long sys_execveat(struct task *t, const struct syscall_args *a)
 	else
 		snprintf(full, sizeof(full), "%s/%s", base, path);
 	return do_execve(t, full, gaddr(a->arg[2]), gaddr(a->arg[3]));
+}
+
+/* ptrace(2): request, pid, addr, data (PEEK* store the word at data, as the raw syscall does). */
+long sys_ptrace(struct task *t, const struct syscall_args *a)
+{
+	return ptrace_request(t, (long)a->arg[0], (int)a->arg[1], a->arg[2], a->arg[3]);
 }
 
 /* ---- wait ---- */

@@ -177,7 +177,7 @@
 	PART(getrusage, "int,ptr", "CPU times and ru_maxrss are real; fault, context-switch and I/O counters are zero") \
 	PART(sysinfo, "ptr", "reports the sandbox's memory limit and usage, not the host's") \
 	OK(times, "ptr")                                                                    \
-	OK(ptrace, "int,int,ptr,ptr")                                                       \
+	PART(ptrace, "int,int,ptr,ptr", "guest tracers of guest tasks (strace, gdb): TRACEME, ATTACH/SEIZE, INTERRUPT, LISTEN, CONT/SYSCALL/SINGLESTEP/SYSEMU(_SINGLESTEP), KILL, DETACH, PEEK/POKE text, data and user, GET/SETREGS, GET/SETFPREGS, GET/SETREGSET (NT_PRSTATUS, NT_PRFPREG, NT_X86_XSTATE), GET/SETSIGINFO, GETEVENTMSG, SETOPTIONS, GET_SYSCALL_INFO, GET/SETSIGMASK, ARCH_PRCTL; EIO: PEEKSIGINFO, GET/SET_THREAD_AREA, SINGLEBLOCK, SECCOMP_GET_FILTER/METADATA, GET_RSEQ_CONFIGURATION, SYSCALL_USER_DISPATCH; hardware breakpoints are never armed (a DR7 enable bit: EIO); PTRACE_O_SUSPEND_SECCOMP: EINVAL; no PTRACE_EVENT_SECCOMP stops; yama ptrace_scope is 0") \
 	OK(getuid, "")                                                                      \
 	OK(syslog, "int,ptr,int")                                                           \
 	OK(getgid, "")                                                                      \

@@ -140,6 +140,7 @@ static const char *state_name(char c)
 	case 'R': return "R (running)";
 	case 'S': return "S (sleeping)";
 	case 'T': return "T (stopped)";
+	case 't': return "t (tracing stop)";
 	case 'Z': return "Z (zombie)";
 	default: return "X (dead)";
 	}
@@ -233,8 +234,8 @@ static long gen_status(struct proc_target *pt, struct sbuf *b)
 	sb_printf(b, "\n");
 	if (pt->t && pt->t->fs)
 		sb_printf(b, "Umask:\t%04o\n", fsctx_umask(pt->t->fs, -1));
-	sb_printf(b, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		  state_name(i->state), i->tgid, shown_pid(pt), i->ppid);
+	sb_printf(b, "State:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t%d\n",
+		  state_name(i->state), i->tgid, shown_pid(pt), i->ppid, i->tracer_pid);
 	if (i->zombie) {
 		sb_printf(b, "Uid:\t%u\t%u\t%u\t%u\nGid:\t0\t0\t0\t0\nFDSize:\t0\nGroups:\t\n", i->uid,
 			  i->uid, i->uid, i->uid);
@@ -342,6 +343,19 @@ static long gen_area(struct proc_target *pt, struct sbuf *b, bool env)
 
 static long gen_cmdline(struct proc_target *pt, struct sbuf *b) { return gen_area(pt, b, false); }
 static long gen_environ(struct proc_target *pt, struct sbuf *b) { return gen_area(pt, b, true); }
+
+/* The auxiliary vector exec passed (a copy kept in the MM, as Linux's saved_auxv). */
+static long gen_auxv(struct proc_target *pt, struct sbuf *b)
+{
+	struct mm *mm = pt->t ? task_get_mm(pt->t) : NULL;
+	if (!mm)
+		return 0;
+	struct mm_layout l;
+	mm_get_layout(mm, &l);
+	mm_put(mm);
+	sb_put(b, (const char *)l.auxv, MIN(l.auxv_words, ARRAY_SIZE(l.auxv)) * 8);
+	return 0;
+}
 
 static long gen_comm(struct proc_target *pt, struct sbuf *b)
 {
@@ -884,6 +898,7 @@ const struct pid_entry proc_pid_entries[] = {
 	D("ns", 0511, PE_NS_DIR, 0),
 	D("net", 0555, PE_NET_DIR, 0),
 	F("environ", 0400, gen_environ, PE_PTRACE),
+	F("auxv", 0400, gen_auxv, PE_PTRACE),
 	F("status", 0444, gen_status, 0),
 	F("personality", 0400, gen_personality, PE_PTRACE),
 	F("limits", 0444, gen_limits, 0),

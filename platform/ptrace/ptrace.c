@@ -1131,7 +1131,7 @@ static void regs_to_host(const struct guest_regs *g, const struct stub *as,
 	h->cs = as->stub_regs.cs;
 	h->ss = as->stub_regs.ss;
 	h->ds = h->es = h->fs = h->gs = 0;
-	h->eflags = (g->eflags & 0xcd5) | 0x202;   /* arithmetic flags, DF, TF; IF set */
+	h->eflags = (g->eflags & 0xdd5) | 0x202;   /* arithmetic flags, TF, DF, OF; IF set */
 }
 
 /*

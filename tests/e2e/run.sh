@@ -288,6 +288,8 @@ fi
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_EGRESS:-1}" != 0 ] && . "$E2E_DIR/egress.sh" && egress_tests
 # procps and friends (ps, top, free, pgrep, df, mount): tests/e2e/procps.sh; E2E_PROCPS=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_PROCPS:-1}" != 0 ] && . "$E2E_DIR/procps.sh" && procps_tests
+# Tracers as guests (strace, gdb): tests/e2e/ptrace.sh; E2E_PTRACE=0 skips them.
+[ "${E2E_ONLY:-}" != security ] && [ "${E2E_PTRACE:-1}" != 0 ] && . "$E2E_DIR/ptrace.sh" && ptrace_tests
 # Writable host binds: tests/e2e/hostfs.sh; E2E_HOSTFS=0 skips them.
 [ "${E2E_ONLY:-}" != security ] && [ "${E2E_HOSTFS:-1}" != 0 ] && . "$E2E_DIR/hostfs.sh" && hostfs_tests
 # Language runtimes (a JVM, Node, Rust) with threads and child processes:
