@@ -294,6 +294,11 @@ bool file_mmappable(struct file *f)
 	return f->fops && f->fops->mmappable && S_ISREG(f->inode->mode);
 }
 
+bool file_unsigned_offset(struct file *f)
+{
+	return f->fops && f->fops->unsigned_offset;
+}
+
 int file_map_shared(struct file *f, bool writable)
 {
 	if (!f->fops || !f->fops->map_shared || !S_ISREG(f->inode->mode))
@@ -438,11 +443,15 @@ static int check_io(struct file *f, int accmode_forbidden)
 
 /*
  * rw_verify_area: a transfer that would carry the position past INT64_MAX
- * is EINVAL before anything moves (Linux's loff_t must stay positive).
+ * is EINVAL before anything moves (Linux's loff_t must stay positive);
+ * with unsigned positions only one reaching 2^64 fails, EOVERFLOW.
  */
-static int check_pos(int64_t pos, const struct iovec *iov, int iovcnt)
+static int check_pos(struct file *f, int64_t pos, const struct iovec *iov, int iovcnt)
 {
-	if (pos < 0 || iov_total(iov, iovcnt) > (uint64_t)(INT64_MAX - pos))
+	uint64_t count = iov_total(iov, iovcnt);
+	if (f->fops->unsigned_offset)
+		return pos < 0 && count >= -(uint64_t)pos ? -EOVERFLOW : 0;
+	if (pos < 0 || count > (uint64_t)(INT64_MAX - pos))
 		return -EINVAL;
 	return 0;
 }
@@ -456,16 +465,16 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 		return -EINVAL;
 	if (pos && f->fops->stream)
 		return -ESPIPE;
-	if (pos && check_pos(*pos, iov, iovcnt))
-		return -EINVAL;
+	if (pos && (rc = check_pos(f, *pos, iov, iovcnt)))
+		return rc;
 	ssize_t n;
 	if (f->fops->unlocked) {
 		if (f->fops->stream || pos)
 			return f->fops->read(f, iov, iovcnt, pos ? *pos : 0);
 		pthread_mutex_lock(&f->io_lock);
-		if (check_pos(f->pos, iov, iovcnt)) {
+		if ((rc = check_pos(f, f->pos, iov, iovcnt))) {
 			pthread_mutex_unlock(&f->io_lock);
-			return -EINVAL;
+			return rc;
 		}
 		n = f->fops->read(f, iov, iovcnt, f->pos);
 		if (n > 0)
@@ -475,9 +484,9 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt, int64_t *
 	}
 	vfs_lock();
 	int64_t off = pos ? *pos : f->pos;
-	if (!pos && !f->fops->stream && check_pos(off, iov, iovcnt)) {
+	if (!pos && !f->fops->stream && (rc = check_pos(f, off, iov, iovcnt))) {
 		vfs_unlock();
-		return -EINVAL;
+		return rc;
 	}
 	n = f->fops->read(f, iov, iovcnt, off);
 	if (n > 0 && !pos && !f->fops->stream)
@@ -564,16 +573,16 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 		return -EINVAL;
 	if (pos && f->fops->stream)
 		return -ESPIPE;
-	if (pos && check_pos(*pos, iov, iovcnt))
-		return -EINVAL;
+	if (pos && (rc = check_pos(f, *pos, iov, iovcnt)))
+		return rc;
 	ssize_t n;
 	if (f->fops->unlocked) {
 		if (f->fops->stream || pos)
 			return f->fops->write(f, iov, iovcnt, pos ? *pos : 0);
 		pthread_mutex_lock(&f->io_lock);
-		if (check_pos(f->pos, iov, iovcnt)) {
+		if ((rc = check_pos(f, f->pos, iov, iovcnt))) {
 			pthread_mutex_unlock(&f->io_lock);
-			return -EINVAL;
+			return rc;
 		}
 		n = f->fops->write(f, iov, iovcnt, f->pos);
 		if (n > 0)
@@ -584,9 +593,9 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt, int64_t 
 	vfs_lock();
 	int64_t off = pos ? *pos : f->pos;
 	/* Checked at the file position even when O_APPEND moves the write (as Linux). */
-	if (!pos && !f->fops->stream && check_pos(off, iov, iovcnt)) {
+	if (!pos && !f->fops->stream && (rc = check_pos(f, off, iov, iovcnt))) {
 		vfs_unlock();
-		return -EINVAL;
+		return rc;
 	}
 	/* Linux appends even for pwrite on an O_APPEND file. */
 	if ((f->flags & O_APPEND) && !f->fops->stream)

@@ -141,6 +141,8 @@ int file_flags(struct file *f);
 
 /* True if the file is a regular file whose pages can be mapped. */
 bool file_mmappable(struct file *f);
+/* Positions of f are unsigned (Linux's FMODE_UNSIGNED_OFFSET: /proc/PID/mem). */
+bool file_unsigned_offset(struct file *f);
 /* The tgid a /proc/PID directory file names (the old form of a pidfd), or -1. */
 int procfs_dir_pid(struct file *f);
 /* True if f has its own poll method (else it is always ready). */

@@ -259,6 +259,12 @@ struct file_ops {
 	bool unlocked;                 /* called without vfs_lock */
 	bool stream;                   /* no position: lseek gives -ESPIPE */
 	bool mmappable;
+	/*
+	 * Positions are unsigned 64-bit (Linux's FMODE_UNSIGNED_OFFSET,
+	 * /proc/PID/mem): read and write may start at or run past 2^63
+	 * (rw_verify_area: EOVERFLOW only if the count reaches 2^64).
+	 */
+	bool unsigned_offset;
 };
 
 /* Directory listing snapshot, taken at the first getdents after offset 0. */

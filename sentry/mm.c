@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "fs/vfs.h"
 #include "platform/platform.h"
 #include "sentry/filecache.h"
@@ -33,6 +34,7 @@ struct mm *mm_create(void)
 	}
 	pthread_mutex_init(&mm->lock, NULL);
 	mm->refs = 1;
+	mm->count = 1;
 	mm->dumpable = 1;
 	mm->layout.mmap_base = GUEST_TASK_SIZE - (1ULL << 30);
 	return mm;
@@ -76,12 +78,39 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	/* No user is left and none can come back (mm_get_not_zero): empty it. */
 	for (size_t i = 0; i < mm->nvmas; i++)
 		vma_release(&mm->vmas[i]);
 	free(mm->vmas);
+	mm->vmas = NULL;
+	mm->nvmas = mm->cap = 0;
 	plat_as_release(mm->as);
+	mm->as = NULL;
+	mm_drop(mm);
+}
+
+void mm_grab(struct mm *mm)
+{
+	__atomic_add_fetch(&mm->count, 1, __ATOMIC_RELAXED);
+}
+
+void mm_drop(struct mm *mm)
+{
+	if (!mm || __atomic_sub_fetch(&mm->count, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
+}
+
+bool mm_get_not_zero(struct mm *mm)
+{
+	int n = __atomic_load_n(&mm->refs, __ATOMIC_RELAXED);
+	while (n > 0) {
+		if (__atomic_compare_exchange_n(&mm->refs, &n, n + 1, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
 }
 
 struct plat_as *mm_platform_as(struct mm *mm)
@@ -100,11 +129,21 @@ static int stub_prot(const struct vma *v)
 /* The vDSO block: its guest range and the sentry's view of it (plat_vdso). */
 static uint64_t vdso_lo;
 static const uint8_t *vdso_host;
+/*
+ * Where its [vvar] data pages end ([vdso] code follows), and which of
+ * them the sentry can read through its own mapping: some are not there
+ * (the time namespace page, a clock the host lacks) and touching one is
+ * SIGBUS, not EFAULT. Bit i: page i of the block (set once).
+ */
+static uint64_t vvar_end;
+static uint64_t vvar_readable;
 /* What one file-cache fault reads in and maps (a multiple of the cache's chunk). */
 #define FAULT_AROUND (256ULL << 10)
 static int cow_break_locked(struct mm *mm, uint64_t addr);
 static int vma_privatize_locked(struct mm *mm, struct vma *v);
 static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi);
+static long vma_carve_locked(struct mm *mm, uint64_t start, uint64_t end);
+static int vma_back_locked(struct mm *mm, struct vma *v, int prot);
 static long map_fshared_new_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 				   int vma_flags, bool fixed, struct file *file, uint64_t off);
 
@@ -287,12 +326,29 @@ static bool prot_allows(int prot, bool write)
 }
 
 /*
+ * Of n bytes at a in the vDSO block, how many may be read through the
+ * sentry's mapping: the code all; [vvar] page by page, those the host
+ * lets the sentry read, and none for a debugger (force: Linux's GUP
+ * refuses its VM_PFNMAP pages: EIO).
+ */
+static size_t host_readable(uint64_t a, size_t n, bool force)
+{
+	if (a >= vvar_end)
+		return n;
+	uint64_t page = (a - vdso_lo) / PAGE_SIZE;
+	if (force || page >= 64 || !(vvar_readable >> page & 1))
+		return 0;
+	return MIN(n, PAGE_SIZE - a % PAGE_SIZE);
+}
+
+/*
  * Walk guest range [addr, addr+len) and call fn on each host piece. Stops at
  * the first unmapped or forbidden byte. Returns bytes walked.
  */
 typedef void (*mm_piece_fn)(void *host, size_t n, void *arg);
 static size_t mm_walk_prot_locked(struct mm *mm, uint64_t addr, size_t len, bool write,
 				  bool force, bool need_read, mm_piece_fn fn, void *arg);
+static const uint8_t zero_page[PAGE_SIZE];
 
 static size_t mm_walk_locked(struct mm *mm, uint64_t addr, size_t len, bool write, bool force,
 			     mm_piece_fn fn, void *arg)
@@ -317,8 +373,17 @@ static size_t mm_walk_prot_locked(struct mm *mm, uint64_t addr, size_t len, bool
 		if (i < 0)
 			break;
 		struct vma *v = &mm->vmas[i];
-		if ((!force && !prot_allows(v->prot, write)) || v->reserve)
+		if (!force && !prot_allows(v->prot, write))
 			break;
+		if (v->reserve) {
+			/* A debugger reads reserved space as the zero pages it would fault in. */
+			if (!force || write)
+				break;
+			size_t n = MIN(MIN(len - done, v->end - a), sizeof(zero_page));
+			fn((void *)zero_page, n, arg);
+			done += n;
+			continue;
+		}
 		if (!force && need_read && !write && !(v->prot & PROT_READ))
 			break;
 		if (write && v->cow) {
@@ -330,10 +395,11 @@ static size_t mm_walk_prot_locked(struct mm *mm, uint64_t addr, size_t len, bool
 		uint64_t off;
 		if (v->host) {
 			/* The vDSO block reads the same through the sentry's own mapping. */
-			if (write && !force)
-				break;
 			if (write)
 				break;      /* the loader never writes there */
+			n = host_readable(a, n, force);
+			if (!n)
+				break;
 			fn((void *)(vdso_host + (a - vdso_lo)), n, arg);
 			done += n;
 			continue;
@@ -446,7 +512,23 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 			break;
 		if (v->prot & PROT_WRITE)
 			continue;
-		bool refused = (v->shared && !v->cow) || v->fshared || v->host || v->reserve;
+		if (v->reserve) {
+			/*
+			 * Linux's forced write faults the pages in: only the pages
+			 * written get memory (a reservation may span terabytes),
+			 * and they stay PROT_NONE.
+			 */
+			uint64_t lo = MAX(v->start, addr & PAGE_MASK);
+			uint64_t hi = MIN(v->end, PAGE_ALIGN_UP(addr + len));
+			long k = vma_carve_locked(mm, lo, hi);
+			if (k < 0 || vma_back_locked(mm, &mm->vmas[k], PROT_NONE)) {
+				allowed = lo > addr ? lo - addr : 0;
+				break;
+			}
+			j = (size_t)k;
+			continue;
+		}
+		bool refused = (v->shared && !v->cow) || v->fshared || v->host;
 		if (!refused && v->cache && vma_privatize_locked(mm, v))
 			refused = true;
 		if (refused) {
@@ -493,11 +575,24 @@ long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
 		}
 		struct vma *v = &mm->vmas[i];
 		size_t n = MIN(cap - got, v->end - a);
-		if (cache_fill(v, a, n)) {
+		const char *p = NULL;
+		uint64_t off;
+		/* As mm_walk_prot_locked: the vDSO block and shared file pages have no mf_off. */
+		if (v->host) {
+			n = host_readable(a, n, false);
+			if (n)
+				p = (const char *)vdso_host + (a - vdso_lo);
+		} else if (v->fshared) {
+			n = MIN(n, PAGE_SIZE - a % PAGE_SIZE);
+			if (!fshared_off(v, a, &off))
+				p = mf_ptr(off);
+		} else if (!cache_fill(v, a, n)) {
+			p = mf_ptr(v->mf_off + (a - v->start));
+		}
+		if (!p) {
 			pthread_mutex_unlock(&mm->lock);
 			return -EFAULT;
 		}
-		const char *p = mf_ptr(v->mf_off + (a - v->start));
 		const char *nul = memchr(p, 0, n);
 		if (nul) {
 			size_t k = nul - p;
@@ -545,7 +640,7 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		size_t k = MIN(len - done, v->end - a);
 		uint64_t off;
 		if (v->host) {
-			if (write)
+			if (write || !(k = host_readable(a, k, false)))
 				break;
 			iov[n].iov_base = (void *)(vdso_host + (a - vdso_lo));
 			iov[n].iov_len = k;
@@ -2108,6 +2203,34 @@ struct mm *mm_fork(struct mm *parent)
 }
 
 
+static pthread_once_t vvar_probed = PTHREAD_ONCE_INIT;
+
+/*
+ * Which [vvar] pages the sentry may touch: the host's copy from a page
+ * into a pipe says EFAULT where the sentry's own load would be SIGBUS
+ * (process_vm_readv will not do: it refuses every VM_PFNMAP page).
+ */
+static void probe_vvar(void)
+{
+	uint64_t lo, hi, ehdr;
+	const void *host;
+	int p[2];
+	if (!plat_vdso(&lo, &hi, &ehdr, &host))
+		return;
+	vvar_end = ehdr;           /* without a pipe to probe with: no [vvar] page is read */
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	uint64_t readable = 0;
+	for (uint64_t i = 0; i < (ehdr - lo) / PAGE_SIZE && i < 64; i++) {
+		char c;
+		if (write(p[1], (const char *)host + i * PAGE_SIZE, 1) == 1 && read(p[0], &c, 1) == 1)
+			readable |= 1ULL << i;
+	}
+	close(p[0]);
+	close(p[1]);
+	vvar_readable = readable;
+}
+
 uint64_t mm_add_vdso(struct mm *mm)
 {
 	uint64_t lo, hi, ehdr;
@@ -2116,6 +2239,7 @@ uint64_t mm_add_vdso(struct mm *mm)
 		return 0;
 	vdso_lo = lo;
 	vdso_host = host;
+	pthread_once(&vvar_probed, probe_vvar);
 	struct vma data = { .start = lo, .end = ehdr, .prot = PROT_READ, .name = "[vvar]", .host = true };
 	struct vma code = { .start = ehdr, .end = hi, .prot = PROT_READ | PROT_EXEC, .name = "[vdso]",
 			    .host = true };

@@ -33,6 +33,15 @@ struct mm *mm_fork(struct mm *parent);
 struct mm *mm_create(void);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
+/*
+ * Keep the structure of mm without keeping its memory (Linux's mmgrab and
+ * mmdrop): what /proc/PID/mem holds. Once the last user is gone the
+ * address space is empty for good and mm_get_not_zero fails.
+ */
+void mm_grab(struct mm *mm);
+void mm_drop(struct mm *mm);
+/* A user's reference (mm_put) unless every user is gone (Linux's mmget_not_zero). */
+bool mm_get_not_zero(struct mm *mm);
 /* True if the caller's reference is the only one (no vfork parent, no thread shares it). */
 bool mm_only_user(struct mm *mm);
 
@@ -43,14 +52,17 @@ bool mm_only_user(struct mm *mm);
 int mm_copy_in(struct mm *mm, void *dst, gaddr_t src, size_t len);
 
 /* Copy len bytes from host src to guest dst; 0 or -EFAULT (also if not writable). */
+int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
+
 /*
- * A debugger's access to [addr, addr+len) (ptrace's PEEK/POKE, Linux's
- * FOLL_FORCE): protections are ignored, and a write to a read-only private
- * mapping gives the VMA its own copy first; shared mappings that are not
- * writable, reservations and the vDSO are refused. Bytes done.
+ * A debugger's access to [addr, addr+len) (ptrace's PEEK/POKE and
+ * /proc/PID/mem, Linux's FOLL_FORCE): protections are ignored; a write to
+ * a read-only private mapping gives the VMA its own copy first, and one to
+ * reserved PROT_NONE space gives the pages written their memory (a read
+ * there sees zeros); shared mappings that are not writable and the vDSO
+ * refuse writes. Stops at the first page it cannot reach: bytes done.
  */
 long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write);
-int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
 
 /* Zero len bytes of guest memory at dst; 0 or -EFAULT. */
 int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len);

@@ -60,7 +60,19 @@ struct mm_shared {
  */
 struct mm {
 	pthread_mutex_t lock;
+	/*
+	 * Users (Linux's mm_users): the tasks running in it and whoever
+	 * reads or changes its memory for a moment (mm_get). The last
+	 * mm_put releases the VMAs, their pages and the platform's address
+	 * space. Atomic.
+	 */
 	int refs;
+	/*
+	 * References to the structure itself (Linux's mm_count): one for
+	 * all the users together, one per mm_grab (an open /proc/PID/mem);
+	 * freed at 0. Atomic.
+	 */
+	int count;
 	struct vma *vmas;       /* sorted by start, non-overlapping */
 	size_t nvmas, cap;
 	struct mm_layout layout;

@@ -380,6 +380,24 @@ int task_ptrace_may_access(struct task *caller, struct task *target, unsigned mo
 	return ok ? 0 : -EPERM;
 }
 
+int task_mm_access(struct task *caller, struct task *target, unsigned mode, struct mm **out)
+{
+	*out = NULL;
+	/* kernel.lock keeps target->mm and the credentials it is checked with together (exec). */
+	pthread_mutex_lock(&kernel.lock);
+	struct mm *mm = target->mm;
+	int rc = mm ? 0 : -ESRCH;
+	if (mm && mm != caller->mm && caller->tg != target->tg &&
+	    !cred_ptrace_may_access(&caller->cred, &target->cred, mm_dumpable(mm), mode))
+		rc = -EACCES;
+	if (!rc) {
+		mm_get(mm);
+		*out = mm;
+	}
+	pthread_mutex_unlock(&kernel.lock);
+	return rc;
+}
+
 /* Send to one process after the checks (Linux: once it is found); sig 0 only probes. */
 static int kill_one_locked(struct task *t, struct thread_group *tg, struct task *who, int sig,
 			   const siginfo_t *info)

@@ -49,6 +49,14 @@ int process_kill(struct task *t, int pid, int sig);
  */
 int task_ptrace_may_access(struct task *caller, struct task *target, unsigned mode);
 
+/*
+ * Linux's mm_access: target's address space for caller, if caller may
+ * reach it in mode (PTRACE_MODE_*, checked against the MM's dumpability);
+ * its own (a thread, a vfork child) needs no check. 0 with *mm a user's
+ * reference (mm_put), -ESRCH when target has none (exiting), or -EACCES.
+ */
+int task_mm_access(struct task *caller, struct task *target, unsigned mode, struct mm **mm);
+
 /* The tgid a pidfd fd of t names (syscalls/sys_pidfd.c), *nonblock its O_NONBLOCK; or -EBADF. */
 int pidfd_fd_tgid(struct task *t, int fd, bool *nonblock);
 

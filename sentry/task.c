@@ -328,14 +328,15 @@ static inline __attribute__((always_inline)) void task_syscall_run(struct task *
 	if (mm_resync_requested())
 		resync_all_mms();
 	/* Restart codes never reach the guest: signal delivery resolves them. */
-	if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
-	    ret == -ERESTART_RESTARTBLOCK) {
+	if ((ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	     ret == -ERESTART_RESTARTBLOCK) && !t->ret_is_value) {
 		t->restart = ret == -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : ret;
 		t->regs.rax = ret;     /* what a tracer's syscall-exit stop shows; delivery resets it */
 		if (t->strace)
 			strace_syscall(t, &a, -EINTR);
 		return;
 	}
+	t->ret_is_value = false;
 	if (t->strace)
 		strace_syscall(t, &a, ret);
 	if (a.nr == 15 /* rt_sigreturn */)

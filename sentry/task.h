@@ -276,6 +276,12 @@ struct task {
 
 	/* A syscall's restart code, resolved when signals are delivered. */
 	long restart;
+	/*
+	 * The syscall's result is a value even if it reads like a restart
+	 * code (Linux's force_successful_syscall_return: lseek of
+	 * /proc/PID/mem to 2^64 - 512). Cleared as the result is returned.
+	 */
+	bool ret_is_value;
 	/* rt_sigsuspend's mask to restore after the handler (put in the frame). */
 	uint64_t saved_sigmask;
 	bool has_saved_sigmask;

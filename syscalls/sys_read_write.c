@@ -27,8 +27,11 @@ static long do_rw(struct task *t, struct file *f, const struct giovec *gv, int n
 		ssize_t r = write ? vfs_writev(f, NULL, 0, pos) : vfs_readv(f, NULL, 0, pos);
 		return r < 0 ? r : 0;
 	}
-	/* rw_verify_area on the whole transfer (the VFS sees it piece by piece). */
-	if (pos && want > (uint64_t)(INT64_MAX - *pos))
+	/*
+	 * rw_verify_area on the whole transfer (the VFS sees it piece by
+	 * piece); a file of unsigned positions may run past 2^63 from below.
+	 */
+	if (pos && want > (uint64_t)(INT64_MAX - *pos) && !file_unsigned_offset(f))
 		return -EINVAL;
 	for (int i = 0; i < n; i++) {
 		gaddr_t addr = gv[i].base;
@@ -40,7 +43,7 @@ static long do_rw(struct task *t, struct file *f, const struct giovec *gv, int n
 			long got = mm_translate(t->mm, addr, len, !write, hv, RW_MAXIOV, &niov);
 			if (got < 0)
 				return total ? total : got;
-			int64_t p = pos ? *pos + total : 0;
+			int64_t p = pos ? (int64_t)((uint64_t)*pos + (uint64_t)total) : 0;
 			ssize_t r = write ? vfs_writev(f, hv, niov, pos ? &p : NULL)
 					  : vfs_readv(f, hv, niov, pos ? &p : NULL);
 			if (r < 0)
@@ -320,6 +323,13 @@ long sys_lseek(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	int64_t r = vfs_lseek(f, off, whence);
+	/*
+	 * A position of /proc/PID/mem may be any 64-bit value, 2^64 - 512
+	 * too: a restart code from it is a position (mem_llseek fails only
+	 * with EINVAL).
+	 */
+	if (r < 0 && file_unsigned_offset(f))
+		t->ret_is_value = true;
 	file_put(f);
 	return r;
 }

@@ -924,6 +924,7 @@ const struct pid_entry proc_pid_entries[] = {
 	F("loginuid", 0644, gen_unset_id, 0),
 	F("sessionid", 0444, gen_unset_id, 0),
 	F("io", 0400, gen_io, PE_PTRACE),
+	F("mem", 0600, NULL, PE_MEM),
 	F("uid_map", 0644, gen_id_map, 0),
 	F("gid_map", 0644, gen_id_map, 0),
 	F("setgroups", 0644, gen_setgroups, 0),

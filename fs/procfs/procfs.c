@@ -664,10 +664,13 @@ static int proc_open(struct dentry *d, struct file *f)
 		if (target_of(e, &pt))
 			return -ENOENT;
 		int rc = 0;
-		if (e->kind == P_FDINFO || (proc_pid_entries[e->index].flags & PE_PTRACE))
+		bool mem = e->kind == P_ENTRY && (proc_pid_entries[e->index].flags & PE_MEM);
+		if (mem)
+			rc = proc_mem_open(&pt, f);
+		else if (e->kind == P_FDINFO || (proc_pid_entries[e->index].flags & PE_PTRACE))
 			rc = proc_ptrace_check(&pt);
 		proc_target_put(&pt);
-		if (rc)
+		if (rc || mem)
 			return rc;
 	}
 	struct proc_file *pf = calloc(1, sizeof(*pf));

@@ -52,6 +52,7 @@ enum pid_entry_kind { PE_FILE, PE_LINK, PE_FD_DIR, PE_FDINFO_DIR, PE_NS_DIR, PE_
 #define PE_PTRACE 0x1                  /* open/follow needs ptrace read access */
 #define PE_TGID_ONLY 0x2               /* only in /proc/PID, not in task/TID */
 #define PE_TID_ONLY 0x4                /* only in task/TID */
+#define PE_MEM 0x8                     /* /proc/PID/mem: proc_mem.c's file */
 
 struct pid_entry {
 	const char *name;
@@ -80,6 +81,12 @@ void proc_target_put(struct proc_target *pt);
 
 /* ptrace_may_access(PTRACE_MODE_READ_FSCREDS) for the calling task: 0 or -EACCES. */
 int proc_ptrace_check(const struct proc_target *pt);
+
+/*
+ * Open /proc/PID/mem of pt for f (proc_mem.c): the PTRACE_MODE_ATTACH
+ * check, then f reads and writes that address space. 0, -EACCES or -ESRCH.
+ */
+int proc_mem_open(struct proc_target *pt, struct file *f);
 
 /* /proc/PID/fdinfo/FD; -ENOENT if fd is not open. */
 long proc_gen_fdinfo(struct proc_target *pt, int fd, struct sbuf *b);

@@ -69,6 +69,11 @@ ptrace_gdb_tests() {
 		"gdb -nx -batch -ex 'break main' -ex run -ex next -ex next -ex 'print x' -ex stepi \
 		 -ex 'print x' -ex continue $p 2>/dev/null | \
 		 grep -E '^(Breakpoint 1,|\\\$[0-9]+ = |Program received|x=)' | sed -E 's/ at .*//; s/0x[0-9a-f]+//g'"
+	# A variable set from gdb, which reads and writes through /proc/PID/mem
+	# (no warning about opening it: where it cannot, it falls back on PEEK/POKE).
+	pt_case ptrace_gdb_proc_mem \
+		"gdb -nx -batch -ex 'break main' -ex run -ex next -ex 'set var x = 100' -ex next \
+		 -ex 'print x' -ex continue $p 2>&1 | grep -E '^(\\\$[0-9]+ = |x=)|/proc/[^ ]*mem'"
 }
 
 # LeakSanitizer: its StopTheWorld clones a tracer that attaches to every

@@ -3,8 +3,10 @@
  * pread/pwrite/write/truncate through any descriptor agree, in one process
  * and across fork and independent mappings; msync/fsync/munmap put the
  * bytes in the file; truncation gives SIGBUS past the end, growth makes
- * pages reachable again. The e2e (tests/e2e/hostfs.sh) runs it with /tmp on
- * a writable host bind, where the file is a host file:
+ * pages reachable again; a path stored in a mapping names its file (a
+ * syscall's string argument read from the file's pages). The e2e
+ * (tests/e2e/hostfs.sh) runs it with /tmp on a writable host bind, where
+ * the file is a host file:
  *
  *   mmap_shared_file                 the cases below
  *   mmap_shared_file view DIR        also: after msync/fsync/munmap/a child's
@@ -233,6 +235,22 @@ static void coherence_cases(void)
 	close(fd);
 }
 
+/* A path that lives in the mapping, across a page boundary, as a syscall's argument. */
+static void string_cases(void)
+{
+	int fd;
+	SETUP(fd = make_file(T("s"), 2 * PG));
+	char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	SETUP(m == MAP_FAILED ? -1 : 0);
+	char *path = m + PG - 5;
+	strcpy(path, T("s"));
+	struct stat st;
+	CHECK_OK(stat(path, &st), "path_in_mapping");
+	CHECK_EQ(st.st_size, 2 * PG, "path_in_mapping_names_file");
+	munmap(m, 2 * PG);
+	close(fd);
+}
+
 static void size_cases(void)
 {
 	/* ---- the file grows and shrinks under the mapping ---- */
@@ -404,6 +422,7 @@ int main(int argc, char **argv)
 	sigaction(SIGSEGV, &sa, NULL);
 
 	coherence_cases();
+	string_cases();
 	size_cases();
 	if (argc == 3 && strcmp(argv[1], "view") == 0)
 		view_cases(argv[2]);

@@ -409,3 +409,40 @@ Test(mm, membarrier_registrations_are_kept_by_fork)
 	cr_assert_eq(mm_membarrier_state(child), MM_MEMBARRIER_PRIVATE_EXPEDITED);
 	mm_put(child);
 }
+
+Test(mm, grab_keeps_the_structure_not_the_memory)
+{
+	struct mm *other = mm_create();
+	cr_assert_not_null(other);
+	cr_assert_eq(mm_map(other, A, PAGE_SIZE, RW, 0, true, false, NULL, 0), (long)A);
+	mm_grab(other);
+	cr_assert(mm_get_not_zero(other), "a user is left");
+	mm_put(other);
+	mm_put(other);         /* the last user: the address space is emptied */
+	cr_assert_not(mm_get_not_zero(other), "no user comes back");
+	mm_drop(other);        /* the structure goes with the grab */
+}
+
+Test(mm, forced_access_reads_reservations_as_zeros_and_backs_written_pages)
+{
+	cr_assert_eq(map(A, 64 * PAGE_SIZE, PROT_NONE), (long)A);
+	uint8_t buf[16];
+	memset(buf, 0xff, sizeof(buf));
+	char c;
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A), 1), -EFAULT, "PROT_NONE to the guest's own copies");
+	cr_assert_eq(mm_access_force(mm, A + 10 * PAGE_SIZE - 8, buf, 16, false), 16);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0);
+	cr_assert_eq(mm_access_force(mm, A + 10 * PAGE_SIZE - 2, "debug", 5, true), 5);
+	cr_assert_eq(mm_access_force(mm, A + 10 * PAGE_SIZE - 2, buf, 5, false), 5);
+	cr_assert_eq(memcmp(buf, "debug", 5), 0);
+	cr_assert_eq(mm_copy_in(mm, &c, gaddr(A + 10 * PAGE_SIZE), 1), -EFAULT,
+		     "written pages stay PROT_NONE");
+	struct mm_vma_info *v;
+	long n = mm_snapshot_vmas(mm, &v);
+	uint64_t resident = 0;
+	for (long i = 0; i < n; i++)
+		resident += v[i].resident;
+	mm_vmas_free(v, n);
+	cr_assert_leq(resident, 2 * PAGE_SIZE, "only the two pages written got memory");
+}
