@@ -890,6 +890,9 @@ static int do_setattr(struct dentry *d, struct mount *mnt, const struct cred *cr
 	struct vfs_attr a = { 0 };
 	bool ro = (mnt && ((mnt->flags & MS_RDONLY) || mnt->sb->readonly)) ||
 		  (!mnt && inode->sb && inode->sb->readonly);
+	/* Linux 6.6's notify_change: a symlink's mode cannot change (after the mount's EROFS). */
+	if (sa->set_mode && S_ISLNK(inode->mode))
+		return ro ? -EROFS : -EOPNOTSUPP;
 	if (sa->set_size) {
 		if (S_ISDIR(inode->mode))
 			return -EISDIR;
@@ -993,6 +996,16 @@ static int do_setattr(struct dentry *d, struct mount *mnt, const struct cred *cr
 int vfs_setattrat(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 		  const char *path, int at_flags, const struct vfs_setattr *sa)
 {
+	/*
+	 * The fd's own file, by path as Linux's LOOKUP_EMPTY does: an O_PATH
+	 * descriptor names it too, and its open mode does not matter.
+	 */
+	if (!path[0] && (at_flags & AT_EMPTY_PATH) && dirf && dirf->dentry) {
+		vfs_lock();
+		int rc = do_setattr(dirf->dentry, dirf->mnt, cred, sa, false);
+		vfs_unlock();
+		return rc;
+	}
 	if (!path[0] && (at_flags & AT_EMPTY_PATH) && dirf)
 		return vfs_fsetattr(dirf, cred, sa);
 	int lf = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;

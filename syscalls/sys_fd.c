@@ -378,6 +378,27 @@ long sys_fadvise64(struct task *t, const struct syscall_args *a)
 	return rc;
 }
 
+/*
+ * readahead(2): the sentry's files are memory or the host's page cache, so
+ * there is nothing to start; Linux's checks: a descriptor open for reading
+ * (EBADF), of a regular file (EINVAL).
+ */
+long sys_readahead(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdt_get_file(t->files, (int)a->arg[0]);
+	if (!f)
+		return -EBADF;
+	long rc = 0;
+	struct stat st;
+	int fl = file_flags(f);
+	if ((fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+		rc = -EBADF;
+	else if (vfs_fstat(f, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = -EINVAL;
+	file_put(f);
+	return rc;
+}
+
 /* umask(2) */
 long sys_umask(struct task *t, const struct syscall_args *a)
 {

@@ -54,6 +54,16 @@ long sys_fchmodat(struct task *t, const struct syscall_args *a)
 	return setattr_at(t, (int)a->arg[0], a->arg[1], 0, &sa);
 }
 
+/* fchmodat2(2) (Linux 6.6): fchmodat with flags; a symlink's mode is EOPNOTSUPP. */
+long sys_fchmodat2(struct task *t, const struct syscall_args *a)
+{
+	int flags = (int)a->arg[3];
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	struct vfs_setattr sa = { .set_mode = true, .mode = (uint32_t)a->arg[2] & 07777 };
+	return setattr_at(t, (int)a->arg[0], a->arg[1], flags, &sa);
+}
+
 /* ---- chown ---- */
 
 static void chown_attr(struct vfs_setattr *sa, uint64_t uid, uint64_t gid)
