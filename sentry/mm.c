@@ -478,24 +478,13 @@ size_t mm_access_remote(struct mm *mm, uint64_t addr, void *buf, size_t len, boo
 	return n;
 }
 
-size_t mm_copy_in_partial(struct mm *mm, void *dst, gaddr_t src, size_t len)
+size_t mm_copy_partial(struct mm *mm, gaddr_t addr, void *buf, size_t len, bool to_guest)
 {
 	if (!mm || len == 0)
 		return 0;
-	struct copy_arg c = { dst, false, false };
+	struct copy_arg c = { buf, to_guest, false };
 	pthread_mutex_lock(&mm->lock);
-	size_t n = mm_walk_locked(mm, src.v, len, false, false, copy_piece, &c);
-	pthread_mutex_unlock(&mm->lock);
-	return n;
-}
-
-size_t mm_copy_out_partial(struct mm *mm, gaddr_t dst, const void *src, size_t len)
-{
-	if (!mm || len == 0)
-		return 0;
-	struct copy_arg c = { (void *)src, true, false };
-	pthread_mutex_lock(&mm->lock);
-	size_t n = mm_walk_locked(mm, dst.v, len, true, false, copy_piece, &c);
+	size_t n = mm_walk_locked(mm, addr.v, len, to_guest, false, copy_piece, &c);
 	pthread_mutex_unlock(&mm->lock);
 	return n;
 }

@@ -68,13 +68,12 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len);
 
 /*
- * Like mm_copy_in and mm_copy_out, but a fault ends the copy instead of
- * failing it: the number of bytes copied before the first byte that is
- * unmapped or not readable (writable), 0..len. For callers that report
- * partial progress.
+ * Like mm_copy_out (to_guest: buf to addr) and mm_copy_in (addr to buf),
+ * but a fault ends the copy instead of failing it: the number of bytes
+ * copied before the first byte that is unmapped or not writable
+ * (readable), 0..len. For callers that report partial progress.
  */
-size_t mm_copy_in_partial(struct mm *mm, void *dst, gaddr_t src, size_t len);
-size_t mm_copy_out_partial(struct mm *mm, gaddr_t dst, const void *src, size_t len);
+size_t mm_copy_partial(struct mm *mm, gaddr_t addr, void *buf, size_t len, bool to_guest);
 
 /*
  * Another address space's memory, as Linux's access_remote_vm without

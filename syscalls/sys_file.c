@@ -48,12 +48,6 @@ long sys_fchmod(struct task *t, const struct syscall_args *a)
 }
 
 /* fchmodat(2): the raw syscall has no flags argument. */
-long sys_fchmodat(struct task *t, const struct syscall_args *a)
-{
-	struct vfs_setattr sa = { .set_mode = true, .mode = (uint32_t)a->arg[2] & 07777 };
-	return setattr_at(t, (int)a->arg[0], a->arg[1], 0, &sa);
-}
-
 /* fchmodat2(2) (Linux 6.6): fchmodat with flags; a symlink's mode is EOPNOTSUPP. */
 long sys_fchmodat2(struct task *t, const struct syscall_args *a)
 {
@@ -62,6 +56,14 @@ long sys_fchmodat2(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	struct vfs_setattr sa = { .set_mode = true, .mode = (uint32_t)a->arg[2] & 07777 };
 	return setattr_at(t, (int)a->arg[0], a->arg[1], flags, &sa);
+}
+
+/* fchmodat(2): fchmodat2 without flags (its fourth argument does not exist). */
+long sys_fchmodat(struct task *t, const struct syscall_args *a)
+{
+	struct syscall_args b = *a;
+	b.arg[3] = 0;
+	return sys_fchmodat2(t, &b);
 }
 
 /* ---- chown ---- */

@@ -120,8 +120,7 @@ static size_t local_copy(struct local_iter *it, uint8_t *buf, size_t len, bool t
 		}
 		size_t k = MIN(len - done, v->len - it->off);
 		gaddr_t a = gaddr(v->base + it->off);
-		size_t got = to_guest ? mm_copy_out_partial(it->mm, a, buf + done, k)
-				      : mm_copy_in_partial(it->mm, buf + done, a, k);
+		size_t got = mm_copy_partial(it->mm, a, buf + done, k, to_guest);
 		done += got;
 		it->off += got;
 		it->left -= got;

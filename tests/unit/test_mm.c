@@ -378,9 +378,9 @@ Test(mm, access_remote_stops_at_the_first_fault_and_wants_prot_read)
 	cr_assert_eq(mm_access_remote(mm, A, buf, 8, false), 8);
 	cr_assert_eq(mm_access_remote(mm, A, buf, 8, true), 0);
 	/* The partial local copies agree with the checked ones. */
-	cr_assert_eq(mm_copy_in_partial(mm, buf, gaddr(A + PAGE_SIZE - 4), 8), 4);
-	cr_assert_eq(mm_copy_out_partial(mm, gaddr(A + 2 * PAGE_SIZE), buf, 8), 8);
-	cr_assert_eq(mm_copy_out_partial(mm, gaddr(A), buf, 8), 0);
+	cr_assert_eq(mm_copy_partial(mm, gaddr(A + PAGE_SIZE - 4), buf, 8, false), 4);
+	cr_assert_eq(mm_copy_partial(mm, gaddr(A + 2 * PAGE_SIZE), buf, 8, true), 8);
+	cr_assert_eq(mm_copy_partial(mm, gaddr(A), buf, 8, true), 0);
 }
 
 Test(mm, maps_snapshot_marks_what_linux_would_merge)
