@@ -131,8 +131,10 @@ SYSTESTS := $(SYSTEST_SRCS:tests/syscalls/%.c=$(BUILD)/syscalls/%)
 unit-test: all $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
 
+# Under the default platform (systrap where the host allows it), then under ptrace.
 syscall-test: all $(SYSTESTS)
 	tests/syscalls/run.sh --build $(BUILD) --sandbox $(BUILD)/sandbox
+	tests/syscalls/run.sh --build $(BUILD) --wrapper "$(BUILD)/sandbox run --platform ptrace --"
 
 e2e-test: all e2e-deps
 	tests/e2e/run.sh $(BUILD)

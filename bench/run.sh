@@ -144,8 +144,9 @@ na() { [ -n "${1:-}" ] && echo "$1" || echo n/a; }
 
 echo "running: getpid round trips..." >&2
 g_native=$(getpid_ns "$NSYS")
-g_sb=""
+g_sb="" g_pt=""
 [ "$HAVE_SB" = 1 ] && g_sb=$(getpid_ns "$NSYS" "$SB" run --)
+[ "$HAVE_SB" = 1 ] && g_pt=$(getpid_ns "$NSYS" "$SB" run --platform ptrace --)
 g_proot=""
 [ "$HAVE_PROOT" = 1 ] && g_proot=$(getpid_ns "$NPROOT" proot -r /)
 
@@ -155,13 +156,15 @@ floor_cpu=$(timeout 300 "$BIN/sysemu_floor" "$((NSYS / 5))" --no-pin | field sys
 
 echo "running: start-up, $RUNS runs each..." >&2
 s_native=$(startup_ms /bin/true)
-s_sb=""
+s_sb="" s_pt=""
 [ "$HAVE_SB" = 1 ] && s_sb=$(startup_ms "$SB" run -- /bin/true)
+[ "$HAVE_SB" = 1 ] && s_pt=$(startup_ms "$SB" run --platform ptrace -- /bin/true)
 s_proot=""
 [ "$HAVE_PROOT" = 1 ] && s_proot=$(startup_ms proot -r / /bin/true)
 h_native=$(startup_ms "$BIN/hello")
-h_sb=""
+h_sb="" h_pt=""
 [ "$HAVE_SB" = 1 ] && h_sb=$(startup_ms "$SB" run -- "$BIN/hello")
+[ "$HAVE_SB" = 1 ] && h_pt=$(startup_ms "$SB" run --platform ptrace -- "$BIN/hello")
 h_proot=""
 [ "$HAVE_PROOT" = 1 ] && h_proot=$(startup_ms proot -r / "$BIN/hello")
 
@@ -195,6 +198,7 @@ f_native=$w_fork p_native=$w_pipe y_native=$w_py x_native=$w_futex m_native=$w_m
 fs1_native=$w_files fs2_native=$w_big fs3_native=$w_tar fs4_native=$w_git
 fs1_sb="" fs2_sb="" fs3_sb="" fs4_sb="" fs1_proot="" fs2_proot="" fs3_proot="" fs4_proot="" big_rss=""
 f_sb="" p_sb="" y_sb="" x_sb="" m_sb=""
+f_pt="" p_pt="" y_pt="" x_pt="" m_pt="" fs1_pt="" fs2_pt="" fs3_pt="" fs4_pt=""
 if [ "$HAVE_SB" = 1 ]; then
 	workload "$SB" run --
 	f_sb=$w_fork p_sb=$w_pipe y_sb=$w_py x_sb=$w_futex m_sb=$w_make
@@ -202,6 +206,10 @@ if [ "$HAVE_SB" = 1 ]; then
 	# The sentry's own memory around a 256 MiB tmpfs file (the data is the guest's, in the memfd).
 	big_rss=$("$BIN/maxrss" "$SB" run -- /bin/bash "$FSDATA/big.sh" 2>&1 >/dev/null | field maxrss_kib |
 		awk '{ printf "%.1f\n", $1 / 1024 }')
+	# The same under the ptrace platform (the previous default), for comparison.
+	workload "$SB" run --platform ptrace --
+	f_pt=$w_fork p_pt=$w_pipe y_pt=$w_py x_pt=$w_futex m_pt=$w_make
+	fs1_pt=$w_files fs2_pt=$w_big fs3_pt=$w_tar fs4_pt=$w_git
 fi
 f_proot="" p_proot="" y_proot="" x_proot="" m_proot=""
 if [ "$HAVE_PROOT" = 1 ]; then
@@ -269,27 +277,27 @@ echo "## sandbox benchmarks"
 echo
 echo "$(uname -sr), $(nproc) CPUs, $(date -u '+%Y-%m-%d %H:%M UTC'); start-up timed with $timer"
 echo
-echo "| metric | native | ptrace floor | sandbox | proot | sandbox vs | target |"
-echo "|---|---:|---:|---:|---:|---|---|"
-echo "| getpid round trip (ns/call) | $(na "$g_native") | $(na "$floor") | $(na "$g_sb") | $(na "$g_proot") | $(ratio "$g_sb" "$g_native") native, $(ratio "$g_sb" "$floor") floor | floor ratio <= 1.3x |"
-echo "| ptrace floor, tracer and tracee on different CPUs (ns/syscall) | | $(na "$floor_cpu") | | | | (for reference) |"
-echo "| start-up \`/bin/true\` (ms, mean of $RUNS) | $(na "$s_native") | | $(na "$s_sb") | $(na "$s_proot") | $(ratio "$s_sb" "$s_native") native, $(ratio "$s_sb" "$s_proot") proot | |"
-echo "| start-up static hello (ms, mean of $RUNS) | $(na "$h_native") | | $(na "$h_sb") | $(na "$h_proot") | $(ratio "$h_sb" "$h_native") native, $(ratio "$h_sb" "$h_proot") proot | |"
-echo "| peak RSS, static hello (MiB) | $(na "$r_native") | | $(na "$r_sb") | $(na "$r_proot") | $(ratio "$r_sb" "$r_native") native | sandbox < 20 MiB |"
-echo "| fork+exec+wait \`/bin/true\` x500 in bash (ms) | $(na "$f_native") | | $(na "$f_sb") | $(na "$f_proot") | $(ratio "$f_sb" "$f_native") native, $(ratio "$f_sb" "$f_proot") proot | ahead of proot |"
-echo "| 64 MiB through a pipe (ms) | $(na "$p_native") | | $(na "$p_sb") | $(na "$p_proot") | $(ratio "$p_sb" "$p_native") native, $(ratio "$p_sb" "$p_proot") proot | ahead of proot |"
-echo "| futex ping-pong between two threads (ns/round trip) | $(na "$x_native") | | $(na "$x_sb") | $(na "$x_proot") | $(ratio "$x_sb" "$x_native") native, $(ratio "$x_sb" "$x_proot") proot | ahead of proot |"
-echo "| \`make -B -j2\` of 17 C files and a link (ms) | $(na "$m_native") | | $(na "$m_sb") | $(na "$m_proot") | $(ratio "$m_sb" "$m_native") native, $(ratio "$m_sb" "$m_proot") proot | ahead of proot |"
-echo "| create, stat, unlink 10,000 files in /tmp (ms) | $(na "$fs1_native") | | $(na "$fs1_sb") | $(na "$fs1_proot") | $(ratio "$fs1_sb" "$fs1_native") native, $(ratio "$fs1_sb" "$fs1_proot") proot | within 2x native, ahead of proot |"
-echo "| 256 MiB sequential write and read in /tmp (ms) | $(na "$fs2_native") | | $(na "$fs2_sb") | $(na "$fs2_proot") | $(ratio "$fs2_sb" "$fs2_native") native, $(ratio "$fs2_sb" "$fs2_proot") proot | within 2x native, ahead of proot |"
-echo "| peak RSS of the sandbox (sentry, stubs and guest pages) with a 256 MiB file (MiB) | | | $(na "$big_rss") | | | guest data, no extra copy |"
-echo "| \`tar x\` of a 50 MiB, 500-file tree (ms) | $(na "$fs3_native") | | $(na "$fs3_sb") | $(na "$fs3_proot") | $(ratio "$fs3_sb" "$fs3_native") native, $(ratio "$fs3_sb" "$fs3_proot") proot | within 2x native, ahead of proot |"
-echo "| \`git status\` in a 2,000-file repo (ms) | $(na "$fs4_native") | | $(na "$fs4_sb") | $(na "$fs4_proot") | $(ratio "$fs4_sb" "$fs4_native") native, $(ratio "$fs4_sb" "$fs4_proot") proot | within 2x native, ahead of proot |"
-echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
-echo "| loopback TCP, 512 MiB one way (Gbit/s) | $(na "$ns_native") | | $(na "$ns_sb") | $(na "$ns_proot") | $(ratio "$ns_sb" "$ns_native") native | >= 1 Gbit/s and >= 0.25x native |"
-echo "| loopback TCP connect+close (per s) | $(na "$nc_native") | | $(na "$nc_sb") | $(na "$nc_proot") | $(ratio "$nc_sb" "$nc_native") native, $(ratio "$nc_sb" "$nc_proot") proot | ahead of proot |"
-echo "| unix socketpair ping-pong, 1 byte (ns/round trip) | $(na "$nu_native") | | $(na "$nu_sb") | $(na "$nu_proot") | $(ratio "$nu_sb" "$nu_native") native, $(ratio "$nu_sb" "$nu_proot") proot | |"
-echo "| loopback UDP, 64-byte datagrams acked every 64 (per s) | $(na "$nd_native") | | $(na "$nd_sb") | $(na "$nd_proot") | $(ratio "$nd_sb" "$nd_native") native, $(ratio "$nd_sb" "$nd_proot") proot | |"
-echo "| egress TCP to a host sink, 512 MiB (Gbit/s; sandbox: --net=sandbox to 10.0.2.2) | $(na "$ne_native") | | $(na "$ne_sb") | $(na "$ne_proot") | $(ratio "$ne_sb" "$ne_native") native | |"
+echo "| metric | native | ptrace floor | sandbox | sandbox --platform ptrace | proot | sandbox vs | target |"
+echo "|---|---:|---:|---:|---:|---:|---|---|"
+echo "| getpid round trip (ns/call) | $(na "$g_native") | $(na "$floor") | $(na "$g_sb") | $(na "$g_pt") | $(na "$g_proot") | $(ratio "$g_sb" "$g_native") native, $(ratio "$g_sb" "$floor") floor; ptrace platform $(ratio "$g_pt" "$floor") floor | ptrace platform: floor ratio <= 1.3x |"
+echo "| ptrace floor, tracer and tracee on different CPUs (ns/syscall) | | $(na "$floor_cpu") | | | | | (for reference) |"
+echo "| start-up \`/bin/true\` (ms, mean of $RUNS) | $(na "$s_native") | | $(na "$s_sb") | $(na "$s_pt") | $(na "$s_proot") | $(ratio "$s_sb" "$s_native") native, $(ratio "$s_sb" "$s_proot") proot | |"
+echo "| start-up static hello (ms, mean of $RUNS) | $(na "$h_native") | | $(na "$h_sb") | $(na "$h_pt") | $(na "$h_proot") | $(ratio "$h_sb" "$h_native") native, $(ratio "$h_sb" "$h_proot") proot | |"
+echo "| peak RSS, static hello (MiB) | $(na "$r_native") | | $(na "$r_sb") | | $(na "$r_proot") | $(ratio "$r_sb" "$r_native") native | sandbox < 20 MiB |"
+echo "| fork+exec+wait \`/bin/true\` x500 in bash (ms) | $(na "$f_native") | | $(na "$f_sb") | $(na "$f_pt") | $(na "$f_proot") | $(ratio "$f_sb" "$f_native") native, $(ratio "$f_sb" "$f_proot") proot | ahead of proot |"
+echo "| 64 MiB through a pipe (ms) | $(na "$p_native") | | $(na "$p_sb") | $(na "$p_pt") | $(na "$p_proot") | $(ratio "$p_sb" "$p_native") native, $(ratio "$p_sb" "$p_proot") proot | ahead of proot |"
+echo "| futex ping-pong between two threads (ns/round trip) | $(na "$x_native") | | $(na "$x_sb") | $(na "$x_pt") | $(na "$x_proot") | $(ratio "$x_sb" "$x_native") native, $(ratio "$x_sb" "$x_proot") proot | ahead of proot |"
+echo "| \`make -B -j2\` of 17 C files and a link (ms) | $(na "$m_native") | | $(na "$m_sb") | $(na "$m_pt") | $(na "$m_proot") | $(ratio "$m_sb" "$m_native") native, $(ratio "$m_sb" "$m_proot") proot | ahead of proot |"
+echo "| create, stat, unlink 10,000 files in /tmp (ms) | $(na "$fs1_native") | | $(na "$fs1_sb") | $(na "$fs1_pt") | $(na "$fs1_proot") | $(ratio "$fs1_sb" "$fs1_native") native, $(ratio "$fs1_sb" "$fs1_proot") proot | within 2x native, ahead of proot |"
+echo "| 256 MiB sequential write and read in /tmp (ms) | $(na "$fs2_native") | | $(na "$fs2_sb") | $(na "$fs2_pt") | $(na "$fs2_proot") | $(ratio "$fs2_sb" "$fs2_native") native, $(ratio "$fs2_sb" "$fs2_proot") proot | within 2x native, ahead of proot |"
+echo "| peak RSS of the sandbox (sentry, stubs and guest pages) with a 256 MiB file (MiB) | | | $(na "$big_rss") | | | | guest data, no extra copy |"
+echo "| \`tar x\` of a 50 MiB, 500-file tree (ms) | $(na "$fs3_native") | | $(na "$fs3_sb") | $(na "$fs3_pt") | $(na "$fs3_proot") | $(ratio "$fs3_sb" "$fs3_native") native, $(ratio "$fs3_sb" "$fs3_proot") proot | within 2x native, ahead of proot |"
+echo "| \`git status\` in a 2,000-file repo (ms) | $(na "$fs4_native") | | $(na "$fs4_sb") | $(na "$fs4_pt") | $(na "$fs4_proot") | $(ratio "$fs4_sb" "$fs4_native") native, $(ratio "$fs4_sb" "$fs4_proot") proot | within 2x native, ahead of proot |"
+echo "| \`python3 -c pass\` (ms) | $(na "$y_native") | | $(na "$y_sb") | $(na "$y_pt") | $(na "$y_proot") | $(ratio "$y_sb" "$y_native") native, $(ratio "$y_sb" "$y_proot") proot | within 2x native |"
+echo "| loopback TCP, 512 MiB one way (Gbit/s) | $(na "$ns_native") | | $(na "$ns_sb") | | $(na "$ns_proot") | $(ratio "$ns_sb" "$ns_native") native | >= 1 Gbit/s and >= 0.25x native |"
+echo "| loopback TCP connect+close (per s) | $(na "$nc_native") | | $(na "$nc_sb") | | $(na "$nc_proot") | $(ratio "$nc_sb" "$nc_native") native, $(ratio "$nc_sb" "$nc_proot") proot | ahead of proot |"
+echo "| unix socketpair ping-pong, 1 byte (ns/round trip) | $(na "$nu_native") | | $(na "$nu_sb") | | $(na "$nu_proot") | $(ratio "$nu_sb" "$nu_native") native, $(ratio "$nu_sb" "$nu_proot") proot | |"
+echo "| loopback UDP, 64-byte datagrams acked every 64 (per s) | $(na "$nd_native") | | $(na "$nd_sb") | | $(na "$nd_proot") | $(ratio "$nd_sb" "$nd_native") native, $(ratio "$nd_sb" "$nd_proot") proot | |"
+echo "| egress TCP to a host sink, 512 MiB (Gbit/s; sandbox: --net=sandbox to 10.0.2.2) | $(na "$ne_native") | | $(na "$ne_sb") | | $(na "$ne_proot") | $(ratio "$ne_sb" "$ne_native") native | |"
 echo
 echo "getpid calls: $NSYS (native, sandbox, floor), $NPROOT (proot)."

@@ -6,8 +6,8 @@
  *               [--mount type=bind,src=HOSTPATH,dst=PATH[,ro]]...
  *               [--mount type=tmpfs,dst=DIR[,size=N]]... [--memory N]
  *               [--net=none|sandbox] [--allow-net CIDR[:PORT]]... [--allow-host NAME]...
- *               [--publish HOSTPORT:GUESTPORT]... [--dns IP[:PORT]|none] [--debug]
- *               -- PROGRAM [ARG...]
+ *               [--publish HOSTPORT:GUESTPORT]... [--dns IP[:PORT]|none]
+ *               [--platform systrap|ptrace] [--debug] -- PROGRAM [ARG...]
  *   sandbox compat          print the syscall compatibility table (Markdown)
  *   sandbox --version
  *
@@ -50,12 +50,14 @@ static void usage(FILE *f)
 		   "[--allow-net CIDR[:PORT]]...\n"
 		   "                   [--allow-host NAME]... [--publish HOSTPORT:GUESTPORT]... "
 		   "[--dns IP[:PORT]|none]\n"
-		   "                   [--debug] -- PROGRAM [ARG...]\n"
+		   "                   [--platform systrap|ptrace] [--debug] -- PROGRAM [ARG...]\n"
 		   "       sandbox compat\n"
 		   "       sandbox --version\n"
 		   "--memory N (default 4g): the guest's memory: what /proc/meminfo shows, each\n"
 		   "  in-memory file system's size, and (as root, in a writable memory cgroup) the\n"
-		   "  host's cap on all of it, past which a guest process is killed (SIGKILL)\n");
+		   "  host's cap on all of it, past which a guest process is killed (SIGKILL)\n"
+		   "--platform: how guest syscalls reach the sentry: systrap (the default where\n"
+		   "  the host has FSGSBASE) or ptrace; $SANDBOX_PLATFORM when not given\n");
 }
 
 /* Build the guest environment: the host's, then --env overrides. */
@@ -214,7 +216,8 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 		     strcmp(a, "--cwd") == 0 || strcmp(a, "--mount") == 0 ||
 		     strcmp(a, "--memory") == 0 || strcmp(a, "--net") == 0 ||
 		     strcmp(a, "--allow-net") == 0 || strcmp(a, "--allow-host") == 0 ||
-		     strcmp(a, "--publish") == 0 || strcmp(a, "--dns") == 0)) {
+		     strcmp(a, "--publish") == 0 || strcmp(a, "--dns") == 0 ||
+		     strcmp(a, "--platform") == 0)) {
 			if (i + 1 >= argc)
 				return cli_fail(err, "%s needs a value", a);
 			val = argv[++i];
@@ -236,6 +239,12 @@ static int parse_run(int argc, char **argv, struct sandbox_config *cfg, struct c
 			cfg->strace_path = a + 9;
 		else if (strcmp(a, "--debug") == 0)
 			cfg->debug = true;
+		else if (strcmp(a, "--platform") == 0 || strncmp(a, "--platform=", 11) == 0) {
+			cfg->platform = val ? val : a + 11;
+			if (strcmp(cfg->platform, "systrap") != 0 && strcmp(cfg->platform, "ptrace") != 0)
+				return cli_fail(err, "--platform %s: expected systrap or ptrace",
+						cfg->platform);
+		}
 		else if (strcmp(a, "--mount") == 0 || strncmp(a, "--mount=", 8) == 0) {
 			if (parse_mount(val ? val : a + 8, cfg, err))
 				return -1;

@@ -36,8 +36,18 @@ struct plat_event {
 struct plat_as;
 struct plat_ctx;
 
-/* One-time set up, given the MemoryFile's fd; 0 or -errno. */
-int plat_init(int memfd);
+/*
+ * One-time set up, given the MemoryFile's fd and the platform's name:
+ * "systrap" (seccomp-trap: guest syscalls are SIGSYS handled in the guest's
+ * own thread, which talks to the sentry through shared memory; needs the
+ * host's FSGSBASE), "ptrace" (every guest syscall a PTRACE_SYSEMU stop),
+ * or NULL for the best this host offers. 0 or -errno (-EINVAL: unknown
+ * name, -ENOTSUP: not on this host).
+ */
+int plat_init(int memfd, const char *name);
+
+/* The platform plat_init chose ("systrap" or "ptrace"). */
+const char *plat_name(void);
 
 /*
  * The host's oom_score_adj (-1000..1000) for every host process created
@@ -151,6 +161,14 @@ int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len);
  * while ctx exists.
  */
 void plat_ctx_cpu_time(struct plat_ctx *ctx, uint64_t *user_ns, uint64_t *sys_ns);
+
+/*
+ * CPU time the sentry thread that owns ctx spent waiting for its guest
+ * thread inside plat_ctx_switch without sleeping (a platform that spins
+ * for events), in ns: the platform's, not the kernel's work for the guest,
+ * so not part of the guest's system time. Callable from any thread.
+ */
+uint64_t plat_ctx_wait_cpu_ns(struct plat_ctx *ctx);
 
 /*
  * membarrier(2) for the guest: on return, every thread running guest code

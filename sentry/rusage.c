@@ -44,7 +44,8 @@ static void cputime_task_locked(struct task *t, struct cputime *c)
 	c->user = c->sys = 0;
 	if (t->ctx) {
 		plat_ctx_cpu_time(t->ctx, &c->user, &c->sys);
-		c->sys += clock_ns(t->sentry_clock);
+		uint64_t sentry = clock_ns(t->sentry_clock), wait = plat_ctx_wait_cpu_ns(t->ctx);
+		c->sys += sentry > wait ? sentry - wait : 0;
 	}
 }
 

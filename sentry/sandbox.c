@@ -336,11 +336,17 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 	else
 		sdebug("no memory cgroup, guest memory is not capped: %s", why);
 	int rc = mf_init();
+	const char *platform = cfg->platform;
+	if (!platform || !*platform)
+		platform = getenv("SANDBOX_PLATFORM");
+	if (platform && !*platform)
+		platform = NULL;
 	if (!rc)
-		rc = plat_init(mf_fd());
+		rc = plat_init(mf_fd(), platform);
 	if (rc)
-		return fail(err, errlen, SANDBOX_EXIT_USAGE, "cannot start the platform: %s",
-			    strerror(-rc));
+		return fail(err, errlen, SANDBOX_EXIT_USAGE, "cannot start the %s platform: %s",
+			    platform ? platform : "default", strerror(-rc));
+	sdebug("platform: %s", plat_name());
 	/* The reaper frees the guest's pages after the sentry's exit, not during it. */
 	memcg_keep_file(mf_fd());
 	struct vfs_boot_config vcfg = {

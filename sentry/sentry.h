@@ -99,6 +99,7 @@ struct sandbox_config {
 	const char *const *publish;     /* --publish HOSTPORT:GUESTPORT */
 	size_t npublish;
 	const char *dns;                /* --dns IP[:PORT] or "none"; NULL: the host's resolver */
+	const char *platform;           /* --platform systrap|ptrace; NULL: $SANDBOX_PLATFORM, else the best */
 };
 
 /* Exit statuses of `sandbox run` itself, as a shell would use them. */

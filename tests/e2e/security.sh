@@ -26,6 +26,11 @@
 #   9 exhaustion full and sparse tmpfs, descriptors; memory past --memory
 #               (the host memory cgroup): the guest process is killed with
 #               SIGKILL, the sandbox goes on, the cgroup is removed
+#  10 stub escape (progs/stub_escape.c), on each platform: every `syscall`
+#               instruction of the stub page called with mkdir of a host
+#               path creates nothing on the host; a guest thread that blocks
+#               every host signal with the page's rt_sigreturn (then spins,
+#               or makes a syscall) is still killed by SIGKILL
 
 if [ -z "${E2E_DIR:-}" ]; then
 	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -338,6 +343,37 @@ check_stub_maps() {
 		echo "    stub(s)$stubs: $(printf '%s\n' "$maps" | wc -l) mappings, all guest memory, guest-mapped host files or the stub page"
 	fi
 	if [ "$rc" = 0 ]; then pass "${name}_guest_exit"; else fail "${name}_guest_exit" "status $rc"; fi
+}
+
+# ---- 10: the stub page's syscalls reach nothing; a guest stays killable ----
+
+sec_stub_escape() {
+	local platform probe
+	for platform in systrap ptrace; do
+		probe=/tmp/stub-escape-$$-$RANDOM
+		mkdir -p "$probe"
+		run_to "$WORK/stub_escape_$platform" "$SB" run --platform "$platform" -- \
+			"$BIN/stub_escape" "$probe"
+		local out=$WORK/stub_escape_$platform.out rc
+		rc=$(cat "$WORK/stub_escape_$platform.rc")
+		grep '^stub_escape' "$out" | sed 's/^/    /'
+		if [ -n "$(ls -A "$probe")" ]; then
+			fail "stub_escape_${platform}_no_host_mkdir" "created on the host: $(ls "$probe" | head -5)"
+		elif ! grep -q '^stub_escape gadgets: [1-9]' "$out"; then
+			fail "stub_escape_${platform}_no_host_mkdir" "no syscall instruction tried (status $rc)" \
+				"$(show_head "$WORK/stub_escape_$platform.err" stderr 5)"
+		else
+			pass "stub_escape_${platform}_no_host_mkdir"
+		fi
+		if grep -q '^stub_escape blocked_spin: killed' "$out" &&
+		   grep -q '^stub_escape blocked_syscall: killed' "$out" &&
+		   grep -q '^stub_escape done' "$out" && [ "$rc" = 0 ]; then
+			pass "stub_escape_${platform}_killable"
+		else
+			fail "stub_escape_${platform}_killable" "status $rc" "$(show_head "$out" stdout 8)"
+		fi
+		rm -rf "$probe"
+	done
 }
 
 # ---- 6: procfs shows only the guest ----------------------------------------
@@ -759,6 +795,7 @@ security_tests() {
 	sec_net_isolation
 	sec_exhaustion
 	sec_int80
+	sec_stub_escape
 	sec_overlay
 	sec_rootfs
 	check_stub_maps stub_maps_static_sleep /bin/busybox sh -c \
