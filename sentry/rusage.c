@@ -47,6 +47,15 @@ static void cputime_task_locked(struct task *t, struct cputime *c)
 		uint64_t sentry = clock_ns(t->sentry_clock), wait = plat_ctx_wait_cpu_ns(t->ctx);
 		c->sys += sentry > wait ? sentry - wait : 0;
 	}
+	/*
+	 * What the platform subtracts for its own spinning is estimated (wall
+	 * time spun, not CPU time): never let a clock go back because of it.
+	 */
+	if (c->user < t->cpu_seen.user)
+		c->user = t->cpu_seen.user;
+	if (c->sys < t->cpu_seen.sys)
+		c->sys = t->cpu_seen.sys;
+	t->cpu_seen = *c;
 }
 
 void cputime_task(struct task *t, struct cputime *c)

@@ -214,6 +214,7 @@ struct task {
 	clockid_t sentry_clock;            /* the serving sentry thread's CPU clock, while ctx is set */
 	bool cpu_folded;                   /* ended: its time is in tg->cpu_exited */
 	struct cputime cpu_final;          /* its time when it ended */
+	struct cputime cpu_seen;           /* the most it was reported at (kernel.lock) */
 
 	uint64_t sigmask;                  /* blocked signals (bit n-1 = signal n) */
 	/* Signals sent to this thread alone (tgkill, faults); like the group's, kernel.lock. */
