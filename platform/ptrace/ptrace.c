@@ -5,7 +5,9 @@
  * the sentry injects (mmap of the MemoryFile, munmap, mprotect, and the
  * recvmsg + private mmap + close of a host file, below), and is then
  * driven entirely by PTRACE_SYSEMU: every guest syscall stops and is served
- * by the sentry, never executed by the host.
+ * by the sentry, never executed by the host. In seccomp-trap mode
+ * (systrap.c) the stub runs the guest in a second, untraced thread instead,
+ * and the traced one only runs the mapping batches.
  *
  * Host files (plat_as_map_file): each stub keeps, besides the MemoryFile,
  * one end of a unix datagram socket pair whose other end the sentry holds.
@@ -53,149 +55,13 @@
 #include <unistd.h>
 #include "platform/platform.h"
 
-/* Must match stub.S. */
-#define STUB_BASE 0x7ffffff00000ULL
-#define STUB_CODE_SIZE 0x1000ULL
-#define STUB_OPS_ADDR (STUB_BASE + STUB_CODE_SIZE)
-#define STUB_OPS_SIZE 0x3000ULL
-#define STUB_OPS_MAX (STUB_OPS_SIZE / sizeof(struct stub_op))
-#define STUB_SCRATCH_ADDR (STUB_OPS_ADDR + STUB_OPS_SIZE)
-#define STUB_SCRATCH_SIZE 0x1000ULL
-/* Seccomp-trap mode: the channel page and the guest thread's signal stack. */
-#define STUB_CHAN_ADDR (STUB_SCRATCH_ADDR + STUB_SCRATCH_SIZE)
-#define STUB_CHAN_SIZE 0x1000ULL
-#define STUB_ALT_ADDR (STUB_CHAN_ADDR + STUB_CHAN_SIZE)
-#define STUB_ALT_SIZE 0x10000ULL
-/* A stub's own MemoryFile pages, from its op pages to the end of its signal stack. */
-#define STUB_OWN_SIZE (STUB_OPS_SIZE + STUB_SCRATCH_SIZE + STUB_CHAN_SIZE + STUB_ALT_SIZE)
-#define STUB_CHAN_OFF (STUB_CHAN_ADDR - STUB_OPS_ADDR)   /* from ops_off */
-#define STUB_ALT_OFF (STUB_ALT_ADDR - STUB_OPS_ADDR)
-/* The host fds one batch may carry (one SCM_RIGHTS message; Linux's SCM_MAX_FD is 253). */
-#define STUB_FDS_MAX 64
-/* recvmsg flags of the injected receive (also in the stub's seccomp filter). */
-#define STUB_RECV_FLAGS (MSG_DONTWAIT | MSG_CMSG_CLOEXEC)
+#include "platform/ptrace/ptrace_internal.h"
 
-/* The signal plat_ctx_interrupt sends to a running stub thread. */
-#define INTERRUPT_SIGNAL SIGUSR1
+struct ptrace_platform pt;
 
-/* Seccomp-trap mode: how long each side spins before sleeping on the channel's futex. */
-#define SYSTRAP_STUB_SPIN_US 100
-#define SYSTRAP_SENTRY_SPIN_US 1000
-/* An interrupt the guest thread leaves unanswered this long kills it (systrap_wait). */
-#define SYSTRAP_INTERRUPT_MAX_MS 500
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
 #endif
-#define TASK_SIZE_MAX 0x7ffffffff000ULL
-#ifndef SA_RESTORER
-#define SA_RESTORER 0x04000000
-#endif
-
-extern const char stub_code_start[], stub_code_end[], stub_batch[];
-extern const char stub_clone_thread[], stub_sig_handler[], stub_sig_restorer[];
-
-/* Memory helpers provided by the sentry's MemoryFile. */
-int mf_alloc(uint64_t len, uint64_t *off);
-void mf_free(uint64_t off, uint64_t len);
-void *mf_ptr(uint64_t off);
-
-struct stub_op {
-	uint64_t nr;
-	uint64_t a[6];
-};
-
-/* A queued operation; fd >= 0: a host file (owned) to pass as the mmap's fd. */
-struct pending_op {
-	struct stub_op op;
-	int fd;
-};
-
-/*
- * One stub process: the host side of one guest thread in one address
- * space. Threads of one guest process each have their own stub process;
- * all of them mirror the same mappings of the shared MemoryFile, so they
- * see the same memory. A stub belongs to its context (which frees it);
- * the address space lists it, and kills it when released first.
- */
-struct stub {
-	pid_t pid;                  /* 0 once dead */
-	pid_t tracer;               /* host tid of the sentry thread tracing it */
-	uint64_t ops_off;           /* MemoryFile offset of the stub's op pages (+ scratch page) */
-	int sock;                   /* the sentry's end of the stub's fd-passing socket */
-	struct pending_op *pending; /* queued mapping operations, protected by as->lock */
-	size_t npending, cap;
-	struct user_regs_struct stub_regs;   /* segment registers to run the stub with */
-	struct plat_as *as;         /* NULL once the address space was released */
-	struct plat_ctx *ctx;       /* its context (alive while the stub is listed on as) */
-	struct stub *next;
-	bool spare;                 /* kept across an execve for the next address space */
-	pid_t guest_tid;            /* seccomp-trap mode: the host thread running the guest */
-	uint32_t xfeatures;         /* seccomp-trap mode: the signal frames' XSAVE features */
-	uint32_t xstate_size;       /* ... and the size of their XSAVE area */
-};
-
-/* An address space: its stubs, one per context (guest thread) that runs in it. */
-struct plat_as {
-	pthread_mutex_t lock;       /* the stub list and every stub's queue */
-	struct stub *stubs;
-};
-
-struct plat_ctx {
-	pid_t tid;                  /* the sentry thread this context belongs to */
-	struct plat_as *as;         /* the address space of `stub` */
-	struct stub *stub;          /* this context's stub in `as` */
-	volatile pid_t running_pid; /* for plat_ctx_interrupt */
-	volatile pid_t running_tid; /* ... the thread (the stub's guest thread in seccomp-trap mode) */
-	/*
-	 * CPU time: the stubs this context had (reaped) plus the live stub's
-	 * process CPU clock. cpu_lock is a leaf, taken under as->lock.
-	 */
-	pthread_mutex_t cpu_lock;
-	pid_t cpu_pid;              /* the live stub sampled, or 0 */
-	int cpu;                    /* the CPU this context keeps to (cpu_pick), or -1 */
-	uint64_t cpu_user, cpu_sys; /* ns of the stubs already reaped */
-	/*
-	 * Seccomp-trap mode, in TSC ticks (atomics: sampled from any thread):
-	 * what this sentry thread spun waiting for guest events, and an
-	 * estimate of what the stub's guest thread spun waiting for the sentry
-	 * (each service time, up to its spin budget). Neither is the guest's.
-	 */
-	uint64_t sentry_spin, stub_spin;
-	uint64_t event_tsc;         /* when the last event was seen */
-	uint64_t interrupt_tsc;     /* when an interrupt not yet answered by an event was sent */
-	bool solo;                  /* its guest thread runs on another CPU (systrap_place) */
-	unsigned solo_streak;       /* switches in a row that found no other context running */
-};
-
-static struct {
-	int memfd;
-	int stub_sock;              /* the socket's fd number in every stub: memfd + 1 */
-	uint64_t code_off;
-	struct sock_fprog filter;
-	char oom_adj[12];           /* a stub's oom_score_adj as text ("" : inherited) */
-	size_t oom_adj_len;
-	bool systrap;               /* seccomp-trap mode (see "Seccomp-trap mode" below) */
-	uint64_t tsc_per_us;        /* TSC ticks per microsecond (spin budgets) */
-} pt;
-
-/* Seccomp-trap mode, below. */
-static void systrap_build_filter(void);
-static uint64_t tsc_calibrate(void);
-static void systrap_chan_init(struct stub *st);
-static int systrap_spawn(struct plat_ctx *ctx, struct stub *st);
-
-static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
 
 /*
  * The stub's seccomp filter: only the injected syscalls. mmap of the
@@ -339,6 +205,13 @@ const char *plat_name(void)
 
 int plat_init(int memfd, const char *name)
 {
+	/* The guest thread's handler saves and restores fs/gs with rdfsbase/wrfsbase. */
+	bool can_systrap = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	if (name && strcmp(name, "systrap") != 0 && strcmp(name, "ptrace") != 0)
+		return -EINVAL;
+	if (name && strcmp(name, "systrap") == 0 && !can_systrap)
+		return -ENOTSUP;
+	pt.systrap = name ? strcmp(name, "systrap") == 0 : can_systrap;
 	host_membarrier_init();
 	size_t code_len = stub_code_end - stub_code_start;
 	if (code_len > STUB_CODE_SIZE)
@@ -349,18 +222,8 @@ int plat_init(int memfd, const char *name)
 	if (rc)
 		return rc;
 	memcpy(mf_ptr(pt.code_off), stub_code_start, code_len);
-	/* The guest thread's handler saves and restores fs/gs with rdfsbase/wrfsbase. */
-	bool can_systrap = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
-	if (name && strcmp(name, "systrap") == 0 && !can_systrap)
-		return -ENOTSUP;
-	if (name && strcmp(name, "systrap") != 0 && strcmp(name, "ptrace") != 0)
-		return -EINVAL;
-	pt.systrap = name ? strcmp(name, "systrap") == 0 : can_systrap;
-	if (pt.systrap) {
-		pt.tsc_per_us = tsc_calibrate();
-		systrap_build_filter();
-	}
-	return build_filter(memfd);
+	rc = pt.systrap ? systrap_init() : 0;
+	return rc ? rc : build_filter(memfd);
 }
 
 void plat_set_stub_oom_score_adj(int adj)
@@ -590,7 +453,12 @@ static uint64_t tv_ns(struct timeval tv)
  * Kill and reap a stub (any thread of the sentry may reap it); the CPU time
  * it used goes to its context.
  */
-static void stub_kill(struct stub *st)
+uint64_t stub_own_size(void)
+{
+	return STUB_OPS_SIZE + STUB_SCRATCH_SIZE + (pt.systrap ? STUB_CHAN_SIZE + STUB_ALT_SIZE : 0);
+}
+
+void stub_kill(struct stub *st)
 {
 	if (st->pid <= 0)
 		return;
@@ -616,7 +484,7 @@ static void stub_kill(struct stub *st)
 static void stub_free(struct stub *st)
 {
 	stub_kill(st);
-	mf_free(st->ops_off, STUB_OWN_SIZE);
+	mf_free(st->ops_off, stub_own_size());
 	pending_free(st->pending, st->npending);
 	if (st->sock >= 0)
 		close(st->sock);
@@ -689,172 +557,6 @@ int plat_as_host_pid(struct plat_as *as)
 	return pid;
 }
 
-/* ---- seccomp-trap mode: the guest thread's side of a stub ---- */
-
-/*
- * Seccomp-trap mode ("systrap", after gVisor's platform of that name).
- * With PTRACE_SYSEMU every guest syscall is a ptrace stop: two context
- * switches between the stub and the sentry thread plus four ptrace and
- * wait calls, about 8 us here. In this mode a stub process has two
- * threads: the one the sentry traces runs only the mapping batches above,
- * as before; a second one, untraced, runs the guest. That thread has its
- * own seccomp filter, which turns every syscall not made from the stub's
- * code page into SIGSYS; its handlers for SIGSYS, the synchronous faults
- * and the interrupt signal (stub_sig_handler, on a signal stack in the stub
- * region) post the event in the channel page and wait there until the
- * sentry says go. The sentry reads and rewrites the guest's registers in
- * the signal frame itself (the signal stack is MemoryFile memory it maps
- * too), and the handler's return (rt_sigreturn) resumes the guest with
- * them. Both sides spin for a while before sleeping on the channel's futex:
- * with the guest thread and its sentry thread on different CPUs a syscall
- * costs no context switch at all.
- *
- * The guest thread may jump into the stub's code, so its filter allows
- * from there only what the handler needs and the guest could do to itself
- * anyway: rt_sigreturn, and futex wait and wake. The channel page and the
- * signal stack are writable by the guest thread (not by other guest
- * threads: each stub has its own), so everything the sentry reads there is
- * guest input: the frame's address is checked to lie in the signal stack,
- * and what the registers and siginfo say is only what the guest could
- * have made real. The mapping batches stay with the traced thread, whose
- * filter is unchanged; a guest thread that breaks its own channel (or
- * blocks SIGSYS through a forged sigreturn: the kernel then kills the
- * process) only stops itself.
- */
-
-/* The channel page; offsets must match stub.S. */
-#define ST_GUEST 0       /* the guest thread runs guest code */
-#define ST_EVENT 1       /* it posted an event and waits */
-#define ST_GO 2          /* the sentry rewrote the frame: resume */
-#define SYSTRAP_FILTER_MAX 24
-
-struct systrap_chan {
-	uint32_t state;
-	uint32_t sentry_sleeping;   /* the sentry waits on the state futex */
-	uint32_t stub_sleeping;     /* the guest thread waits on the state futex */
-	uint32_t tid;               /* the guest thread's host tid (written by the child) */
-	uint64_t info, uc;          /* the handler's siginfo and ucontext (guest addresses) */
-	uint64_t fs_base, gs_base;  /* saved on entry, restored on go */
-	uint64_t spin;              /* the guest thread's spin budget, in TSC ticks */
-	uint32_t yield;             /* it spins with sched_yield (else pause) */
-	uint32_t pad0;
-	stack_t ss;                 /* its signal stack, for its first sigaltstack */
-	uint8_t pad1[128 - 64 - sizeof(stack_t)];
-	struct sock_fprog fprog;    /* its filter, for its first seccomp */
-	uint8_t pad2[256 - 128 - sizeof(struct sock_fprog)];
-	struct sock_filter filter[SYSTRAP_FILTER_MAX];
-};
-_Static_assert(offsetof(struct systrap_chan, spin) == 48, "stub.S CH_SPIN");
-_Static_assert(offsetof(struct systrap_chan, ss) == 64, "stub.S CH_SS");
-_Static_assert(offsetof(struct systrap_chan, fprog) == 128, "stub.S CH_FPROG");
-_Static_assert(sizeof(struct systrap_chan) <= STUB_CHAN_SIZE, "channel page");
-
-/* The kernel's x86-64 ucontext in a signal frame (glibc's ucontext_t is larger). */
-struct kucontext {
-	uint64_t flags, link;
-	stack_t stack;
-	uint64_t gregs[23];         /* r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags,
-				     * cs/gs/fs/ss, err, trapno, oldmask, cr2 */
-	uint64_t fpstate;
-	uint64_t reserved[8];
-	uint64_t sigmask;
-};
-
-/* The guest thread's filter, built at plat_init. */
-static struct sock_filter systrap_filter[SYSTRAP_FILTER_MAX];
-static unsigned short systrap_filter_len;
-
-/*
- * Hand-assembled with the kernel's macros: libseccomp cannot test the
- * instruction pointer. A 32-bit or x32 call traps wherever it comes from;
- * a call from the stub's code page is allowed if it is rt_sigreturn or a
- * futex wait or wake; everything else traps.
- */
-static void systrap_build_filter(void)
-{
-	const uint32_t ip_hi = (uint32_t)(STUB_BASE >> 32);
-	const uint32_t ip_lo = (uint32_t)STUB_BASE;
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 14),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 12, 0),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ip_hi, 0, 10),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, ip_lo, 0, 8),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, ip_lo + STUB_CODE_SIZE, 7, 0),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 6, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_yield, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_futex, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_WAIT, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FUTEX_WAKE, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	_Static_assert(sizeof(f) / sizeof(f[0]) <= SYSTRAP_FILTER_MAX, "filter too long");
-	memcpy(systrap_filter, f, sizeof(f));
-	systrap_filter_len = sizeof(f) / sizeof(f[0]);
-}
-
-static inline uint64_t rdtsc(void)
-{
-	return __builtin_ia32_rdtsc();
-}
-
-static uint64_t tsc_ns(uint64_t ticks)
-{
-	return pt.tsc_per_us ? (uint64_t)((unsigned __int128)ticks * 1000 / pt.tsc_per_us) : 0;
-}
-
-/* TSC ticks per microsecond, measured over 20 us (a spin budget's precision). */
-static uint64_t tsc_calibrate(void)
-{
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	uint64_t t0 = rdtsc(), ns;
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ns = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
-	} while (ns < 20000);
-	uint64_t per_us = (rdtsc() - t0) * 1000 / ns;
-	return per_us ? per_us : 1000;
-}
-
-/*
- * In the stub child (raw syscalls, the stub region mapped, the channel
- * prepared by the sentry): the handlers, shared by both threads (the
- * traced one never runs them: its signals stop it first), then the guest
- * thread. Returns 0 or -errno.
- */
-static long systrap_child_start(void)
-{
-	static const int sigs[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
-				    INTERRUPT_SIGNAL };
-	struct {
-		uint64_t handler, flags, restorer, mask;
-	} act = { STUB_BASE + (uint64_t)(stub_sig_handler - stub_code_start),
-		  SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-		  STUB_BASE + (uint64_t)(stub_sig_restorer - stub_code_start), ~0ULL };
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		long rc = raw_syscall6(SYS_rt_sigaction, sigs[i], (long)&act, 0, 8, 0, 0);
-		if (rc)
-			return rc;
-	}
-	/* The clone is made from the stub page: the new thread never runs the sentry's code. */
-	long (*clone_thread)(uint64_t flags, uint64_t stack) =
-		(void *)(STUB_BASE + (uint64_t)(stub_clone_thread - stub_code_start));
-	long tid = clone_thread(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-				CLONE_SYSVSEM,
-				STUB_ALT_ADDR + STUB_ALT_SIZE);
-	if (tid < 0)
-		return tid;
-	((volatile struct systrap_chan *)STUB_CHAN_ADDR)->tid = (uint32_t)tid;
-	return 0;
-}
-
 /* ---- stub creation ---- */
 
 /*
@@ -911,12 +613,24 @@ static void __attribute__((noreturn, noinline)) stub_child(pid_t parent, uint64_
 				      ops_off + STUB_OPS_SIZE);
 		rc = p == (long)STUB_SCRATCH_ADDR ? 0 : -1;
 	}
-	if (!rc) {
+	if (!rc && pt.systrap) {
 		long p = raw_syscall6(SYS_mmap, STUB_CHAN_ADDR, STUB_CHAN_SIZE + STUB_ALT_SIZE,
 				      PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, pt.memfd,
 				      ops_off + STUB_CHAN_OFF);
 		rc = p == (long)STUB_CHAN_ADDR ? 0 : -1;
 	}
+	/*
+	 * Never a core dump: in seccomp-trap mode a fatal signal really kills
+	 * the stub (the guest thread is untraced), and its core would be guest
+	 * memory written on the host (or handed to a core_pattern pipe, which
+	 * RLIMIT_CORE does not stop; a non-dumpable process never dumps).
+	 */
+	if (!rc) {
+		struct rlimit none = { 0, 0 };
+		rc = raw_syscall6(SYS_setrlimit, RLIMIT_CORE, (long)&none, 0, 0, 0, 0);
+	}
+	if (!rc)
+		rc = raw_syscall6(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
 	/* The fd-passing socket at its fixed number, right after the MemoryFile's. */
 	if (!rc && sock != pt.stub_sock)
 		rc = raw_syscall6(SYS_dup2, sock, pt.stub_sock, 0, 0, 0, 0) == pt.stub_sock ? 0 : -1;
@@ -1076,7 +790,7 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 	if (!st)
 		return -ENOMEM;
 	st->sock = -1;
-	int rc = mf_alloc(STUB_OWN_SIZE, &st->ops_off);
+	int rc = mf_alloc(stub_own_size(), &st->ops_off);
 	if (rc) {
 		free(st);
 		return rc;
@@ -1115,6 +829,11 @@ static uint64_t clock_ns(clockid_t c)
  * the total is divided in the split's proportion, as Linux's
  * cputime_adjust does for getrusage.
  */
+uint64_t stub_user_cpu(pid_t pid)
+{
+	return clock_ns(PROCESS_CPUCLOCK(pid, CPUCLOCK_VIRT));
+}
+
 static void stub_cpu_time(pid_t pid, uint64_t *user, uint64_t *sys)
 {
 	uint64_t total = clock_ns(PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED));
@@ -1139,13 +858,13 @@ void plat_ctx_cpu_time(struct plat_ctx *ctx, uint64_t *user_ns, uint64_t *sys_ns
 	*sys_ns = ctx->cpu_sys + s;
 	pthread_mutex_unlock(&ctx->cpu_lock);
 	/* The guest thread's spinning in its handler is the platform's, not the guest's. */
-	uint64_t spin = tsc_ns(__atomic_load_n(&ctx->stub_spin, __ATOMIC_RELAXED));
+	uint64_t spin = pt.systrap ? systrap_stub_spin_ns(ctx) : 0;
 	*user_ns -= spin < *user_ns ? spin : *user_ns;
 }
 
 uint64_t plat_ctx_wait_cpu_ns(struct plat_ctx *ctx)
 {
-	return tsc_ns(__atomic_load_n(&ctx->sentry_spin, __ATOMIC_RELAXED));
+	return pt.systrap ? systrap_sentry_spin_ns(ctx) : 0;
 }
 
 /*
@@ -1335,6 +1054,16 @@ static int cpu_pick(int here)
 	return pick;
 }
 
+bool cpus_other_than(int cpu, cpu_set_t *set)
+{
+	pthread_once(&cpus.once, cpus_init);
+	if (!cpus.load || cpu < 0 || cpu >= CPU_SETSIZE)
+		return false;
+	*set = cpus.allowed;
+	CPU_CLR(cpu, set);
+	return CPU_COUNT(set) > 0;
+}
+
 static void cpu_unpick(int cpu)
 {
 	if (cpu < 0 || cpu >= CPU_SETSIZE || !cpus.load)
@@ -1376,25 +1105,35 @@ void plat_ctx_interrupt(struct plat_ctx *ctx)
 {
 	pid_t pid = ctx->running_pid, tid = ctx->running_tid;
 	if (pid > 0 && tid > 0) {
-		if (pt.systrap) {
-			uint64_t zero = 0;
-			__atomic_compare_exchange_n(&ctx->interrupt_tsc, &zero, rdtsc(), false,
-						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		}
+		if (pt.systrap)
+			systrap_interrupted(ctx);
 		syscall(SYS_tgkill, pid, tid, INTERRUPT_SIGNAL);
 	}
 }
 
-static void regs_to_host(const struct guest_regs *g, const struct stub *as,
+bool fault_event(int sig, int si_code, uint64_t addr, struct plat_event *ev)
+{
+	/* si_code > 0: raised by the kernel for an instruction the guest ran. */
+	if (si_code <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE &&
+			     sig != SIGTRAP && sig != SIGSYS))
+		return false;
+	ev->kind = PLAT_EV_FAULT;
+	ev->signo = sig;
+	ev->si_code = si_code;
+	ev->addr = addr;
+	return true;
+}
+
+static void regs_to_host(const struct guest_regs *g, const struct stub *st,
 			 struct user_regs_struct *h)
 {
 	_Static_assert(sizeof(*g) == sizeof(*h), "guest_regs must match user_regs_struct");
 	memcpy(h, g, sizeof(*h));
 	/* The guest never chooses its segments: 64-bit user code and data. */
-	h->cs = as->stub_regs.cs;
-	h->ss = as->stub_regs.ss;
+	h->cs = st->stub_regs.cs;
+	h->ss = st->stub_regs.ss;
 	h->ds = h->es = h->fs = h->gs = 0;
-	h->eflags = (g->eflags & 0xdd5) | 0x202;   /* arithmetic flags, TF, DF, OF; IF set */
+	h->eflags = GUEST_EFLAGS(g->eflags);
 }
 
 /*
@@ -1402,7 +1141,7 @@ static void regs_to_host(const struct guest_regs *g, const struct stub *as,
  * sandbox's memory cgroup, an administrator's kill). Reap it unless
  * wait_stop already has, and report PLAT_EV_DIED.
  */
-static int stub_died(struct plat_ctx *ctx, struct stub *st, bool reaped, struct plat_event *ev)
+int stub_died(struct plat_ctx *ctx, struct stub *st, bool reaped, struct plat_event *ev)
 {
 	if (reaped) {
 		/* Its CPU time is lost, and it is no longer sampled. */
@@ -1427,322 +1166,6 @@ static int stub_failed(struct plat_ctx *ctx, struct stub *st, int err, struct pl
 	if (err == ESRCH)
 		return stub_died(ctx, st, false, ev);
 	return -err;
-}
-
-/* ---- seccomp-trap mode: the sentry's side ---- */
-
-
-static struct systrap_chan *chan_of(const struct stub *st)
-{
-	return mf_ptr(st->ops_off + STUB_CHAN_OFF);
-}
-
-/* The sentry's view of [addr, addr + len) of st's signal stack, or NULL if it is not all in it. */
-static void *alt_ptr(const struct stub *st, uint64_t addr, uint64_t len)
-{
-	if (addr < STUB_ALT_ADDR || addr > STUB_ALT_ADDR + STUB_ALT_SIZE ||
-	    len > STUB_ALT_ADDR + STUB_ALT_SIZE - addr)
-		return NULL;
-	return (uint8_t *)mf_ptr(st->ops_off + STUB_ALT_OFF) + (addr - STUB_ALT_ADDR);
-}
-
-/* The guest thread's current frame (guest-writable: checked), or NULL. */
-static struct kucontext *frame_uc(const struct stub *st)
-{
-	return alt_ptr(st, __atomic_load_n(&chan_of(st)->uc, __ATOMIC_RELAXED),
-		       sizeof(struct kucontext));
-}
-
-static uint8_t *frame_fp(const struct stub *st, struct kucontext *uc)
-{
-	return alt_ptr(st, uc->fpstate, (uint64_t)st->xstate_size + 4);
-}
-
-/* Lay out a new stub's channel page before the fork. */
-static void systrap_chan_init(struct stub *st)
-{
-	struct systrap_chan *ch = chan_of(st);
-	memset(ch, 0, sizeof(*ch));
-	ch->ss.ss_sp = (void *)STUB_ALT_ADDR;
-	ch->ss.ss_size = STUB_ALT_SIZE;
-	ch->fprog.len = systrap_filter_len;
-	ch->fprog.filter = (struct sock_filter *)(STUB_CHAN_ADDR + offsetof(struct systrap_chan, filter));
-	memcpy(ch->filter, systrap_filter, sizeof(ch->filter));
-	ch->spin = SYSTRAP_STUB_SPIN_US * pt.tsc_per_us;
-	ch->yield = 1;
-}
-
-/*
- * Wait for the guest thread's next event: spin, then sleep on the channel
- * futex, looking every 20 ms whether the stub died meanwhile (nothing else
- * would wake us then). 0, or -ECHILD if it died (reaped: *status).
- */
-static int systrap_wait(struct plat_ctx *ctx, struct stub *st, int *status)
-{
-	struct systrap_chan *ch = chan_of(st);
-	bool yield = !ctx || !ctx->solo;
-	uint64_t start = rdtsc(), now = start, until = start + SYSTRAP_SENTRY_SPIN_US * pt.tsc_per_us;
-	bool spinning = true;
-	while (__atomic_load_n(&ch->state, __ATOMIC_ACQUIRE) != ST_EVENT) {
-		if (spinning && (now = rdtsc()) < until) {
-			if (yield)
-				sched_yield();
-			else
-				__builtin_ia32_pause();
-			continue;
-		}
-		spinning = false;
-		__atomic_store_n(&ch->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
-		uint32_t s = __atomic_load_n(&ch->state, __ATOMIC_SEQ_CST);
-		if (s != ST_EVENT) {
-			struct timespec ts = { 0, 20 * 1000 * 1000 };
-			long r = syscall(SYS_futex, &ch->state, FUTEX_WAIT, s, &ts, NULL, 0);
-			if (r < 0 && errno == ETIMEDOUT) {
-				/*
-				 * Only a guest thread that blocked the host's interrupt
-				 * signal with a forged rt_sigreturn leaves one unanswered
-				 * this long: it would never be stopped again.
-				 */
-				uint64_t sent = ctx ? __atomic_load_n(&ctx->interrupt_tsc,
-								      __ATOMIC_RELAXED) : 0;
-				if (sent && rdtsc() - sent > SYSTRAP_INTERRUPT_MAX_MS * 1000 * pt.tsc_per_us)
-					kill(st->pid, SIGKILL);
-				pid_t p = waitpid(st->pid, status, WNOHANG | __WALL);
-				if ((p == st->pid && (WIFEXITED(*status) || WIFSIGNALED(*status))) ||
-				    (p < 0 && errno == ECHILD)) {
-					__atomic_store_n(&ch->sentry_sleeping, 0, __ATOMIC_RELAXED);
-					return -ECHILD;
-				}
-			}
-		}
-		__atomic_store_n(&ch->sentry_sleeping, 0, __ATOMIC_RELAXED);
-	}
-	if (spinning)
-		now = rdtsc();
-	if (ctx) {
-		__atomic_fetch_add(&ctx->sentry_spin, now - start, __ATOMIC_RELAXED);
-		ctx->event_tsc = rdtsc();
-	}
-	return 0;
-}
-
-/* Let the guest thread return from its handler with the frame as it is now. */
-static void systrap_go(struct stub *st)
-{
-	struct systrap_chan *ch = chan_of(st);
-	__atomic_store_n(&ch->state, ST_GO, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&ch->stub_sleeping, __ATOMIC_SEQ_CST))
-		syscall(SYS_futex, &ch->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-/*
- * The new stub's guest thread: wait for its first event (the trapped
- * getpid), learn the frame's XSAVE layout, give it a clean FPU state and
- * a CPU other than its sentry thread's. 0 or -errno.
- */
-static int systrap_spawn(struct plat_ctx *ctx, struct stub *st)
-{
-	struct systrap_chan *ch = chan_of(st);
-	st->guest_tid = (pid_t)__atomic_load_n(&ch->tid, __ATOMIC_ACQUIRE);
-	int status;
-	if (st->guest_tid <= 0 || systrap_wait(ctx, st, &status))
-		return -ECHILD;
-	struct kucontext *uc = frame_uc(st);
-	siginfo_t *si = alt_ptr(st, ch->info, sizeof(siginfo_t));
-	if (!uc || !si || si->si_signo != SIGSYS || si->si_syscall != SYS_getpid)
-		return -EPROTO;
-	uint32_t sw[12];
-	uint8_t *legacy = alt_ptr(st, uc->fpstate, 512);
-	if (!legacy)
-		return -EPROTO;
-	memcpy(sw, legacy + 464, sizeof(sw));
-	if (sw[0] != FP_XSTATE_MAGIC1 || sw[4] < 576 || sw[4] > STUB_ALT_SIZE / 2)
-		return -EPROTO;     /* no XSAVE frame: this mode wants one */
-	st->xstate_size = sw[4];
-	st->xfeatures = sw[2];
-	uint8_t *fp = frame_fp(st, uc);
-	if (!fp)
-		return -EPROTO;
-	/* A clean FPU state for the guest, not whatever the sentry had. */
-	uint32_t mxcsr_mask;
-	memcpy(&mxcsr_mask, fp + 28, 4);
-	memset(fp, 0, 464);
-	memset(fp + 512, 0, st->xstate_size - 512);
-	uint16_t fcw = 0x37f;
-	uint32_t mxcsr = 0x1f80;
-	uint64_t xstate_bv = 0x3;
-	memcpy(fp + 0, &fcw, 2);
-	memcpy(fp + 24, &mxcsr, 4);
-	memcpy(fp + 28, &mxcsr_mask, 4);
-	memcpy(fp + 512, &xstate_bv, 8);
-	return 0;
-}
-
-/* General registers between a signal frame and guest_regs. */
-static void regs_from_frame(const struct stub *st, const struct kucontext *uc,
-			    const struct systrap_chan *ch, struct guest_regs *r)
-{
-	const uint64_t *g = uc->gregs;
-	r->r8 = g[0]; r->r9 = g[1]; r->r10 = g[2]; r->r11 = g[3];
-	r->r12 = g[4]; r->r13 = g[5]; r->r14 = g[6]; r->r15 = g[7];
-	r->rdi = g[8]; r->rsi = g[9]; r->rbp = g[10]; r->rbx = g[11];
-	r->rdx = g[12]; r->rax = g[13]; r->rcx = g[14]; r->rsp = g[15];
-	r->rip = g[16]; r->eflags = g[17];
-	r->orig_rax = (uint64_t)-1;
-	r->cs = st->stub_regs.cs;
-	r->ss = st->stub_regs.ss;
-	r->ds = r->es = r->fs = r->gs = 0;
-	r->fs_base = __atomic_load_n(&ch->fs_base, __ATOMIC_RELAXED);
-	r->gs_base = __atomic_load_n(&ch->gs_base, __ATOMIC_RELAXED);
-}
-
-static int regs_to_frame(const struct guest_regs *r, struct kucontext *uc,
-			 struct systrap_chan *ch)
-{
-	/* wrfsbase faults on a non-canonical base: PTRACE_SETREGS refuses one too. */
-	if (r->fs_base >= TASK_SIZE_MAX || r->gs_base >= TASK_SIZE_MAX)
-		return -EIO;
-	uint64_t *g = uc->gregs;
-	g[0] = r->r8; g[1] = r->r9; g[2] = r->r10; g[3] = r->r11;
-	g[4] = r->r12; g[5] = r->r13; g[6] = r->r14; g[7] = r->r15;
-	g[8] = r->rdi; g[9] = r->rsi; g[10] = r->rbp; g[11] = r->rbx;
-	g[12] = r->rdx; g[13] = r->rax; g[14] = r->rcx; g[15] = r->rsp;
-	g[16] = r->rip;
-	g[17] = (r->eflags & 0xdd5) | 0x202;   /* as regs_to_host; sigreturn masks it too */
-	uc->sigmask = 0;                        /* nothing blocked in the guest thread */
-	ch->fs_base = r->fs_base;
-	ch->gs_base = r->gs_base;
-	return 0;
-}
-
-/*
- * Where the guest thread runs, and how both sides wait. Alone (no other
- * context of the sentry running a guest: a single-threaded program, a
- * shell waiting for its one child), the guest thread gets a CPU of its own
- * and both sides spin with pause: an event costs no context switch, 1.9 us
- * for a getppid here. Otherwise it shares its sentry thread's CPU (as a
- * ptrace stub does) and both spin with sched_yield, which hands the CPU
- * straight to the other side (4.7 us) and to any other runnable thread:
- * two pause-spinning pairs on two CPUs starve each other and the mapping
- * batches (make -j2 took 1.4x as long). Going alone waits for
- * SYSTRAP_SOLO_AFTER such switches in a row, so that a workload which
- * keeps one and then two guests busy by turns does not move threads at
- * every switch; leaving it is immediate.
- */
-#define SYSTRAP_SOLO_AFTER 32
-static int systrap_active;      /* contexts inside systrap_switch (atomic) */
-
-static void systrap_place(struct plat_ctx *ctx, struct stub *st, int active)
-{
-	bool alone = active == 1 && ctx->cpu >= 0 && cpus.load && CPU_COUNT(&cpus.allowed) > 1;
-	ctx->solo_streak = alone ? ctx->solo_streak + 1 : 0;
-	bool solo = ctx->solo ? alone : ctx->solo_streak >= SYSTRAP_SOLO_AFTER;
-	if (solo == ctx->solo)
-		return;
-	cpu_set_t set;
-	if (solo) {
-		set = cpus.allowed;
-		CPU_CLR(ctx->cpu, &set);
-	} else {
-		CPU_ZERO(&set);
-		CPU_SET(ctx->cpu, &set);
-	}
-	if (sched_setaffinity(st->guest_tid, sizeof(set), &set) == 0) {
-		ctx->solo = solo;
-		__atomic_store_n(&chan_of(st)->yield, !solo, __ATOMIC_RELAXED);
-	}
-}
-
-static int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
-			  struct plat_event *ev)
-{
-	struct systrap_chan *ch = chan_of(st);
-	struct kucontext *uc = frame_uc(st);
-	if (!uc)
-		return stub_died(ctx, st, false, ev);   /* the guest broke its own channel */
-	int rc = regs_to_frame(regs, uc, ch);
-	if (rc)
-		return rc;
-	ctx->running_pid = st->pid;
-	ctx->running_tid = st->guest_tid;
-	uint64_t served = rdtsc() - ctx->event_tsc, budget = SYSTRAP_STUB_SPIN_US * pt.tsc_per_us;
-	__atomic_fetch_add(&ctx->stub_spin, served < budget ? served : budget, __ATOMIC_RELAXED);
-	systrap_place(ctx, st, __atomic_add_fetch(&systrap_active, 1, __ATOMIC_RELAXED));
-	systrap_go(st);
-	int status;
-	rc = systrap_wait(ctx, st, &status);
-	__atomic_sub_fetch(&systrap_active, 1, __ATOMIC_RELAXED);
-	ctx->running_pid = ctx->running_tid = 0;
-	if (rc)
-		return stub_died(ctx, st, true, ev);
-	__atomic_store_n(&ctx->interrupt_tsc, 0, __ATOMIC_RELAXED);
-	memset(ev, 0, sizeof(*ev));
-	uc = frame_uc(st);
-	siginfo_t *si = alt_ptr(st, __atomic_load_n(&ch->info, __ATOMIC_RELAXED), sizeof(siginfo_t));
-	if (!uc || !si)
-		return stub_died(ctx, st, false, ev);
-	regs_from_frame(st, uc, ch, regs);
-	int sig = si->si_signo;
-	if (sig == SIGSYS && si->si_code == 1 /* SYS_SECCOMP */) {
-		ev->kind = si->si_arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
-		regs->orig_rax = (uint64_t)(int64_t)si->si_syscall;
-		regs->rax = (uint64_t)-ENOSYS;     /* as a PTRACE_SYSEMU stop shows it */
-		return 0;
-	}
-	if (si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-				sig == SIGFPE || sig == SIGTRAP)) {
-		ev->kind = PLAT_EV_FAULT;
-		ev->signo = sig;
-		ev->si_code = si->si_code;
-		ev->addr = (uint64_t)si->si_addr;
-		return 0;
-	}
-	ev->kind = PLAT_EV_INTERRUPT;
-	ev->signo = sig;
-	return 0;
-}
-
-static long systrap_get_fpstate(struct stub *st, void *buf, size_t cap)
-{
-	struct kucontext *uc = frame_uc(st);
-	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
-	if (!fp)
-		return -ESRCH;
-	size_t n = cap < st->xstate_size ? cap : st->xstate_size;
-	memcpy(buf, fp, n);
-	return (long)n;
-}
-
-/* As the kernel checks a new XSAVE image (PTRACE_SETREGSET): -EINVAL if malformed. */
-static int systrap_set_fpstate(struct stub *st, const void *buf, size_t len)
-{
-	struct kucontext *uc = frame_uc(st);
-	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
-	if (!fp)
-		return -ESRCH;
-	const uint8_t *in = buf;
-	if (len < 512 || len > st->xstate_size)
-		return -EINVAL;
-	uint32_t mxcsr, mask;
-	memcpy(&mxcsr, in + 24, 4);
-	memcpy(&mask, fp + 28, 4);
-	if (mxcsr & ~(mask ? mask : 0xffbf))
-		return -EINVAL;
-	uint64_t hdr[8] = { 0x3 };
-	if (len >= 576) {
-		memcpy(hdr, in + 512, sizeof(hdr));
-		if ((hdr[0] & ~(uint64_t)st->xfeatures) || hdr[1])
-			return -EINVAL;
-		for (int i = 2; i < 8; i++)
-			if (hdr[i])
-				return -EINVAL;
-	}
-	memcpy(fp, in, 28);                         /* the legacy area but mxcsr_mask... */
-	memcpy(fp + 32, in + 32, 464 - 32);         /* ...and the software bytes: the frame's */
-	memcpy(fp + 512, hdr, sizeof(hdr));
-	if (len > 576)
-		memcpy(fp + 576, in + 576, len - 576);
-	return 0;
 }
 
 int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs *regs,
@@ -1805,15 +1228,8 @@ int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs 
 	siginfo_t si;
 	if (ptrace(PTRACE_GETSIGINFO, st->pid, 0, &si) < 0)
 		return stub_failed(ctx, st, errno, ev);
-	/* si_code > 0: raised by the kernel for an instruction the guest ran. */
-	if (si.si_code > 0 && (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-			       sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)) {
-		ev->kind = PLAT_EV_FAULT;
-		ev->signo = sig;
-		ev->si_code = si.si_code;
-		ev->addr = (uint64_t)si.si_addr;
+	if (fault_event(sig, si.si_code, (uint64_t)si.si_addr, ev))
 		return 0;
-	}
 	/* Anything else (our interrupt, a stray host signal) is suppressed. */
 	ev->kind = PLAT_EV_INTERRUPT;
 	ev->signo = sig;

@@ -13,7 +13,7 @@
  *   six arguments), stopping early at the first error; on the int3, r14
  *   holds the number completed and rax the last result.
  *
- * Seccomp-trap mode (ptrace.c's "systrap" section): the stub process has a
+ * Seccomp-trap mode (systrap.c): the stub process has a
  * second thread that runs the guest, untraced.
  * stub_clone_thread: called by the child before it unmaps the sentry's
  *   image: clones the guest thread, which starts in this page.
@@ -50,6 +50,8 @@
 	.balign 4096
 	.globl stub_code_start, stub_code_end, stub_batch
 	.globl stub_clone_thread, stub_sig_handler, stub_sig_restorer
+	/* The return addresses of the guest thread's only allowed host syscalls (its filter). */
+	.globl stub_ret_futex_wake, stub_ret_futex_wait, stub_ret_yield, stub_ret_sigreturn
 stub_code_start:
 	test %r13, %r13
 	jz 3f
@@ -154,6 +156,7 @@ stub_sig_handler:
 	mov $1, %esi
 	mov $1, %edx
 	syscall
+stub_ret_futex_wake:
 2:	/* spin for chan->spin TSC cycles, then sleep on the futex */
 	rdtsc
 	shl $32, %rdx
@@ -166,6 +169,7 @@ stub_sig_handler:
 	/* sched_yield: a spinning thread gives way to any other on its CPU */
 	mov $24, %eax
 	syscall
+stub_ret_yield:
 	jmp 6f
 4:	pause
 6:
@@ -184,6 +188,7 @@ stub_sig_handler:
 	mov $ST_EVENT, %edx
 	xor %r10, %r10
 	syscall
+stub_ret_futex_wait:
 	movl $0, CH_STUB_SLEEPING(%rbx)
 	cmpl $ST_GO, CH_STATE(%rbx)
 	jne 2b
@@ -197,6 +202,7 @@ stub_sig_handler:
 stub_sig_restorer:
 	mov $15, %eax
 	syscall
+stub_ret_sigreturn:
 	ud2
 	.balign 64
 stub_code_end:

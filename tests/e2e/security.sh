@@ -30,7 +30,9 @@
 #               instruction of the stub page called with mkdir of a host
 #               path creates nothing on the host; a guest thread that blocks
 #               every host signal with the page's rt_sigreturn (then spins,
-#               or makes a syscall) is still killed by SIGKILL
+#               makes a syscall, or keeps waking the sentry through the
+#               page's futex wake) is still killed by SIGKILL; a syscall
+#               just below the page is trapped
 
 if [ -z "${E2E_DIR:-}" ]; then
 	E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -367,6 +369,8 @@ sec_stub_escape() {
 		fi
 		if grep -q '^stub_escape blocked_spin: killed' "$out" &&
 		   grep -q '^stub_escape blocked_syscall: killed' "$out" &&
+		   grep -q '^stub_escape blocked_waking: killed' "$out" &&
+		   grep -q '^stub_escape below_page: trapped' "$out" &&
 		   grep -q '^stub_escape done' "$out" && [ "$rc" = 0 ]; then
 			pass "stub_escape_${platform}_killable"
 		else

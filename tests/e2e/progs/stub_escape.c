@@ -1,8 +1,11 @@
 /*
  * A hostile guest that goes after the platform's stub page (the code every
  * stub process maps at STUB_BASE, readable by guest code): it jumps to each
- * `syscall` instruction there with its own registers, and uses the page's
- * rt_sigreturn to load a forged frame that blocks every host signal. The
+ * `syscall` instruction there with its own registers, uses the page's
+ * rt_sigreturn to load a forged frame that blocks every host signal (then
+ * spins, makes a syscall, or keeps waking the sentry through the page's
+ * futex wake while pretending to have been resumed), and makes a syscall
+ * from the last bytes of guest memory just below the page. The
  * seccomp-trap platform allows a few host syscalls from that page (its
  * handler's rt_sigreturn, futex and sched_yield); none of them may let the
  * guest reach the host or make itself unkillable.
@@ -28,6 +31,11 @@
 
 #define STUB_BASE 0x7ffffff00000UL
 #define STUB_CODE 0x1000UL
+/* The seccomp-trap platform's channel page (its state word) and fs/gs save slots. */
+#define CHAN (STUB_BASE + 0x5000UL)
+#define CHAN_FSBASE (CHAN + 32)
+#define CHAN_GSBASE (CHAN + 40)
+#define ST_GO 2
 
 static sigjmp_buf env;
 
@@ -80,6 +88,39 @@ static void syscall_then(void)
 	syscall(SYS_getppid);
 	for (;;)
 		spin_forever++;
+}
+
+static uint64_t wake_gadget;
+
+/*
+ * Every millisecond, pretend the sentry said go and call the handler's
+ * futex wake on the channel: the sentry's sleep never times out, and its
+ * handler code returns here.
+ */
+static void wake_sentry_forever(void)
+{
+	for (;;) {
+		for (volatile int i = 0; i < 200000; i++)
+			;
+		uint64_t fs, gs;
+		__asm__ volatile("rdfsbase %0\n\trdgsbase %1" : "=r"(fs), "=r"(gs));
+		*(volatile uint64_t *)CHAN_FSBASE = fs;
+		*(volatile uint64_t *)CHAN_GSBASE = gs;
+		*(volatile uint32_t *)CHAN = ST_GO;
+		register uint64_t rbx __asm__("rbx") = CHAN;
+		__asm__ volatile("call *%[g]"
+				 : "+r"(rbx)
+				 : [g] "r"(wake_gadget)
+				 : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
+				   "memory");
+	}
+}
+
+static void say_trapped(void)
+{
+	static const char msg[] = "stub_escape below_page: trapped\n";
+	syscall(SYS_write, 1, msg, sizeof(msg) - 1);
+	syscall(SYS_exit_group, 0);
 }
 
 /* Jump to the stub's rt_sigreturn with a frame that blocks every signal and resumes at fn. */
@@ -175,6 +216,50 @@ int main(int argc, char **argv)
 	uint64_t gadget = STUB_BASE + (uint64_t)(g - page);
 	killable("blocked_spin", gadget, spin);
 	killable("blocked_syscall", gadget, syscall_then);
+	/* 3: the same, waking the sentry through the page's futex wake (seccomp-trap mode's). */
+	static const uint8_t wake[] = { 0xb8, 0xca, 0x00, 0x00, 0x00, 0x48, 0x89, 0xdf,
+					0xbe, 0x01, 0x00, 0x00, 0x00 };
+	uint8_t *w = memmem(page, STUB_CODE, wake, sizeof(wake));
+	if (w) {
+		wake_gadget = STUB_BASE + (uint64_t)(w - page);
+		killable("blocked_waking", gadget, wake_sentry_forever);
+	}
+	/*
+	 * 4: rt_sigreturn from a `syscall` in the last two bytes below the stub
+	 * page: a filter that checks the address after the instruction loosely
+	 * would let the host run it (and the forged mask would then get the
+	 * next syscall killed); trapped, the sentry serves it.
+	 */
+	uint8_t *below = mmap((void *)(STUB_BASE - 4096), 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (below == (void *)(STUB_BASE - 4096)) {
+		below[4094] = 0x0f;
+		below[4095] = 0x05;
+		pid_t pid = fork();
+		if (pid == 0) {
+			/* mov $15, %eax is in the sigreturn gadget: enter just at its syscall. */
+			static uint8_t stack[16384] __attribute__((aligned(64)));
+			static struct kucontext uc __attribute__((aligned(64)));
+			memset(&uc, 0, sizeof(uc));
+			uc.gregs[15] = (uint64_t)(stack + sizeof(stack) - 8);
+			uc.gregs[16] = (uint64_t)say_trapped;
+			uc.gregs[17] = 0x202;
+			uc.gregs[18] = 0x33 | (0x2bUL << 48);
+			uc.sigmask = ~0UL;
+			__asm__ volatile("mov %%rdi, %%rsp\n\t"
+					 "mov $15, %%eax\n\t"
+					 "jmp *%%rsi"
+					 :
+					 : "D"(&uc), "S"(STUB_BASE - 2)
+					 : "rax", "memory");
+			__builtin_unreachable();
+		}
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			printf("stub_escape below_page: run by the host (child status %#x)\n", status);
+	}
 	printf("stub_escape done\n");
 	return 0;
 }
