@@ -180,17 +180,6 @@ uint64_t plat_ctx_wait_cpu_ns(struct plat_ctx *ctx);
 bool plat_have_memory_barrier(void);
 int plat_memory_barrier(void);
 
-/*
- * Mapping changes reach a running guest thread only when its stub applies
- * them, just before it next runs the guest: until then it may still reach
- * memory its address space has let go. plat_sync_ticket names the changes
- * queued so far (in any address space); plat_synced says whether every
- * live stub has applied all of them. The platform calls the sentry's
- * mf_limbo_poke whenever a stub has applied a batch or died.
- */
-uint64_t plat_sync_ticket(void);
-bool plat_synced(uint64_t ticket);
-
 /* Host pid of the stub behind an address space, or -1 (tests and diagnostics only). */
 int plat_as_host_pid(struct plat_as *as);
 

@@ -31,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/mount.h>
-#include "platform/platform.h"
 #include "sentry/memfile.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -519,9 +518,13 @@ void mf_zero(uint64_t off, uint64_t len)
 		fallocate(mf.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 }
 
-/* Put [off, off + len) back on its free list (under mf.lock). */
-static void range_put_locked(uint64_t off, uint64_t len)
+void mf_free(uint64_t off, uint64_t len)
 {
+	len = PAGE_ALIGN_UP(len);
+	if (!len || __atomic_load_n(&mf.shutting_down, __ATOMIC_RELAXED))
+		return;
+	mf_zero(off, len);
+	pthread_mutex_lock(&mf.lock);
 	struct mf_range **list = off >= mf.huge_start ? &mf.huge_list : &mf.free_list;
 	struct mf_range **pp = list;
 	while (*pp && (*pp)->off < off)
@@ -549,119 +552,7 @@ static void range_put_locked(uint64_t off, uint64_t len)
 			*pp = r;
 		}
 	}
-}
-
-/*
- * Freed ranges not to be reused yet: a stub may still map them until it
- * applies the mapping changes queued up to `ticket` (plat_synced). Their
- * pages are already dropped (a stale mapping reads zeros; pages it writes
- * there are dropped again on release). A list in freeing order, under
- * mf.lock; a range adjacent to the last one joins it with the later ticket.
- */
-struct mf_limbo {
-	uint64_t off, len, ticket;
-	struct mf_limbo *next;
-};
-static struct mf_limbo *limbo_head, **limbo_tail = &limbo_head;
-static int limbo_n;             /* atomic hint: 0 when empty */
-
-/* Frees of the current MM section, per thread (see mf_section_begin). */
-struct mf_pending {
-	uint64_t off, len;
-};
-static __thread int section_depth;
-static __thread struct mf_pending *pending;
-static __thread size_t npending, cap_pending;
-
-static void free_now(uint64_t off, uint64_t len)
-{
-	mf_zero(off, len);
-	uint64_t ticket = plat_sync_ticket();
-	bool synced = plat_synced(ticket);
-	pthread_mutex_lock(&mf.lock);
-	if (synced) {
-		range_put_locked(off, len);
-	} else {
-		struct mf_limbo *last = limbo_head ? (struct mf_limbo *)((char *)limbo_tail -
-						      offsetof(struct mf_limbo, next)) : NULL;
-		if (last && last->off + last->len == off) {
-			last->len += len;
-			last->ticket = ticket;
-		} else {
-			struct mf_limbo *l = malloc(sizeof(*l));
-			if (l) {    /* on ENOMEM the range is leaked, never reused early */
-				*l = (struct mf_limbo){ off, len, ticket, NULL };
-				*limbo_tail = l;
-				limbo_tail = &l->next;
-				__atomic_add_fetch(&limbo_n, 1, __ATOMIC_RELAXED);
-			}
-		}
-	}
 	pthread_mutex_unlock(&mf.lock);
-}
-
-void mf_limbo_poke(void)
-{
-	if (!__atomic_load_n(&limbo_n, __ATOMIC_RELAXED))
-		return;
-	struct mf_limbo *done = NULL, **done_tail = &done;
-	pthread_mutex_lock(&mf.lock);
-	while (limbo_head && plat_synced(limbo_head->ticket)) {
-		struct mf_limbo *l = limbo_head;
-		limbo_head = l->next;
-		if (!limbo_head)
-			limbo_tail = &limbo_head;
-		__atomic_sub_fetch(&limbo_n, 1, __ATOMIC_RELAXED);
-		l->next = NULL;
-		*done_tail = l;
-		done_tail = &l->next;
-	}
-	pthread_mutex_unlock(&mf.lock);
-	while (done) {
-		struct mf_limbo *l = done;
-		done = l->next;
-		mf_zero(l->off, l->len);        /* what a stale mapping wrote meanwhile */
-		pthread_mutex_lock(&mf.lock);
-		range_put_locked(l->off, l->len);
-		pthread_mutex_unlock(&mf.lock);
-		free(l);
-	}
-}
-
-void mf_section_begin(void)
-{
-	section_depth++;
-}
-
-void mf_section_end(void)
-{
-	if (--section_depth > 0)
-		return;
-	for (size_t i = 0; i < npending; i++)
-		free_now(pending[i].off, pending[i].len);
-	npending = 0;
-}
-
-void mf_free(uint64_t off, uint64_t len)
-{
-	len = PAGE_ALIGN_UP(len);
-	if (!len || __atomic_load_n(&mf.shutting_down, __ATOMIC_RELAXED))
-		return;
-	if (section_depth > 0) {
-		if (npending == cap_pending) {
-			size_t cap = cap_pending ? cap_pending * 2 : 16;
-			struct mf_pending *p = realloc(pending, cap * sizeof(*p));
-			if (!p) {
-				mf_zero(off, len);      /* leaked, never reused early */
-				return;
-			}
-			pending = p;
-			cap_pending = cap;
-		}
-		pending[npending++] = (struct mf_pending){ off, len };
-		return;
-	}
-	free_now(off, len);
 }
 
 void mf_copy(uint64_t dst, uint64_t src, uint64_t len)

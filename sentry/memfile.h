@@ -35,23 +35,8 @@ int mf_alloc(uint64_t len, uint64_t *off);
  */
 int mf_alloc_huge(uint64_t *off);
 
-/*
- * Release a range from mf_alloc or mf_alloc_huge: its pages return to the
- * host at once, but the range is reused only once every stub has applied
- * the mapping changes queued so far (plat_synced): a guest thread running
- * in a stub that still maps it must not reach what the range holds next.
- * Inside an MM section (mf_section_begin/end, which mm.c's lock helpers
- * call) the release waits for the section's end, after the unmaps that
- * section queues.
- */
+/* Release a range from mf_alloc or mf_alloc_huge (its pages return to the host). */
 void mf_free(uint64_t off, uint64_t len);
-
-/* Brackets of a section that may free ranges before queueing their unmaps (nest). */
-void mf_section_begin(void);
-void mf_section_end(void);
-
-/* Reuse what mf_free holds back now that stubs have caught up (the platform calls it). */
-void mf_limbo_poke(void);
 
 /* Drop the pages of a range but keep it allocated (reads as zero again). */
 void mf_zero(uint64_t off, uint64_t len);

@@ -40,25 +40,6 @@ struct mm *mm_create(void)
 	return mm;
 }
 
-/*
- * The MM's lock brackets an MemoryFile section: ranges a VMA lets go of
- * under it are reused only after the section's end, when the unmaps it
- * queued are on every stub's queue, and only once the stubs have applied
- * them (mf_free): a guest thread still running in one must not reach what
- * those pages hold next.
- */
-static void mm_lock(struct mm *mm)
-{
-	pthread_mutex_lock(&mm->lock);
-	mf_section_begin();
-}
-
-static void mm_unlock(struct mm *mm)
-{
-	pthread_mutex_unlock(&mm->lock);
-	mf_section_end();
-}
-
 bool mm_only_user(struct mm *mm)
 {
 	return __atomic_load_n(&mm->refs, __ATOMIC_ACQUIRE) == 1;
@@ -465,9 +446,9 @@ static int mm_copy(struct mm *mm, uint64_t addr, void *buf, size_t len, bool to_
 	if (len == 0)
 		return 0;
 	struct copy_arg c = { buf, to_guest, zero };
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t n = mm_walk_locked(mm, addr, len, to_guest, force, copy_piece, &c);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return n == len ? 0 : -EFAULT;
 }
 
@@ -491,9 +472,9 @@ size_t mm_access_remote(struct mm *mm, uint64_t addr, void *buf, size_t len, boo
 	if (!mm || len == 0)
 		return 0;
 	struct copy_arg c = { buf, write, false };
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t n = mm_walk_prot_locked(mm, addr, len, write, false, true, copy_piece, &c);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return n;
 }
 
@@ -502,9 +483,9 @@ size_t mm_copy_partial(struct mm *mm, gaddr_t addr, void *buf, size_t len, bool 
 	if (!mm || len == 0)
 		return 0;
 	struct copy_arg c = { buf, to_guest, false };
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t n = mm_walk_locked(mm, addr.v, len, to_guest, false, copy_piece, &c);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return n;
 }
 
@@ -512,7 +493,7 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 {
 	if (!mm || len == 0)
 		return 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t allowed = len;
 	for (size_t j = vma_lower_bound_locked(mm, addr); write && j < mm->nvmas; j++) {
 		struct vma *v = &mm->vmas[j];
@@ -546,7 +527,7 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 	}
 	struct copy_arg c = { buf, write, false };
 	size_t n = allowed ? mm_walk_locked(mm, addr, allowed, write, true, copy_piece, &c) : 0;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return n;
 }
 
@@ -557,14 +538,14 @@ int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)
 
 bool mm_loader_off(struct mm *mm, uint64_t addr, size_t len, uint64_t *off)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
 	bool plain = v && !v->cache && !v->shared && !v->fshared && !v->host && !v->reserve &&
 		     len <= v->end - addr;
 	if (plain)
 		*off = v->mf_off + (addr - v->start);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return plain;
 }
 
@@ -573,12 +554,12 @@ long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
 	if (!mm)
 		return -EFAULT;
 	size_t got = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	while (got < cap) {
 		uint64_t a = src.v + got;
 		long i = vma_find_locked(mm, a);
 		if (i < 0 || !prot_allows(mm->vmas[i].prot, false)) {
-			mm_unlock(mm);
+			pthread_mutex_unlock(&mm->lock);
 			return -EFAULT;
 		}
 		struct vma *v = &mm->vmas[i];
@@ -598,20 +579,20 @@ long mm_copy_string_in(struct mm *mm, gaddr_t src, char *dst, size_t cap)
 			p = mf_ptr(v->mf_off + (a - v->start));
 		}
 		if (!p) {
-			mm_unlock(mm);
+			pthread_mutex_unlock(&mm->lock);
 			return -EFAULT;
 		}
 		const char *nul = memchr(p, 0, n);
 		if (nul) {
 			size_t k = nul - p;
 			memcpy(dst + got, p, k + 1);
-			mm_unlock(mm);
+			pthread_mutex_unlock(&mm->lock);
 			return got + k;
 		}
 		memcpy(dst + got, p, n);
 		got += n;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return -ENAMETOOLONG;
 }
 
@@ -631,7 +612,7 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		return -EFAULT;
 	size_t done = 0;
 	int n = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	while (done < len && n < maxiov) {
 		uint64_t a = addr.v + done;
 		if (a < addr.v)
@@ -676,7 +657,7 @@ long mm_translate(struct mm *mm, gaddr_t addr, size_t len, bool write, struct io
 		n++;
 		done += k;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	*niov = n;
 	return done ? (long)done : -EFAULT;
 }
@@ -837,9 +818,9 @@ static long find_free_locked(struct mm *mm, uint64_t len, uint64_t below)
 
 long mm_find_free(struct mm *mm, uint64_t len, uint64_t hint)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long r = find_free_locked(mm, PAGE_ALIGN_UP(len), hint ? hint : mm->layout.mmap_base);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
 
@@ -1122,12 +1103,12 @@ long mm_map(struct mm *mm, uint64_t addr, uint64_t len, int prot, int vma_flags,
 	if (len == 0 || (addr & ~PAGE_MASK) || (len & ~PAGE_MASK))
 		return -EINVAL;
 	bool populate = vma_flags & VMA_POPULATE;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	vma_flags = (vma_flags & ~VMA_POPULATE) | mm->def_lock;
 	long r = map_locked(mm, addr, len, prot, vma_flags, fixed, noreplace, file, off);
 	if (r >= 0 && (populate || (vma_flags & VMA_LOCK_MASK) == VMA_LOCKED))
 		populate_locked(mm, r, r + len, true);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
 
@@ -1138,9 +1119,9 @@ int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
 	len = PAGE_ALIGN_UP(len);
 	if (addr + len < addr || addr + len > GUEST_TASK_SIZE || len == 0)
 		return -EINVAL;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	int rc = unmap_locked(mm, addr, addr + len);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -1199,7 +1180,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	uint64_t end = addr + len;
 	if (end < addr || len == 0)
 		return -ENOMEM;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	int rc = 0;
 	if (!range_mapped_locked(mm, addr, end)) {
 		rc = -ENOMEM;
@@ -1273,7 +1254,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 							 mm->vmas[j].end - mm->vmas[j].start,
 							 stub_prot(&mm->vmas[j]));
 out:
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -1394,7 +1375,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, i
 		return -EINVAL;
 	if (old_len == 0)
 		return -EINVAL;    /* old_len 0 duplicates shared mappings: unsupported */
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long r;
 	bool populate = false;     /* a locked VMA grew: fault in what it gained */
 	long i = vma_find_locked(mm, old);
@@ -1564,20 +1545,20 @@ out:
 	if (r >= 0 && populate)
 		populate_locked(mm, r + old_len, r + new_len, true);
 	mm->last = 0;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
 
 void mm_set_brk_start(struct mm *mm, uint64_t start)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	mm->layout.start_brk = mm->layout.brk = start;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 }
 
 uint64_t mm_brk(struct mm *mm, uint64_t want)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	uint64_t cur = mm->layout.brk;
 	uint64_t start = mm->layout.start_brk;
 	if (want < start || want > GUEST_TASK_SIZE)
@@ -1599,7 +1580,7 @@ uint64_t mm_brk(struct mm *mm, uint64_t want)
 	mm->layout.brk = want;
 out:
 	cur = mm->layout.brk;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return cur;
 }
 
@@ -1629,7 +1610,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	bool discard = advice == MADV_DONTNEED || advice == MADV_FREE || advice == 24 ||
 		       advice == MADV_REMOVE;
 	int rc = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	for (uint64_t a = addr; a < end;) {
 		long i = vma_find_locked(mm, a);
 		if (i < 0) {
@@ -1664,7 +1645,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		}
 		a += n;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -1672,7 +1653,7 @@ int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, int lock)
 {
 	uint64_t end = addr + len;
 	int rc = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	uint64_t limit = lock ? caller_lock_limit() : RLIM_INFINITY;
 	if (limit != RLIM_INFINITY) {
 		/* Linux's do_mlock: what is locked in the range already is not counted twice. */
@@ -1713,7 +1694,7 @@ int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, int lock)
 	if (!rc && lock == VMA_LOCKED)
 		rc = populate_locked(mm, addr, end, false);
 out:
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -1721,7 +1702,7 @@ int mm_mlockall(struct mm *mm, int flags)
 {
 	int onfault = flags & MCL_ONFAULT ? VMA_LOCKONFAULT : 0;
 	int rc = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	uint64_t limit = flags & MCL_CURRENT ? caller_lock_limit() : RLIM_INFINITY;
 	if (limit != RLIM_INFINITY) {
 		/* Linux's total_vm: every mapping counts (the stack as for RLIMIT_AS). */
@@ -1747,16 +1728,16 @@ int mm_mlockall(struct mm *mm, int flags)
 	if (lock == VMA_LOCKED)
 		populate_locked(mm, 0, UINT64_MAX, true);
 out:
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
 long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	if (i < 0) {
-		mm_unlock(mm);
+		pthread_mutex_unlock(&mm->lock);
 		return -ENOMEM;
 	}
 	const struct vma *v = &mm->vmas[i];
@@ -1786,22 +1767,22 @@ long mm_mincore(struct mm *mm, uint64_t addr, size_t npages, uint8_t *vec)
 		for (size_t k = 0; k < n; k++)
 			vec[k] &= 1;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return (long)n;
 }
 
 void mm_get_layout(struct mm *mm, struct mm_layout *out)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	*out = mm->layout;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 }
 
 void mm_set_layout(struct mm *mm, const struct mm_layout *in)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	mm->layout = *in;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 }
 
 long mm_format_maps(struct mm *mm, char **out)
@@ -1811,7 +1792,7 @@ long mm_format_maps(struct mm *mm, char **out)
 	FILE *f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
 		uint64_t dev = 0, ino = 0;
@@ -1832,7 +1813,7 @@ long mm_format_maps(struct mm *mm, char **out)
 			fprintf(f, "%*s%s", n < 73 ? 73 - n : 1, "", path);
 		fputc('\n', f);
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -ENOMEM;
@@ -1906,11 +1887,11 @@ static bool vma_linux_mergeable(const struct vma *a, const struct vma *b)
 
 long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t n = mm->nvmas;
 	struct mm_vma_info *v = calloc(n ? n : 1, sizeof(*v));
 	if (!v) {
-		mm_unlock(mm);
+		pthread_mutex_unlock(&mm->lock);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1934,7 +1915,7 @@ long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 				 : s->shared && !s->cow ? MM_PAGES_SHARED_ANON : MM_PAGES_ANON;
 		}
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	*out = v;
 	return (long)n;
 }
@@ -1944,10 +1925,10 @@ uint64_t mm_rss(struct mm *mm, bool fresh)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t start = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	if (!fresh && mm->rss_at && start < mm->rss_at + 20 * mm->rss_cost) {
 		uint64_t rss = mm->rss;
-		mm_unlock(mm);
+		pthread_mutex_unlock(&mm->lock);
 		return rss;
 	}
 	uint64_t rss = 0;
@@ -1960,7 +1941,7 @@ uint64_t mm_rss(struct mm *mm, bool fresh)
 	mm->rss_at = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	mm->rss_cost = mm->rss_at - start;
 	mm->rss = rss;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rss;
 }
 
@@ -1974,10 +1955,10 @@ void mm_vmas_free(struct mm_vma_info *v, long n)
 
 int mm_prot_at(struct mm *mm, uint64_t addr)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	int prot = i < 0 ? 0 : mm->vmas[i].prot;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return prot;
 }
 
@@ -1985,9 +1966,9 @@ bool mm_range_mapped(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	if (addr + len < addr)
 		return false;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	bool r = range_mapped_locked(mm, addr, addr + len);
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return r;
 }
 
@@ -2001,7 +1982,7 @@ int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync)
 	struct file **files = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	bool mapped = range_mapped_locked(mm, addr, end);
 	for (size_t i = vma_lower_bound_locked(mm, addr); i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		struct vma *v = &mm->vmas[i];
@@ -2020,7 +2001,7 @@ int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync)
 		file_get(v->file);
 		files[n++] = v->file;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	/* Written back without mm->lock: the VFS does host I/O under vfs_lock only. */
 	for (size_t i = 0; i < n; i++) {
 		int r = rc ? 0 : file_map_sync(files[i], sync);
@@ -2034,7 +2015,7 @@ int mm_sync(struct mm *mm, uint64_t addr, uint64_t len, bool sync)
 
 int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr.v);
 	/* A private futex word must not be named by pages another process shares. */
 	if (i >= 0 && mm->vmas[i].cow && cow_break_locked(mm, addr.v) == 0)
@@ -2053,7 +2034,7 @@ int mm_futex_key(struct mm *mm, gaddr_t addr, uint64_t *key, void **host)
 		*host = mf_ptr(*key);
 		rc = 0;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -2065,7 +2046,7 @@ static bool mempolicy_equal(const struct mm_mempolicy *a, const struct mm_mempol
 int mm_set_mempolicy(struct mm *mm, uint64_t start, uint64_t end, const struct mm_mempolicy *pol)
 {
 	int rc = 0;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	for (size_t i = vma_lower_bound_locked(mm, start);
 	     !rc && i < mm->nvmas && mm->vmas[i].start < end; i++) {
 		if (mempolicy_equal(&mm->vmas[i].policy, pol))
@@ -2082,26 +2063,26 @@ int mm_set_mempolicy(struct mm *mm, uint64_t start, uint64_t end, const struct m
 		mm->vmas[i].policy = *pol;
 	}
 	mm->last = 0;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
 bool mm_next_mempolicy(struct mm *mm, uint64_t *addr, uint64_t end, struct mm_mempolicy *pol)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	size_t i = vma_lower_bound_locked(mm, *addr);
 	bool found = i < mm->nvmas && mm->vmas[i].start < end;
 	if (found) {
 		*pol = mm->vmas[i].policy;
 		*addr = mm->vmas[i].end;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return found;
 }
 
 int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, uint64_t off)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_carve_locked(mm, addr, addr + len);
 	int rc = i < 0 ? (int)i : 0;
 	for (; rc == 0 && (size_t)i < mm->nvmas && mm->vmas[i].start < addr + len; i++) {
@@ -2112,7 +2093,7 @@ int mm_tag_file(struct mm *mm, uint64_t addr, uint64_t len, struct file *file, u
 		v->file = file;
 		v->file_off = off + (v->start - addr);
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -2121,7 +2102,7 @@ struct mm *mm_fork(struct mm *parent)
 	struct mm *mm = mm_create();
 	if (!mm)
 		return NULL;
-	mm_lock(parent);
+	pthread_mutex_lock(&parent->lock);
 	mm->layout = parent->layout;
 	mm->membarrier = mm_membarrier_state(parent);    /* Linux's dup_mm copies it */
 	mm->dumpable = mm_dumpable(parent);               /* and the dump bits of mm->flags */
@@ -2199,7 +2180,7 @@ struct mm *mm_fork(struct mm *parent)
 		if (rc)
 			vma_release(&v);
 	}
-	mm_unlock(parent);
+	pthread_mutex_unlock(&parent->lock);
 	if (rc) {
 		mm_put(mm);
 		return NULL;
@@ -2251,7 +2232,7 @@ uint64_t mm_add_vdso(struct mm *mm)
 	struct vma data = { .start = lo, .end = ehdr, .prot = PROT_READ, .name = "[vvar]", .host = true };
 	struct vma code = { .start = ehdr, .end = hi, .prot = PROT_READ | PROT_EXEC, .name = "[vdso]",
 			    .host = true };
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	int rc = range_free_locked(mm, lo, hi) ? 0 : -EEXIST;
 	if (!rc && lo < ehdr)
 		rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, lo), &data);
@@ -2259,7 +2240,7 @@ uint64_t mm_add_vdso(struct mm *mm)
 		rc = vma_insert_locked(mm, vma_lower_bound_locked(mm, ehdr), &code);
 	if (!rc)
 		mm->layout.vdso = ehdr;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc ? 0 : ehdr;
 }
 
@@ -2278,24 +2259,24 @@ bool mm_resync_requested(void)
 
 void mm_resync_shared_files(struct mm *mm)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	for (size_t i = 0; i < mm->nvmas; i++) {
 		struct vma *v = &mm->vmas[i];
 		if (v->fshared)
 			map_fshared_locked(mm, v, v->start, v->end, NULL);
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 }
 
 int mm_replay(struct mm *mm, struct plat_ctx *ctx)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	int rc = plat_ctx_replay_begin(ctx);
 	for (size_t i = 0; i < mm->nvmas && !rc; i++) {
 		struct vma *v = &mm->vmas[i];
 		rc = map_vma_locked(mm, v, ctx);
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return rc;
 }
 
@@ -2340,7 +2321,7 @@ static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi)
 
 int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 {
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	bool ok = false;
 	/*
@@ -2359,7 +2340,7 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		if (v->prot == PROT_NONE) {
 			ok = false;
 		} else if (fshared_off(v, addr, &off)) {
-			mm_unlock(mm);
+			pthread_mutex_unlock(&mm->lock);
 			return SIGBUS;
 		} else {
 			uint64_t chunk = fcache_chunk_size();
@@ -2375,7 +2356,7 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		 * which it does before it runs again: a retry or two tell them apart.
 		 */
 		if (mm->vmas[i].prot != PROT_NONE) {
-			mm_unlock(mm);
+			pthread_mutex_unlock(&mm->lock);
 			return MM_FAULT_UNEXPLAINED;
 		}
 	} else if (i >= 0 && mm->vmas[i].cache && mm->vmas[i].prot != PROT_NONE) {
@@ -2405,7 +2386,7 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		ok = plat_as_map(mm->as, lo, hi - lo, v->mf_off + (lo - v->start), stub_prot(v)) == 0;
 		was_there = true;
 	}
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	return !ok ? -1 : was_there ? MM_FAULT_UNEXPLAINED : 0;
 }
 
@@ -2423,7 +2404,7 @@ long mm_shm_detach(struct mm *mm, uint64_t addr)
 		return -EINVAL;
 	long rc = -EINVAL;
 	struct file *file = NULL;
-	mm_lock(mm);
+	pthread_mutex_lock(&mm->lock);
 	/* Linux's shmdt: the first attachment VMA from addr on that maps its offset 0 there... */
 	size_t i = vma_lower_bound_locked(mm, addr);
 	for (; i < mm->nvmas; i++) {
@@ -2452,7 +2433,7 @@ long mm_shm_detach(struct mm *mm, uint64_t addr)
 		}
 	}
 	mm->last = 0;
-	mm_unlock(mm);
+	pthread_mutex_unlock(&mm->lock);
 	file_put(file);
 	return rc;
 }

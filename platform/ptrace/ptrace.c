@@ -331,56 +331,6 @@ bool plat_vdso(uint64_t *lo, uint64_t *hi, uint64_t *ehdr, const void **host)
 
 /* ---- address spaces ---- */
 
-/*
- * Every stub, for plat_synced, and the generation of the last operation
- * queued to any of them. A stub's `unapplied` is the gen of the oldest
- * operation queued to it that it has not applied (UINT64_MAX: none): set
- * when one is queued to an empty queue, recomputed when a batch completes
- * (ops dropped unapplied by a replay leave it as it was: the replay's
- * own munmap-all must run first), UINT64_MAX once the stub is dead.
- */
-static struct {
-	pthread_mutex_t lock;
-	struct stub *head;
-	uint64_t gen;               /* atomic */
-} all_stubs = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-uint64_t plat_sync_ticket(void)
-{
-	return __atomic_load_n(&all_stubs.gen, __ATOMIC_ACQUIRE);
-}
-
-bool plat_synced(uint64_t ticket)
-{
-	bool synced = true;
-	pthread_mutex_lock(&all_stubs.lock);
-	for (struct stub *st = all_stubs.head; st && synced; st = st->all_next)
-		synced = __atomic_load_n(&st->unapplied, __ATOMIC_ACQUIRE) > ticket;
-	pthread_mutex_unlock(&all_stubs.lock);
-	return synced;
-}
-
-static void all_stubs_add(struct stub *st)
-{
-	st->unapplied = UINT64_MAX;
-	pthread_mutex_lock(&all_stubs.lock);
-	st->all_next = all_stubs.head;
-	all_stubs.head = st;
-	pthread_mutex_unlock(&all_stubs.lock);
-}
-
-static void all_stubs_remove(struct stub *st)
-{
-	pthread_mutex_lock(&all_stubs.lock);
-	for (struct stub **pp = &all_stubs.head; *pp; pp = &(*pp)->all_next) {
-		if (*pp == st) {
-			*pp = st->all_next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&all_stubs.lock);
-}
-
 struct plat_as *plat_as_create(void)
 {
 	struct plat_as *as = calloc(1, sizeof(*as));
@@ -409,11 +359,7 @@ static int stub_queue_fd(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1,
 		if (fd < 0)
 			return -errno;
 	}
-	uint64_t gen = __atomic_add_fetch(&all_stubs.gen, 1, __ATOMIC_ACQ_REL);
-	st->pending[st->npending++] = (struct pending_op){ { nr, { a0, a1, a2, a3, a4, a5 } }, fd,
-							   gen };
-	if (__atomic_load_n(&st->unapplied, __ATOMIC_RELAXED) == UINT64_MAX)
-		__atomic_store_n(&st->unapplied, gen, __ATOMIC_RELEASE);
+	st->pending[st->npending++] = (struct pending_op){ { nr, { a0, a1, a2, a3, a4, a5 } }, fd };
 	return 0;
 }
 
@@ -507,13 +453,6 @@ static uint64_t tv_ns(struct timeval tv)
  * Kill and reap a stub (any thread of the sentry may reap it); the CPU time
  * it used goes to its context.
  */
-/* A dead stub maps nothing: what waited for it may be reused. */
-void stub_gone(struct stub *st)
-{
-	__atomic_store_n(&st->unapplied, UINT64_MAX, __ATOMIC_RELEASE);
-	mf_limbo_poke();
-}
-
 uint64_t stub_own_size(void)
 {
 	return STUB_OPS_SIZE + STUB_SCRATCH_SIZE + (pt.systrap ? STUB_CHAN_SIZE + STUB_ALT_SIZE : 0);
@@ -540,13 +479,11 @@ void stub_kill(struct stub *st)
 		pthread_mutex_unlock(&ctx->cpu_lock);
 	}
 	st->pid = 0;
-	stub_gone(st);
 }
 
 static void stub_free(struct stub *st)
 {
 	stub_kill(st);
-	all_stubs_remove(st);
 	mf_free(st->ops_off, stub_own_size());
 	pending_free(st->pending, st->npending);
 	if (st->sock >= 0)
@@ -858,7 +795,6 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 		free(st);
 		return rc;
 	}
-	all_stubs_add(st);
 	rc = stub_spawn(ctx, st);
 	if (rc) {
 		stub_free(st);
@@ -1069,14 +1005,6 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 		}
 	}
 	pending_free(ops, nops);
-	if (!rc) {
-		/* Applied: now only what was queued meanwhile is not. */
-		pthread_mutex_lock(&as->lock);
-		__atomic_store_n(&st->unapplied, st->npending ? st->pending[0].gen : UINT64_MAX,
-				 __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&as->lock);
-		mf_limbo_poke();
-	}
 	return rc;
 }
 
@@ -1221,7 +1149,6 @@ int stub_died(struct plat_ctx *ctx, struct stub *st, bool reaped, struct plat_ev
 		ctx->cpu_pid = 0;
 		pthread_mutex_unlock(&ctx->cpu_lock);
 		st->pid = 0;
-		stub_gone(st);
 	} else {
 		stub_kill(st);
 	}

@@ -58,7 +58,6 @@ extern const char stub_ret_futex_wake[], stub_ret_futex_wait[], stub_ret_yield[]
 int mf_alloc(uint64_t len, uint64_t *off);
 void mf_free(uint64_t off, uint64_t len);
 void *mf_ptr(uint64_t off);
-void mf_limbo_poke(void);
 
 struct stub_op {
 	uint64_t nr;
@@ -69,7 +68,6 @@ struct stub_op {
 struct pending_op {
 	struct stub_op op;
 	int fd;
-	uint64_t gen;               /* its place among every stub's operations (plat_sync_ticket) */
 };
 
 /*
@@ -91,13 +89,6 @@ struct stub {
 	struct plat_ctx *ctx;       /* its context (alive while the stub is listed on as) */
 	struct stub *next;
 	bool spare;                 /* kept across an execve for the next address space */
-	/*
-	 * The oldest queued (or being applied) operation's gen, UINT64_MAX
-	 * when none or dead: what plat_synced checks. Written under as->lock
-	 * (or before the stub is listed), read atomically by anyone.
-	 */
-	uint64_t unapplied;
-	struct stub *all_next;      /* every stub of the sentry (all_stubs.lock) */
 	pid_t guest_tid;            /* seccomp-trap mode: the host thread running the guest */
 	uint32_t xfeatures;         /* seccomp-trap mode: the signal frames' XSAVE features */
 	uint32_t xstate_size;       /* ... and the size of their XSAVE area */
@@ -168,8 +159,6 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
 /* The MemoryFile pages a stub of this mode owns, from its op pages on. */
 uint64_t stub_own_size(void);
 void stub_kill(struct stub *st);
-/* Mark a stub that died or was reaped elsewhere as mapping nothing. */
-void stub_gone(struct stub *st);
 /* Report PLAT_EV_DIED for ctx's stub, reaping it unless already reaped. */
 int stub_died(struct plat_ctx *ctx, struct stub *st, bool reaped, struct plat_event *ev);
 /* The stub's user-mode CPU time in ns (both threads, tick-sampled), or 0. */
