@@ -157,6 +157,7 @@ stub_sig_handler:
 	mov $1, %edx
 	syscall
 stub_ret_futex_wake:
+	movabs $CHAN, %rbx      /* never trust a register across a syscall a guest may have made */
 2:	/* spin for chan->spin TSC cycles, then sleep on the futex */
 	rdtsc
 	shl $32, %rdx
@@ -170,6 +171,7 @@ stub_ret_futex_wake:
 	mov $24, %eax
 	syscall
 stub_ret_yield:
+	movabs $CHAN, %rbx
 	jmp 6f
 4:	pause
 6:
@@ -189,6 +191,7 @@ stub_ret_yield:
 	xor %r10, %r10
 	syscall
 stub_ret_futex_wait:
+	movabs $CHAN, %rbx
 	movl $0, CH_STUB_SLEEPING(%rbx)
 	cmpl $ST_GO, CH_STATE(%rbx)
 	jne 2b

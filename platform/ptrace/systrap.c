@@ -23,8 +23,9 @@
  * registers, and the channel page and the signal stack are writable by it
  * (not by other guest threads: each stub has its own). So the filter
  * allows a host syscall only at the exact return address of one of the
- * handler's own (rt_sigreturn; sched_yield; futex wait and wake on the
- * channel's word), all of which the guest could only turn against itself;
+ * handler's own (rt_sigreturn; sched_yield; futex wait, without a timeout,
+ * and wake on the channel's word), all of which the guest could only turn
+ * against itself, and the handler reloads the channel's address after each;
  * everything the sentry reads in the channel or the frame is guest input:
  * the frame's address is checked to lie in the signal stack, and what the
  * registers and siginfo say is only what the guest could have made real.
@@ -74,7 +75,7 @@
 #define ST_GUEST 0       /* the guest thread runs guest code */
 #define ST_EVENT 1       /* it posted an event and waits */
 #define ST_GO 2          /* the sentry rewrote the frame: resume */
-#define SYSTRAP_FILTER_MAX 32
+#define SYSTRAP_FILTER_MAX 40
 
 /* The channel page; offsets must match stub.S's CH_*. */
 struct systrap_chan {
@@ -134,7 +135,7 @@ struct kucontext {
 static struct sock_filter systrap_filter[SYSTRAP_FILTER_MAX];
 static unsigned short systrap_filter_len;
 
-/* A conditional jump at index i to absolute indices t (true) and f (false). */
+/* A conditional jump at index i to absolute indices t (true) and f (false), both after i. */
 #define JUMP_AT(i, op, k, t, f) BPF_JUMP(BPF_JMP | (op) | BPF_K, (k), (t) - (i) - 1, (f) - (i) - 1)
 #define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (field))
 #define SD_NR offsetof(struct seccomp_data, nr)
@@ -152,7 +153,7 @@ static unsigned short systrap_filter_len;
  */
 static void systrap_build_filter(void)
 {
-	enum { TRAP = 27, ALLOW = 28 };
+	enum { TRAP = 31, ALLOW = 32 };
 	const uint32_t ret_sigreturn = (uint32_t)STUB_ADDR(stub_ret_sigreturn);
 	const uint32_t ret_yield = (uint32_t)STUB_ADDR(stub_ret_yield);
 	const uint32_t ret_wake = (uint32_t)STUB_ADDR(stub_ret_futex_wake);
@@ -176,16 +177,21 @@ static void systrap_build_filter(void)
 		[15] = LOAD(SD_NR),
 		[16] = JUMP_AT(16, BPF_JEQ, SYS_futex, 17, TRAP),
 		[17] = LOAD(SD_ARG_LO(1)),
-		[18] = JUMP_AT(18, BPF_JEQ, FUTEX_WAKE, 23, TRAP),
+		[18] = JUMP_AT(18, BPF_JEQ, FUTEX_WAKE, 27, TRAP),
 		[19] = LOAD(SD_NR),
 		[20] = JUMP_AT(20, BPF_JEQ, SYS_futex, 21, TRAP),
 		[21] = LOAD(SD_ARG_LO(1)),
 		[22] = JUMP_AT(22, BPF_JEQ, FUTEX_WAIT, 23, TRAP),
+		/* A wait: without a timeout, as the handler's. */
+		[23] = LOAD(SD_ARG_LO(3)),
+		[24] = JUMP_AT(24, BPF_JEQ, 0, 25, TRAP),
+		[25] = LOAD(SD_ARG_HI(3)),
+		[26] = JUMP_AT(26, BPF_JEQ, 0, 27, TRAP),
 		/* A futex call: only on the channel's state word. */
-		[23] = LOAD(SD_ARG_LO(0)),
-		[24] = JUMP_AT(24, BPF_JEQ, (uint32_t)STUB_CHAN_ADDR, 25, TRAP),
-		[25] = LOAD(SD_ARG_HI(0)),
-		[26] = JUMP_AT(26, BPF_JEQ, (uint32_t)(STUB_CHAN_ADDR >> 32), ALLOW, TRAP),
+		[27] = LOAD(SD_ARG_LO(0)),
+		[28] = JUMP_AT(28, BPF_JEQ, (uint32_t)STUB_CHAN_ADDR, 29, TRAP),
+		[29] = LOAD(SD_ARG_HI(0)),
+		[30] = JUMP_AT(30, BPF_JEQ, (uint32_t)(STUB_CHAN_ADDR >> 32), ALLOW, TRAP),
 		[TRAP] = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 		[ALLOW] = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -193,6 +199,18 @@ static void systrap_build_filter(void)
 	_Static_assert(sizeof(f) / sizeof(f[0]) <= SYSTRAP_FILTER_MAX, "filter too long");
 	memcpy(systrap_filter, f, sizeof(f));
 	systrap_filter_len = sizeof(f) / sizeof(f[0]);
+}
+
+/* Every jump lands inside the filter (JUMP_AT wraps a backward target into a wild one). */
+static bool systrap_filter_ok(void)
+{
+	for (unsigned i = 0; i < systrap_filter_len; i++) {
+		const struct sock_filter *in = &systrap_filter[i];
+		if (BPF_CLASS(in->code) == BPF_JMP &&
+		    (i + 1u + in->jt >= systrap_filter_len || i + 1u + in->jf >= systrap_filter_len))
+			return false;
+	}
+	return true;
 }
 
 static inline uint64_t rdtsc(void)
@@ -223,7 +241,7 @@ int systrap_init(void)
 {
 	pt.tsc_per_us = tsc_calibrate();
 	systrap_build_filter();
-	return 0;
+	return systrap_filter_ok() ? 0 : -EINVAL;
 }
 
 /* ---- the stub's side ---- */
