@@ -122,6 +122,7 @@ struct plat_ctx {
 	 */
 	uint64_t sentry_spin, stub_spin;
 	uint64_t event_tsc;         /* when the last event was seen */
+	unsigned spin_us;           /* the sentry's spin budget (systrap_wait), 0: not set yet */
 	uint64_t interrupt_tsc;     /* when the first interrupt since then was sent, or 0 */
 	uint64_t interrupt_cpu;     /* the stub's user CPU time when systrap_wait first saw it, or 0 */
 	bool solo;                  /* its guest thread runs on another CPU (systrap_place) */
