@@ -126,6 +126,7 @@ struct plat_ctx {
 	uint64_t interrupt_tsc;     /* when the first interrupt since then was sent, or 0 */
 	uint64_t interrupt_cpu;     /* the stub's user CPU time when systrap_wait first saw it, or 0 */
 	bool solo;                  /* its guest thread runs on another CPU (systrap_place) */
+	int8_t other_cpus;          /* another CPU to put it on: 1 yes, -1 no, 0 not asked yet */
 	unsigned solo_streak;       /* switches in a row that found no other context running */
 };
 

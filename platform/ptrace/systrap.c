@@ -530,12 +530,16 @@ static int systrap_active;      /* contexts inside systrap_switch (atomic) */
 static void systrap_place(struct plat_ctx *ctx, struct stub *st, int active)
 {
 	cpu_set_t set;
-	bool alone = active == 1 && cpus_other_than(ctx->cpu, &set);
+	if (!ctx->other_cpus)       /* once: the hot path only compares */
+		ctx->other_cpus = cpus_other_than(ctx->cpu, &set) ? 1 : -1;
+	bool alone = active == 1 && ctx->other_cpus > 0;
 	ctx->solo_streak = alone ? ctx->solo_streak + 1 : 0;
 	bool solo = ctx->solo ? alone : ctx->solo_streak >= SYSTRAP_SOLO_AFTER;
 	if (solo == ctx->solo)
 		return;
-	if (!solo) {
+	if (solo) {
+		cpus_other_than(ctx->cpu, &set);
+	} else {
 		CPU_ZERO(&set);
 		CPU_SET(ctx->cpu, &set);
 	}

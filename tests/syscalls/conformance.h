@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int conf_failures;
@@ -49,6 +50,21 @@ static __attribute__((unused)) const char *conf_errname(int e)
 		return "0";
 	const char *n = strerrorname_np(e);
 	return n ? n : "?";
+}
+
+/* Sleep ms milliseconds (an interrupting signal cuts it short). */
+static __attribute__((unused)) void conf_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+static __attribute__((unused)) double conf_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static __attribute__((unused)) void conf_ok(const char *name)

@@ -23,29 +23,16 @@ static volatile int global_var = 1;
 
 
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Spins (yielding) until *P == WANT or 3 s pass; returns whether it did. */
 static int wait_for(volatile int *p, int want)
 {
-	double end = now() + 3;
+	double end = conf_now() + 3;
 	while (*p != want) {
-		if (now() > end)
+		if (conf_now() > end)
 			return 0;
 		sched_yield();
 	}
 	return 1;
-}
-
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
 }
 
 struct clone_args_v0 {
@@ -335,7 +322,7 @@ int main(void)
 	/* ---- vfork ---- */
 	shared[3] = 0;
 	fflush(stdout);
-	double t0 = now();
+	double t0 = conf_now();
 	pid = vfork();
 	if (pid == 0) {
 		/* Shares the parent's memory; the parent waits for _exit. */
@@ -344,7 +331,7 @@ int main(void)
 		global_var = 42;
 		_exit(7);
 	}
-	double dt = now() - t0;
+	double dt = conf_now() - t0;
 	CHECK(pid > 0, "vfork_returns_pid");
 	CHECK(dt >= 0.14, "vfork_parent_suspended_until_exit");
 	CHECK_EQ(global_var, 42, "vfork_child_shares_memory");
@@ -391,7 +378,7 @@ int main(void)
 	fflush(stdout);
 	pid = syscall(SYS_clone, 0, NULL, NULL, NULL, 0);
 	if (pid == 0) {
-		msleep(50);
+		conf_msleep(50);
 		_exit(23);
 	}
 	CHECK(pid > 0, "clone_no_signal_returns_pid");

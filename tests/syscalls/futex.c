@@ -16,12 +16,6 @@ static long futex(void *uaddr, int op, unsigned val, const struct timespec *ts, 
 	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
 }
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static int f1, f2;
 static volatile int woken;
 
@@ -110,9 +104,9 @@ int main(void)
 	woken = 0;
 	for (int i = 0; i < 3; i++)
 		start(&w[i], &f1, FUTEX_WAIT_PRIVATE, 0);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_PRIVATE, 2, NULL, NULL, 0), 2, "wake_2_of_3");
-	msleep(50);
+	conf_msleep(50);
 	CHECK_EQ(woken, 2, "two_woken");
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0), 1, "wake_rest_1");
 	CHECK(joined_ok(w, 3), "woken_waiters_return_0");
@@ -121,7 +115,7 @@ int main(void)
 	f1 = f2 = 0;
 	for (int i = 0; i < 3; i++)
 		start(&w[i], &f1, FUTEX_WAIT_PRIVATE, 0);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(futex(&f1, FUTEX_REQUEUE_PRIVATE, 1, (void *)(long)INT_MAX, &f2, 0), 3, "requeue_returns_woken_plus_moved");
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0), 0, "requeue_left_none_on_f1");
 	CHECK_EQ(futex(&f2, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0), 2, "requeue_moved_two_to_f2");
@@ -131,7 +125,7 @@ int main(void)
 	f1 = f2 = 0;
 	for (int i = 0; i < 2; i++)
 		start(&w[i], &f1, FUTEX_WAIT_PRIVATE, 0);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_ERR(futex(&f1, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)1L, &f2, 7), EAGAIN, "cmp_requeue_mismatch_eagain");
 	CHECK_EQ(futex(&f1, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)1L, &f2, 0), 1, "cmp_requeue_moves_one");
 	CHECK_EQ(futex(&f2, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0), 1, "cmp_requeue_one_on_f2");
@@ -147,7 +141,7 @@ int main(void)
 	f2 = 0;
 	start(&w[0], &f1, FUTEX_WAIT_PRIVATE, 0);
 	start(&w[1], &f2, FUTEX_WAIT_PRIVATE, 0);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_OP_PRIVATE, 1, (void *)1L, &f2, FUTEX_OP(FUTEX_OP_SET, 9, FUTEX_OP_CMP_EQ, 0)), 2,
 		 "wake_op_wakes_both");
 	CHECK_EQ(f2, 9, "wake_op_applied_set");
@@ -162,7 +156,7 @@ int main(void)
 	/* Bitsets: a wake with a disjoint mask wakes nobody. */
 	f1 = 0;
 	start(&w[0], &f1, FUTEX_WAIT_BITSET_PRIVATE, 0x1);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x2), 0, "wake_bitset_disjoint_0");
 	CHECK_EQ(futex(&f1, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0x3), 1, "wake_bitset_overlap_1");
 	CHECK(joined_ok(w, 1), "bitset_waiter_return_0");
@@ -178,7 +172,7 @@ int main(void)
 		long r = futex(&sh[0], FUTEX_WAIT, 0, &t2, NULL, 0);
 		_exit(r == 0 && sh[0] == 1 ? 0 : 1);
 	}
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(futex(&sh[0], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0, "private_wake_misses_other_process");
 	sh[0] = 1;
 	CHECK_EQ(futex(&sh[0], FUTEX_WAKE, 1, NULL, NULL, 0), 1, "shared_wake_other_process");
@@ -189,7 +183,7 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		msleep(100);
+		conf_msleep(100);
 		sh[1] = 1;
 		_exit(futex(&sh[1], FUTEX_WAKE, 1, NULL, NULL, 0) == 1 ? 0 : 1);
 	}

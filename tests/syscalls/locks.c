@@ -11,12 +11,6 @@
 static int fd;           /* the shared test file, O_RDWR */
 static const char *path;
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -209,7 +203,7 @@ static void test_setlkw(void)
 		_exit(0);
 	}
 	close(p[1]);
-	msleep(100);
+	conf_msleep(100);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	(void)t0;
@@ -244,7 +238,7 @@ static void test_deadlock(void)
 	}
 	char c;
 	SETUP(read(go[0], &c, 1));
-	msleep(150);                             /* let the child block */
+	conf_msleep(150);                             /* let the child block */
 	CHECK_EQ(lk(fd, F_SETLKW, F_WRLCK, 1, 1), -EDEADLK, "edeadlk");
 	lk(fd, F_SETLK, F_UNLCK, 0, 1);          /* let the child through */
 	int e = -1;

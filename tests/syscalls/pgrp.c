@@ -13,19 +13,13 @@
 
 
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static pid_t sleeper(void)
 {
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		conf_failures = 0; /* count only the child's own cases */
-		msleep(20000);
+		conf_msleep(20000);
 		_exit(0);
 	}
 	return pid;
@@ -168,12 +162,12 @@ int main(void)
 	if (pid == 0) {
 		conf_failures = 0; /* count only the child's own cases */
 		setsid();
-		msleep(20000);
+		conf_msleep(20000);
 		_exit(0);
 	}
 	/* Wait until the child has made its session. */
 	for (int i = 0; i < 300 && getsid(pid) != pid; i++)
-		msleep(10);
+		conf_msleep(10);
 	CHECK_EQ(getsid(pid), pid, "child_session_visible_to_parent");
 	CHECK_ERR(setpgid(pid, pg), EPERM, "setpgid_child_other_session_eperm");
 	CHECK_ERR(setpgid(pid, pid), EPERM, "setpgid_session_leader_child_eperm");
@@ -206,7 +200,7 @@ int main(void)
 		_exit(reap(g) == SIGKILL ? 0 : 1);
 	}
 	for (int i = 0; i < 300 && shm[0] == 0; i++)
-		msleep(10);
+		conf_msleep(10);
 	pid2 = shm[0];
 	CHECK(pid2 > 0, "grandchild_pid_known");
 	if (pid2 > 0) {

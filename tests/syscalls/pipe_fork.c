@@ -15,12 +15,6 @@ static void on_pipe(int sig)
 	pipes++;
 }
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 /* Reads exactly N bytes (or to EOF); returns the count. */
 static long read_full(int fd, char *buf, long n)
 {
@@ -85,7 +79,7 @@ int main(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		msleep(30);
+		conf_msleep(30);
 		_exit(write(p[1], "hello", 5) == 5 ? 0 : 1);
 	}
 	close(p[1]);
@@ -206,7 +200,7 @@ int main(void)
 		_exit(r < 0 && errno == EPIPE ? 0 : 1);
 	}
 	close(p[1]);
-	msleep(100);
+	conf_msleep(100);
 	close(p[0]);
 	check_child_ok(pid, "blocked_writer_epipe_when_reader_closes");
 	return conf_exit();

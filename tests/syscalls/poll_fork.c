@@ -17,19 +17,6 @@ static void on_usr1(int sig)
 	hits++;
 }
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A child that waits MS, writes one byte to WFD, waits MS, exits. */
 static pid_t late_writer(int p[2], long ms)
 {
@@ -37,10 +24,10 @@ static pid_t late_writer(int p[2], long ms)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		msleep(ms);
+		conf_msleep(ms);
 		if (write(p[1], "x", 1) != 1)
 			_exit(1);
-		msleep(ms);
+		conf_msleep(ms);
 		_exit(0);
 	}
 	close(p[1]);
@@ -55,9 +42,9 @@ int main(void)
 	/* poll: timeout, then the child's write, then POLLHUP at its exit. */
 	SETUP(pipe(p));
 	struct pollfd pfd = { p[0], POLLIN, 0 };
-	double t0 = now();
+	double t0 = conf_now();
 	CHECK_EQ(poll(&pfd, 1, 30), 0, "poll_timeout_nothing_ready");
-	CHECK(now() - t0 >= 0.029, "poll_waited_timeout");
+	CHECK(conf_now() - t0 >= 0.029, "poll_waited_timeout");
 	pid_t pid = late_writer(p, 50);
 	CHECK_EQ(poll(&pfd, 1, 2000), 1, "poll_woken_by_child_write");
 	CHECK_EQ(pfd.revents, POLLIN, "poll_revents_pollin");
@@ -104,7 +91,7 @@ int main(void)
 	pid = fork();
 	if (pid == 0) {
 		close(p[1]);
-		msleep(50);
+		conf_msleep(50);
 		static char rb[65536];
 		ssize_t r = read(p[0], rb, sizeof rb);
 		_exit(r > 0 ? 0 : 1);
@@ -137,7 +124,7 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		msleep(30);
+		conf_msleep(30);
 		_exit(write(ps[2][1], "z", 1) == 1 ? 0 : 1);
 	}
 	CHECK_EQ(poll(many, 4, 2000), 1, "poll_many_one_ready");
@@ -163,7 +150,7 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		msleep(50);
+		conf_msleep(50);
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}
@@ -178,7 +165,7 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		msleep(50);
+		conf_msleep(50);
 		kill(parent, SIGUSR1);
 		_exit(0);
 	}

@@ -41,19 +41,12 @@ static long t_delete(int id)
 	return syscall(SYS_timer_delete, id);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void wait_hits(int n)
 {
 	sigset_t empty;
 	sigemptyset(&empty);
-	double t0 = now();
-	while (hits < n && now() - t0 < 2)
+	double t0 = conf_now();
+	while (hits < n && conf_now() - t0 < 2)
 		sigsuspend(&empty);
 }
 

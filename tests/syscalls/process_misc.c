@@ -15,25 +15,12 @@
 
 
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Polls (every ms) until *P != 0 or 3 s pass. */
 static int wait_nonzero(volatile int *p)
 {
-	double end = now() + 3;
-	while (!*p && now() < end)
-		msleep(1);
+	double end = conf_now() + 3;
+	while (!*p && conf_now() < end)
+		conf_msleep(1);
 	return *p != 0;
 }
 
@@ -42,7 +29,7 @@ static pid_t sleeper(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		msleep(20000);
+		conf_msleep(20000);
 		_exit(0);
 	}
 	return pid;
@@ -141,12 +128,12 @@ int main(void)
 	if (pid == 0) {
 		signal(SIGTERM, SIG_IGN);
 		shm[0] = 1;
-		msleep(20000);
+		conf_msleep(20000);
 		_exit(0);
 	}
 	CHECK(wait_nonzero(&shm[0]), "ignoring_child_ready");
 	CHECK_EQ(kill(pid, SIGTERM), 0, "kill_ignoring_child_sigterm");
-	msleep(30);
+	conf_msleep(30);
 	CHECK_EQ(waitpid(pid, &st, WNOHANG), 0, "ignoring_child_survives_sigterm");
 	CHECK_EQ(kill(pid, SIGKILL), 0, "kill_ignoring_child_sigkill");
 	st = reap(pid);
@@ -159,7 +146,7 @@ int main(void)
 	CHECK_EQ(kill(pid, SIGURG), 0, "kill_child_sigurg");
 	CHECK_EQ(kill(pid, SIGWINCH), 0, "kill_child_sigwinch");
 	CHECK_EQ(kill(pid, SIGCONT), 0, "kill_child_sigcont");
-	msleep(30);
+	conf_msleep(30);
 	CHECK_EQ(waitpid(pid, &st, WNOHANG), 0, "child_survives_default_ignored");
 	kill(pid, SIGKILL);
 	reap(pid);
@@ -205,9 +192,9 @@ int main(void)
 		fflush(stdout);
 		pid_t g = fork();
 		if (g == 0) {
-			double end = now() + 3;
-			while (getppid() == first && now() < end)
-				msleep(1);
+			double end = conf_now() + 3;
+			while (getppid() == first && conf_now() < end)
+				conf_msleep(1);
 			_exit(getppid() == me ? 0 : getppid() == first ? 1 : 2);
 		}
 		_exit(g > 0 ? 0 : 3);
@@ -247,14 +234,14 @@ int main(void)
 		if (g == 0) {
 			pid_t gg = fork();
 			if (gg == 0) {
-				msleep(20000);
+				conf_msleep(20000);
 				_exit(0);
 			}
 			shm[2] = gg;
 			/* wait until reparented, then check our child is still ours */
-			double end = now() + 3;
-			while (getppid() != me && now() < end)
-				msleep(1);
+			double end = conf_now() + 3;
+			while (getppid() != me && conf_now() < end)
+				conf_msleep(1);
 			shm[3] = getppid() == me ? 1 : 2;
 			int s3 = reap(gg);
 			_exit(WIFSIGNALED(s3) && WTERMSIG(s3) == SIGKILL ? 0 : 1);
@@ -282,19 +269,19 @@ int main(void)
 		if (g == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			shm[5] = 1;
-			msleep(5000);
+			conf_msleep(5000);
 			_exit(0); /* not killed */
 		}
-		double end = now() + 3;
-		while (!shm[5] && now() < end)
-			msleep(1);
+		double end = conf_now() + 3;
+		while (!shm[5] && conf_now() < end)
+			conf_msleep(1);
 		_exit(0);
 	}
 	reap(pid);
-	double t0 = now();
+	double t0 = conf_now();
 	pid2 = waitpid(-1, &st, 0);
 	CHECK(pid2 > 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "pdeathsig_sigkill_on_parent_exit");
-	CHECK(now() - t0 < 2, "pdeathsig_prompt");
+	CHECK(conf_now() - t0 < 2, "pdeathsig_prompt");
 
 	/* pdeathsig SIGTERM, ignored by the grandchild: it survives. */
 	shm[6] = 0;
@@ -306,14 +293,14 @@ int main(void)
 			signal(SIGTERM, SIG_IGN);
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			shm[6] = 1;
-			double end = now() + 3;
-			while (getppid() != me && now() < end)
-				msleep(1);
+			double end = conf_now() + 3;
+			while (getppid() != me && conf_now() < end)
+				conf_msleep(1);
 			_exit(getppid() == me ? 0 : 1);
 		}
-		double end = now() + 3;
-		while (!shm[6] && now() < end)
-			msleep(1);
+		double end = conf_now() + 3;
+		while (!shm[6] && conf_now() < end)
+			conf_msleep(1);
 		_exit(0);
 	}
 	reap(pid);

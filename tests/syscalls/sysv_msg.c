@@ -55,12 +55,6 @@ static struct msqid_ds st(int id)
 	return ds;
 }
 
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -140,7 +134,7 @@ int main(void)
 	pid_t pid = fork();
 	if (pid == 0)
 		_exit(snd(id, 2, "late", 0) == 0 ? 0 : 1);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_EQ(st(id).msg_qnum, 1, "sender_blocked");
 	CHECK_EQ(rcv(id, 1, 256, 0, txt), 1, "make_room");
 	CHECK_EQ(child_status(pid), 0, "blocked_sender_woken");
@@ -158,7 +152,7 @@ int main(void)
 		char t[300];
 		_exit(rcv(id, 4, 256, 0, t) == 4 && !strcmp(t, "four") ? 0 : 1);
 	}
-	msleep(100);
+	conf_msleep(100);
 	SETUP(snd(id, 3, "not it", 0));
 	SETUP(snd(id, 4, "four", 0));
 	CHECK_EQ(child_status(pid), 0, "blocked_receiver_woken");
@@ -185,7 +179,7 @@ int main(void)
 	pid = fork();
 	if (pid == 0)
 		_exit(rcv(rid, 0, 256, 0, NULL) == -1 && errno == EIDRM ? 0 : 1);
-	msleep(100);
+	conf_msleep(100);
 	CHECK_OK(msgctl(rid, IPC_RMID, NULL), "rmid");
 	CHECK_EQ(child_status(pid), 0, "eidrm");
 	CHECK_ERR(msgctl(rid, IPC_STAT, &ds), EINVAL, "rmid_gone");

@@ -39,26 +39,13 @@ static int val(int id, int num)
 	return semctl(id, num, GETVAL);
 }
 
-static void msleep(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Wait (at most 5 s) until GETNCNT or GETZCNT of semaphore num is n. */
 static int wait_cnt(int id, int num, int cmd, int n)
 {
 	for (int i = 0; i < 500; i++) {
 		if (semctl(id, num, cmd) == n)
 			return 1;
-		msleep(10);
+		conf_msleep(10);
 	}
 	return 0;
 }
@@ -130,9 +117,9 @@ int main(void)
 	SETUP(semctl(id, 0, SETVAL, (union semun){ .val = 0 }));
 	struct timespec ts = { 0, 200 * 1000000L };
 	struct sembuf dec = { 0, -1, 0 };
-	double t0 = now();
+	double t0 = conf_now();
 	CHECK_ERR(semtimedop(id, &dec, 1, &ts), EAGAIN, "timedop_timeout");
-	CHECK(now() - t0 >= 0.19, "timedop_waited");
+	CHECK(conf_now() - t0 >= 0.19, "timedop_waited");
 	CHECK_EQ(semctl(id, 0, GETNCNT), 0, "ncnt_after_timeout");
 
 	/* ---- a sleeper woken by another process ---- */
@@ -142,7 +129,7 @@ int main(void)
 	CHECK(wait_cnt(id, 0, GETNCNT, 1), "getncnt_sleeper");
 	CHECK_EQ(semctl(id, 0, GETZCNT), 0, "getzcnt_none");
 	CHECK_OK(op(id, 0, 1, 0), "partial_post");
-	msleep(50);
+	conf_msleep(50);
 	CHECK_EQ(semctl(id, 0, GETNCNT), 1, "still_sleeping");
 	CHECK_OK(op(id, 0, 1, 0), "post");
 	CHECK_EQ(child_status(pid), 0, "sleeper_woken");

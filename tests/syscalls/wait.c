@@ -8,12 +8,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
 /* Forks a child that _exits with CODE after MS milliseconds. */
 static pid_t child_exit(int code, long ms)
 {
@@ -21,7 +15,7 @@ static pid_t child_exit(int code, long ms)
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (ms)
-			msleep(ms);
+			conf_msleep(ms);
 		_exit(code);
 	}
 	return pid;
@@ -33,7 +27,7 @@ static pid_t child_sleeper(void)
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
-		msleep(20000);
+		conf_msleep(20000);
 		_exit(0);
 	}
 	return pid;
@@ -156,7 +150,7 @@ int main(void)
 	pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		msleep(50);
+		conf_msleep(50);
 		_exit(14);
 	}
 	setpgid(pid, pid);

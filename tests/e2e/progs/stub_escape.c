@@ -123,7 +123,10 @@ static void say_trapped(void)
 	syscall(SYS_exit_group, 0);
 }
 
-/* Jump to the stub's rt_sigreturn with a frame that blocks every signal and resumes at fn. */
+/*
+ * Jump to a `syscall` (the stub's rt_sigreturn gadget, or any other) with
+ * eax = rt_sigreturn and a frame that blocks every signal and resumes at fn.
+ */
 static void __attribute__((noreturn)) forged_sigreturn(uint64_t gadget, void (*fn)(void))
 {
 	static uint8_t stack[65536] __attribute__((aligned(64)));
@@ -134,11 +137,12 @@ static void __attribute__((noreturn)) forged_sigreturn(uint64_t gadget, void (*f
 	uc.gregs[17] = 0x202;                                   /* eflags */
 	uc.gregs[18] = 0x33 | (0x2bUL << 48);                   /* cs, ss */
 	uc.sigmask = ~0UL;
-	__asm__ volatile("mov %0, %%rsp\n\t"
-			 "jmp *%1"
+	__asm__ volatile("mov %%rdi, %%rsp\n\t"
+			 "mov $15, %%eax\n\t"
+			 "jmp *%%rsi"
 			 :
-			 : "r"(&uc), "r"(gadget)
-			 : "memory");
+			 : "D"(&uc), "S"(gadget)
+			 : "rax", "memory");
 	__builtin_unreachable();
 }
 
@@ -236,24 +240,8 @@ int main(int argc, char **argv)
 		below[4094] = 0x0f;
 		below[4095] = 0x05;
 		pid_t pid = fork();
-		if (pid == 0) {
-			/* mov $15, %eax is in the sigreturn gadget: enter just at its syscall. */
-			static uint8_t stack[16384] __attribute__((aligned(64)));
-			static struct kucontext uc __attribute__((aligned(64)));
-			memset(&uc, 0, sizeof(uc));
-			uc.gregs[15] = (uint64_t)(stack + sizeof(stack) - 8);
-			uc.gregs[16] = (uint64_t)say_trapped;
-			uc.gregs[17] = 0x202;
-			uc.gregs[18] = 0x33 | (0x2bUL << 48);
-			uc.sigmask = ~0UL;
-			__asm__ volatile("mov %%rdi, %%rsp\n\t"
-					 "mov $15, %%eax\n\t"
-					 "jmp *%%rsi"
-					 :
-					 : "D"(&uc), "S"(STUB_BASE - 2)
-					 : "rax", "memory");
-			__builtin_unreachable();
-		}
+		if (pid == 0)
+			forged_sigreturn(STUB_BASE - 2, say_trapped);
 		int status;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
