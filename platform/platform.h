@@ -31,6 +31,8 @@ struct plat_event {
 	int signo;            /* PLAT_EV_FAULT: SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE */
 	int si_code;
 	uint64_t addr;        /* fault address */
+	bool patchable;       /* PLAT_EV_SYSCALL: trapped at a syscall instruction of guest code,
+				 which plat_fast_entry's jump may replace (sentry/usertrap.c) */
 };
 
 struct plat_as;
@@ -142,6 +144,16 @@ int plat_ctx_map_file(struct plat_ctx *ctx, uint64_t addr, uint64_t len, int hos
  */
 int plat_ctx_switch(struct plat_ctx *ctx, struct plat_as *as, struct guest_regs *regs,
 		    struct plat_event *ev);
+
+/*
+ * The guest address of the platform's fast syscall entry, or 0 if it has
+ * none (ptrace mode). Jumped to with eax the syscall number, rcx the
+ * return address and every other register as a syscall instruction would
+ * leave them, it reports a PLAT_EV_SYSCALL as that instruction would,
+ * without the host's signal delivery (sentry/usertrap.c patches syscall
+ * sites to come here).
+ */
+uint64_t plat_fast_entry(void);
 
 /* Make a running or about-to-run context return PLAT_EV_INTERRUPT soon. */
 void plat_ctx_interrupt(struct plat_ctx *ctx);

@@ -18,6 +18,7 @@
 #include "sentry/filecache.h"
 #include "sentry/memfile.h"
 #include "sentry/mm_internal.h"
+#include "sentry/usertrap.h"
 #include "sentry/task.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
@@ -98,6 +99,7 @@ void mm_drop(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->count, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	usertrap_free(mm);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
 }
@@ -517,9 +519,20 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 			j = (size_t)k;
 			continue;
 		}
-		bool refused = (v->shared && !v->cow) || v->fshared || v->host;
-		if (!refused && v->cache && vma_privatize_locked(mm, v))
-			refused = true;
+		/* (A private VMA may keep its shared range after its copy-on-write ended.) */
+		bool refused = (v->flags & VMA_SHARED) || v->fshared || v->host;
+		if (!refused && v->cache) {
+			/* Only the pages written get their own copy (a breakpoint, a patched syscall). */
+			uint64_t lo = MAX(v->start, addr & PAGE_MASK);
+			uint64_t hi = MIN(v->end, PAGE_ALIGN_UP(addr + len));
+			long k = vma_carve_locked(mm, lo, hi);
+			if (k >= 0 && !vma_privatize_locked(mm, &mm->vmas[k])) {
+				j = (size_t)k;
+				continue;
+			}
+			allowed = lo > addr ? lo - addr : 0;
+			break;
+		}
 		if (refused) {
 			allowed = v->start > addr ? v->start - addr : 0;
 			break;
@@ -2102,6 +2115,8 @@ struct mm *mm_fork(struct mm *parent)
 	struct mm *mm = mm_create();
 	if (!mm)
 		return NULL;
+	/* The patching state stays as the pages it wrote are copied (its lock comes first). */
+	struct usertrap *trap = usertrap_fork_begin(parent);
 	pthread_mutex_lock(&parent->lock);
 	mm->layout = parent->layout;
 	mm->membarrier = mm_membarrier_state(parent);    /* Linux's dup_mm copies it */
@@ -2181,6 +2196,9 @@ struct mm *mm_fork(struct mm *parent)
 			vma_release(&v);
 	}
 	pthread_mutex_unlock(&parent->lock);
+	int trc = usertrap_fork_end(mm, trap);
+	if (!rc)
+		rc = trc;
 	if (rc) {
 		mm_put(mm);
 		return NULL;

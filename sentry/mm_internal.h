@@ -86,6 +86,8 @@ struct mm {
 	int membarrier;
 	/* PR_SET_DUMPABLE's value, Linux's mm->flags dump bits (atomic; see mm_dumpable). */
 	int dumpable;
+	/* Syscall patching's state (usertrap.c), made by the first patchable trap (atomic). */
+	struct usertrap *usertrap;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

@@ -17,6 +17,7 @@
 #include "sentry/log.h"
 #include "sentry/memfile.h"
 #include "sentry/rusage.h"
+#include "sentry/usertrap.h"
 #include "sentry/seccomp.h"
 #include "sentry/signal.h"
 #include "sentry/timer.h"
@@ -578,12 +579,19 @@ static void *task_thread(void *arg)
 			t->last_fault_addr = UINT64_MAX;   /* the guest moved on: a later fault is new */
 		switch (ev.kind) {
 		case PLAT_EV_SYSCALL:
+			if (ev.patchable)
+				usertrap_syscall(t);
 			task_syscall(t);
 			break;
 		case PLAT_EV_SYSCALL32:
 			task_syscall32(t);
 			break;
 		case PLAT_EV_FAULT:
+			if (ev.signo == SIGILL && usertrap_fault(t)) {
+				t->last_fault_addr = UINT64_MAX;
+				task_syscall(t);
+				break;
+			}
 			task_fault(t, &ev);
 			break;
 		case PLAT_EV_INTERRUPT:

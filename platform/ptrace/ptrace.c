@@ -198,6 +198,11 @@ int plat_memory_barrier(void)
 	return syscall(SYS_membarrier, host_mb_cmd, 0, 0) < 0 ? -errno : 0;
 }
 
+uint64_t plat_fast_entry(void)
+{
+	return pt.systrap ? STUB_ADDR(stub_fast_entry) : 0;
+}
+
 const char *plat_name(void)
 {
 	return pt.systrap ? "systrap" : "ptrace";
@@ -1241,7 +1246,7 @@ long plat_ctx_get_fpstate(struct plat_ctx *ctx, void *buf, size_t cap)
 	if (!ctx->stub || ctx->stub->pid <= 0)
 		return -ESRCH;
 	if (pt.systrap)
-		return systrap_get_fpstate(ctx->stub, buf, cap);
+		return systrap_get_fpstate(ctx, ctx->stub, buf, cap);
 	struct iovec iov = { buf, cap };
 	if (ptrace(PTRACE_GETREGSET, ctx->stub->pid, NT_X86_XSTATE, &iov) < 0)
 		return -errno;
@@ -1253,7 +1258,7 @@ int plat_ctx_set_fpstate(struct plat_ctx *ctx, const void *buf, size_t len)
 	if (!ctx->stub || ctx->stub->pid <= 0)
 		return -ESRCH;
 	if (pt.systrap)
-		return systrap_set_fpstate(ctx->stub, buf, len);
+		return systrap_set_fpstate(ctx, ctx->stub, buf, len);
 	struct iovec iov = { (void *)buf, len };
 	if (ptrace(PTRACE_SETREGSET, ctx->stub->pid, NT_X86_XSTATE, &iov) < 0)
 		return errno == EFAULT ? -EINVAL : -errno;

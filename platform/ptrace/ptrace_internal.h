@@ -50,6 +50,7 @@ extern const char stub_code_start[], stub_code_end[], stub_batch[];
 extern const char stub_clone_thread[], stub_sig_handler[], stub_sig_restorer[];
 extern const char stub_ret_futex_wake[], stub_ret_futex_wait[], stub_ret_yield[],
 	stub_ret_sigreturn[];
+extern const char stub_fast_entry[], stub_fast_return[], stub_fast_end[], stub_ret_resync[];
 
 /* A stub-page symbol's address in the guest. */
 #define STUB_ADDR(sym) (STUB_BASE + (uint64_t)((sym) - stub_code_start))
@@ -92,6 +93,13 @@ struct stub {
 	pid_t guest_tid;            /* seccomp-trap mode: the host thread running the guest */
 	uint32_t xfeatures;         /* seccomp-trap mode: the signal frames' XSAVE features */
 	uint32_t xstate_size;       /* ... and the size of their XSAVE area */
+	/*
+	 * Seccomp-trap mode's fast path (systrap.c): the guest thread waits in
+	 * it (no signal frame: its FPU state is live), and the last go sent it
+	 * back through it with `sent`.
+	 */
+	bool fast, fast_sent;
+	struct guest_regs sent;
 };
 
 /* An address space: its stubs, one per context (guest thread) that runs in it. */
@@ -182,8 +190,8 @@ void systrap_chan_init(struct stub *st);
 int systrap_spawn(struct plat_ctx *ctx, struct stub *st);
 int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
 		   struct plat_event *ev);
-long systrap_get_fpstate(struct stub *st, void *buf, size_t cap);
-int systrap_set_fpstate(struct stub *st, const void *buf, size_t len);
+long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap);
+int systrap_set_fpstate(struct plat_ctx *ctx, struct stub *st, const void *buf, size_t len);
 /* Record an interrupt sent to ctx's guest thread. */
 void systrap_interrupted(struct plat_ctx *ctx);
 /* The spinning of ctx's two sides so far, in ns. */

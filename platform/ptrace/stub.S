@@ -41,10 +41,37 @@
 #define CH_SPIN 48
 #define CH_YIELD 56
 #define CH_SS 64
+#define CH_KIND 96
+#define CH_FAST_CMD 100
+#define CH_IN_FAST 104
+#define CH_INTR 108
 #define CH_FPROG 128
+/* The fast path's saved registers (struct systrap_fast), at CH_FAST. */
+#define CH_FAST 1024
+#define F_RAX (CH_FAST + 0)
+#define F_RBX (CH_FAST + 8)
+#define F_RCX (CH_FAST + 16)
+#define F_RDX (CH_FAST + 24)
+#define F_RSI (CH_FAST + 32)
+#define F_RDI (CH_FAST + 40)
+#define F_RBP (CH_FAST + 48)
+#define F_RSP (CH_FAST + 56)
+#define F_R8 (CH_FAST + 64)
+#define F_R9 (CH_FAST + 72)
+#define F_R10 (CH_FAST + 80)
+#define F_R11 (CH_FAST + 88)
+#define F_R12 (CH_FAST + 96)
+#define F_R13 (CH_FAST + 104)
+#define F_R14 (CH_FAST + 112)
+#define F_R15 (CH_FAST + 120)
+#define F_RIP (CH_FAST + 128)
+#define F_RFLAGS (CH_FAST + 136)
+#define INTERRUPT_SIGNAL 10
 #define ST_EVENT 1
 #define ST_GO 2
 #define TASK_MAX 0x7ffffffff000
+/* A channel field addressed rip-relative: the stub page and the channel keep their distance. */
+#define CHF(off) (stub_code_start + (CHAN - STUB_BASE) + (off))(%rip)
 
 	.text
 	.balign 4096
@@ -52,6 +79,7 @@
 	.globl stub_clone_thread, stub_sig_handler, stub_sig_restorer
 	/* The return addresses of the guest thread's only allowed host syscalls (its filter). */
 	.globl stub_ret_futex_wake, stub_ret_futex_wait, stub_ret_yield, stub_ret_sigreturn
+	.globl stub_fast_entry, stub_fast_return, stub_fast_end, stub_ret_resync
 stub_code_start:
 	test %r13, %r13
 	jz 3f
@@ -140,12 +168,37 @@ stub_thread_start:
 stub_sig_handler:
 	/* rdi: signal, rsi: siginfo, rdx: ucontext */
 	movabs $CHAN, %rbx
-	mov %rsi, CH_INFO(%rbx)
+	/*
+	 * The interrupt inside the fast path: it is on its way to the sentry
+	 * (or back from it, and then looks at CH_INTR before it returns).
+	 */
+	cmp $INTERRUPT_SIGNAL, %edi
+	jne 1f
+	cmpl $0, CH_IN_FAST(%rbx)
+	je 1f
+	movl $1, CH_INTR(%rbx)
+	ret
+1:	mov %rsi, CH_INFO(%rbx)
 	mov %rdx, CH_UC(%rbx)
+	movl $0, CH_KIND(%rbx)
 	rdfsbase %rax
 	mov %rax, CH_FSBASE(%rbx)
 	rdgsbase %rax
 	mov %rax, CH_GSBASE(%rbx)
+	call stub_post_wait
+	mov CH_FSBASE(%rbx), %rax
+	wrfsbase %rax
+	mov CH_GSBASE(%rbx), %rax
+	wrgsbase %rax
+	movl $0, CH_STATE(%rbx)
+	ret
+
+/*
+ * Post the event and wait until the sentry says go; rbx: the channel (and
+ * again on return). Shared by the handler and the fast path, so that the
+ * filter's allowed return addresses are the same for both.
+ */
+stub_post_wait:
 	movl $ST_EVENT, CH_STATE(%rbx)
 	mfence
 	cmpl $0, CH_SENTRY_SLEEPING(%rbx)
@@ -195,12 +248,92 @@ stub_ret_futex_wait:
 	movl $0, CH_STUB_SLEEPING(%rbx)
 	cmpl $ST_GO, CH_STATE(%rbx)
 	jne 2b
-5:	mov CH_FSBASE(%rbx), %rax
+5:	ret
+
+/*
+ * The fast path: a patched syscall site ("mov $nr, %eax; syscall" made a
+ * jump through the sentry's trap table, sentry/usertrap.c) arrives here
+ * with eax the number, rcx the return address and the guest's own stack,
+ * whose red zone must stay untouched. It saves the registers in the
+ * channel (no signal frame, no XSAVE: this code never touches the FPU, so
+ * the guest's stays live in the thread), posts a syscall event and waits.
+ * On go it restores what the sentry wrote there and jumps back, or (fast
+ * command set: the sentry needs the FPU state or a full frame) makes a
+ * trapped syscall, whose SIGSYS frame the sentry takes from there on.
+ * CH_IN_FAST makes the handler ignore the interrupt signal meanwhile
+ * (noting it in CH_INTR, which the way back checks).
+ */
+stub_fast_entry:
+	movl $1, CHF(CH_IN_FAST)
+	mov %rsp, CHF(F_RSP)
+	lea (stub_code_start + STUB_SIZE)(%rip), %rsp    /* the top of the signal stack */
+	pushfq
+	pop %r11
+	mov %r11, CHF(F_RFLAGS)
+	mov %r11, CHF(F_R11)
+	mov %rax, CHF(F_RAX)
+	mov %rbx, CHF(F_RBX)
+	mov %rcx, CHF(F_RCX)
+	mov %rcx, CHF(F_RIP)
+	mov %rdx, CHF(F_RDX)
+	mov %rsi, CHF(F_RSI)
+	mov %rdi, CHF(F_RDI)
+	mov %rbp, CHF(F_RBP)
+	mov %r8, CHF(F_R8)
+	mov %r9, CHF(F_R9)
+	mov %r10, CHF(F_R10)
+	mov %r12, CHF(F_R12)
+	mov %r13, CHF(F_R13)
+	mov %r14, CHF(F_R14)
+	mov %r15, CHF(F_R15)
+	movabs $CHAN, %rbx
+	rdfsbase %rax
+	mov %rax, CH_FSBASE(%rbx)
+	rdgsbase %rax
+	mov %rax, CH_GSBASE(%rbx)
+	movl $1, CH_KIND(%rbx)
+	movl $0, CH_INTR(%rbx)
+	call stub_post_wait
+	cmpl $0, CH_FAST_CMD(%rbx)
+	jne 7f
+stub_fast_return:
+	movl $0, CH_IN_FAST(%rbx)
+	mfence
+	cmpl $0, CH_INTR(%rbx)
+	jne 7f
+	mov CH_FSBASE(%rbx), %rax
 	wrfsbase %rax
 	mov CH_GSBASE(%rbx), %rax
 	wrgsbase %rax
+	mov CHF(F_RFLAGS), %rax
+	push %rax
+	popfq
 	movl $0, CH_STATE(%rbx)
-	ret
+	mov CHF(F_RSP), %rsp
+	mov CHF(F_RAX), %rax
+	mov CHF(F_RCX), %rcx
+	mov CHF(F_RDX), %rdx
+	mov CHF(F_RSI), %rsi
+	mov CHF(F_RDI), %rdi
+	mov CHF(F_RBP), %rbp
+	mov CHF(F_R8), %r8
+	mov CHF(F_R9), %r9
+	mov CHF(F_R10), %r10
+	mov CHF(F_R11), %r11
+	mov CHF(F_R12), %r12
+	mov CHF(F_R13), %r13
+	mov CHF(F_R14), %r14
+	mov CHF(F_R15), %r15
+	mov CHF(F_RBX), %rbx
+	jmp *CHF(F_RIP)
+7:	/* a trapped getpid: its SIGSYS frame is what the sentry rewrites from now on */
+	movl $0, CH_IN_FAST(%rbx)
+	movl $0, CH_INTR(%rbx)
+	mov $39, %eax
+	syscall
+stub_ret_resync:
+	ud2
+stub_fast_end:
 
 stub_sig_restorer:
 	mov $15, %eax

@@ -102,10 +102,22 @@ struct systrap_chan {
 	uint32_t yield;             /* it spins with sched_yield (else pause) */
 	uint32_t pad0;
 	stack_t ss;                 /* its signal stack, for its first sigaltstack */
-	uint8_t pad1[128 - 64 - sizeof(stack_t)];
+	uint8_t pad1[96 - 64 - sizeof(stack_t)];
+	uint32_t kind;              /* the event came from: 0 the handler (a frame), 1 the fast path */
+	uint32_t fast_cmd;          /* on go, the fast path: 0 returns, 1 traps (a frame from then on) */
+	uint32_t in_fast;           /* the guest thread is in the fast path (the handler ignores
+				       the interrupt signal, noting it in intr) */
+	uint32_t intr;
+	uint8_t pad2[128 - 112];
 	struct sock_fprog fprog;    /* its filter, for its first seccomp */
-	uint8_t pad2[256 - 128 - sizeof(struct sock_fprog)];
+	uint8_t pad3[256 - 128 - sizeof(struct sock_fprog)];
 	struct sock_filter filter[SYSTRAP_FILTER_MAX];
+	uint8_t pad4[1024 - 256 - SYSTRAP_FILTER_MAX * sizeof(struct sock_filter)];
+	/* The fast path's registers: saved on its entry, restored on its return. */
+	struct systrap_fast {
+		uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+		uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags;
+	} fast;
 };
 _Static_assert(offsetof(struct systrap_chan, state) == 0, "stub.S CH_STATE");
 _Static_assert(offsetof(struct systrap_chan, sentry_sleeping) == 4, "stub.S CH_SENTRY_SLEEPING");
@@ -117,7 +129,14 @@ _Static_assert(offsetof(struct systrap_chan, gs_base) == 40, "stub.S CH_GSBASE")
 _Static_assert(offsetof(struct systrap_chan, spin) == 48, "stub.S CH_SPIN");
 _Static_assert(offsetof(struct systrap_chan, yield) == 56, "stub.S CH_YIELD");
 _Static_assert(offsetof(struct systrap_chan, ss) == 64, "stub.S CH_SS");
+_Static_assert(offsetof(struct systrap_chan, kind) == 96, "stub.S CH_KIND");
+_Static_assert(offsetof(struct systrap_chan, fast_cmd) == 100, "stub.S CH_FAST_CMD");
+_Static_assert(offsetof(struct systrap_chan, in_fast) == 104, "stub.S CH_IN_FAST");
+_Static_assert(offsetof(struct systrap_chan, intr) == 108, "stub.S CH_INTR");
 _Static_assert(offsetof(struct systrap_chan, fprog) == 128, "stub.S CH_FPROG");
+_Static_assert(offsetof(struct systrap_chan, fast) == 1024, "stub.S CH_FAST");
+_Static_assert(offsetof(struct systrap_chan, fast.rip) == 1024 + 128, "stub.S F_RIP");
+_Static_assert(INTERRUPT_SIGNAL == 10, "stub.S INTERRUPT_SIGNAL");
 _Static_assert(sizeof(struct systrap_chan) <= STUB_CHAN_SIZE, "channel page");
 
 /*
@@ -549,16 +568,60 @@ static void systrap_place(struct plat_ctx *ctx, struct stub *st, int active)
 	}
 }
 
-int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
-		   struct plat_event *ev)
+/* The guest thread is somewhere in the fast path's code (rip: a frame's). */
+static bool in_fast_path(uint64_t rip)
 {
-	struct systrap_chan *ch = chan_of(st);
-	struct kucontext *uc = frame_uc(st);
-	if (!uc)
-		return stub_died(ctx, st, false, ev);   /* the guest broke its own channel */
-	int rc = regs_to_frame(st, regs, uc, ch);
-	if (rc)
-		return rc;
+	return rip >= STUB_ADDR(stub_fast_entry) && rip <= STUB_ADDR(stub_fast_end);
+}
+
+/* A fast path entry's registers: those a syscall instruction leaves (it saved rcx and r11 so). */
+static void regs_from_fast(const struct stub *st, const struct systrap_chan *ch,
+			   struct guest_regs *r)
+{
+	const struct systrap_fast *f = &ch->fast;
+	r->rax = (uint64_t)-ENOSYS;
+	r->orig_rax = f->rax;
+	r->rbx = f->rbx; r->rcx = f->rcx; r->rdx = f->rdx; r->rsi = f->rsi;
+	r->rdi = f->rdi; r->rbp = f->rbp; r->rsp = f->rsp;
+	r->r8 = f->r8; r->r9 = f->r9; r->r10 = f->r10; r->r11 = f->r11;
+	r->r12 = f->r12; r->r13 = f->r13; r->r14 = f->r14; r->r15 = f->r15;
+	r->rip = f->rip;
+	r->eflags = f->rflags;
+	r->cs = st->stub_regs.cs & 0xffff;
+	r->ss = st->stub_regs.ss & 0xffff;
+	r->ds = r->es = r->fs = r->gs = 0;
+	r->fs_base = __atomic_load_n(&ch->fs_base, __ATOMIC_RELAXED);
+	r->gs_base = __atomic_load_n(&ch->gs_base, __ATOMIC_RELAXED);
+}
+
+/*
+ * Whether the fast path's way back can resume regs: it restores the
+ * general registers, flags and fs/gs bases but not the segments, and a
+ * trap flag would single-step the stub's own code.
+ */
+static bool fast_return_ok(const struct stub *st, const struct guest_regs *r)
+{
+	return !(r->eflags & 0x100) && r->cs == (st->stub_regs.cs & 0xffff) &&
+	       r->ss == (st->stub_regs.ss & 0xffff) && r->fs_base < TASK_SIZE_MAX &&
+	       r->gs_base < TASK_SIZE_MAX;
+}
+
+static void regs_to_fast(const struct guest_regs *r, struct systrap_chan *ch)
+{
+	struct systrap_fast *f = &ch->fast;
+	f->rax = r->rax; f->rbx = r->rbx; f->rcx = r->rcx; f->rdx = r->rdx;
+	f->rsi = r->rsi; f->rdi = r->rdi; f->rbp = r->rbp; f->rsp = r->rsp;
+	f->r8 = r->r8; f->r9 = r->r9; f->r10 = r->r10; f->r11 = r->r11;
+	f->r12 = r->r12; f->r13 = r->r13; f->r14 = r->r14; f->r15 = r->r15;
+	f->rip = r->rip;
+	f->rflags = GUEST_EFLAGS(r->eflags);
+	ch->fs_base = r->fs_base;
+	ch->gs_base = r->gs_base;
+}
+
+/* Say go and wait for the guest thread's next event: 0 or -ECHILD (it died, reaped). */
+static int systrap_resume(struct plat_ctx *ctx, struct stub *st)
+{
 	ctx->running_pid = st->pid;
 	ctx->running_tid = st->guest_tid;
 	/* While the sentry served the event, a lone guest thread pause-spun (up to its budget). */
@@ -569,27 +632,98 @@ int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *reg
 	}
 	systrap_place(ctx, st, __atomic_add_fetch(&systrap_active, 1, __ATOMIC_RELAXED));
 	systrap_go(st);
-	rc = systrap_wait(ctx, st);
+	int rc = systrap_wait(ctx, st);
 	__atomic_sub_fetch(&systrap_active, 1, __ATOMIC_RELAXED);
 	ctx->running_pid = ctx->running_tid = 0;
+	return rc;
+}
+
+/*
+ * A guest thread waiting in the fast path (no signal frame) makes its
+ * trapped syscall, so that the sentry has a frame to read the FPU state
+ * from and to rewrite whole. 0, -ECHILD (it died, reaped) or -EPROTO.
+ */
+static int systrap_resync(struct plat_ctx *ctx, struct stub *st)
+{
+	struct systrap_chan *ch = chan_of(st);
+	ch->fast_cmd = 1;
+	int rc = systrap_resume(ctx, st);
+	ch->fast_cmd = 0;
+	st->fast = false;
+	if (rc)
+		return rc;
+	/* Any frame will do: the sentry rewrites its registers; its FPU state is the guest's. */
+	siginfo_t *si = alt_ptr(st, __atomic_load_n(&ch->info, __ATOMIC_RELAXED), sizeof(siginfo_t));
+	if (__atomic_load_n(&ch->kind, __ATOMIC_RELAXED) != 0 || !frame_uc(st) || !si)
+		return -EPROTO;
+	memset(si, 0, sizeof(*si));
+	return 0;
+}
+
+int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
+		   struct plat_event *ev)
+{
+	struct systrap_chan *ch = chan_of(st);
+	int rc;
+	if (st->fast && !fast_return_ok(st, regs)) {
+		rc = systrap_resync(ctx, st);
+		if (rc)
+			return stub_died(ctx, st, rc == -ECHILD, ev);
+	}
+	if (st->fast) {
+		regs_to_fast(regs, ch);
+		st->sent = *regs;
+		st->fast_sent = true;
+	} else {
+		struct kucontext *uc = frame_uc(st);
+		if (!uc)
+			return stub_died(ctx, st, false, ev);   /* the guest broke its own channel */
+		rc = regs_to_frame(st, regs, uc, ch);
+		if (rc)
+			return rc;
+	}
+	rc = systrap_resume(ctx, st);
+	bool fast_sent = st->fast_sent;
+	st->fast = st->fast_sent = false;
 	if (rc)
 		return stub_died(ctx, st, true, ev);
 	memset(ev, 0, sizeof(*ev));
-	uc = frame_uc(st);
+	if (__atomic_load_n(&ch->kind, __ATOMIC_RELAXED) == 1) {
+		/* A patched syscall site: no frame, the FPU state live in the guest thread. */
+		regs_from_fast(st, ch, regs);
+		ev->kind = PLAT_EV_SYSCALL;
+		st->fast = true;
+		return 0;
+	}
+	struct kucontext *uc = frame_uc(st);
 	siginfo_t *si = alt_ptr(st, __atomic_load_n(&ch->info, __ATOMIC_RELAXED), sizeof(siginfo_t));
 	if (!uc || !si)
 		return stub_died(ctx, st, false, ev);
+	siginfo_t info = *si;
+	memset(si, 0, sizeof(*si));         /* the guest reads its signal stack */
+	int sig = info.si_signo;
+	if (fast_sent && in_fast_path(uc->gregs[16])) {
+		/*
+		 * Interrupted on its way back from the fast path (or trapped to
+		 * report an interrupt it saw on the way): the guest's state is
+		 * what the sentry sent, the frame's FPU state is its own.
+		 */
+		*regs = st->sent;
+		ev->kind = PLAT_EV_INTERRUPT;
+		ev->signo = sig;
+		return 0;
+	}
 	regs_from_frame(uc, ch, regs);
-	int sig = si->si_signo;
-	if (sig == SIGSYS && si->si_code == SYS_SECCOMP) {
-		ev->kind = si->si_arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
-		regs->orig_rax = (uint64_t)(int64_t)si->si_syscall;
+	if (sig == SIGSYS && info.si_code == SYS_SECCOMP) {
+		ev->kind = info.si_arch == AUDIT_ARCH_X86_64 ? PLAT_EV_SYSCALL : PLAT_EV_SYSCALL32;
+		regs->orig_rax = (uint64_t)(int64_t)info.si_syscall;
 		regs->rax = (uint64_t)-ENOSYS;     /* as a PTRACE_SYSEMU stop shows it */
-	} else if (!fault_event(sig, si->si_code, (uint64_t)si->si_addr, ev)) {
+		ev->patchable = ev->kind == PLAT_EV_SYSCALL &&
+				(regs->rip < STUB_BASE || regs->rip > STUB_BASE + STUB_CODE_SIZE);
+	} else if (!fault_event(sig, info.si_code, (uint64_t)info.si_addr, ev)) {
 		ev->kind = PLAT_EV_INTERRUPT;      /* ours (it carries host ids) or a stray one */
 		ev->signo = sig;
 	}
-	memset(si, 0, sizeof(*si));         /* the guest reads its signal stack */
 	return 0;
 }
 
@@ -603,8 +737,10 @@ uint64_t systrap_sentry_spin_ns(struct plat_ctx *ctx)
 	return tsc_ns(__atomic_load_n(&ctx->sentry_spin, __ATOMIC_RELAXED));
 }
 
-long systrap_get_fpstate(struct stub *st, void *buf, size_t cap)
+long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap)
 {
+	if (st->fast && systrap_resync(ctx, st))
+		return -ESRCH;
 	struct kucontext *uc = frame_uc(st);
 	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
 	if (!fp)
@@ -620,8 +756,10 @@ long systrap_get_fpstate(struct stub *st, void *buf, size_t cap)
  * extended state, which Linux's sigreturn takes too: the rest is reset).
  * The frame's own software bytes and MXCSR mask stay. -EINVAL if malformed.
  */
-int systrap_set_fpstate(struct stub *st, const void *buf, size_t len)
+int systrap_set_fpstate(struct plat_ctx *ctx, struct stub *st, const void *buf, size_t len)
 {
+	if (st->fast && systrap_resync(ctx, st))
+		return -ESRCH;
 	struct kucontext *uc = frame_uc(st);
 	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
 	if (!fp)

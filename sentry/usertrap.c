@@ -1,0 +1,245 @@
+/*
+ * Syscall patching (after gVisor's usertrap): a syscall site that traps
+ * often is rewritten to jump to the platform's fast entry, which reaches
+ * the sentry without the host's signal delivery (SIGSYS and rt_sigreturn,
+ * with the XSAVE state, are 1.6 us of the 1.9 us a trapped syscall costs
+ * here).
+ *
+ * What is patched: the 7 bytes "mov $nr, %eax; syscall" (b8 imm32 0f 05),
+ * glibc's form for almost every wrapper, in a private mapping, with imm32
+ * the number the trap reported. They become "jmp *entry" (ff 24 25 abs32),
+ * an indirect jump through the first quadword of the site's entry in the
+ * trap table. The table is USERTRAP_SIZE bytes of private read+exec guest
+ * memory at USERTRAP_ADDR (mapped when the first site is patched, if that
+ * range is free); each USERTRAP_ENTRY-byte entry is
+ *     .quad code; code: mov $nr, %eax; movabs $site+7, %rcx; jmp *table[0]
+ * and the table's first quadword holds the fast entry's address. The
+ * entry sets what the syscall instruction would have (rcx the return
+ * address; r11, the flags, the fast entry takes itself) and nothing
+ * touches the guest's stack, whose red zone may be live.
+ *
+ * The table's addresses are 0x06xxxx, so the jump's sixth byte, where the
+ * syscall instruction began, is 0x06: an invalid instruction. The site is
+ * written in three steps (that byte, then the five after the opcode, then
+ * the opcode), so a thread that ran the mov before the patch, or code that
+ * jumps to the syscall instruction itself (a restarted syscall goes back
+ * there), faults on it with SIGILL, and usertrap_fault makes that the
+ * syscall it was, with the number in rax. Other threads of the process see
+ * the page change only when their stub maps the process's new copy of it,
+ * between two of their instructions.
+ *
+ * Not patched: a traced task's sites (a debugger would single-step into the
+ * stub), those of a task under a seccomp filter (its SIGSYS handler may
+ * look at the syscall instruction), sites across a page boundary, shared
+ * mappings. A guest that maps
+ * over or unmaps the table breaks its own patched sites (as under gVisor).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "platform/platform.h"
+#include "sentry/log.h"
+#include "sentry/mm.h"
+#include "sentry/mm_internal.h"
+#include "sentry/task.h"
+#include "sentry/usertrap.h"
+
+#define USERTRAP_ADDR 0x60000ULL
+#define USERTRAP_SIZE 0x10000ULL
+#define USERTRAP_ENTRY 32
+#define USERTRAP_MAX (USERTRAP_SIZE / USERTRAP_ENTRY)
+/* Traps from a site before it is patched: a site used once is not worth a page copy. */
+#define USERTRAP_HITS 2
+#define USERTRAP_SLOTS 1024     /* sites counted per address space (open addressing) */
+
+struct usertrap {
+	pthread_mutex_t lock;
+	bool mapped;             /* the table is at USERTRAP_ADDR */
+	bool disabled;           /* the range was taken, or the table is full */
+	unsigned next;           /* the next free entry (0 is the header) */
+	struct { uint64_t site; uint32_t hits; } slot[USERTRAP_SLOTS];
+};
+
+static struct usertrap *usertrap_new(void)
+{
+	struct usertrap *u = calloc(1, sizeof(*u));
+	if (u) {
+		pthread_mutex_init(&u->lock, NULL);
+		u->next = 1;
+	}
+	return u;
+}
+
+void usertrap_free(struct mm *mm)
+{
+	if (!mm->usertrap)
+		return;
+	pthread_mutex_destroy(&mm->usertrap->lock);
+	free(mm->usertrap);
+	mm->usertrap = NULL;
+}
+
+struct usertrap *usertrap_fork_begin(struct mm *parent)
+{
+	struct usertrap *p = __atomic_load_n(&parent->usertrap, __ATOMIC_ACQUIRE);
+	if (p)
+		pthread_mutex_lock(&p->lock);
+	return p;
+}
+
+int usertrap_fork_end(struct mm *child, struct usertrap *p)
+{
+	if (!p)
+		return 0;
+	struct usertrap *u = usertrap_new();
+	if (u) {
+		u->mapped = p->mapped;
+		u->disabled = p->disabled;
+		u->next = p->next;
+		memcpy(u->slot, p->slot, sizeof(u->slot));
+		child->usertrap = u;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return u ? 0 : -ENOMEM;
+}
+
+/* The site's count after this trap (0 when no slot is left to count it in). */
+static uint32_t count_hit(struct usertrap *u, uint64_t site)
+{
+	size_t h = (size_t)((site * 0x9e3779b97f4a7c15ULL) >> 54) % USERTRAP_SLOTS;
+	for (size_t i = 0; i < 8; i++) {
+		size_t k = (h + i) % USERTRAP_SLOTS;
+		if (u->slot[k].site == site)
+			return ++u->slot[k].hits;
+		if (!u->slot[k].site) {
+			u->slot[k].site = site;
+			return u->slot[k].hits = 1;
+		}
+	}
+	return 0;
+}
+
+static bool force_write(struct mm *mm, uint64_t addr, const void *buf, size_t len)
+{
+	return mm_access_force(mm, addr, (void *)buf, len, true) == (long)len;
+}
+
+/* Map the table with its header; false if the range is taken. */
+static bool table_map(struct mm *mm, struct usertrap *u)
+{
+	uint64_t entry = plat_fast_entry();
+	long a = mm_map(mm, USERTRAP_ADDR, USERTRAP_SIZE, PROT_READ | PROT_EXEC, 0, true, true,
+			NULL, 0);
+	if (a != (long)USERTRAP_ADDR)
+		return false;
+	if (!force_write(mm, USERTRAP_ADDR, &entry, sizeof(entry))) {
+		mm_unmap(mm, USERTRAP_ADDR, USERTRAP_SIZE);
+		return false;
+	}
+	u->mapped = true;
+	return true;
+}
+
+/* Write entry i for the site ending at ret with number nr; its address, or 0. */
+static uint64_t entry_write(struct mm *mm, unsigned i, uint32_t nr, uint64_t ret)
+{
+	uint64_t e = USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY;
+	uint8_t code[USERTRAP_ENTRY];
+	memset(code, 0xcc, sizeof(code));              /* int3 past the end */
+	uint64_t start = e + 8;
+	memcpy(code, &start, 8);
+	code[8] = 0xb8;                                 /* mov $nr, %eax */
+	memcpy(code + 9, &nr, 4);
+	code[13] = 0x48;                                /* movabs $ret, %rcx */
+	code[14] = 0xb9;
+	memcpy(code + 15, &ret, 8);
+	code[23] = 0xff;                                /* jmp *table[0](%rip) */
+	code[24] = 0x25;
+	int32_t rel = (int32_t)((int64_t)USERTRAP_ADDR - (int64_t)(e + 29));
+	memcpy(code + 25, &rel, 4);
+	return force_write(mm, e, code, sizeof(code)) ? e : 0;
+}
+
+void usertrap_syscall(struct task *t)
+{
+	struct mm *mm = t->mm;
+	uint64_t ret = t->regs.rip, site = ret - 7;
+	if (!plat_fast_entry() || t->pt.tracer || t->seccomp_mode || ret < 7 ||
+	    (site & PAGE_MASK) != ((ret - 1) & PAGE_MASK) || t->regs.orig_rax > 0xffffffffULL)
+		return;
+	if (!mm->usertrap) {
+		struct usertrap *u = usertrap_new();
+		if (!u)
+			return;
+		if (__atomic_compare_exchange_n(&mm->usertrap, &(struct usertrap *){ NULL }, u, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) == false) {
+			pthread_mutex_destroy(&u->lock);
+			free(u);
+		}
+	}
+	struct usertrap *u = mm->usertrap;
+	pthread_mutex_lock(&u->lock);
+	if (u->disabled || count_hit(u, site) != USERTRAP_HITS)
+		goto out;
+	uint8_t old[7];
+	uint32_t nr = (uint32_t)t->regs.orig_rax;
+	if (mm_access_force(mm, site, old, sizeof(old), false) != (long)sizeof(old) ||
+	    old[0] != 0xb8 || memcmp(old + 1, &nr, 4) || old[5] != 0x0f || old[6] != 0x05)
+		goto out;
+	if (!u->mapped && !table_map(mm, u)) {
+		u->disabled = true;
+		goto out;
+	}
+	if (u->next >= USERTRAP_MAX) {
+		u->disabled = true;
+		goto out;
+	}
+	uint64_t e = entry_write(mm, u->next, nr, ret);
+	if (!e)
+		goto out;
+	u->next++;
+	uint8_t jmp[7] = { 0xff, 0x24, 0x25 };
+	uint32_t abs = (uint32_t)e;
+	memcpy(jmp + 3, &abs, 4);
+	_Static_assert(((USERTRAP_ADDR >> 16) & 0xff) == 0x06 &&
+		       ((USERTRAP_ADDR + USERTRAP_SIZE - 1) >> 16) == 0x06,
+		       "the jump's sixth byte must be 0x06, its seventh 0");
+	/* The syscall's first byte, then all but the opcode, then the opcode. */
+	bool ok = force_write(mm, site + 5, jmp + 5, 1) && force_write(mm, site + 1, jmp + 1, 6) &&
+		  force_write(mm, site, jmp, 1);
+	if (!ok)
+		force_write(mm, site + 1, old + 1, 6);     /* undone (usertrap_fault waits for it) */
+	sdebug("pid %d: syscall %u at 0x%lx %s (entry 0x%lx)", t->tid, nr, (unsigned long)site,
+	       ok ? "patched" : "not patched", (unsigned long)e);
+out:
+	pthread_mutex_unlock(&u->lock);
+}
+
+bool usertrap_fault(struct task *t)
+{
+	struct usertrap *u = __atomic_load_n(&t->mm->usertrap, __ATOMIC_ACQUIRE);
+	uint64_t at = t->regs.rip;
+	uint8_t code[7];
+	if (!u || at < 5)
+		return false;
+	/* Under the lock: a patch being written is whole (or undone) by then. */
+	pthread_mutex_lock(&u->lock);
+	bool read = mm_access_force(t->mm, at - 5, code, sizeof(code), false) == (long)sizeof(code);
+	pthread_mutex_unlock(&u->lock);
+	uint32_t e;
+	memcpy(&e, code + 3, 4);
+	bool patched = read && code[0] == 0xff && code[1] == 0x24 && code[2] == 0x25 &&
+		       code[5] == 0x06 && !code[6] && e >= USERTRAP_ADDR + USERTRAP_ENTRY &&
+		       e < USERTRAP_ADDR + USERTRAP_SIZE;
+	bool undone = read && code[5] == 0x0f && code[6] == 0x05;
+	if (!patched && !undone)
+		return false;
+	/* The syscall instruction that was (or is again) here, with the number the thread has. */
+	t->regs.orig_rax = t->regs.rax;
+	t->regs.rax = (uint64_t)-ENOSYS;
+	t->regs.rip = at + 2;
+	t->regs.rcx = t->regs.rip;
+	t->regs.r11 = t->regs.eflags;
+	return true;
+}
