@@ -519,8 +519,7 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 			j = (size_t)k;
 			continue;
 		}
-		/* (A private VMA may keep its shared range after its copy-on-write ended.) */
-		bool refused = (v->flags & VMA_SHARED) || v->fshared || v->host;
+		bool refused = (v->shared && !v->cow) || v->fshared || v->host;
 		if (!refused && v->cache) {
 			/* Only the pages written get their own copy (a breakpoint, a patched syscall). */
 			uint64_t lo = MAX(v->start, addr & PAGE_MASK);
@@ -542,6 +541,17 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 	size_t n = allowed ? mm_walk_locked(mm, addr, allowed, write, true, copy_piece, &c) : 0;
 	pthread_mutex_unlock(&mm->lock);
 	return n;
+}
+
+bool mm_patchable(struct mm *mm, uint64_t addr, size_t len)
+{
+	pthread_mutex_lock(&mm->lock);
+	long i = vma_find_locked(mm, addr);
+	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
+	bool ok = v && len <= v->end - addr && (v->prot & PROT_EXEC) && !(v->prot & PROT_WRITE) &&
+		  !(v->flags & VMA_SHARED) && !v->shared && !v->fshared && !v->host && !v->reserve;
+	pthread_mutex_unlock(&mm->lock);
+	return ok;
 }
 
 int mm_poke(struct mm *mm, uint64_t addr, const void *src, size_t len)

@@ -64,6 +64,13 @@ int mm_copy_out(struct mm *mm, gaddr_t dst, const void *src, size_t len);
  */
 long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool write);
 
+/*
+ * [addr, addr+len) is in one private, executable, non-writable VMA whose
+ * pages no other MM shares (file pages or its own): a syscall site there
+ * may be patched (usertrap.c) without touching anyone else's memory.
+ */
+bool mm_patchable(struct mm *mm, uint64_t addr, size_t len);
+
 /* Zero len bytes of guest memory at dst; 0 or -EFAULT. */
 int mm_zero_out(struct mm *mm, gaddr_t dst, size_t len);
 

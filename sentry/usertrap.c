@@ -30,8 +30,9 @@
  *
  * Not patched: a traced task's sites (a debugger would single-step into the
  * stub), those of a task under a seccomp filter (its SIGSYS handler may
- * look at the syscall instruction), sites across a page boundary, shared
- * mappings. A guest that maps
+ * look at the syscall instruction), sites across a page boundary, and any
+ * but private read+exec pages no other address space shares (shared
+ * mappings, writable or JIT code, pages still copy-on-write after a fork). A guest that maps
  * over or unmaps the table breaks its own patched sites (as under gVisor).
  */
 #include <errno.h>
@@ -80,9 +81,29 @@ void usertrap_free(struct mm *mm)
 	mm->usertrap = NULL;
 }
 
+/* mm's state, made on first use (NULL: out of memory). */
+static struct usertrap *usertrap_of(struct mm *mm)
+{
+	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
+	if (u)
+		return u;
+	u = usertrap_new();
+	if (!u)
+		return NULL;
+	struct usertrap *none = NULL;
+	if (!__atomic_compare_exchange_n(&mm->usertrap, &none, u, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		pthread_mutex_destroy(&u->lock);
+		free(u);
+		return none;
+	}
+	return u;
+}
+
 struct usertrap *usertrap_fork_begin(struct mm *parent)
 {
-	struct usertrap *p = __atomic_load_n(&parent->usertrap, __ATOMIC_ACQUIRE);
+	/* Made here if need be: a first patch must not be half copied either. */
+	struct usertrap *p = plat_fast_entry() ? usertrap_of(parent) : NULL;
 	if (p)
 		pthread_mutex_lock(&p->lock);
 	return p;
@@ -168,24 +189,22 @@ void usertrap_syscall(struct task *t)
 	if (!plat_fast_entry() || t->pt.tracer || t->seccomp_mode || ret < 7 ||
 	    (site & PAGE_MASK) != ((ret - 1) & PAGE_MASK) || t->regs.orig_rax > 0xffffffffULL)
 		return;
-	if (!mm->usertrap) {
-		struct usertrap *u = usertrap_new();
-		if (!u)
-			return;
-		if (__atomic_compare_exchange_n(&mm->usertrap, &(struct usertrap *){ NULL }, u, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) == false) {
-			pthread_mutex_destroy(&u->lock);
-			free(u);
-		}
-	}
-	struct usertrap *u = mm->usertrap;
+	struct usertrap *u = usertrap_of(mm);
+	if (!u)
+		return;
 	pthread_mutex_lock(&u->lock);
 	if (u->disabled || count_hit(u, site) != USERTRAP_HITS)
 		goto out;
 	uint8_t old[7];
 	uint32_t nr = (uint32_t)t->regs.orig_rax;
+	uint8_t prefix = 0;
 	if (mm_access_force(mm, site, old, sizeof(old), false) != (long)sizeof(old) ||
 	    old[0] != 0xb8 || memcmp(old + 1, &nr, 4) || old[5] != 0x0f || old[6] != 0x05)
+		goto out;
+	if (!mm_patchable(mm, site, 7))
+		goto out;
+	/* Not "mov $imm, %r8d" (41 b8): a REX byte before, or what may be one, is left alone. */
+	if (mm_access_force(mm, site - 1, &prefix, 1, false) != 1 || (prefix & 0xf0) == 0x40)
 		goto out;
 	if (!u->mapped && !table_map(mm, u)) {
 		u->disabled = true;
@@ -235,7 +254,19 @@ bool usertrap_fault(struct task *t)
 	bool undone = read && code[5] == 0x0f && code[6] == 0x05;
 	if (!patched && !undone)
 		return false;
-	/* The syscall instruction that was (or is again) here, with the number the thread has. */
+	/*
+	 * The syscall instruction that was (or is again) here, with the number
+	 * the thread has; a thread that ran the half-written site's "mov" (its
+	 * opcode not yet the jump's) got the jump's bytes as the number: the
+	 * site's own is in its entry.
+	 */
+	uint32_t torn, nr;
+	memcpy(&torn, code + 1, 4);
+	if (patched && (uint32_t)t->regs.rax == torn && (t->regs.rax >> 32) == 0) {
+		if (mm_access_force(t->mm, (uint64_t)e + 9, &nr, 4, false) != 4)
+			return false;
+		t->regs.rax = nr;
+	}
 	t->regs.orig_rax = t->regs.rax;
 	t->regs.rax = (uint64_t)-ENOSYS;
 	t->regs.rip = at + 2;

@@ -136,6 +136,7 @@ struct plat_ctx {
 	bool solo;                  /* its guest thread runs on another CPU (systrap_place) */
 	int8_t other_cpus;          /* another CPU to put it on: 1 yes, -1 no, 0 not asked yet */
 	unsigned solo_streak;       /* switches in a row that found no other context running */
+	bool resync_intr;           /* an interrupt came while a resync ran (systrap.c) */
 };
 
 /* The platform's global state, set once by plat_init. */

@@ -327,8 +327,7 @@ stub_fast_return:
 	mov CHF(F_RBX), %rbx
 	jmp *CHF(F_RIP)
 7:	/* a trapped getpid: its SIGSYS frame is what the sentry rewrites from now on */
-	movl $0, CH_IN_FAST(%rbx)
-	movl $0, CH_INTR(%rbx)
+	movl $0, CH_IN_FAST(%rbx)      /* (CH_INTR stays for the sentry to see) */
 	mov $39, %eax
 	syscall
 stub_ret_resync:

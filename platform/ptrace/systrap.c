@@ -568,10 +568,14 @@ static void systrap_place(struct plat_ctx *ctx, struct stub *st, int active)
 	}
 }
 
-/* The guest thread is somewhere in the fast path's code (rip: a frame's). */
-static bool in_fast_path(uint64_t rip)
+/*
+ * The guest thread is on the fast path's way back (rip: a frame's), where
+ * its registers are partly the sentry's. (A frame on the entry's first
+ * instruction, before the path marks itself, is the guest's own state.)
+ */
+static bool in_fast_return(uint64_t rip)
 {
-	return rip >= STUB_ADDR(stub_fast_entry) && rip <= STUB_ADDR(stub_fast_end);
+	return rip >= STUB_ADDR(stub_fast_return) && rip < STUB_ADDR(stub_fast_end);
 }
 
 /* A fast path entry's registers: those a syscall instruction leaves (it saved rcx and r11 so). */
@@ -656,6 +660,9 @@ static int systrap_resync(struct plat_ctx *ctx, struct stub *st)
 	siginfo_t *si = alt_ptr(st, __atomic_load_n(&ch->info, __ATOMIC_RELAXED), sizeof(siginfo_t));
 	if (__atomic_load_n(&ch->kind, __ATOMIC_RELAXED) != 0 || !frame_uc(st) || !si)
 		return -EPROTO;
+	/* An interrupt sent meanwhile is answered by the next switch, before the guest runs. */
+	if (__atomic_exchange_n(&ch->intr, 0, __ATOMIC_RELAXED) || si->si_signo == INTERRUPT_SIGNAL)
+		ctx->resync_intr = true;
 	memset(si, 0, sizeof(*si));
 	return 0;
 }
@@ -669,6 +676,13 @@ int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *reg
 		rc = systrap_resync(ctx, st);
 		if (rc)
 			return stub_died(ctx, st, rc == -ECHILD, ev);
+	}
+	if (ctx->resync_intr) {
+		ctx->resync_intr = false;
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = PLAT_EV_INTERRUPT;
+		ev->signo = INTERRUPT_SIGNAL;
+		return 0;
 	}
 	if (st->fast) {
 		regs_to_fast(regs, ch);
@@ -702,7 +716,7 @@ int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *reg
 	siginfo_t info = *si;
 	memset(si, 0, sizeof(*si));         /* the guest reads its signal stack */
 	int sig = info.si_signo;
-	if (fast_sent && in_fast_path(uc->gregs[16])) {
+	if (fast_sent && in_fast_return(uc->gregs[16])) {
 		/*
 		 * Interrupted on its way back from the fast path (or trapped to
 		 * report an interrupt it saw on the way): the guest's state is
