@@ -519,7 +519,8 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 			j = (size_t)k;
 			continue;
 		}
-		bool refused = (v->shared && !v->cow) || v->fshared || v->host;
+		/* (A private VMA keeps its shared range after its copy-on-write ends.) */
+		bool refused = (v->flags & VMA_SHARED) || v->fshared || v->host;
 		if (!refused && v->cache) {
 			/* Only the pages written get their own copy (a breakpoint, a patched syscall). */
 			uint64_t lo = MAX(v->start, addr & PAGE_MASK);

@@ -20,7 +20,8 @@
  * or its alternate stack, with the FPU reset to its initial state as Linux
  * does; rt_sigreturn restores it. Interrupted syscalls follow Linux's
  * restart rules (ERESTARTSYS with SA_RESTART, ERESTARTNOINTR,
- * ERESTARTNOHAND, ERESTART_RESTARTBLOCK treated as ERESTARTNOHAND).
+ * ERESTARTNOHAND, ERESTART_RESTARTBLOCK: -EINTR for a handler, else
+ * restart_syscall(2) with the task's restart block).
  */
 #include <errno.h>
 #include <signal.h>
@@ -498,6 +499,11 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 	}
 	if (!code)
 		return;
+	if (!handler && code == -ERESTART_RESTARTBLOCK) {
+		t->regs.rax = 219;      /* restart_syscall(2), which goes on from t's restart block */
+		t->regs.rip -= 2;
+		return;
+	}
 	if (!handler) {
 		restart_syscall(t);
 		return;
@@ -506,6 +512,7 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 		restart_syscall(t);
 	else
 		t->regs.rax = -EINTR;
+	t->sleep_end.tv_sec = -1;       /* a handler ran: restart_syscall has nothing to go on with */
 }
 
 /* Killed by sig. No core is ever dumped, so the status has no core bit (WCOREDUMP). */

@@ -34,6 +34,7 @@ static struct task *task_alloc_common(struct thread_group *tg)
 		return NULL;
 	t->refs = 1;
 	t->tg = tg;
+	t->sleep_end.tv_sec = -1;          /* no restart block */
 	pthread_mutex_init(&t->sleep_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -331,7 +332,7 @@ static inline __attribute__((always_inline)) void task_syscall_run(struct task *
 	/* Restart codes never reach the guest: signal delivery resolves them. */
 	if ((ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
 	     ret == -ERESTART_RESTARTBLOCK) && !t->ret_is_value) {
-		t->restart = ret == -ERESTART_RESTARTBLOCK ? -ERESTARTNOHAND : ret;
+		t->restart = ret;
 		t->regs.rax = ret;     /* what a tracer's syscall-exit stop shows; delivery resets it */
 		if (t->strace)
 			strace_syscall(t, &a, -EINTR);

@@ -278,6 +278,13 @@ struct task {
 	/* A syscall's restart code, resolved when signals are delivered. */
 	long restart;
 	/*
+	 * What restart_syscall(2) goes on with after -ERESTART_RESTARTBLOCK
+	 * (Linux's restart_block): a relative sleep's CLOCK_MONOTONIC end and
+	 * where its remaining time goes. sleep_end.tv_sec < 0: nothing.
+	 */
+	struct timespec sleep_end;
+	uint64_t sleep_urem;
+	/*
 	 * The syscall's result is a value even if it reads like a restart
 	 * code (Linux's force_successful_syscall_return: lseek of
 	 * /proc/PID/mem to 2^64 - 512). Cleared as the result is returned.

@@ -32,8 +32,11 @@
  * stub), those of a task under a seccomp filter (its SIGSYS handler may
  * look at the syscall instruction), sites across a page boundary, and any
  * but private read+exec pages no other address space shares (shared
- * mappings, writable or JIT code, pages still copy-on-write after a fork). A guest that maps
- * over or unmaps the table breaks its own patched sites (as under gVisor).
+ * mappings, writable or JIT code, pages still copy-on-write after a fork).
+ * A guest that maps, unmaps, protects or advises anything in the table's
+ * range gets it: every site is undone and the table unmapped first
+ * (usertrap_yield_range), and nothing is patched in that address space
+ * again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,6 +63,9 @@ struct usertrap {
 	bool disabled;           /* the range was taken, or the table is full */
 	unsigned next;           /* the next free entry (0 is the header) */
 	struct { uint64_t site; uint32_t hits; } slot[USERTRAP_SLOTS];
+	/* Each entry's site (0: none) and number, as the sentry wrote them. */
+	uint64_t site[USERTRAP_MAX];
+	uint32_t nr[USERTRAP_MAX];
 };
 
 static struct usertrap *usertrap_new(void)
@@ -119,6 +125,8 @@ int usertrap_fork_end(struct mm *child, struct usertrap *p)
 		u->disabled = p->disabled;
 		u->next = p->next;
 		memcpy(u->slot, p->slot, sizeof(u->slot));
+		memcpy(u->site, p->site, sizeof(u->site));
+		memcpy(u->nr, p->nr, sizeof(u->nr));
 		child->usertrap = u;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -182,6 +190,26 @@ static uint64_t entry_write(struct mm *mm, unsigned i, uint32_t nr, uint64_t ret
 	return force_write(mm, e, code, sizeof(code)) ? e : 0;
 }
 
+/* The 7-byte jump through entry e. */
+static void jump_to(uint64_t e, uint8_t jmp[7])
+{
+	uint32_t abs = (uint32_t)e;
+	jmp[0] = 0xff;                                  /* jmp *abs32 */
+	jmp[1] = 0x24;
+	jmp[2] = 0x25;
+	memcpy(jmp + 3, &abs, 4);
+}
+
+/* What eax holds after running a half-written jump through entry e as "mov $imm, %eax". */
+static uint32_t torn_of(uint64_t e)
+{
+	uint8_t jmp[7];
+	uint32_t v;
+	jump_to(e, jmp);
+	memcpy(&v, jmp + 1, 4);
+	return v;
+}
+
 void usertrap_syscall(struct task *t)
 {
 	struct mm *mm = t->mm;
@@ -214,21 +242,25 @@ void usertrap_syscall(struct task *t)
 		u->disabled = true;
 		goto out;
 	}
-	uint64_t e = entry_write(mm, u->next, nr, ret);
+	unsigned i = u->next;
+	uint64_t e = entry_write(mm, i, nr, ret);
 	if (!e)
 		goto out;
 	u->next++;
-	uint8_t jmp[7] = { 0xff, 0x24, 0x25 };
-	uint32_t abs = (uint32_t)e;
-	memcpy(jmp + 3, &abs, 4);
+	uint8_t jmp[7];
+	jump_to(e, jmp);
 	_Static_assert(((USERTRAP_ADDR >> 16) & 0xff) == 0x06 &&
 		       ((USERTRAP_ADDR + USERTRAP_SIZE - 1) >> 16) == 0x06,
 		       "the jump's sixth byte must be 0x06, its seventh 0");
 	/* The syscall's first byte, then all but the opcode, then the opcode. */
 	bool ok = force_write(mm, site + 5, jmp + 5, 1) && force_write(mm, site + 1, jmp + 1, 6) &&
 		  force_write(mm, site, jmp, 1);
-	if (!ok)
+	if (ok) {
+		u->site[i] = site;
+		u->nr[i] = nr;
+	} else {
 		force_write(mm, site + 1, old + 1, 6);     /* undone (usertrap_fault waits for it) */
+	}
 	sdebug("pid %d: syscall %u at 0x%lx %s (entry 0x%lx)", t->tid, nr, (unsigned long)site,
 	       ok ? "patched" : "not patched", (unsigned long)e);
 out:
@@ -242,35 +274,69 @@ bool usertrap_fault(struct task *t)
 	uint8_t code[7];
 	if (!u || at < 5)
 		return false;
-	/* Under the lock: a patch being written is whole (or undone) by then. */
+	/* Under the lock: a patch being written (or undone) is whole by then. */
 	pthread_mutex_lock(&u->lock);
 	bool read = mm_access_force(t->mm, at - 5, code, sizeof(code), false) == (long)sizeof(code);
-	pthread_mutex_unlock(&u->lock);
 	uint32_t e;
 	memcpy(&e, code + 3, 4);
 	bool patched = read && code[0] == 0xff && code[1] == 0x24 && code[2] == 0x25 &&
 		       code[5] == 0x06 && !code[6] && e >= USERTRAP_ADDR + USERTRAP_ENTRY &&
-		       e < USERTRAP_ADDR + USERTRAP_SIZE;
+		       e < USERTRAP_ADDR + USERTRAP_SIZE && !(e % USERTRAP_ENTRY);
 	bool undone = read && code[5] == 0x0f && code[6] == 0x05;
+	/* The site's entry: the jump's, or (undone) the one it had. */
+	long i = patched ? (long)((e - USERTRAP_ADDR) / USERTRAP_ENTRY) : -1;
+	for (unsigned k = 1; undone && i < 0 && k < u->next; k++)
+		if (u->site[k] == at - 5)
+			i = k;
+	uint32_t nr = i >= 0 ? u->nr[i] : 0;
+	bool known = i >= 0 && u->site[i] == at - 5;
+	pthread_mutex_unlock(&u->lock);
 	if (!patched && !undone)
 		return false;
 	/*
 	 * The syscall instruction that was (or is again) here, with the number
-	 * the thread has; a thread that ran the half-written site's "mov" (its
-	 * opcode not yet the jump's) got the jump's bytes as the number: the
-	 * site's own is in its entry.
+	 * the thread has; a thread that ran a half-written site's "mov" (its
+	 * opcode not yet, or no longer, the jump's) got the jump's bytes as the
+	 * number: the site's own is the entry's.
 	 */
-	uint32_t torn, nr;
-	memcpy(&torn, code + 1, 4);
-	if (patched && (uint32_t)t->regs.rax == torn && (t->regs.rax >> 32) == 0) {
-		if (mm_access_force(t->mm, (uint64_t)e + 9, &nr, 4, false) != 4)
-			return false;
+	if (known && t->regs.rax == torn_of(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY))
 		t->regs.rax = nr;
-	}
 	t->regs.orig_rax = t->regs.rax;
 	t->regs.rax = (uint64_t)-ENOSYS;
 	t->regs.rip = at + 2;
 	t->regs.rcx = t->regs.rip;
 	t->regs.r11 = t->regs.eflags;
 	return true;
+}
+
+void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
+	if (!u || addr >= USERTRAP_ADDR + USERTRAP_SIZE || addr + len <= USERTRAP_ADDR ||
+	    addr + len < addr)
+		return;
+	pthread_mutex_lock(&u->lock);
+	if (u->mapped) {
+		/*
+		 * Every site back to "mov $nr, %eax; syscall": the opcode first,
+		 * the number, then the syscall instruction, so that a thread
+		 * running the site meanwhile faults on 0x06 (usertrap_fault
+		 * waits for the lock) or runs the original.
+		 */
+		for (unsigned i = 1; i < u->next; i++) {
+			uint8_t code[7], jmp[7], mov = 0xb8, sc[2] = { 0x0f, 0x05 };
+			jump_to(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY, jmp);
+			uint64_t site = u->site[i];
+			if (!site || mm_access_force(mm, site, code, 7, false) != 7 || memcmp(code, jmp, 7))
+				continue;
+			if (force_write(mm, site, &mov, 1) && force_write(mm, site + 1, &u->nr[i], 4))
+				force_write(mm, site + 5, sc, 2);
+		}
+		mm_unmap(mm, USERTRAP_ADDR, USERTRAP_SIZE);
+		u->mapped = false;
+		sdebug("syscall patching: the guest takes 0x%llx: %u sites undone",
+		       USERTRAP_ADDR, u->next - 1);
+	}
+	u->disabled = true;      /* the guest uses the range now */
+	pthread_mutex_unlock(&u->lock);
 }

@@ -5,6 +5,7 @@
 #define SENTRY_USERTRAP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct mm;
 struct task;
@@ -18,6 +19,13 @@ void usertrap_syscall(struct task *t);
  * instruction), make t's registers that syscall's entry and return true.
  */
 bool usertrap_fault(struct task *t);
+
+/*
+ * The guest is about to map, unmap, protect or advise [addr, addr+len): if
+ * that touches the trap table, undo every patched site, unmap the table
+ * and patch no more in mm. Call with no MM lock held.
+ */
+void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len);
 
 /*
  * mm_fork: begin locks the parent's state (before the parent's mm lock)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include "sentry/ipc.h"
 #include "sentry/task.h"
+#include "sentry/usertrap.h"
 #include "syscalls/table.h"
 
 /* shmget(2): key_t key, size_t size, int shmflg. */
@@ -17,6 +18,8 @@ long sys_shmget(struct task *t, const struct syscall_args *a)
 /* shmat(2): int shmid, const void *shmaddr, int shmflg; returns the address. */
 long sys_shmat(struct task *t, const struct syscall_args *a)
 {
+	if (a->arg[1])
+		usertrap_yield_range(t->mm, a->arg[1] & PAGE_MASK, 1ULL << 30);   /* any segment size */
 	return ipc_shmat(t, (int)a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 

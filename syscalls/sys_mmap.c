@@ -7,6 +7,7 @@
 #include "fs/vfs.h"
 #include "sentry/mm.h"
 #include "sentry/task.h"
+#include "sentry/usertrap.h"
 #include "syscalls/table.h"
 
 static bool file_is_dev_zero(struct file *f)
@@ -116,6 +117,8 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 			return rc;
 		}
 	}
+	if (fixed)
+		usertrap_yield_range(t->mm, addr, plen);
 	long ret = mm_map(t->mm, addr, plen, prot & (PROT_READ | PROT_WRITE | PROT_EXEC), vma_flags,
 			  fixed, flags & MAP_FIXED_NOREPLACE, f, f ? off : 0);
 	if (f)
@@ -126,12 +129,14 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 /* munmap(2) */
 long sys_munmap(struct task *t, const struct syscall_args *a)
 {
+	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
 	return mm_unmap(t->mm, a->arg[0], a->arg[1]);
 }
 
 /* mprotect(2) */
 long sys_mprotect(struct task *t, const struct syscall_args *a)
 {
+	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
 	return mm_protect(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
@@ -144,6 +149,7 @@ long sys_pkey_mprotect(struct task *t, const struct syscall_args *a)
 {
 	if ((int)a->arg[3] != -1)
 		return -EINVAL;
+	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
 	return mm_protect(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 
@@ -160,6 +166,9 @@ long sys_pkey_free(struct task *t, const struct syscall_args *a)
 /* mremap(2): old_address, old_size, new_size, flags, new_address. */
 long sys_mremap(struct task *t, const struct syscall_args *a)
 {
+	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
+	if (a->arg[3] & MREMAP_FIXED)
+		usertrap_yield_range(t->mm, a->arg[4], a->arg[2]);
 	return mm_remap(t->mm, a->arg[0], a->arg[1], a->arg[2], (int)a->arg[3], a->arg[4]);
 }
 
@@ -172,6 +181,7 @@ long sys_brk(struct task *t, const struct syscall_args *a)
 /* madvise(2) */
 long sys_madvise(struct task *t, const struct syscall_args *a)
 {
+	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
 	return mm_advise(t->mm, a->arg[0], a->arg[1], (int)a->arg[2]);
 }
 

@@ -116,6 +116,9 @@ static int copy_in_timespec(struct task *t, uint64_t addr, struct timespec *ts)
 	return 0;
 }
 
+static long sleep_until(struct task *t, const struct timespec *deadline, int flags,
+			uint64_t urem);
+
 /*
  * Sleep on this task's own condition so that a signal (kill) ends the sleep
  * early with -EINTR. Absolute CLOCK_REALTIME deadlines are converted to
@@ -138,10 +141,29 @@ static long do_sleep(struct task *t, clockid_t host, int flags, const struct tim
 	int64_t end = mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec + ns;
 	deadline.tv_sec = end / NSEC_PER_SEC;
 	deadline.tv_nsec = end % NSEC_PER_SEC;
-	int rc = task_sleep_until(t, &deadline);
-	if (rc == -EINTR && urem && !(flags & TIMER_ABSTIME)) {
+	return sleep_until(t, &deadline, flags, urem);
+}
+
+/*
+ * Sleep until deadline (CLOCK_MONOTONIC). Interrupted, a relative sleep
+ * writes the time left to urem and returns -ERESTART_RESTARTBLOCK: a
+ * handler makes it -EINTR, a stop and continue (no handler) go on through
+ * restart_syscall(2) to the same end, as Linux's hrtimer_nanosleep. An
+ * absolute one restarts with its own arguments (-ERESTARTNOHAND).
+ */
+static long sleep_until(struct task *t, const struct timespec *deadline, int flags,
+			uint64_t urem)
+{
+	int rc = task_sleep_until(t, deadline);
+	if (rc != -EINTR)
+		return rc;
+	if (flags & TIMER_ABSTIME)
+		return -ERESTARTNOHAND;
+	if (urem) {
+		struct timespec mono;
 		clock_gettime(CLOCK_MONOTONIC, &mono);
-		int64_t left = end - (mono.tv_sec * NSEC_PER_SEC + mono.tv_nsec);
+		int64_t left = (deadline->tv_sec - mono.tv_sec) * NSEC_PER_SEC +
+			       (deadline->tv_nsec - mono.tv_nsec);
 		struct timespec rem = { 0, 0 };
 		if (left > 0) {
 			rem.tv_sec = left / NSEC_PER_SEC;
@@ -150,7 +172,19 @@ static long do_sleep(struct task *t, clockid_t host, int flags, const struct tim
 		if (mm_copy_out(t->mm, gaddr(urem), &rem, sizeof(rem)))
 			return -EFAULT;
 	}
-	return rc;
+	t->sleep_end = *deadline;
+	t->sleep_urem = urem;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+/* restart_syscall(2): the interrupted relative sleep goes on; anything else is -EINTR. */
+long sys_restart_syscall(struct task *t, const struct syscall_args *a)
+{
+	if (t->sleep_end.tv_sec < 0)
+		return -EINTR;
+	struct timespec end = t->sleep_end;
+	t->sleep_end.tv_sec = -1;
+	return sleep_until(t, &end, 0, t->sleep_urem);
 }
 
 /* nanosleep(2) */

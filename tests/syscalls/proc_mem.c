@@ -428,6 +428,40 @@ static int read_as(pid_t target_pid, uid_t uid, gid_t gid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 102;
 }
 
+/*
+ * A debugger's writes to a private read-only page keep working after a
+ * fork whose child has exited (the page stops being copy-on-write after
+ * the first one): every write lands, as on Linux.
+ */
+static void writes_after_fork(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *ro = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (ro == MAP_FAILED)
+			_exit(2);
+		memset(ro, 'a', pg);
+		if (mprotect(ro, pg, PROT_READ))
+			_exit(2);
+		pid_t c = fork();
+		if (c == 0)
+			_exit(0);
+		waitpid(c, NULL, 0);
+		int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+		CHECK_OK(fd, "after_fork_open");
+		for (int i = 0; i < 3; i++)
+			CHECK_EQ(pwrite(fd, "xyz" + i, 1, (off_t)(uintptr_t)(ro + i)), 1,
+				 "after_fork_forced_write");
+		CHECK(memcmp(ro, "xyz", 3) == 0, "after_fork_forced_writes_seen");
+		close(fd);
+		_exit(conf_failures ? 1 : 0);
+	}
+	int st = 0;
+	CHECK_OK(pid, "after_fork_fork");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "after_fork_child_ok");
+}
+
 static void permissions(void)
 {
 	if (geteuid() != 0)
@@ -561,6 +595,7 @@ int main(int argc, char **argv)
 	misc(pid);
 	stop_target(pid);
 	self_cases();
+	writes_after_fork();
 	permissions();
 	lifetime();
 	return conf_exit();
