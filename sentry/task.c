@@ -588,7 +588,8 @@ static void *task_thread(void *arg)
 			task_syscall32(t);
 			break;
 		case PLAT_EV_FAULT:
-			if (ev.signo == SIGILL && usertrap_fault(t)) {
+			if ((ev.signo == SIGILL || ev.signo == SIGTRAP) &&
+			    usertrap_fault(t, ev.signo) == USERTRAP_SYSCALL) {
 				t->last_fault_addr = UINT64_MAX;
 				task_syscall(t);
 				break;

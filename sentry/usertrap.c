@@ -39,6 +39,7 @@
  * again.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -267,13 +268,50 @@ out:
 	pthread_mutex_unlock(&u->lock);
 }
 
-bool usertrap_fault(struct task *t)
+/* A syscall entry's registers: the instruction ending at ret, with number nr. */
+static void enter_syscall(struct task *t, uint64_t nr, uint64_t ret)
+{
+	t->regs.orig_rax = nr;
+	t->regs.rax = (uint64_t)-ENOSYS;
+	t->regs.rip = ret;
+	t->regs.rcx = ret;
+	t->regs.r11 = t->regs.eflags;
+}
+
+/*
+ * A single-step trap (the trap flag: a debugger's step, a program tracing
+ * itself) right after a patched site's jump, at its entry's code: the
+ * trap the unpatched site's first instruction would have raised, after
+ * its "mov" (at the old syscall instruction, whose 0x06 then makes the
+ * syscall through usertrap_fault).
+ */
+static bool step_into_entry(struct task *t, struct usertrap *u)
+{
+	uint64_t at = t->regs.rip;
+	if (at < USERTRAP_ADDR + USERTRAP_ENTRY || at >= USERTRAP_ADDR + USERTRAP_SIZE ||
+	    (at - USERTRAP_ADDR) % USERTRAP_ENTRY != 8)
+		return false;
+	unsigned i = (unsigned)((at - USERTRAP_ADDR) / USERTRAP_ENTRY);
+	pthread_mutex_lock(&u->lock);
+	bool known = u->mapped && i < u->next && u->site[i];
+	uint64_t site = known ? u->site[i] : 0, nr = known ? u->nr[i] : 0;
+	pthread_mutex_unlock(&u->lock);
+	if (known) {
+		t->regs.rax = nr;
+		t->regs.rip = site + 5;
+	}
+	return known;
+}
+
+int usertrap_fault(struct task *t, int signo)
 {
 	struct usertrap *u = __atomic_load_n(&t->mm->usertrap, __ATOMIC_ACQUIRE);
 	uint64_t at = t->regs.rip;
 	uint8_t code[7];
-	if (!u || at < 5)
-		return false;
+	if (u && signo == SIGTRAP)
+		return step_into_entry(t, u) ? USERTRAP_SIGNAL : 0;
+	if (!u || signo != SIGILL || at < 5)
+		return 0;
 	/* Under the lock: a patch being written (or undone) is whole by then. */
 	pthread_mutex_lock(&u->lock);
 	bool read = mm_access_force(t->mm, at - 5, code, sizeof(code), false) == (long)sizeof(code);
@@ -292,7 +330,7 @@ bool usertrap_fault(struct task *t)
 	bool known = i >= 0 && u->site[i] == at - 5;
 	pthread_mutex_unlock(&u->lock);
 	if (!patched && !undone)
-		return false;
+		return 0;
 	/*
 	 * The syscall instruction that was (or is again) here, with the number
 	 * the thread has; a thread that ran a half-written site's "mov" (its
@@ -301,12 +339,8 @@ bool usertrap_fault(struct task *t)
 	 */
 	if (known && t->regs.rax == torn_of(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY))
 		t->regs.rax = nr;
-	t->regs.orig_rax = t->regs.rax;
-	t->regs.rax = (uint64_t)-ENOSYS;
-	t->regs.rip = at + 2;
-	t->regs.rcx = t->regs.rip;
-	t->regs.r11 = t->regs.eflags;
-	return true;
+	enter_syscall(t, t->regs.rax, at + 2);
+	return USERTRAP_SYSCALL;
 }
 
 void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)

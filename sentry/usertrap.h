@@ -14,11 +14,16 @@ struct task;
 void usertrap_syscall(struct task *t);
 
 /*
- * t faulted with SIGILL: if on the invalid byte of a patched site (a thread
- * that was between its two instructions, or a jump to the old syscall
- * instruction), make t's registers that syscall's entry and return true.
+ * t faulted with signo. SIGILL on the invalid byte of a patched site (a
+ * thread that was between its two instructions, or a jump to the old
+ * syscall instruction): t's registers become that syscall's entry, and
+ * USERTRAP_SYSCALL says to serve it. SIGTRAP from single-stepping a
+ * patched site's jump: t's registers become those after the site's first
+ * instruction, and USERTRAP_SIGNAL says to deliver the trap there. 0: not
+ * a patched site's.
  */
-bool usertrap_fault(struct task *t);
+enum { USERTRAP_SYSCALL = 1, USERTRAP_SIGNAL = 2 };
+int usertrap_fault(struct task *t, int signo);
 
 /*
  * The guest is about to map, unmap, protect or advise [addr, addr+len): if

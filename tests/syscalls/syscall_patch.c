@@ -742,6 +742,66 @@ static void jumps(void)
 	close(p[1]);
 }
 
+/* ---- single-stepping a hot site (the trap flag, as a debugger's step) ---- */
+
+/* A getpid site whose two instructions have names (the code's bytes change when patched). */
+__asm__(".text\n\t.p2align 3\n"
+	"s_step:\n\t"
+	".globl step_mov\nstep_mov:\n\tmov $39, %eax\n"
+	".globl step_sys\nstep_sys:\n\tsyscall\n\tret\n");
+extern char s_step[], step_mov[], step_sys[];
+_Static_assert(SYS_getpid == 39, "step site number");
+
+static volatile int step_n;
+static uintptr_t step_rip[64];
+
+static void on_sigtrap(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	(void)sig;
+	(void)si;
+	if (step_n < 64)
+		step_rip[step_n] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (++step_n >= 64)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100LL;
+}
+
+/* s_step with the trap flag set around the call: one SIGTRAP per instruction. */
+static long stepped_getpid(void)
+{
+	long r;
+	__asm__ volatile("pushf\n\torq $0x100, (%%rsp)\n\tpopf\n\tcall *%1\n\t"
+			 "pushf\n\tandq $~0x100, (%%rsp)\n\tpopf"
+			 : "=a"(r) : "r"(s_step)
+			 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory", "cc");
+	return r;
+}
+
+static void single_step(void)
+{
+	for (int i = 0; i < 10; i++)
+		((long (*)(void))s_step)();
+	struct sigaction sa = { 0 };
+	sa.sa_sigaction = on_sigtrap;
+	sa.sa_flags = SA_SIGINFO;
+	SETUP(sigaction(SIGTRAP, &sa, NULL));
+	step_n = 0;
+	CHECK_EQ(stepped_getpid(), me, "single_step_hot_site_result");
+	/* The site's own instructions trap where they are: before the mov, then the syscall. */
+	int at_mov = -1, at_syscall = -1, outside = 0;
+	for (int i = 0; i < step_n && i < 64; i++) {
+		if (step_rip[i] == (uintptr_t)step_sys)
+			at_syscall = i;
+		else if (step_rip[i] == (uintptr_t)step_mov)
+			at_mov = i;
+		else if (step_rip[i] < 0x100000 || step_rip[i] >= 0x7ffffff00000ULL)
+			outside++;
+	}
+	CHECK(at_mov >= 0 && at_syscall == at_mov + 1, "single_step_traps_at_mov_then_syscall");
+	CHECK_EQ(outside, 0, "single_step_no_trap_outside_the_program");
+	signal(SIGTRAP, SIG_DFL);
+}
+
 /* ---- 5: threads ---- */
 
 #define NTHR 4
@@ -1250,6 +1310,7 @@ int main(int argc, char **argv)
 	hot_sites();
 	registers();
 	jumps();
+	single_step();
 	threads();
 	signals_fpu();
 	code_mappings();
