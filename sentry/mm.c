@@ -549,8 +549,10 @@ bool mm_patchable(struct mm *mm, uint64_t addr, size_t len)
 	pthread_mutex_lock(&mm->lock);
 	long i = vma_find_locked(mm, addr);
 	const struct vma *v = i >= 0 ? &mm->vmas[i] : NULL;
+	/* Pages once shared with a fork's child count when no other VMA has them any more. */
+	bool alone = v && (!v->shared || __atomic_load_n(&v->shared->refs, __ATOMIC_ACQUIRE) == 1);
 	bool ok = v && len <= v->end - addr && (v->prot & PROT_EXEC) && !(v->prot & PROT_WRITE) &&
-		  !(v->flags & VMA_SHARED) && !v->shared && !v->fshared && !v->host && !v->reserve;
+		  !(v->flags & VMA_SHARED) && alone && !v->fshared && !v->host && !v->reserve;
 	pthread_mutex_unlock(&mm->lock);
 	return ok;
 }

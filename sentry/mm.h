@@ -66,8 +66,10 @@ long mm_access_force(struct mm *mm, uint64_t addr, void *buf, size_t len, bool w
 
 /*
  * [addr, addr+len) is in one private, executable, non-writable VMA whose
- * pages no other MM shares (file pages or its own): a syscall site there
- * may be patched (usertrap.c) without touching anyone else's memory.
+ * pages no other MM shares (file pages or its own, or pages a fork shared
+ * whose other sharers are gone): a syscall site there may be patched
+ * (usertrap.c) without touching anyone else's memory. The caller keeps
+ * forks of mm out meanwhile (usertrap_fork_begin).
  */
 bool mm_patchable(struct mm *mm, uint64_t addr, size_t len);
 
