@@ -122,6 +122,14 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as);
 void plat_ctx_keep_stub(struct plat_ctx *ctx);
 
 /*
+ * Make ctx's stub now, before it has an address space (the first process's
+ * thread, while the sentry still loads the program): the first
+ * plat_ctx_attach takes it as plat_ctx_keep_stub's. 0 or -errno (the
+ * attach then makes one as usual).
+ */
+int plat_ctx_prepare(struct plat_ctx *ctx);
+
+/*
  * Start the replay after plat_ctx_attach returned 1 (called under the MM's
  * lock, before the mappings are mirrored with plat_ctx_map): what other
  * threads queued for the stub since it joined the address space is

@@ -349,6 +349,8 @@ int sandbox_boot(const struct sandbox_config *cfg, char *err, size_t errlen)
 	sdebug("platform: %s", plat_name());
 	/* The reaper frees the guest's pages after the sentry's exit, not during it. */
 	memcg_keep_file(mf_fd());
+	/* The first process's thread makes its stub while the program loads. */
+	task_prestart();
 	struct vfs_boot_config vcfg = {
 		.rootfs = cfg->rootfs ? cfg->rootfs : "/",
 		.tmpfs_limit = kernel.mem_limit,

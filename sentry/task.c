@@ -529,12 +529,10 @@ static void task_finish(struct task *t)
 	kernel_unregister_task(t);
 }
 
-static void *task_thread(void *arg)
+static void *task_run(struct task *t, struct plat_ctx *ctx)
 {
-	struct task *t = arg;
 	task_set_current(t);
-	crash_thread_init();
-	rusage_task_attach(t, plat_ctx_create());
+	rusage_task_attach(t, ctx);
 	if (!t->ctx) {
 		slog("pid %d: cannot create an execution context", t->tid);
 		task_exit_group(t, SIGKILL);
@@ -617,6 +615,51 @@ static void *task_thread(void *arg)
 	return NULL;
 }
 
+static void *task_thread(void *arg)
+{
+	crash_thread_init();
+	return task_run(arg, plat_ctx_create());
+}
+
+/*
+ * The first task's thread, started at boot (task_prestart): it makes its
+ * context and stub while the sentry still loads the program, then waits
+ * for the task (the first task_start_thread hands it over).
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool started, taken;
+	struct task *task;
+} early = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+
+static void *early_thread(void *arg)
+{
+	crash_thread_init();
+	struct plat_ctx *ctx = plat_ctx_create();
+	if (ctx)
+		plat_ctx_prepare(ctx);      /* on failure the first attach makes the stub */
+	pthread_mutex_lock(&early.lock);
+	while (!early.task)
+		pthread_cond_wait(&early.cond, &early.lock);
+	struct task *t = early.task;
+	pthread_mutex_unlock(&early.lock);
+	return task_run(t, ctx);
+}
+
+void task_prestart(void)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	pthread_mutex_lock(&early.lock);
+	if (!early.started && pthread_create(&th, &attr, early_thread, NULL) == 0)
+		early.started = true;
+	pthread_mutex_unlock(&early.lock);
+	pthread_attr_destroy(&attr);
+}
+
 int task_start(struct task *t)
 {
 	int rc = kernel_register_task(t);
@@ -638,6 +681,18 @@ int task_start_thread(struct task *t)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	/* The thread's own reference, dropped by kernel_unregister_task at its end. */
+	pthread_mutex_lock(&early.lock);
+	bool handed = early.started && !early.taken;
+	if (handed) {
+		early.taken = true;
+		early.task = t;
+		pthread_cond_signal(&early.cond);
+	}
+	pthread_mutex_unlock(&early.lock);
+	if (handed) {
+		pthread_attr_destroy(&attr);
+		return 0;
+	}
 	rc = pthread_create(&t->thread, &attr, task_thread, t);
 	pthread_attr_destroy(&attr);
 	return -rc;

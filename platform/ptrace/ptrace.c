@@ -780,17 +780,9 @@ void plat_ctx_keep_stub(struct plat_ctx *ctx)
 	st->spare = rc == 0;
 }
 
-int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
+/* A new stub for ctx, in no address space yet. */
+static int ctx_spawn(struct plat_ctx *ctx, struct stub **out)
 {
-	if (ctx->stub && ctx->stub->as == as && ctx->stub->pid > 0)
-		return 0;
-	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0) {
-		/* The stub kept across an execve, emptied: it serves the new space. */
-		ctx->stub->spare = false;
-		stub_join(ctx->stub, as, ctx);
-		return 1;
-	}
-	ctx_detach(ctx);
 	struct stub *st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
@@ -805,13 +797,45 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 		stub_free(st);
 		return rc;
 	}
-	stub_join(st, as, ctx);
 	ctx->solo = false;          /* the new stub's guest thread runs on ctx's CPU */
 	ctx->solo_streak = 0;
 	pthread_mutex_lock(&ctx->cpu_lock);
 	ctx->cpu_pid = st->pid;
 	pthread_mutex_unlock(&ctx->cpu_lock);
+	*out = st;
+	return 0;
+}
+
+int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
+{
+	if (ctx->stub && ctx->stub->as == as && ctx->stub->pid > 0)
+		return 0;
+	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0) {
+		/* The stub kept across an execve, emptied: it serves the new space. */
+		ctx->stub->spare = false;
+		stub_join(ctx->stub, as, ctx);
+		return 1;
+	}
+	ctx_detach(ctx);
+	struct stub *st;
+	int rc = ctx_spawn(ctx, &st);
+	if (rc)
+		return rc;
+	stub_join(st, as, ctx);
 	return 1;
+}
+
+int plat_ctx_prepare(struct plat_ctx *ctx)
+{
+	if (ctx->stub)
+		return 0;
+	struct stub *st;
+	int rc = ctx_spawn(ctx, &st);
+	if (rc)
+		return rc;
+	st->spare = true;           /* empty: the first plat_ctx_attach takes it */
+	ctx->stub = st;
+	return 0;
 }
 
 /* Linux's encoding of another process's CPU clocks (MAKE_PROCESS_CPUCLOCK). */
