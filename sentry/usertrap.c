@@ -343,6 +343,23 @@ int usertrap_fault(struct task *t, int signo)
 	return USERTRAP_SYSCALL;
 }
 
+/*
+ * Entry i's site back to "mov $nr, %eax; syscall" (if it still holds the
+ * jump): the opcode first, the number, then the syscall instruction, so
+ * that a thread running the site meanwhile faults on 0x06 (usertrap_fault
+ * waits for the lock) or runs the original. The entry is forgotten.
+ */
+static void unpatch_locked(struct mm *mm, struct usertrap *u, unsigned i)
+{
+	uint8_t code[7], jmp[7], mov = 0xb8, sc[2] = { 0x0f, 0x05 };
+	uint64_t site = u->site[i];
+	jump_to(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY, jmp);
+	if (site && mm_access_force(mm, site, code, 7, false) == 7 && !memcmp(code, jmp, 7) &&
+	    force_write(mm, site, &mov, 1) && force_write(mm, site + 1, &u->nr[i], 4))
+		force_write(mm, site + 5, sc, 2);
+	u->site[i] = 0;
+}
+
 void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
@@ -351,26 +368,25 @@ void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
 		return;
 	pthread_mutex_lock(&u->lock);
 	if (u->mapped) {
-		/*
-		 * Every site back to "mov $nr, %eax; syscall": the opcode first,
-		 * the number, then the syscall instruction, so that a thread
-		 * running the site meanwhile faults on 0x06 (usertrap_fault
-		 * waits for the lock) or runs the original.
-		 */
-		for (unsigned i = 1; i < u->next; i++) {
-			uint8_t code[7], jmp[7], mov = 0xb8, sc[2] = { 0x0f, 0x05 };
-			jump_to(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY, jmp);
-			uint64_t site = u->site[i];
-			if (!site || mm_access_force(mm, site, code, 7, false) != 7 || memcmp(code, jmp, 7))
-				continue;
-			if (force_write(mm, site, &mov, 1) && force_write(mm, site + 1, &u->nr[i], 4))
-				force_write(mm, site + 5, sc, 2);
-		}
+		for (unsigned i = 1; i < u->next; i++)
+			unpatch_locked(mm, u, i);
 		mm_unmap(mm, USERTRAP_ADDR, USERTRAP_SIZE);
 		u->mapped = false;
 		sdebug("syscall patching: the guest takes 0x%llx: %u sites undone",
 		       USERTRAP_ADDR, u->next - 1);
 	}
 	u->disabled = true;      /* the guest uses the range now */
+	pthread_mutex_unlock(&u->lock);
+}
+
+void usertrap_unpatch_range(struct mm *mm, uint64_t addr, uint64_t len)
+{
+	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
+	if (!u)
+		return;
+	pthread_mutex_lock(&u->lock);
+	for (unsigned i = 1; i < u->next; i++)
+		if (u->site[i] >= addr && u->site[i] - addr < len)
+			unpatch_locked(mm, u, i);
 	pthread_mutex_unlock(&u->lock);
 }

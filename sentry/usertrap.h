@@ -33,6 +33,12 @@ int usertrap_fault(struct task *t, int signo);
 void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len);
 
 /*
+ * The guest moves [addr, addr+len) (mremap): undo the sites patched there,
+ * whose entries return to their old addresses. No MM lock held.
+ */
+void usertrap_unpatch_range(struct mm *mm, uint64_t addr, uint64_t len);
+
+/*
  * mm_fork: begin locks the parent's state (before the parent's mm lock)
  * so that no site is patched while its pages are copied; end gives the
  * child a copy of it and unlocks. 0 or -ENOMEM.

@@ -1209,6 +1209,19 @@ static void code_mappings(void)
 	CHECK_EQ(call_n(p + 64, 20, ppid), 0, "anon_code_rewritten_site");
 	munmap(p, 4096);
 
+	/* Hot code moved elsewhere (mremap): its site still returns where it now is. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SETUP(p == MAP_FAILED ? -1 : 0);
+	memcpy(p + 512, code_getpid, 8);      /* a site address not used before */
+	SETUP(mprotect(p, 4096, PROT_READ | PROT_EXEC));
+	CHECK_EQ(call_n(p + 512, 20, me), 0, "moved_code_site_hot");
+	unsigned char *hole = mmap(NULL, 2 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SETUP(hole == MAP_FAILED ? -1 : 0);
+	unsigned char *q = mremap(p, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, hole + 4096);
+	SETUP(q == MAP_FAILED ? -1 : 0);
+	CHECK_EQ(call_n(q + 512, 20, me), 0, "moved_code_site_runs_where_it_is");
+	munmap(hole, 2 * 4096);
+
 	/* Shared code: never rewritten (another process may run it). */
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	SETUP(p == MAP_FAILED ? -1 : 0);
