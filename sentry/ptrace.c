@@ -48,6 +48,7 @@
 #include "sentry/process.h"
 #include "sentry/ptrace.h"
 #include "sentry/signal.h"
+#include "sentry/usertrap.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 #define FPSTATE_MAX (16 * 1024)
@@ -665,6 +666,8 @@ static long ptrace_traceme(struct task *t)
 		}
 	}
 	pthread_mutex_unlock(&kernel.lock);
+	if (!rc)
+		usertrap_forget(t->mm);  /* the tracer sees (and may break on) the original code */
 	return rc;
 }
 
@@ -693,6 +696,7 @@ static long ptrace_attach(struct task *t, bool seize, int pid, uint64_t addr, ui
 		return rc;
 	}
 	link_locked(c, t, seize ? (unsigned)flags : 0, seize);
+	struct mm *mm = c->mm && mm_get_not_zero(c->mm) ? c->mm : NULL;
 	if (!seize) {
 		siginfo_t info;
 		memset(&info, 0, sizeof(info));
@@ -703,6 +707,10 @@ static long ptrace_attach(struct task *t, bool seize, int pid, uint64_t addr, ui
 	/* Already group-stopped, it reports the stop to its tracer (link_locked). */
 	task_wake_locked(c);
 	pthread_mutex_unlock(&kernel.lock);
+	if (mm) {
+		usertrap_forget(mm);     /* the tracer sees (and may break on) the original code */
+		mm_put(mm);
+	}
 	return 0;
 }
 

@@ -21,7 +21,8 @@
  * does; rt_sigreturn restores it. Interrupted syscalls follow Linux's
  * restart rules (ERESTARTSYS with SA_RESTART, ERESTARTNOINTR,
  * ERESTARTNOHAND, ERESTART_RESTARTBLOCK: -EINTR for a handler, else
- * restart_syscall(2) with the task's restart block).
+ * restart_syscall(2) with the task's restart block if it has one (a
+ * sleep's), or the call again as ERESTARTNOHAND (futex)).
  */
 #include <errno.h>
 #include <signal.h>
@@ -499,7 +500,7 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 	}
 	if (!code)
 		return;
-	if (!handler && code == -ERESTART_RESTARTBLOCK) {
+	if (!handler && code == -ERESTART_RESTARTBLOCK && t->sleep_end.tv_sec >= 0) {
 		t->regs.rax = 219;      /* restart_syscall(2), which goes on from t's restart block */
 		t->regs.rip -= 2;
 		return;

@@ -595,6 +595,7 @@ static void *task_run(struct task *t, struct plat_ctx *ctx)
 			task_fault(t, &ev);
 			break;
 		case PLAT_EV_INTERRUPT:
+			usertrap_leave_entry(t);
 			break;
 		case PLAT_EV_DIED:
 			/*

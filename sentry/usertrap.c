@@ -64,9 +64,14 @@ struct usertrap {
 	bool disabled;           /* the range was taken, or the table is full */
 	unsigned next;           /* the next free entry (0 is the header) */
 	struct { uint64_t site; uint32_t hits; } slot[USERTRAP_SLOTS];
-	/* Each entry's site (0: none) and number, as the sentry wrote them. */
+	/*
+	 * Each entry's site (0: none) and number, as the sentry wrote them;
+	 * dead: the site was undone (still known, for a thread that ran its
+	 * half-undone bytes).
+	 */
 	uint64_t site[USERTRAP_MAX];
 	uint32_t nr[USERTRAP_MAX];
+	uint8_t dead[USERTRAP_MAX];
 };
 
 static struct usertrap *usertrap_new(void)
@@ -128,6 +133,7 @@ int usertrap_fork_end(struct mm *child, struct usertrap *p)
 		memcpy(u->slot, p->slot, sizeof(u->slot));
 		memcpy(u->site, p->site, sizeof(u->site));
 		memcpy(u->nr, p->nr, sizeof(u->nr));
+		memcpy(u->dead, p->dead, sizeof(u->dead));
 		child->usertrap = u;
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -279,17 +285,19 @@ static void enter_syscall(struct task *t, uint64_t nr, uint64_t ret)
 }
 
 /*
- * A single-step trap (the trap flag: a debugger's step, a program tracing
- * itself) right after a patched site's jump, at its entry's code: the
- * trap the unpatched site's first instruction would have raised, after
- * its "mov" (at the old syscall instruction, whose 0x06 then makes the
- * syscall through usertrap_fault).
+ * A thread stopped in an entry's code: a single-step trap (the trap flag:
+ * a debugger's step, a program tracing itself) right after a patched
+ * site's jump, or any event there. Its state becomes the one after the
+ * unpatched site's "mov", at the old syscall instruction (whose 0x06 then
+ * makes the syscall through usertrap_fault, or, undone, which is the
+ * syscall again): for a trap, the one that instruction would have raised;
+ * the table itself may be gone when it resumes.
  */
 static bool step_into_entry(struct task *t, struct usertrap *u)
 {
 	uint64_t at = t->regs.rip;
 	if (at < USERTRAP_ADDR + USERTRAP_ENTRY || at >= USERTRAP_ADDR + USERTRAP_SIZE ||
-	    (at - USERTRAP_ADDR) % USERTRAP_ENTRY != 8)
+	    (at - USERTRAP_ADDR) % USERTRAP_ENTRY < 8 || (at - USERTRAP_ADDR) % USERTRAP_ENTRY >= 29)
 		return false;
 	unsigned i = (unsigned)((at - USERTRAP_ADDR) / USERTRAP_ENTRY);
 	pthread_mutex_lock(&u->lock);
@@ -347,24 +355,36 @@ int usertrap_fault(struct task *t, int signo)
  * Entry i's site back to "mov $nr, %eax; syscall" (if it still holds the
  * jump): the opcode first, the number, then the syscall instruction, so
  * that a thread running the site meanwhile faults on 0x06 (usertrap_fault
- * waits for the lock) or runs the original. The entry is forgotten.
+ * waits for the lock) or runs the original. The entry stays known, dead.
  */
 static void unpatch_locked(struct mm *mm, struct usertrap *u, unsigned i)
 {
 	uint8_t code[7], jmp[7], mov = 0xb8, sc[2] = { 0x0f, 0x05 };
 	uint64_t site = u->site[i];
+	if (!site || u->dead[i])
+		return;
 	jump_to(USERTRAP_ADDR + (uint64_t)i * USERTRAP_ENTRY, jmp);
-	if (site && mm_access_force(mm, site, code, 7, false) == 7 && !memcmp(code, jmp, 7) &&
+	if (mm_access_force(mm, site, code, 7, false) == 7 && !memcmp(code, jmp, 7) &&
 	    force_write(mm, site, &mov, 1) && force_write(mm, site + 1, &u->nr[i], 4))
 		force_write(mm, site + 5, sc, 2);
-	u->site[i] = 0;
+	u->dead[i] = 1;
+}
+
+void usertrap_leave_entry(struct task *t)
+{
+	struct usertrap *u = __atomic_load_n(&t->mm->usertrap, __ATOMIC_ACQUIRE);
+	if (u && t->regs.rip >= USERTRAP_ADDR && t->regs.rip < USERTRAP_ADDR + USERTRAP_SIZE)
+		step_into_entry(t, u);
 }
 
 void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
 {
-	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
-	if (!u || addr >= USERTRAP_ADDR + USERTRAP_SIZE || addr + len <= USERTRAP_ADDR ||
-	    addr + len < addr)
+	if (addr >= USERTRAP_ADDR + USERTRAP_SIZE || addr + len <= USERTRAP_ADDR ||
+	    addr + len < addr || !plat_fast_entry())
+		return;
+	/* Made if need be: no thread may map the table after this (disabled, under the lock). */
+	struct usertrap *u = usertrap_of(mm);
+	if (!u)
 		return;
 	pthread_mutex_lock(&u->lock);
 	if (u->mapped) {
@@ -376,6 +396,18 @@ void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
 		       USERTRAP_ADDR, u->next - 1);
 	}
 	u->disabled = true;      /* the guest uses the range now */
+	pthread_mutex_unlock(&u->lock);
+}
+
+void usertrap_forget(struct mm *mm)
+{
+	struct usertrap *u = __atomic_load_n(&mm->usertrap, __ATOMIC_ACQUIRE);
+	if (!u)
+		return;
+	pthread_mutex_lock(&u->lock);
+	for (unsigned i = 1; i < u->next; i++)
+		unpatch_locked(mm, u, i);
+	u->disabled = true;
 	pthread_mutex_unlock(&u->lock);
 }
 

@@ -38,6 +38,12 @@ void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len);
  */
 void usertrap_unpatch_range(struct mm *mm, uint64_t addr, uint64_t len);
 
+/* A tracer attached: undo every site of mm and patch no more (breakpoints go on the originals). */
+void usertrap_forget(struct mm *mm);
+
+/* Any event of t: if it stopped inside a trap-table entry, move it to its site (see .c). */
+void usertrap_leave_entry(struct task *t);
+
 /*
  * mm_fork: begin locks the parent's state (before the parent's mm lock)
  * so that no site is patched while its pages are copied; end gives the

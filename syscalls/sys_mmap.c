@@ -167,7 +167,7 @@ long sys_pkey_free(struct task *t, const struct syscall_args *a)
 long sys_mremap(struct task *t, const struct syscall_args *a)
 {
 	usertrap_yield_range(t->mm, a->arg[0], a->arg[1]);
-	usertrap_unpatch_range(t->mm, a->arg[0], a->arg[1]);
+	usertrap_unpatch_range(t->mm, a->arg[0], PAGE_ALIGN_UP(a->arg[1]));
 	if (a->arg[3] & MREMAP_FIXED)
 		usertrap_yield_range(t->mm, a->arg[4], a->arg[2]);
 	return mm_remap(t->mm, a->arg[0], a->arg[1], a->arg[2], (int)a->arg[3], a->arg[4]);

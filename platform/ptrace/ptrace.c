@@ -780,6 +780,16 @@ void plat_ctx_keep_stub(struct plat_ctx *ctx)
 	st->spare = rc == 0;
 }
 
+/* A spare stub that died meanwhile (killed from outside): reaped, and true. */
+static bool stub_exited(struct stub *st)
+{
+	siginfo_t si = { 0 };
+	if (waitid(P_PID, (id_t)st->pid, &si, WEXITED | WNOHANG | __WALL) != 0 || si.si_pid != st->pid)
+		return false;
+	st->pid = 0;       /* reaped: never signalled again */
+	return true;
+}
+
 /* A new stub for ctx, in no address space yet. */
 static int ctx_spawn(struct plat_ctx *ctx, struct stub **out)
 {
@@ -810,8 +820,8 @@ int plat_ctx_attach(struct plat_ctx *ctx, struct plat_as *as)
 {
 	if (ctx->stub && ctx->stub->as == as && ctx->stub->pid > 0)
 		return 0;
-	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0) {
-		/* The stub kept across an execve, emptied: it serves the new space. */
+	if (ctx->stub && ctx->stub->spare && ctx->stub->pid > 0 && !stub_exited(ctx->stub)) {
+		/* The stub kept across an execve (or made early), emptied: it serves the new space. */
 		ctx->stub->spare = false;
 		stub_join(ctx->stub, as, ctx);
 		return 1;

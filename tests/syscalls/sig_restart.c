@@ -3,7 +3,10 @@
  * write to a full pipe and wait4. A signal that is ignored or blocked does not
  * interrupt. The signal comes from a forked child; the data after it. */
 #include "conformance.h"
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <time.h>
 
@@ -51,6 +54,45 @@ static pid_t signaller(int wfd, int rfd_close)
 		_exit(0);
 	}
 	return pid;
+}
+
+/*
+ * A stop and a continue (no handler) interrupt no timed wait: a relative
+ * nanosleep goes on to its end and returns 0 (Linux: restart_syscall with
+ * the sleep's restart block), a futex wait with a timeout ends in
+ * ETIMEDOUT, never EINTR.
+ */
+static void stop_continue(void)
+{
+	struct timespec t0, t1;
+	for (int which = 0; which < 2; which++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			static int word;
+			struct timespec ts = { 0, 600 * 1000000L };
+			long r;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (which == 0)
+				r = nanosleep(&ts, NULL);
+			else
+				r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+			int e = errno;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+			if (which == 0)
+				_exit(r == 0 && ms >= 590 ? 0 : 1);
+			_exit(r == -1 && e == ETIMEDOUT && ms >= 590 ? 0 : 2);
+		}
+		SETUP(pid);
+		msleep(100);
+		CHECK_EQ(kill(pid, SIGSTOP), 0, "stop_timed_wait_child");
+		msleep(100);
+		CHECK_EQ(kill(pid, SIGCONT), 0, "cont_timed_wait_child");
+		int st = 0;
+		CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      which == 0 ? "nanosleep_goes_on_after_stop_continue"
+				 : "futex_timeout_not_eintr_after_stop_continue");
+	}
 }
 
 int main(void)
@@ -173,5 +215,6 @@ int main(void)
 	close(p[1]);
 
 	signal(SIGUSR1, SIG_DFL);
+	stop_continue();
 	return conf_exit();
 }
