@@ -18,13 +18,6 @@ static void on_usr1(int sig)
 	hits++;
 }
 
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static int set_handler(void (*fn)(int), int flags)
 {
 	struct sigaction sa;
@@ -45,12 +38,12 @@ static pid_t signaller(int wfd, int rfd_close)
 	if (pid == 0) {
 		if (rfd_close >= 0)
 			close(rfd_close);
-		msleep(40);
+		conf_msleep_full(40);
 		kill(parent, SIGUSR1);
-		msleep(40);
+		conf_msleep_full(40);
 		if (wfd >= 0 && write(wfd, "x", 1) != 1)
 			_exit(1);
-		msleep(40);
+		conf_msleep_full(40);
 		_exit(0);
 	}
 	return pid;
@@ -84,9 +77,9 @@ static void stop_continue(void)
 			_exit(r == -1 && e == ETIMEDOUT && ms >= 590 ? 0 : 2);
 		}
 		SETUP(pid);
-		msleep(100);
+		conf_msleep_full(100);
 		CHECK_EQ(kill(pid, SIGSTOP), 0, "stop_timed_wait_child");
-		msleep(100);
+		conf_msleep_full(100);
 		CHECK_EQ(kill(pid, SIGCONT), 0, "cont_timed_wait_child");
 		int st = 0;
 		CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
@@ -155,9 +148,9 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		msleep(40);
+		conf_msleep_full(40);
 		kill(parent, SIGUSR1);
-		msleep(40);
+		conf_msleep_full(40);
 		long got = 0;
 		while (got < filled + 1) {
 			ssize_t r = read(p[0], big, sizeof big);

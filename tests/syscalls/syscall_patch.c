@@ -439,26 +439,9 @@ static void on_sig_frame(int sig, siginfo_t *si, void *ucv)
 	on_sig_fpu(sig);
 }
 
-static int set_handler(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL);
-}
-
 static pid_t raw_getpid(void)
 {
 	return syscall(SYS_getpid);
-}
-
-static void msleep_full(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* ---- 1: hot sites ---- */
@@ -547,9 +530,9 @@ static pid_t signaller(int wfd, int rfd_close, char c)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(rfd_close);
-		msleep_full(40);
+		conf_msleep_full(40);
 		kill(parent, SIGUSR1);
-		msleep_full(40);
+		conf_msleep_full(40);
 		_exit(write(wfd, &c, 1) == 1 ? 0 : 1);
 	}
 	return pid;
@@ -564,9 +547,9 @@ struct tsig {
 static void *thread_signaller(void *arg)
 {
 	struct tsig *ts = arg;
-	msleep_full(40);
+	conf_msleep_full(40);
 	syscall(SYS_tgkill, me, ts->tid, SIGUSR1);
-	msleep_full(40);
+	conf_msleep_full(40);
 	if (write(ts->wfd, &ts->c, 1) != 1)
 		return (void *)1;
 	return NULL;
@@ -609,7 +592,7 @@ static void restarts(void)
 	char c = 0;
 
 	/* SA_RESTART, the signal from another process. */
-	SETUP(set_handler(SIGUSR1, on_sig_count, SA_RESTART));
+	SETUP(conf_set_handler(SIGUSR1, on_sig_count, SA_RESTART));
 	hits = 0;
 	pid_t pid = signaller(p[1], p[0], 'x');
 	CHECK_EQ(s_rread(p[0], (long)&c, 1), 1, "restart_read_sa_restart");
@@ -618,7 +601,7 @@ static void restarts(void)
 	check_child_ok(pid, "restart_read_sa_restart_child");
 
 	/* Without SA_RESTART: EINTR from the site, then the data. */
-	SETUP(set_handler(SIGUSR1, on_sig_count, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_sig_count, 0));
 	hits = 0;
 	c = 0;
 	pid = signaller(p[1], p[0], 'e');
@@ -631,7 +614,7 @@ static void restarts(void)
 	/* SA_RESTART from a thread, at a register site, the handler clobbering
 	 * the FPU: restarted, every register intact. */
 	struct rs *b = rb;
-	SETUP(set_handler(SIGUSR1, on_sig_fpu, SA_RESTART));
+	SETUP(conf_set_handler(SIGUSR1, on_sig_fpu, SA_RESTART));
 	hits = 0;
 	c = 0;
 	struct tsig ts = { (pid_t)syscall(SYS_gettid), p[1], 'y' };
@@ -660,13 +643,13 @@ static void restarts(void)
 		long r = s_rread(p[0], (long)&d, 1);
 		_exit(r == 1 && d == 's' ? 0 : 1);
 	}
-	msleep_full(60);
+	conf_msleep_full(60);
 	int st;
 	CHECK_EQ(kill(pid, SIGSTOP), 0, "stop_read_child");
 	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid, "stop_read_child_waited");
 	CHECK(WIFSTOPPED(st), "stop_read_child_stopped");
 	CHECK_EQ(kill(pid, SIGCONT), 0, "cont_read_child");
-	msleep_full(30);
+	conf_msleep_full(30);
 	SETUP(write(p[1], "s", 1));
 	check_child_ok(pid, "stop_cont_read_restarted");
 
@@ -679,7 +662,7 @@ static void restarts(void)
 		/* 0: slept it all; 2: returned 0 early; 100 + errno: failed. */
 		_exit(r < 0 ? 100 + (int)-r : conf_now() - t0 >= 0.29 ? 0 : 2);
 	}
-	msleep_full(60);
+	conf_msleep_full(60);
 	CHECK_EQ(kill(pid, SIGSTOP), 0, "stop_sleep_child");
 	CHECK_EQ(waitpid(pid, &st, WUNTRACED), pid, "stop_sleep_child_waited");
 	CHECK_EQ(kill(pid, SIGCONT), 0, "cont_sleep_child");
@@ -714,7 +697,7 @@ static void jumps(void)
 	for (int i = 0; i < 20; i++)
 		bad += jsite_getpid() != me;
 	CHECK_EQ(bad, 0, "jump_site_hot_getpid");
-	SETUP(set_handler(SIGILL, on_sigill, 0));
+	SETUP(conf_set_handler(SIGILL, on_sigill, 0));
 	if (sigsetjmp(sigill_jb, 1)) {
 		conf_fail("jump_no_sigill_seen", "SIGILL delivered to the program");
 		signal(SIGILL, SIG_DFL);
@@ -1113,7 +1096,7 @@ static int exec_child(int take_table)
 	h_rs = NULL;
 
 	/* An interval timer's signals land anywhere among register sites. */
-	SETUP(set_handler(SIGALRM, on_sig_fpu, SA_RESTART));
+	SETUP(conf_set_handler(SIGALRM, on_sig_fpu, SA_RESTART));
 	hits = 0;
 	struct itimerval it = { { 0, 2000 }, { 0, 2000 } };
 	SETUP(setitimer(ITIMER_REAL, &it, NULL));
@@ -1143,7 +1126,7 @@ static int exec_child(int take_table)
 
 	/* A double computed across hot sites and raise()d signals whose handler
 	 * changes the rounding mode and clobbers the vector registers. */
-	SETUP(set_handler(SIGUSR1, on_sig_fpu, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_sig_fpu, 0));
 	volatile double seed = 1.0;
 	double want = seed, got = seed;
 	for (int i = 0; i < 3000; i++)
