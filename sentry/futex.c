@@ -134,6 +134,16 @@ long futex_wait(struct task *t, gaddr_t addr, int flags, uint32_t val,
 	while (!w.woken) {
 		if (signal_pending(t)) {
 			rc = deadline ? -ERESTART_RESTARTBLOCK : -ERESTARTSYS;
+			if (deadline) {
+				/* restart_syscall(2) waits on to the same deadline. */
+				t->restart_block.kind = RESTART_FUTEX;
+				t->restart_block.end = *deadline;
+				t->restart_block.clock = clock;
+				t->restart_block.uaddr = addr.v;
+				t->restart_block.flags = flags;
+				t->restart_block.val = val;
+				t->restart_block.bitset = bitset;
+			}
 			break;
 		}
 		int e = deadline ? pthread_cond_timedwait(&w.cond, &b->lock, deadline)

@@ -21,8 +21,8 @@
  * does; rt_sigreturn restores it. Interrupted syscalls follow Linux's
  * restart rules (ERESTARTSYS with SA_RESTART, ERESTARTNOINTR,
  * ERESTARTNOHAND, ERESTART_RESTARTBLOCK: -EINTR for a handler, else
- * restart_syscall(2) with the task's restart block if it has one (a
- * sleep's), or the call again as ERESTARTNOHAND (futex)).
+ * restart_syscall(2) with the task's restart block (a relative sleep's
+ * or a timed futex wait's), or the call again as ERESTARTNOHAND without one).
  */
 #include <errno.h>
 #include <signal.h>
@@ -500,7 +500,7 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 	}
 	if (!code)
 		return;
-	if (!handler && code == -ERESTART_RESTARTBLOCK && t->sleep_end.tv_sec >= 0) {
+	if (!handler && code == -ERESTART_RESTARTBLOCK && t->restart_block.kind != RESTART_NONE) {
 		t->regs.rax = 219;      /* restart_syscall(2), which goes on from t's restart block */
 		t->regs.rip -= 2;
 		return;
@@ -513,7 +513,7 @@ static void resolve_restart(struct task *t, bool handler, uint64_t sa_flags)
 		restart_syscall(t);
 	else
 		t->regs.rax = -EINTR;
-	t->sleep_end.tv_sec = -1;       /* a handler ran: restart_syscall has nothing to go on with */
+	t->restart_block.kind = RESTART_NONE;    /* a handler ran: nothing to go on with */
 }
 
 /* Killed by sig. No core is ever dumped, so the status has no core bit (WCOREDUMP). */

@@ -34,7 +34,6 @@ static struct task *task_alloc_common(struct thread_group *tg)
 		return NULL;
 	t->refs = 1;
 	t->tg = tg;
-	t->sleep_end.tv_sec = -1;          /* no restart block */
 	pthread_mutex_init(&t->sleep_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);

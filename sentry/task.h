@@ -279,11 +279,20 @@ struct task {
 	long restart;
 	/*
 	 * What restart_syscall(2) goes on with after -ERESTART_RESTARTBLOCK
-	 * (Linux's restart_block): a relative sleep's CLOCK_MONOTONIC end and
-	 * where its remaining time goes. sleep_end.tv_sec < 0: nothing.
+	 * (Linux's restart_block): an interrupted relative sleep (its
+	 * CLOCK_MONOTONIC end and where the time left goes) or timed futex
+	 * wait (its absolute deadline on clock). Cleared when a handler runs
+	 * or restart_syscall takes it.
 	 */
-	struct timespec sleep_end;
-	uint64_t sleep_urem;
+	struct {
+		enum { RESTART_NONE, RESTART_SLEEP, RESTART_FUTEX } kind;
+		struct timespec end;
+		clockid_t clock;
+		uint64_t urem;                     /* RESTART_SLEEP */
+		uint64_t uaddr;                    /* RESTART_FUTEX: futex_wait's arguments */
+		int flags;
+		uint32_t val, bitset;
+	} restart_block;
 	/*
 	 * The syscall's result is a value even if it reads like a restart
 	 * code (Linux's force_successful_syscall_return: lseek of

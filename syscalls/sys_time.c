@@ -4,6 +4,7 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
+#include "sentry/futex.h"
 #include "sentry/kernel_internal.h"
 #include "sentry/mm.h"
 #include "sentry/rusage.h"
@@ -172,19 +173,29 @@ static long sleep_until(struct task *t, const struct timespec *deadline, int fla
 		if (mm_copy_out(t->mm, gaddr(urem), &rem, sizeof(rem)))
 			return -EFAULT;
 	}
-	t->sleep_end = *deadline;
-	t->sleep_urem = urem;
+	t->restart_block.kind = RESTART_SLEEP;
+	t->restart_block.end = *deadline;
+	t->restart_block.urem = urem;
 	return -ERESTART_RESTARTBLOCK;
 }
 
-/* restart_syscall(2): the interrupted relative sleep goes on; anything else is -EINTR. */
+/*
+ * restart_syscall(2): the interrupted relative sleep or timed futex wait
+ * goes on to the same end; without one, -EINTR (Linux's
+ * do_no_restart_syscall).
+ */
 long sys_restart_syscall(struct task *t, const struct syscall_args *a)
 {
-	if (t->sleep_end.tv_sec < 0)
-		return -EINTR;
-	struct timespec end = t->sleep_end;
-	t->sleep_end.tv_sec = -1;
-	return sleep_until(t, &end, 0, t->sleep_urem);
+	int kind = t->restart_block.kind;
+	t->restart_block.kind = RESTART_NONE;
+	struct timespec end = t->restart_block.end;
+	if (kind == RESTART_SLEEP)
+		return sleep_until(t, &end, 0, t->restart_block.urem);
+	if (kind == RESTART_FUTEX)
+		return futex_wait(t, gaddr(t->restart_block.uaddr), t->restart_block.flags,
+				  t->restart_block.val, &end, t->restart_block.clock,
+				  t->restart_block.bitset);
+	return -EINTR;
 }
 
 /* nanosleep(2) */
