@@ -28,15 +28,18 @@
  * the page change only when their stub maps the process's new copy of it,
  * between two of their instructions.
  *
- * Not patched: a traced task's sites (a debugger would single-step into the
- * stub), those of a task under a seccomp filter (its SIGSYS handler may
- * look at the syscall instruction), sites across a page boundary, and any
- * but private read+exec pages no other address space shares (shared
- * mappings, writable or JIT code, pages still copy-on-write after a fork).
- * A guest that maps, unmaps, protects or advises anything in the table's
- * range gets it: every site is undone and the table unmapped first
- * (usertrap_yield_range), and nothing is patched in that address space
- * again.
+ * Not patched: a traced task's sites (a tracer attaching undoes them all:
+ * its breakpoints and single steps meet the original code), those of a
+ * task under a seccomp filter (its SIGSYS handler may look at the syscall
+ * instruction), sites across a page boundary, a "mov" that may carry a REX
+ * prefix, and any but private read+exec pages no other address space
+ * shares (shared mappings, writable or JIT code, pages copy-on-write with
+ * a live fork). A single-step trap or any stop inside an entry moves the
+ * thread back to its site (step_into_entry). A guest that maps, unmaps,
+ * protects or advises anything in the table's range gets it: every site
+ * is undone and the table unmapped first (usertrap_yield_range), and
+ * nothing is patched in that address space again; code moved by mremap
+ * has its sites undone first.
  */
 #include <errno.h>
 #include <signal.h>
