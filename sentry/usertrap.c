@@ -64,7 +64,8 @@
 struct usertrap {
 	pthread_mutex_t lock;
 	bool mapped;             /* the table is at USERTRAP_ADDR */
-	bool disabled;           /* the range was taken, or the table is full */
+	bool disabled;           /* no more patching: the range is the guest's, a tracer came, or
+				    the table is full (set atomically: read without the lock) */
 	unsigned next;           /* the next free entry (0 is the header) */
 	struct { uint64_t site; uint32_t hits; } slot[USERTRAP_SLOTS];
 	/*
@@ -228,7 +229,8 @@ void usertrap_syscall(struct task *t)
 	    (site & PAGE_MASK) != ((ret - 1) & PAGE_MASK) || t->regs.orig_rax > 0xffffffffULL)
 		return;
 	struct usertrap *u = usertrap_of(mm);
-	if (!u)
+	/* Once disabled, never enabled again: the trapped path takes no lock then. */
+	if (!u || __atomic_load_n(&u->disabled, __ATOMIC_RELAXED))
 		return;
 	pthread_mutex_lock(&u->lock);
 	if (u->disabled || count_hit(u, site) != USERTRAP_HITS)
@@ -245,11 +247,11 @@ void usertrap_syscall(struct task *t)
 	if (mm_access_force(mm, site - 1, &prefix, 1, false) != 1 || (prefix & 0xf0) == 0x40)
 		goto out;
 	if (!u->mapped && !table_map(mm, u)) {
-		u->disabled = true;
+		__atomic_store_n(&u->disabled, true, __ATOMIC_RELAXED);
 		goto out;
 	}
 	if (u->next >= USERTRAP_MAX) {
-		u->disabled = true;
+		__atomic_store_n(&u->disabled, true, __ATOMIC_RELAXED);
 		goto out;
 	}
 	unsigned i = u->next;
@@ -398,7 +400,8 @@ void usertrap_yield_range(struct mm *mm, uint64_t addr, uint64_t len)
 		sdebug("syscall patching: the guest takes 0x%llx: %u sites undone",
 		       USERTRAP_ADDR, u->next - 1);
 	}
-	u->disabled = true;      /* the guest uses the range now */
+	/* The guest uses the range now. */
+	__atomic_store_n(&u->disabled, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -410,7 +413,7 @@ void usertrap_forget(struct mm *mm)
 	pthread_mutex_lock(&u->lock);
 	for (unsigned i = 1; i < u->next; i++)
 		unpatch_locked(mm, u, i);
-	u->disabled = true;
+	__atomic_store_n(&u->disabled, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&u->lock);
 }
 

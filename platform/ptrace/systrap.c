@@ -751,12 +751,21 @@ uint64_t systrap_sentry_spin_ns(struct plat_ctx *ctx)
 	return tsc_ns(__atomic_load_n(&ctx->sentry_spin, __ATOMIC_RELAXED));
 }
 
-long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap)
+/*
+ * The XSAVE area of the guest thread's frame, made first if it waits in
+ * the fast path (systrap_resync); NULL if there is none.
+ */
+static uint8_t *frame_xsave(struct plat_ctx *ctx, struct stub *st)
 {
 	if (st->fast && systrap_resync(ctx, st))
-		return -ESRCH;
+		return NULL;
 	struct kucontext *uc = frame_uc(st);
-	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
+	return uc ? frame_fp(st, uc) : NULL;
+}
+
+long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap)
+{
+	uint8_t *fp = frame_xsave(ctx, st);
 	if (!fp)
 		return -ESRCH;
 	size_t n = cap < st->xstate_size ? cap : st->xstate_size;
@@ -772,10 +781,7 @@ long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_
  */
 int systrap_set_fpstate(struct plat_ctx *ctx, struct stub *st, const void *buf, size_t len)
 {
-	if (st->fast && systrap_resync(ctx, st))
-		return -ESRCH;
-	struct kucontext *uc = frame_uc(st);
-	uint8_t *fp = uc ? frame_fp(st, uc) : NULL;
+	uint8_t *fp = frame_xsave(ctx, st);
 	if (!fp)
 		return -ESRCH;
 	const uint8_t *in = buf;

@@ -79,6 +79,18 @@ static __attribute__((unused)) int conf_set_handler(int sig, void (*fn)(int), in
 	return sigaction(sig, &sa, NULL);
 }
 
+/* sigaction(sig) with SA_SIGINFO handler fn, flags and an empty mask; 0 or -1. */
+static __attribute__((unused)) int conf_set_action(int sig, void (*fn)(int, siginfo_t *, void *),
+						   int flags)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | flags;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
 /* CLOCK_MONOTONIC in seconds. */
 static __attribute__((unused)) double conf_now(void)
 {

@@ -42,16 +42,6 @@ static int recurse(int n)
 	return recurse(n + 1) + pad[0];
 }
 
-static int set(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL);
-}
-
 int main(void)
 {
 	size_t sz = 64 * 1024;
@@ -69,7 +59,7 @@ int main(void)
 	CHECK(old.ss_sp == alt_lo && old.ss_size == sz && old.ss_flags == 0, "installed_reads_back");
 
 	/* Handler with SA_ONSTACK: on the alternate stack. */
-	SETUP(set(SIGUSR1, on_usr1, SA_ONSTACK));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, SA_ONSTACK));
 	volatile char main_local;
 	raise(SIGUSR1);
 	CHECK(handler_sp >= (uintptr_t)alt_lo && handler_sp < (uintptr_t)alt_hi, "onstack_handler_on_alt_stack");
@@ -80,7 +70,7 @@ int main(void)
 	CHECK_EQ(old.ss_flags, 0, "after_handler_not_onstack");
 
 	/* Without SA_ONSTACK: on the normal stack, flags show not on stack. */
-	SETUP(set(SIGUSR1, on_usr1, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, 0));
 	handler_sp = 0;
 	raise(SIGUSR1);
 	CHECK(handler_sp < (uintptr_t)alt_lo || handler_sp >= (uintptr_t)alt_hi, "plain_handler_not_on_alt_stack");
@@ -90,7 +80,7 @@ int main(void)
 	CHECK_EQ(handler_ss_ret, 0, "change_off_stack_ok");
 
 	/* Stack overflow: SIGSEGV handled on the alternate stack. */
-	SETUP(set(SIGSEGV, on_segv, SA_ONSTACK));
+	SETUP(conf_set_handler(SIGSEGV, on_segv, SA_ONSTACK));
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -119,7 +109,7 @@ int main(void)
 	CHECK_EQ(sigaltstack(&ss, NULL), 0, "disable");
 	CHECK_EQ(sigaltstack(NULL, &old), 0, "query_disabled");
 	CHECK_EQ(old.ss_flags, SS_DISABLE, "disabled_reads_back");
-	SETUP(set(SIGUSR1, on_usr1, SA_ONSTACK));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, SA_ONSTACK));
 	handler_sp = 0;
 	raise(SIGUSR1);
 	CHECK(handler_sp < (uintptr_t)alt_lo || handler_sp >= (uintptr_t)alt_hi, "onstack_disabled_uses_normal_stack");

@@ -56,20 +56,10 @@ static __attribute__((noinline)) long load_at_label(long *addr)
 	return out;
 }
 
-static int set(int sig, void (*fn)(int, siginfo_t *, void *))
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL);
-}
-
 int main(void)
 {
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
-	SETUP(set(SIGSEGV, on_fault_jump));
+	SETUP(conf_set_action(SIGSEGV, on_fault_jump, 0));
 	volatile int *bad = BAD_PTR;
 
 	/* Unmapped address: SEGV_MAPERR, recovered with siglongjmp. */
@@ -130,7 +120,7 @@ int main(void)
 	CHECK(f_rsp < (uintptr_t)&local && f_rsp > (uintptr_t)&local - 4096, "ucontext_rsp_plausible");
 
 	/* The handler moves rip on and sets rax: execution resumes there. */
-	SETUP(set(SIGSEGV, on_fault_skip));
+	SETUP(conf_set_action(SIGSEGV, on_fault_skip, 0));
 	n_faults = 0;
 	long r = load_at_label((long *)bad);
 	CHECK_EQ(n_faults, 1, "skip_handler_ran");
@@ -139,9 +129,9 @@ int main(void)
 	CHECK_EQ(load_at_label(&ok_val), 99, "no_fault_path");
 
 	/* SIGILL from ud2, SIGFPE from a division by zero, SIGTRAP from int3. */
-	SETUP(set(SIGILL, on_fault_jump));
-	SETUP(set(SIGFPE, on_fault_jump));
-	SETUP(set(SIGTRAP, on_fault_jump));
+	SETUP(conf_set_action(SIGILL, on_fault_jump, 0));
+	SETUP(conf_set_action(SIGFPE, on_fault_jump, 0));
+	SETUP(conf_set_action(SIGTRAP, on_fault_jump, 0));
 	if (sigsetjmp(env, 1) == 0)
 		asm volatile("ud2");
 	CHECK_EQ(f_signo, SIGILL, "ud2_sigill");

@@ -18,16 +18,6 @@ static void on_usr1(int sig)
 	hits++;
 }
 
-static int set_handler(void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGUSR1, &sa, NULL);
-}
-
 /* A child that sends SIGUSR1 to the parent after 40 ms, then (if WFD >= 0)
  * writes one byte to WFD after 40 ms more, then exits after 40 ms more. */
 static pid_t signaller(int wfd, int rfd_close)
@@ -95,7 +85,7 @@ int main(void)
 
 	/* read, SA_RESTART: the handler runs and read returns the byte. */
 	SETUP(pipe(p));
-	SETUP(set_handler(on_usr1, SA_RESTART));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, SA_RESTART));
 	hits = 0;
 	pid_t pid = signaller(p[1], p[0]);
 	CHECK_EQ(read(p[0], &c, 1), 1, "read_restarted_with_sa_restart");
@@ -106,7 +96,7 @@ int main(void)
 
 	/* read without SA_RESTART: EINTR. */
 	SETUP(pipe(p));
-	SETUP(set_handler(on_usr1, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, 0));
 	hits = 0;
 	pid = signaller(p[1], p[0]);
 	CHECK_ERR(read(p[0], &c, 1), EINTR, "read_eintr_without_sa_restart");
@@ -142,7 +132,7 @@ int main(void)
 	check_child_ok(pid, "write_eintr_child");
 
 	/* Full-pipe write with SA_RESTART: the child drains after the signal. */
-	SETUP(set_handler(on_usr1, SA_RESTART));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, SA_RESTART));
 	hits = 0;
 	pid_t parent = getpid();
 	fflush(stdout);
@@ -172,7 +162,7 @@ int main(void)
 	pid = signaller(-1, -1);
 	CHECK_EQ(waitpid(pid, &st, 0), pid, "waitpid_restarted_with_sa_restart");
 	CHECK_EQ(hits, 1, "waitpid_restart_handler_ran");
-	SETUP(set_handler(on_usr1, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, 0));
 	hits = 0;
 	pid = signaller(-1, -1);
 	CHECK_ERR(waitpid(pid, &st, 0), EINTR, "waitpid_eintr_without_sa_restart");
@@ -189,7 +179,7 @@ int main(void)
 
 	/* A blocked signal does not interrupt; it is pending afterwards. */
 	SETUP(pipe(p));
-	SETUP(set_handler(on_usr1, 0));
+	SETUP(conf_set_handler(SIGUSR1, on_usr1, 0));
 	sigset_t s, old;
 	sigemptyset(&s);
 	sigaddset(&s, SIGUSR1);

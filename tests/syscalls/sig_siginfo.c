@@ -69,30 +69,10 @@ static void plain(int sig)
 	n_calls++;
 }
 
-static int install(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL);
-}
-
-static int install_plain(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(sig, &sa, NULL);
-}
-
 int main(void)
 {
 	pid_t me = getpid();
-	SETUP(install(SIGUSR1, info_handler, 0));
+	SETUP(conf_set_action(SIGUSR1, info_handler, 0));
 
 	n_calls = 0;
 	CHECK_EQ(kill(me, SIGUSR1), 0, "kill_self");
@@ -133,7 +113,7 @@ int main(void)
 	CHECK_EQ(last_pid, pid, "child_kill_si_pid_is_child");
 
 	/* SIGCHLD with CLD_EXITED. */
-	SETUP(install(SIGCHLD, chld_handler, 0));
+	SETUP(conf_set_action(SIGCHLD, chld_handler, 0));
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -151,7 +131,7 @@ int main(void)
 
 	/* RT signals queue (in order); standard signals coalesce. */
 	int rt = SIGRTMIN + 2;
-	SETUP(install(rt, rt_handler, 0));
+	SETUP(conf_set_action(rt, rt_handler, 0));
 	sigset_t rts;
 	sigemptyset(&rts);
 	sigaddset(&rts, rt);
@@ -173,8 +153,8 @@ int main(void)
 
 	/* Raising from a handler: another signal nests at once, the same one
 	 * (blocked while its handler runs) waits until the handler returns. */
-	SETUP(install_plain(SIGUSR1, usr1_raiser, 0));
-	SETUP(install_plain(SIGUSR2, usr2_record, 0));
+	SETUP(conf_set_handler(SIGUSR1, usr1_raiser, 0));
+	SETUP(conf_set_handler(SIGUSR2, usr2_record, 0));
 	n_seq = 0;
 	depth = max_depth = 0;
 	raise(SIGUSR1);
@@ -184,7 +164,7 @@ int main(void)
 	CHECK_EQ(max_depth, 1, "same_signal_deferred_without_nodefer");
 
 	/* SA_NODEFER: the same signal nests. */
-	SETUP(install_plain(SIGUSR1, usr1_raiser, SA_NODEFER));
+	SETUP(conf_set_handler(SIGUSR1, usr1_raiser, SA_NODEFER));
 	n_seq = 0;
 	depth = max_depth = 0;
 	raise(SIGUSR1);
@@ -196,7 +176,7 @@ int main(void)
 	CHECK(!sigismember(&cur, SIGUSR1), "mask_restored_after_handler");
 
 	/* SA_RESETHAND: one delivery, then SIG_DFL. */
-	SETUP(install_plain(SIGUSR2, plain, SA_RESETHAND));
+	SETUP(conf_set_handler(SIGUSR2, plain, SA_RESETHAND));
 	n_calls = 0;
 	raise(SIGUSR2);
 	CHECK_EQ(n_calls, 1, "resethand_delivered_once");
@@ -206,7 +186,7 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		SETUP(install_plain(SIGUSR2, plain, SA_RESETHAND));
+		SETUP(conf_set_handler(SIGUSR2, plain, SA_RESETHAND));
 		raise(SIGUSR2);
 		raise(SIGUSR2); /* default: terminates */
 		_exit(0);

@@ -444,20 +444,24 @@ static pid_t raw_getpid(void)
 	return syscall(SYS_getpid);
 }
 
+/* How many of n calls of a site return something other than want. */
+static long misses(long (*site)(void), int n, long want)
+{
+	long bad = 0;
+	for (int i = 0; i < n; i++)
+		bad += site() != want;
+	return bad;
+}
+
 /* ---- 1: hot sites ---- */
 
 static void hot_sites(void)
 {
 	long bad = 0;
 	pid_t tid = syscall(SYS_gettid);
-	for (int i = 0; i < 10000; i++)
-		bad += s_getpid() != me;
-	CHECK_EQ(bad, 0, "hot_getpid_10000");
+	CHECK_EQ(misses(s_getpid, 10000, me), 0, "hot_getpid_10000");
 	CHECK_EQ(s_getpid(), raw_getpid(), "hot_getpid_equals_syscall");
-	bad = 0;
-	for (int i = 0; i < 10000; i++)
-		bad += s_gettid() != tid;
-	CHECK_EQ(bad, 0, "hot_gettid_10000");
+	CHECK_EQ(misses(s_gettid, 10000, tid), 0, "hot_gettid_10000");
 
 	int p[2];
 	SETUP(pipe(p));
@@ -693,10 +697,7 @@ static void on_sigill(int sig)
 
 static void jumps(void)
 {
-	long bad = 0;
-	for (int i = 0; i < 20; i++)
-		bad += jsite_getpid() != me;
-	CHECK_EQ(bad, 0, "jump_site_hot_getpid");
+	CHECK_EQ(misses(jsite_getpid, 20, me), 0, "jump_site_hot_getpid");
 	SETUP(conf_set_handler(SIGILL, on_sigill, 0));
 	if (sigsetjmp(sigill_jb, 1)) {
 		conf_fail("jump_no_sigill_seen", "SIGILL delivered to the program");
@@ -713,7 +714,7 @@ static void jumps(void)
 	char buf[8] = { 0 };
 	CHECK_EQ(read(p[0], buf, sizeof buf), 3, "jump_write_read_back");
 	CHECK_STR(buf, "jmp", "jump_write_data");
-	bad = 0;
+	long bad = 0;
 	for (int i = 0; i < 100; i++)
 		bad += jsite_jump(i % 2 ? SYS_getppid : SYS_getpid, 0, 0, 0) !=
 		       (i % 2 ? getppid() : me);
@@ -764,10 +765,7 @@ static void single_step(void)
 {
 	for (int i = 0; i < 10; i++)
 		((long (*)(void))s_step)();
-	struct sigaction sa = { 0 };
-	sa.sa_sigaction = on_sigtrap;
-	sa.sa_flags = SA_SIGINFO;
-	SETUP(sigaction(SIGTRAP, &sa, NULL));
+	SETUP(conf_set_action(SIGTRAP, on_sigtrap, 0));
 	step_n = 0;
 	CHECK_EQ(stepped_getpid(), me, "single_step_hot_site_result");
 	/* The site's own instructions trap where they are: before the mov, then the syscall. */
@@ -912,11 +910,7 @@ static const unsigned char code_getppid[8] = { 0xb8, 0x6e, 0, 0, 0, 0x0f, 0x05, 
 
 static long call_n(const void *code, int n, long want)
 {
-	long (*fn)(void) = (long (*)(void))code;
-	long bad = 0;
-	for (int i = 0; i < n; i++)
-		bad += fn() != want;
-	return bad;
+	return misses((long (*)(void))code, n, want);
 }
 
 /* ---- 6: fork, vfork, execve ---- */
@@ -931,42 +925,26 @@ static void forks(void)
 		pid_t mine = raw_getpid();
 		CHECK(mine != me, "fork_child_pid_differs");
 		CHECK_EQ(s_getpid(), mine, "fork_child_hot_site_own_pid");
-		long bad = 0;
-		for (int i = 0; i < 1000; i++)
-			bad += s_getpid() != mine;
-		CHECK_EQ(bad, 0, "fork_child_hot_site_1000");
+		CHECK_EQ(misses(s_getpid, 1000, mine), 0, "fork_child_hot_site_1000");
 		CHECK_EQ(s_gettid(), mine, "fork_child_hot_gettid_site");
 		CHECK_EQ(jsite_getpid(), mine, "fork_child_jump_site_getpid");
 		CHECK_EQ(jsite_jump(SYS_getppid, 0, 0, 0), me, "fork_child_jump_to_syscall_getppid");
 		check_regsite(r_getpid, 10, FL_BASE, mine, "fork_child_regs_preserved");
-		bad = 0;
-		for (int i = 0; i < 20; i++)
-			bad += s_fresh_child() != mine;
-		CHECK_EQ(bad, 0, "fork_child_fresh_site");
+		CHECK_EQ(misses(s_fresh_child, 20, mine), 0, "fork_child_fresh_site");
 		CHILD_DONE();
 	}
 	check_child_ok(pid, "fork_child_cases");
 	CHECK_EQ(s_getpid(), me, "fork_parent_hot_site_after_child");
-	long bad = 0;
-	for (int i = 0; i < 20; i++)
-		bad += s_fresh_child() != me;
-	CHECK_EQ(bad, 0, "fork_parent_site_made_hot_by_child");
+	CHECK_EQ(misses(s_fresh_child, 20, me), 0, "fork_parent_site_made_hot_by_child");
 
 	/* vfork: the child makes a site hot in the shared memory. */
 	fflush(stdout);
 	pid = vfork();
 	if (pid == 0) {
-		pid_t mine = raw_getpid();
-		int vbad = 0;
-		for (int i = 0; i < 20; i++)
-			vbad += s_vfork() != mine;
-		_exit(vbad ? 1 : 0);
+		_exit(misses(s_vfork, 20, raw_getpid()) ? 1 : 0);
 	}
 	check_child_ok(pid, "vfork_child_site");
-	bad = 0;
-	for (int i = 0; i < 20; i++)
-		bad += s_vfork() != me;
-	CHECK_EQ(bad, 0, "vfork_parent_site_made_hot_by_child");
+	CHECK_EQ(misses(s_vfork, 20, me), 0, "vfork_parent_site_made_hot_by_child");
 
 	/* execve: a new program's sites, and with 0x60000 taken by the program. */
 	fflush(stdout);
@@ -1017,15 +995,9 @@ static int exec_child(int take_table)
 			for (int i = 0; i < 0x10000; i += 64)
 				low[i] = (unsigned char)(i >> 6);
 	}
-	long bad = 0;
-	for (int i = 0; i < 1000; i++)
-		bad += s_getpid() != me;
-	CHECK_EQ(bad, 0, "exec_hot_site_1000");
+	CHECK_EQ(misses(s_getpid, 1000, me), 0, "exec_hot_site_1000");
 	check_regsite(r_getpid, 20, FL_BASE, me, "exec_regs_preserved");
-	bad = 0;
-	for (int i = 0; i < 20; i++)
-		bad += jsite_getpid() != me;
-	CHECK_EQ(bad, 0, "exec_jump_site_hot");
+	CHECK_EQ(misses(jsite_getpid, 20, me), 0, "exec_jump_site_hot");
 	CHECK_EQ(jsite_jump(SYS_getppid, 0, 0, 0), getppid(), "exec_jump_to_syscall_getppid");
 	if (low) {
 		int lbad = 0;
@@ -1039,12 +1011,7 @@ static int exec_child(int take_table)
 
 /* ---- 7: signals and the FPU ---- */static void signals_fpu(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_sig_frame;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	SETUP(sigaction(SIGUSR1, &sa, NULL));
+	SETUP(conf_set_action(SIGUSR1, on_sig_frame, 0));
 	pid_t tid = syscall(SYS_gettid);
 	struct rs *b = calloc(1, sizeof *b);
 	SETUP(b ? 0 : -1);
