@@ -21,16 +21,6 @@ static void alarm_ms(long ms)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static int set(void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGALRM, &sa, NULL);
-}
-
 static double secs(struct timespec t)
 {
 	return t.tv_sec + t.tv_nsec / 1e9;
@@ -38,7 +28,7 @@ static double secs(struct timespec t)
 
 int main(void)
 {
-	SETUP(set(on_alrm, 0));
+	SETUP(conf_set_handler(SIGALRM, on_alrm, 0));
 
 	/* nanosleep 2 s, interrupted after 50 ms. */
 	struct timespec req = { 2, 0 }, rem = { -1, -1 };
@@ -53,7 +43,7 @@ int main(void)
 	CHECK(rem.tv_nsec >= 0 && rem.tv_nsec < 1000000000, "nanosleep_rem_normalized");
 
 	/* SA_RESTART does not restart nanosleep. */
-	SETUP(set(on_alrm, SA_RESTART));
+	SETUP(conf_set_handler(SIGALRM, on_alrm, SA_RESTART));
 	hits = 0;
 	alarm_ms(50);
 	CHECK_ERR(nanosleep(&req, &rem), EINTR, "nanosleep_eintr_despite_sa_restart");
@@ -123,7 +113,7 @@ int main(void)
 	CHECK(conf_now() - t0 >= 0.099, "ignored_signal_full_sleep");
 
 	/* A blocked signal does not interrupt; it is pending afterwards. */
-	SETUP(set(on_alrm, 0));
+	SETUP(conf_set_handler(SIGALRM, on_alrm, 0));
 	sigset_t s, old;
 	sigemptyset(&s);
 	sigaddset(&s, SIGALRM);
