@@ -15,8 +15,35 @@
 
 static pthread_mutex_t vfs_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
+/*
+ * The lock is held for one path walk or one namespace operation: about a
+ * microsecond warm, a few with a cold lookup's host syscalls. A thread
+ * that finds it taken spins up to VFS_LOCK_SPIN_NS before it sleeps: a
+ * sleeper woken from another CPU takes ~40 us on these VMs, far longer
+ * than the hold, and the threads of one guest process (git's index
+ * preload, a thread pool) walk paths together. Four threads of cold
+ * fstatat's: 17.7 ms before, 12.2 ms spinning.
+ */
+#define VFS_LOCK_SPIN_NS 20000
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void vfs_lock(void)
 {
+	if (pthread_mutex_trylock(&vfs_mutex) == 0)
+		return;
+	uint64_t end = mono_ns() + VFS_LOCK_SPIN_NS;
+	do {
+		for (int i = 0; i < 16; i++)
+			__builtin_ia32_pause();
+		if (pthread_mutex_trylock(&vfs_mutex) == 0)
+			return;
+	} while (mono_ns() < end);
 	pthread_mutex_lock(&vfs_mutex);
 }
 
