@@ -245,6 +245,15 @@ int vfs_openat2(struct fs_context *fs, const struct cred *cred, struct file *dir
 	bool created = false;
 	struct path p;
 	int rc;
+	if (!(flags & O_CREAT)) {
+		/* The walk locks for itself, so that a cold lookup may run unlocked. */
+		int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		if (flags & O_DIRECTORY)
+			lf |= LOOKUP_DIRECTORY;
+		rc = lookup_scoped(fs, cred, dirf, path, lf, resolve, &p);
+		if (rc)
+			return rc;
+	}
 	vfs_lock();
 	if (flags & O_CREAT) {
 		struct parent_walk pw;
@@ -313,13 +322,6 @@ int vfs_openat2(struct fs_context *fs, const struct cred *cred, struct file *dir
 				goto out;
 			}
 		}
-	} else {
-		int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
-		if (flags & O_DIRECTORY)
-			lf |= LOOKUP_DIRECTORY;
-		rc = lookup_scoped(fs, cred, dirf, path, lf, resolve, &p);
-		if (rc)
-			goto out;
 	}
 	if (!created) {
 		if (S_ISLNK(p.dentry->inode->mode) && !(flags & O_PATH)) {
@@ -783,16 +785,17 @@ int vfs_statat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 	if (at_flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct path p;
-	vfs_lock();
+	/* The walk locks for itself, so that a cold lookup may run unlocked (vfs_walk_lookup). */
 	int rc = lookup_at(fs, cred, dirf, path, lf, &p);
 	if (!rc) {
+		vfs_lock();
 		struct inode *inode = p.dentry->inode;
 		if (inode->iops && inode->iops->refresh)
 			inode->iops->refresh(p.dentry);
 		inode_stat(inode, st);
 		path_put(&p);
+		vfs_unlock();
 	}
-	vfs_unlock();
 	return rc;
 }
 
@@ -826,13 +829,13 @@ int vfs_statx_extra(struct fs_context *fs, const struct cred *cred, struct file 
 	if (at_flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct path p;
-	vfs_lock();
 	int rc = lookup_at(fs, cred, dirf, path, lf, &p);
 	if (!rc) {
+		vfs_lock();
 		fill_extra(p.dentry->inode, p.mnt, btime, mnt_id);
 		path_put(&p);
+		vfs_unlock();
 	}
-	vfs_unlock();
 	return rc;
 }
 

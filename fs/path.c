@@ -188,7 +188,7 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
 			continue;
 		}
 		struct dentry *child;
-		rc = dentry_lookup(cur->dentry, name, &child);
+		rc = vfs_walk_lookup(cur->dentry, name, &child);
 		if (rc)
 			return rc;
 		struct path next = { cur->mnt, child };

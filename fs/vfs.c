@@ -33,7 +33,11 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-void vfs_lock(void)
+/* How many times this thread holds vfs_lock, and the directory a path walk looks in. */
+static __thread int vfs_depth;
+static __thread struct dentry *vfs_walk_dir;
+
+static void vfs_acquire(void)
 {
 	if (pthread_mutex_trylock(&vfs_mutex) == 0)
 		return;
@@ -47,9 +51,33 @@ void vfs_lock(void)
 	pthread_mutex_lock(&vfs_mutex);
 }
 
+void vfs_lock(void)
+{
+	vfs_acquire();
+	vfs_depth++;
+}
+
 void vfs_unlock(void)
 {
+	vfs_depth--;
 	pthread_mutex_unlock(&vfs_mutex);
+}
+
+int vfs_walk_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	vfs_walk_dir = dir;
+	int rc = dentry_lookup(dir, name, out);
+	vfs_walk_dir = NULL;
+	return rc;
+}
+
+bool vfs_unlock_for_lookup(struct dentry *dir)
+{
+	if (dir != vfs_walk_dir || vfs_depth != 1)
+		return false;
+	vfs_walk_dir = NULL;
+	vfs_unlock();
+	return true;
 }
 
 pthread_mutex_t *vfs_mutex_ptr(void)

@@ -25,14 +25,25 @@
  * across a platform switch. fd_table.lock is a leaf lock: it is never
  * held while taking vfs_lock (see fs/README.md for the whole order).
  */
+struct inode;
+struct dentry;
+struct mount;
+
 void vfs_lock(void);
 void vfs_unlock(void);
 /* For condition waits on vfs_lock (flock); the lock must be held exactly once. */
 pthread_mutex_t *vfs_mutex_ptr(void);
-
-struct inode;
-struct dentry;
-struct mount;
+/*
+ * For a lookup op in dir about to make host calls (a cold overlay
+ * lookup): if it is a path walk's lookup in dir (vfs_walk_lookup) and the
+ * walk's own hold is this thread's only one, release vfs_lock and return
+ * true. The op then relocks with vfs_lock and checks again what it found
+ * (the directory's cached children, whether it still lives), so that
+ * threads walking cold paths together do not wait on each other's host
+ * calls. Other callers of dentry_lookup (create, rename...) keep the lock
+ * throughout, as their checks need.
+ */
+bool vfs_unlock_for_lookup(struct dentry *dir);
 
 /* A mounted file system instance. Never freed (lives as long as the sandbox). */
 struct super_block {
@@ -68,7 +79,8 @@ struct vfs_attr {
 typedef int (*vfs_emit_fn)(void *ctx, const char *name, uint64_t ino, unsigned dtype);
 
 /*
- * Inode operations. All are called with vfs_lock held, after the generic
+ * Inode operations. All are called with vfs_lock held (lookup may drop it
+ * for its host calls: vfs_unlock_for_lookup), after the generic
  * layer checked permissions, read-only mounts and name validity. NULL
  * entries mean the operation is not supported (-EPERM / -EINVAL as Linux).
  */
@@ -362,6 +374,8 @@ void dentry_drop(struct dentry *d);
 struct dentry *dentry_find_child(struct dentry *dir, const char *name);
 /* Look up one component: cache, then dir's lookup op; new reference or -errno. */
 int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out);
+/* dentry_lookup for a path walk: its lookup op may release vfs_lock meanwhile (above). */
+int vfs_walk_lookup(struct dentry *dir, const char *name, struct dentry **out);
 
 /* ---- mounts ---- */
 struct mount *mount_create(struct super_block *sb, struct dentry *root, struct mount *parent,

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,11 @@
 /* Host devices of devtmpfs mounts (devtmpfs reports TMPFS_MAGIC, so f_type cannot tell). */
 static dev_t hidden_devs[16];
 static int nhidden_devs;
-static bool hidden_scanned;
+/* Scanned once, at the first lookup that needs it (which may run without vfs_lock). */
+static pthread_once_t hidden_scanned = PTHREAD_ONCE_INIT;
 
 static void scan_mountinfo(void)
 {
-	hidden_scanned = true;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return;
@@ -59,8 +60,7 @@ bool hostfs_hidden_fs(int fd, dev_t dev)
 	case EFIVARFS_MAGIC: case BINFMTFS_MAGIC: case NSFS_MAGIC:
 		return true;
 	}
-	if (!hidden_scanned)
-		scan_mountinfo();
+	pthread_once(&hidden_scanned, scan_mountinfo);
 	for (int i = 0; i < nhidden_devs; i++)
 		if (hidden_devs[i] == dev)
 			return true;

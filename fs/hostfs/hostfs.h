@@ -30,7 +30,9 @@ void hostfs_node_get(struct hostfs_node *n);
 void hostfs_node_put(struct hostfs_node *n);
 /*
  * Look up one component (no '/', not "." or ".."). Hidden directories
- * (procfs, sysfs, devtmpfs, ... mounted on the host) give -ENOENT.
+ * (procfs, sysfs, devtmpfs, ... mounted on the host) give -ENOENT. Needs
+ * no vfs_lock: it uses only dir's host fd (kept open by the caller's
+ * reference on dir) and memory of its own.
  */
 int hostfs_lookup(struct hostfs_node *dir, const char *name, struct hostfs_node **out);
 /* List a directory without "." and ".." (hidden mountpoints skipped). */

@@ -53,11 +53,50 @@ static struct inode *wrap_lower(struct super_block *sb, struct hostfs_node *ln)
 	return inode;
 }
 
+/*
+ * After a lookup of the host ran without vfs_lock (relocked now): what
+ * dentry_lookup would find now, if another thread changed dir meanwhile
+ * (created, looked up, unlinked or renamed name, removed dir, made it
+ * opaque). 1: *rc is the answer (the host's is dropped); 0: the host's
+ * result stands.
+ */
+static int lookup_raced(struct dentry *dir, const char *name, struct hostfs_node *lower,
+			struct dentry **out, int *rc)
+{
+	struct dentry *c = dentry_find_child(dir, name);
+	if (c) {
+		*rc = c->inode ? 0 : -ENOENT;
+		if (c->inode) {
+			dentry_get(c);
+			*out = c;
+		}
+		return 1;
+	}
+	if (dir->dead || tmpfs_node(dir->inode)->lower != lower) {
+		*rc = -ENOENT;
+		return 1;
+	}
+	return 0;
+}
+
 int ovl_lookup_lower(struct dentry *dir, const char *name, struct dentry **out)
 {
-	struct tmpfs_node *dn = tmpfs_node(dir->inode);
-	struct hostfs_node *ln;
-	int rc = hostfs_lookup(dn->lower, name, &ln);
+	struct hostfs_node *lower = tmpfs_node(dir->inode)->lower;
+	struct hostfs_node *ln = NULL;
+	hostfs_node_get(lower);
+	bool unlocked = vfs_unlock_for_lookup(dir);
+	int rc = hostfs_lookup(lower, name, &ln);
+	if (unlocked) {
+		vfs_lock();
+		int raced;
+		if (lookup_raced(dir, name, lower, out, &raced)) {
+			if (ln)
+				hostfs_node_put(ln);
+			hostfs_node_put(lower);
+			return raced;
+		}
+	}
+	hostfs_node_put(lower);
 	if (rc)
 		return rc == -ENOTDIR ? -ENOENT : rc;
 	struct inode *inode = wrap_lower(dir->inode->sb, ln);

@@ -2,7 +2,8 @@
 # File-system programs, natively and in the sandbox, output and status
 # compared byte for byte: tar (symlinks, hard links, modes), cp -a, mv,
 # rm -rf, find -exec, git (init, add, commit, log, status), python3 -m venv
-# and pip list, sqlite3 in WAL mode with two processes at once. Each case
+# and pip list, sqlite3 in WAL mode with two processes at once, and threads
+# walking paths while another changes them (walk_race). Each case
 # runs in a fresh directory under /tmp and prints only what does not
 # depend on where or when it ran. Sourced by tests/e2e/run.sh (fsprogs_tests;
 # E2E_FSPROGS=0 skips it).
@@ -68,6 +69,28 @@ fsprogs_tests() {
 		fs_case sqlite_wal "/usr/bin/python3 '$E2E_DIR/py/sqlite_wal_2proc.py' w.db 20 500
 sqlite3 w.db 'select count(*) from t;' && ls -1 w.db*"
 	fi
+	fs_walk_race
+}
+
+# Threads walking cold paths of a tree the host made (the overlay's lower
+# layer, looked up without the sentry's VFS lock) while another thread
+# unlinks, renames and creates names there and replaces a directory: the
+# final state is the same as natively (tests/e2e/progs/walk_race.c).
+fs_walk_race() {
+	local side
+	for side in native sandbox; do
+		rm -rf "$WORK/walk_race.$side.tree"
+		"$BIN/walk_race" setup "$WORK/walk_race.$side.tree" || fail fs_walk_race "setup failed"
+	done
+	run_to "$WORK/fs_walk_race.native" "$BIN/walk_race" run "$WORK/walk_race.native.tree"
+	run_to "$WORK/fs_walk_race.sandbox" "$SB" run -- "$BIN/walk_race" run "$WORK/walk_race.sandbox.tree"
+	compare fs_walk_race
+	if [ "$(find "$WORK/walk_race.sandbox.tree" -type f | wc -l)" = $((16 * 200)) ]; then
+		pass fs_walk_race_host_unchanged
+	else
+		fail fs_walk_race_host_unchanged "the guest's changes reached the host tree"
+	fi
+	rm -rf "$WORK/walk_race.native.tree" "$WORK/walk_race.sandbox.tree"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

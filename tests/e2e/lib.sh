@@ -141,6 +141,7 @@ e2e_setup() {
 	build_prog threads64 -lpthread || exit 1
 	build_prog int80 -static -no-pie || exit 1
 	build_prog overlay_writes -static || exit 1
+	build_prog walk_race -lpthread || exit 1
 	build_prog stub_escape -static || exit 1
 	if [ ! -x "$SB" ]; then
 		echo "note: $SB does not exist or is not executable; sandbox cases will fail"
