@@ -44,6 +44,23 @@ static int lookup_at(struct fs_context *fs, const struct cred *cred, struct file
 	return lookup_scoped(fs, cred, dirf, path, flags, 0, out);
 }
 
+/*
+ * lookup_scoped for a caller that holds vfs_lock once and keeps nothing
+ * but references across the walk, whose cold lookups may then drop the
+ * lock for their host calls (vfs_walk_locked): stat, statx, open without
+ * O_CREAT. One acquisition for the whole call.
+ */
+static int lookup_held(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		       const char *path, int flags, int resolve, struct path *out)
+{
+	struct nameidata nd;
+	nd_init(&nd, fs, cred, dirf);
+	nd_scope(&nd, resolve);
+	int rc = vfs_walk_locked(&nd, path, flags, out);
+	nd_release(&nd);
+	return rc;
+}
+
 /* A parent-walk with its own nameidata; the caller holds vfs_lock. */
 struct parent_walk {
 	struct path parent;
@@ -245,17 +262,15 @@ int vfs_openat2(struct fs_context *fs, const struct cred *cred, struct file *dir
 	bool created = false;
 	struct path p;
 	int rc;
+	vfs_lock();
 	if (!(flags & O_CREAT)) {
-		/* The walk locks for itself, so that a cold lookup may run unlocked. */
 		int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
 		if (flags & O_DIRECTORY)
 			lf |= LOOKUP_DIRECTORY;
-		rc = lookup_scoped(fs, cred, dirf, path, lf, resolve, &p);
+		rc = lookup_held(fs, cred, dirf, path, lf, resolve, &p);
 		if (rc)
-			return rc;
-	}
-	vfs_lock();
-	if (flags & O_CREAT) {
+			goto out;
+	} else {
 		struct parent_walk pw;
 		rc = walk_parent_scoped(fs, cred, dirf, path, resolve, &pw);
 		if (rc)
@@ -785,17 +800,16 @@ int vfs_statat(struct fs_context *fs, const struct cred *cred, struct file *dirf
 	if (at_flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct path p;
-	/* The walk locks for itself, so that a cold lookup may run unlocked (vfs_walk_lookup). */
-	int rc = lookup_at(fs, cred, dirf, path, lf, &p);
+	vfs_lock();
+	int rc = lookup_held(fs, cred, dirf, path, lf, 0, &p);
 	if (!rc) {
-		vfs_lock();
 		struct inode *inode = p.dentry->inode;
 		if (inode->iops && inode->iops->refresh)
 			inode->iops->refresh(p.dentry);
 		inode_stat(inode, st);
 		path_put(&p);
-		vfs_unlock();
 	}
+	vfs_unlock();
 	return rc;
 }
 
@@ -829,13 +843,13 @@ int vfs_statx_extra(struct fs_context *fs, const struct cred *cred, struct file 
 	if (at_flags & AT_EMPTY_PATH)
 		lf |= LOOKUP_EMPTY;
 	struct path p;
-	int rc = lookup_at(fs, cred, dirf, path, lf, &p);
+	vfs_lock();
+	int rc = lookup_held(fs, cred, dirf, path, lf, 0, &p);
 	if (!rc) {
-		vfs_lock();
 		fill_extra(p.dentry->inode, p.mnt, btime, mnt_id);
 		path_put(&p);
-		vfs_unlock();
 	}
+	vfs_unlock();
 	return rc;
 }
 

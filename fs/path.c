@@ -188,7 +188,16 @@ static int walk_path(struct walk *w, struct path *cur, const char *path, bool fo
 			continue;
 		}
 		struct dentry *child;
-		rc = vfs_walk_lookup(cur->dentry, name, &child);
+		/*
+		 * A scoped walk keeps the lock: its ".." checks (step_dotdot)
+		 * need the directories it passed to stay where they are, which
+		 * a rename while the lookup ran unlocked could break (Linux
+		 * retries such a walk with -EAGAIN instead).
+		 */
+		if (w->nd->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+			rc = dentry_lookup(cur->dentry, name, &child);
+		else
+			rc = vfs_walk_lookup(cur->dentry, name, &child);
 		if (rc)
 			return rc;
 		struct path next = { cur->mnt, child };
@@ -220,7 +229,7 @@ static int check_len(const char *path)
 	return (int)n;
 }
 
-int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct path *out)
+int vfs_walk_locked(const struct nameidata *nd, const char *path, int flags, struct path *out)
 {
 	int len = check_len(path);
 	if (len < 0)
@@ -231,7 +240,6 @@ int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct pat
 		return -ENOTDIR;     /* dirfd is not a directory */
 	if (path[0] == '/' && (nd->resolve & RESOLVE_BENEATH))
 		return -EXDEV;
-	vfs_lock();
 	struct walk w = { nd, 0 };
 	struct path cur = path[0] == '/' ? nd->root : nd->start;
 	path_get(&cur);
@@ -243,6 +251,13 @@ int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct pat
 		path_put(&cur);
 	else
 		*out = cur;
+	return rc;
+}
+
+int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct path *out)
+{
+	vfs_lock();
+	int rc = vfs_walk_locked(nd, path, flags, out);
 	vfs_unlock();
 	return rc;
 }

@@ -80,11 +80,6 @@ bool vfs_unlock_for_lookup(struct dentry *dir)
 	return true;
 }
 
-pthread_mutex_t *vfs_mutex_ptr(void)
-{
-	return &vfs_mutex;
-}
-
 struct timespec vfs_now(void)
 {
 	struct timespec ts;
@@ -220,7 +215,6 @@ struct dchild_index {
 	uint32_t mask;                 /* buckets - 1 (a power of two) */
 	struct dentry **buckets;
 };
-
 
 struct dentry *dentry_alloc(struct dentry *parent, const char *name, struct inode *inode)
 {

@@ -31,8 +31,6 @@ struct mount;
 
 void vfs_lock(void);
 void vfs_unlock(void);
-/* For condition waits on vfs_lock (flock); the lock must be held exactly once. */
-pthread_mutex_t *vfs_mutex_ptr(void);
 /*
  * For a lookup op in dir about to make host calls (a cold overlay
  * lookup): if it is a path walk's lookup in dir (vfs_walk_lookup) and the
@@ -412,6 +410,12 @@ struct nameidata {
 
 /* Resolve a whole path; *out holds references on success. */
 int vfs_walk(const struct nameidata *nd, const char *path, int flags, struct path *out);
+/*
+ * vfs_walk under the caller's vfs_lock. Held exactly once, a cold lookup
+ * may drop it meanwhile (vfs_unlock_for_lookup): the caller must rely on
+ * nothing across the call but the references it holds.
+ */
+int vfs_walk_locked(const struct nameidata *nd, const char *path, int flags, struct path *out);
 
 /* Kind of the final component of a parent resolution. */
 enum last_type { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };

@@ -17,7 +17,7 @@
  * an O_PATH fd (closed when the node dies); others hold none.
  */
 struct hostfs_node {
-	int refs;                      /* vfs_lock */
+	int refs;                      /* atomic */
 	int fd;                        /* O_PATH|O_DIRECTORY for directories, else -1 */
 	struct hostfs_node *parent;
 	char *name;

@@ -56,9 +56,10 @@ static struct inode *wrap_lower(struct super_block *sb, struct hostfs_node *ln)
 /*
  * After a lookup of the host ran without vfs_lock (relocked now): what
  * dentry_lookup would find now, if another thread changed dir meanwhile
- * (created, looked up, unlinked or renamed name, removed dir, made it
- * opaque). 1: *rc is the answer (the host's is dropped); 0: the host's
- * result stands.
+ * (created, looked up, unlinked or renamed name: each leaves a cached
+ * entry or whiteout for it; removed dir). The lower layer is checked too,
+ * though nothing replaces a directory's today. 1: *rc is the answer (the
+ * host's is dropped); 0: the host's result stands.
  */
 static int lookup_raced(struct dentry *dir, const char *name, struct hostfs_node *lower,
 			struct dentry **out, int *rc)
