@@ -26,29 +26,12 @@ static bool path_readonly(const struct path *p)
 	return (p->mnt->flags & MS_RDONLY) || p->mnt->sb->readonly;
 }
 
-/* A lookup from dirf (or the cwd) under openat2's RESOLVE_* flags (0: none). */
-static int lookup_scoped(struct fs_context *fs, const struct cred *cred, struct file *dirf,
-			 const char *path, int flags, int resolve, struct path *out)
-{
-	struct nameidata nd;
-	nd_init(&nd, fs, cred, dirf);
-	nd_scope(&nd, resolve);
-	int rc = vfs_walk(&nd, path, flags, out);
-	nd_release(&nd);
-	return rc;
-}
-
-static int lookup_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
-		     const char *path, int flags, struct path *out)
-{
-	return lookup_scoped(fs, cred, dirf, path, flags, 0, out);
-}
-
 /*
- * lookup_scoped for a caller that holds vfs_lock once and keeps nothing
- * but references across the walk, whose cold lookups may then drop the
- * lock for their host calls (vfs_walk_locked): stat, statx, open without
- * O_CREAT. One acquisition for the whole call.
+ * A lookup from dirf (or the cwd) under openat2's RESOLVE_* flags (0:
+ * none), for a caller that holds vfs_lock at most once and keeps nothing
+ * but references across the walk: if it holds it once, the walk's cold
+ * lookups may drop it for their host calls (vfs_walk_locked). So stat,
+ * statx and open without O_CREAT take the lock once for the whole call.
  */
 static int lookup_held(struct fs_context *fs, const struct cred *cred, struct file *dirf,
 		       const char *path, int flags, int resolve, struct path *out)
@@ -59,6 +42,21 @@ static int lookup_held(struct fs_context *fs, const struct cred *cred, struct fi
 	int rc = vfs_walk_locked(&nd, path, flags, out);
 	nd_release(&nd);
 	return rc;
+}
+
+static int lookup_scoped(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+			 const char *path, int flags, int resolve, struct path *out)
+{
+	vfs_lock();
+	int rc = lookup_held(fs, cred, dirf, path, flags, resolve, out);
+	vfs_unlock();
+	return rc;
+}
+
+static int lookup_at(struct fs_context *fs, const struct cred *cred, struct file *dirf,
+		     const char *path, int flags, struct path *out)
+{
+	return lookup_scoped(fs, cred, dirf, path, flags, 0, out);
 }
 
 /* A parent-walk with its own nameidata; the caller holds vfs_lock. */
