@@ -346,9 +346,47 @@ struct plat_as *plat_as_create(void)
 }
 
 /* Queue one operation; hostfd >= 0 is a host file for an mmap (a copy is kept). */
+/*
+ * Fold an operation into the last queued one when together they are one
+ * call: an mmap of the MemoryFile right after the last one's end (in the
+ * guest and in the file) with the same protection and flags, or a munmap
+ * or an mprotect (same protection) of the range right after. The replay
+ * of an address space into a new thread's stub is a run of such mmaps,
+ * one per VMA piece (hundreds for a JVM).
+ */
+static bool stub_queue_merge(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1,
+			     uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (!st->npending)
+		return false;
+	struct pending_op *last = &st->pending[st->npending - 1];
+	const uint64_t *p = last->op.a;
+	if (last->op.nr != nr || last->fd >= 0 || p[0] + p[1] != a0)
+		return false;
+	bool same;
+	switch (nr) {
+	case SYS_mmap:
+		same = p[2] == a2 && p[3] == a3 && p[4] == a4 && p[5] + p[1] == a5;
+		break;
+	case SYS_munmap:
+		same = true;
+		break;
+	case SYS_mprotect:
+		same = p[2] == a2;
+		break;
+	default:
+		same = false;
+	}
+	if (same)
+		last->op.a[1] += a1;
+	return same;
+}
+
 static int stub_queue_fd(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 			 uint64_t a3, int hostfd, uint64_t a4, uint64_t a5)
 {
+	if (hostfd < 0 && stub_queue_merge(st, nr, a0, a1, a2, a3, a4, a5))
+		return 0;
 	if (st->npending == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 64;
 		struct pending_op *p = realloc(st->pending, cap * sizeof(*p));
