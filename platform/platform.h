@@ -106,6 +106,25 @@ struct plat_ctx *plat_ctx_create(void);
 void plat_ctx_release(struct plat_ctx *ctx);
 
 /*
+ * A new guest thread's stub, made from ctx's (the creator's, whose guest
+ * waits in the sentry for its clone): a fork of it, which has every
+ * mapping of the address space already. plat_ctx_adopt, by the new
+ * thread's context, makes it that context's stub without a replay; NULL
+ * when the platform cannot (ptrace mode) or on a failure, and the new
+ * context then makes its stub as usual.
+ */
+struct plat_seed;
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx);
+/*
+ * Make seed (in as) ctx's stub, on ctx's own thread before plat_ctx_attach
+ * (which then returns 0). Frees the seed; 0 or -errno (ctx then has no
+ * stub and plat_ctx_attach makes one).
+ */
+int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *seed);
+/* A seed no context adopts (the new task never ran). NULL does nothing. */
+void plat_seed_drop(struct plat_seed *seed);
+
+/*
  * Give ctx its own stub in as (a guest thread entering an address space).
  * Returns 1 if the stub is new: the caller must then replay every current
  * mapping into it with plat_ctx_map; 0 if it already had one; or -errno.

@@ -793,9 +793,14 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	rc = thread ? 0 : process_register(ctg);
 	/* A traced parent's tracer may follow the child: attached before it runs. */
 	int event = rc ? 0 : ptrace_clone(t, c, flags, cr->exit_signal);
+	/* A child in this address space gets a fork of this thread's stub (no replay). */
+	if (!rc && (flags & CLONE_VM) && t->ctx)
+		c->seed = plat_ctx_seed(t->ctx);
 	if (!rc)
 		rc = task_start_thread(c);
 	if (rc) {
+		plat_seed_drop(c->seed);
+		c->seed = NULL;
 		ptrace_clone_abort(c);
 		kernel_unregister_task(c);
 		task_put(c);

@@ -536,6 +536,18 @@ static void *task_run(struct task *t, struct plat_ctx *ctx)
 		slog("pid %d: cannot create an execution context", t->tid);
 		task_exit_group(t, SIGKILL);
 	}
+	if (t->seed) {
+		/* Its creator forked its stub (plat_ctx_seed); on a failure attach makes one. */
+		struct plat_seed *seed = t->seed;
+		t->seed = NULL;
+		if (t->ctx && t->mm) {
+			int rc = plat_ctx_adopt(t->ctx, mm_platform_as(t->mm), seed);
+			if (rc)
+				sdebug("pid %d: no stub from its creator's: %s", t->tid, strerror(-rc));
+		} else {
+			plat_seed_drop(seed);
+		}
+	}
 	while (!t->exited) {
 		if (__atomic_load_n(&t->zapped, __ATOMIC_ACQUIRE) & TASK_ZAP_EXEC)
 			break;

@@ -207,6 +207,7 @@ struct task {
 
 	/* Execution state, touched only by the task's own sentry thread. */
 	struct plat_ctx *ctx;              /* set and cleared under kernel.lock (others sample it) */
+	struct plat_seed *seed;            /* a thread's stub forked from its creator's, until it runs */
 	struct guest_regs regs;
 	pthread_t thread;
 

@@ -71,9 +71,37 @@ struct ptrace_platform pt;
  */
 static int build_filter(int memfd)
 {
-	scmp_filter_ctx c = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	/*
+	 * Seccomp-trap mode: the filter of a seed's traced thread (plat_ctx_seed)
+	 * is also that of the guest thread it makes, under the guest thread's
+	 * own (the stricter action of the two wins). So it traps what it does
+	 * not allow, as the guest thread's does, and allows what that one
+	 * allows at its fixed addresses (futex, sched_yield, rt_sigreturn) and
+	 * what the guest thread runs before its filter (sigaltstack, seccomp);
+	 * and the seed's own calls: clone, the wait for its tracer (futex),
+	 * exit, dup2 onto the socket's number, membarrier registration. The
+	 * traced thread only ever runs the sentry's injected calls: a trapped
+	 * one fails its batch.
+	 */
+	scmp_filter_ctx c = seccomp_init(pt.systrap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
 	if (!c)
 		return -ENOMEM;
+	if (pt.systrap) {
+		static const int allowed[] = { SCMP_SYS(futex), SCMP_SYS(sched_yield),
+					       SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack),
+					       SCMP_SYS(seccomp), SCMP_SYS(clone), SCMP_SYS(exit),
+					       SCMP_SYS(exit_group), SCMP_SYS(membarrier) };
+		int rc = 0;
+		for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !rc; i++)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, allowed[i], 0);
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(dup2), 1,
+					      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)pt.stub_sock));
+		if (rc) {
+			seccomp_release(c);
+			return rc;
+		}
+	}
 	int rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 				  SCMP_A4(SCMP_CMP_EQ, (scmp_datum_t)memfd));
 	if (!rc)
@@ -428,7 +456,7 @@ static int as_queue(struct plat_as *as, uint64_t nr, uint64_t a0, uint64_t a1, u
 	int rc = 0;
 	pthread_mutex_lock(&as->lock);
 	for (struct stub *st = as->stubs; st && !rc; st = st->next)
-		if (st->pid > 0)
+		if (st->pid > 0 || st->seeding)
 			rc = stub_queue(st, nr, a0, a1, a2, a3, a4, a5);
 	pthread_mutex_unlock(&as->lock);
 	return rc;
@@ -447,7 +475,7 @@ int plat_as_map_file(struct plat_as *as, uint64_t addr, uint64_t len, int hostfd
 	int rc = 0;
 	pthread_mutex_lock(&as->lock);
 	for (struct stub *st = as->stubs; st && !rc; st = st->next)
-		if (st->pid > 0)
+		if (st->pid > 0 || st->seeding)
 			rc = stub_queue_fd(st, SYS_mmap, addr, len, prot, MAP_PRIVATE | MAP_FIXED,
 					   hostfd, 0, off);
 	pthread_mutex_unlock(&as->lock);
@@ -1007,22 +1035,28 @@ static int stub_send_fds(struct stub *st, const int *fds, int k)
 	return r == 1 ? 0 : r < 0 ? -errno : -EIO;
 }
 
-/* Run the n operations at the stub's op pages in one stop; 0 or -errno. */
-static int stub_run_batch(struct stub *st, size_t n)
+int stub_call(struct stub *st, struct user_regs_struct *r)
 {
-	struct user_regs_struct r = st->stub_regs;
-	r.rip = STUB_BASE + (stub_batch - stub_code_start);
-	r.r12 = STUB_OPS_ADDR;
-	r.r13 = n;
-	r.r14 = 0;
 	int status;
-	if (ptrace(PTRACE_SETREGS, st->pid, 0, &r) < 0 || ptrace(PTRACE_CONT, st->pid, 0, 0) < 0)
+	if (ptrace(PTRACE_SETREGS, st->pid, 0, r) < 0 || ptrace(PTRACE_CONT, st->pid, 0, 0) < 0)
 		return -errno;
 	int rc = stub_wait_trap(st->pid, &status);
 	if (rc)
 		return rc;
-	if (ptrace(PTRACE_GETREGS, st->pid, 0, &r) < 0)
-		return -errno;
+	return ptrace(PTRACE_GETREGS, st->pid, 0, r) < 0 ? -errno : 0;
+}
+
+/* Run the n operations at the stub's op pages in one stop; 0 or -errno. */
+static int stub_run_batch(struct stub *st, size_t n)
+{
+	struct user_regs_struct r = st->stub_regs;
+	r.rip = STUB_ADDR(stub_batch);
+	r.r12 = STUB_OPS_ADDR;
+	r.r13 = n;
+	r.r14 = 0;
+	int rc = stub_call(st, &r);
+	if (rc)
+		return rc;
 	if (r.r14 != n)
 		return (long)r.rax < 0 ? (int)r.rax : -EIO;
 	return 0;
@@ -1083,6 +1117,182 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 	}
 	pending_free(ops, nops);
 	return rc;
+}
+
+/* ---- seeds: a new thread's stub forked from its creator's ---- */
+
+/*
+ * A seed. A new guest thread shares its creator's address space, which
+ * the creator's stub already mirrors: forking that stub gives the new
+ * thread's stub every mapping, where making one from the sentry costs a
+ * fork, the stub's set-up and a replay of every mapping (hundreds of
+ * host calls for a JVM). The creator's sentry thread forks it while it
+ * serves the clone (plat_ctx_seed); the fork waits for the new thread's
+ * sentry thread, which seizes it, gives it its own stub pages and socket
+ * and its guest thread (plat_ctx_adopt). Seccomp-trap mode only.
+ */
+struct plat_seed {
+	struct stub *st;            /* listed on as (seeding) from before the fork */
+	int fd;                     /* its own socket's end, at this number in it */
+};
+
+/* Unlist and free a seed's stub, killing its process if it has one (any thread). */
+static void seed_free(struct stub *st)
+{
+	struct plat_as *as = st->as;
+	if (as) {
+		pthread_mutex_lock(&as->lock);
+		stub_unlink_locked(as, st);
+		st->seeding = false;
+		pthread_mutex_unlock(&as->lock);
+	}
+	stub_free(st);
+}
+
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
+{
+	struct stub *parent = ctx->stub;
+	struct plat_as *as = ctx->as;
+	if (!pt.systrap || !parent || !as || parent->as != as || parent->pid <= 0)
+		return NULL;
+	struct plat_seed *seed = calloc(1, sizeof(*seed));
+	struct stub *st = calloc(1, sizeof(*st));
+	int sv[2] = { -1, -1 };
+	if (!seed || !st || mf_alloc(stub_own_size(), &st->ops_off)) {
+		free(seed);
+		free(st);
+		return NULL;
+	}
+	st->sock = -1;
+	st->stub_regs = parent->stub_regs;
+	/* Listed first: what other threads queue from now on reaches it too (twice is harmless). */
+	pthread_mutex_lock(&as->lock);
+	st->as = as;
+	st->seeding = true;
+	st->next = as->stubs;
+	as->stubs = st;
+	pthread_mutex_unlock(&as->lock);
+	int rc = parent->npending ? stub_flush(as, parent) : 0;
+	if (!rc && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		rc = -errno;
+	if (!rc) {
+		st->sock = sv[0];
+		rc = stub_send_fds(parent, &sv[1], 1);
+	}
+	if (!rc) {
+		/* recvmsg the seed's socket end, then fork (a child of the sentry, as every stub). */
+		struct stub_op *out = mf_ptr(parent->ops_off);
+		out[0] = (struct stub_op){ SYS_recvmsg, { (uint64_t)pt.stub_sock, STUB_SCRATCH_ADDR,
+							  STUB_RECV_FLAGS } };
+		out[1] = (struct stub_op){ SYS_clone, { CLONE_PARENT | SIGCHLD } };
+		struct user_regs_struct r = parent->stub_regs;
+		r.rip = STUB_ADDR(stub_batch);
+		r.r12 = STUB_OPS_ADDR;
+		r.r13 = 2;
+		r.r14 = 0;
+		rc = stub_call(parent, &r);
+		if (!rc && r.r14 != 2)
+			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
+		if (!rc)
+			st->pid = (pid_t)r.rax;
+		/* The creator's copy of the socket end goes again. */
+		out[0] = (struct stub_op){ SYS_close, { stub_recv_fd(0) } };
+		int crc = stub_run_batch(parent, 1);
+		if (crc && !rc)
+			rc = crc;
+	}
+	if (sv[1] >= 0)
+		close(sv[1]);
+	if (rc) {
+		if (rc == -ESRCH || rc == -ECHILD)
+			stub_kill(parent);       /* it must not run the guest in an unknown state */
+		seed_free(st);
+		free(seed);
+		return NULL;
+	}
+	seed->st = st;
+	seed->fd = (int)stub_recv_fd(0);
+	return seed;
+}
+
+void plat_seed_drop(struct plat_seed *seed)
+{
+	if (!seed)
+		return;
+	seed_free(seed->st);
+	free(seed);
+}
+
+int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *seed)
+{
+	struct stub *st = seed->st;
+	int fd = seed->fd;
+	free(seed);
+	int rc = 0, status;
+	if (ctx->stub || st->as != as || st->pid <= 0)
+		rc = -EINVAL;
+	if (!rc && ptrace(PTRACE_SEIZE, st->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+		rc = -errno;
+	if (!rc && ptrace(PTRACE_INTERRUPT, st->pid, 0, 0) < 0)
+		rc = -errno;
+	if (!rc)
+		rc = wait_stop(st->pid, &status);
+	if (!rc && (!WIFSTOPPED(status) || status >> 16 != PTRACE_EVENT_STOP))
+		rc = -ECHILD;
+	if (!rc) {
+		st->tracer = ctx->tid;
+		/* Its own op, scratch and channel pages, and socket, over its creator's. */
+		struct user_regs_struct r = st->stub_regs;
+		r.rip = STUB_ADDR(stub_rebase);
+		r.r12 = st->ops_off;
+		r.r13 = (uint64_t)fd;
+		r.r14 = (uint64_t)pt.memfd;
+		r.r15 = (uint64_t)pt.stub_sock;
+		rc = stub_call(st, &r);
+		if (!rc && r.rbx != 5)
+			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
+	}
+	if (!rc && host_mb_cmd == HOST_MB_GLOBAL_EXPEDITED) {
+		struct stub_op *out = mf_ptr(st->ops_off);
+		size_t n = 0;
+		out[n++] = (struct stub_op){ SYS_membarrier, { HOST_MB_REGISTER_GLOBAL_EXPEDITED } };
+		if (host_mb_sync_core)
+			out[n++] = (struct stub_op){ SYS_membarrier,
+						     { HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE } };
+		rc = stub_run_batch(st, n);
+	}
+	if (!rc && ctx->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(ctx->cpu, &set);
+		sched_setaffinity(st->pid, sizeof(set), &set);   /* its guest thread inherits it */
+	}
+	if (!rc) {
+		pthread_mutex_lock(&as->lock);
+		st->ctx = ctx;
+		pthread_mutex_unlock(&as->lock);
+		ctx->solo = false;
+		ctx->solo_streak = 0;
+		pthread_mutex_lock(&ctx->cpu_lock);
+		ctx->cpu_pid = st->pid;
+		pthread_mutex_unlock(&ctx->cpu_lock);
+		rc = systrap_seed_spawn(ctx, st);
+	}
+	if (rc) {
+		pthread_mutex_lock(&ctx->cpu_lock);
+		if (ctx->cpu_pid == st->pid)
+			ctx->cpu_pid = 0;
+		pthread_mutex_unlock(&ctx->cpu_lock);
+		st->ctx = NULL;
+		seed_free(st);
+		return rc;
+	}
+	pthread_mutex_lock(&as->lock);
+	st->seeding = false;
+	pthread_mutex_unlock(&as->lock);
+	ctx->as = as;
+	ctx->stub = st;
+	return 0;
 }
 
 /* ---- contexts ---- */

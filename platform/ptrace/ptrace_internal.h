@@ -46,7 +46,8 @@
 /* The guest's flags as a resumed stub gets them: arithmetic flags, TF, DF, OF; IF set. */
 #define GUEST_EFLAGS(f) (((f) & 0xdd5) | 0x202)
 
-extern const char stub_code_start[], stub_code_end[], stub_batch[];
+extern const char stub_code_start[], stub_code_end[], stub_batch[], stub_rebase[],
+	stub_spawn_guest[];
 extern const char stub_clone_thread[], stub_sig_handler[], stub_sig_restorer[];
 extern const char stub_ret_futex_wake[], stub_ret_futex_wait[], stub_ret_yield[],
 	stub_ret_sigreturn[];
@@ -90,6 +91,8 @@ struct stub {
 	struct plat_ctx *ctx;       /* its context (alive while the stub is listed on as) */
 	struct stub *next;
 	bool spare;                 /* kept across an execve for the next address space */
+	bool seeding;               /* a seed (plat_ctx_seed): listed on as, its process not
+				       made or not adopted yet; queued operations reach it */
 	pid_t guest_tid;            /* seccomp-trap mode: the host thread running the guest */
 	uint32_t xfeatures;         /* seccomp-trap mode: the signal frames' XSAVE features */
 	uint32_t xstate_size;       /* ... and the size of their XSAVE area */
@@ -167,6 +170,11 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d, long e,
 
 /* ---- ptrace.c, for systrap.c ---- */
 
+/*
+ * Run the stub's traced thread from registers r (segments from
+ * stub_regs) to its next int3; r then holds its registers there.
+ */
+int stub_call(struct stub *st, struct user_regs_struct *r);
 /* The MemoryFile pages a stub of this mode owns, from its op pages on. */
 uint64_t stub_own_size(void);
 void stub_kill(struct stub *st);
@@ -189,6 +197,8 @@ long systrap_child_start(void);
 void systrap_chan_init(struct stub *st);
 /* After the traced thread's first stop: the guest thread's first event and set-up. */
 int systrap_spawn(struct plat_ctx *ctx, struct stub *st);
+/* A seed's guest thread (plat_ctx_adopt): its channel laid out, the thread made, systrap_spawn. */
+int systrap_seed_spawn(struct plat_ctx *ctx, struct stub *st);
 int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
 		   struct plat_event *ev);
 long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap);

@@ -77,6 +77,7 @@
 	.balign 4096
 	.globl stub_code_start, stub_code_end, stub_batch
 	.globl stub_clone_thread, stub_sig_handler, stub_sig_restorer
+	.globl stub_rebase, stub_spawn_guest
 	/* The return addresses of the guest thread's only allowed host syscalls (its filter). */
 	.globl stub_ret_futex_wake, stub_ret_futex_wait, stub_ret_yield, stub_ret_sigreturn
 	.globl stub_fast_entry, stub_fast_return, stub_fast_end, stub_ret_resync
@@ -121,12 +122,111 @@ stub_batch:
 	mov 40(%r12), %r8
 	mov 48(%r12), %r9
 	syscall
-	cmp $-4095, %rax
+	/* The child of a clone op (a seed: plat_ctx_seed) leaves the batch. */
+	test %rax, %rax
+	jnz 3f
+	cmpq $56, (%r12)
+	je stub_seed_child
+3:	cmp $-4095, %rax
 	jae 2f
 	add $56, %r12
 	inc %r14
 	jmp 1b
 2:	int3
+	ud2
+
+/*
+ * A seed: the fork of a stub's traced thread, for a new guest thread of
+ * the same address space. It waits (a second at most, then exits) for
+ * the new thread's sentry thread to PTRACE_SEIZE it.
+ */
+stub_seed_child:
+	mov $202, %eax
+	lea seed_zero(%rip), %rdi
+	xor %esi, %esi                  /* FUTEX_WAIT on a word that stays 0 */
+	xor %edx, %edx
+	lea seed_timeout(%rip), %r10
+	syscall
+	mov $231, %eax
+	xor %edi, %edi
+	syscall
+	ud2
+	.balign 16
+seed_timeout:
+	.quad 1, 0
+seed_zero:
+	.quad 0
+
+/*
+ * A seed's own stub pages over its parent's: r12 the MemoryFile offset
+ * of its op pages, r13 the fd of its own socket's end, r14 the MemoryFile
+ * fd, r15 the socket's fixed number. On the int3, rbx counts the calls
+ * that succeeded (5: all) and rax holds the last result.
+ */
+stub_rebase:
+	xor %ebx, %ebx
+	/* mmap(STUB_OPS_ADDR, 0x3000, PROT_READ, MAP_SHARED | MAP_FIXED, memfd, r12) */
+	mov $9, %eax
+	movabs $(STUB_BASE + 0x1000), %rdi
+	mov $0x3000, %esi
+	mov $1, %edx
+	mov $0x11, %r10d
+	mov %r14, %r8
+	mov %r12, %r9
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+	/* the scratch page, then the channel page and the signal stack: read+write */
+	mov $9, %eax
+	movabs $(STUB_BASE + 0x4000), %rdi
+	mov $0x1000, %esi
+	mov $3, %edx
+	mov $0x11, %r10d
+	mov %r14, %r8
+	lea 0x3000(%r12), %r9
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+	mov $9, %eax
+	movabs $CHAN, %rdi
+	mov $(STUB_SIZE - 0x5000), %esi
+	mov $3, %edx
+	mov $0x11, %r10d
+	mov %r14, %r8
+	lea 0x4000(%r12), %r9
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+	/* dup2(r13, r15): its own socket at the fixed number; close(r13) */
+	mov $33, %eax
+	mov %r13, %rdi
+	mov %r15, %rsi
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+	mov $3, %eax
+	mov %r13, %rdi
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+9:	int3
+	ud2
+
+/* A seed's guest thread: clone(rdi, rsi, 0, 0, 0); the int3 with rax its tid. */
+stub_spawn_guest:
+	mov $56, %eax
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	syscall
+	test %rax, %rax
+	jz stub_thread_start
+	int3
 	ud2
 
 stub_clone_thread:

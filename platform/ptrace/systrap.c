@@ -488,6 +488,22 @@ int systrap_spawn(struct plat_ctx *ctx, struct stub *st)
 	return 0;
 }
 
+int systrap_seed_spawn(struct plat_ctx *ctx, struct stub *st)
+{
+	systrap_chan_init(st);
+	struct user_regs_struct r = st->stub_regs;
+	r.rip = STUB_ADDR(stub_spawn_guest);
+	r.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+	r.rsi = STUB_ALT_ADDR + STUB_ALT_SIZE;
+	int rc = stub_call(st, &r);
+	if (rc)
+		return rc;
+	if ((long)r.rax <= 0)
+		return (long)r.rax < 0 ? (int)r.rax : -EIO;
+	__atomic_store_n(&chan_of(st)->tid, (uint32_t)r.rax, __ATOMIC_RELEASE);
+	return systrap_spawn(ctx, st);
+}
+
 /* General registers between a signal frame and guest_regs. */
 static void regs_from_frame(const struct kucontext *uc, const struct systrap_chan *ch,
 			    struct guest_regs *r)
