@@ -63,6 +63,12 @@ struct ptrace_platform pt;
 #define HWCAP2_FSGSBASE (1 << 1)
 #endif
 
+/* membarrier(2) commands (below: the guest's membarrier). */
+#define HOST_MB_GLOBAL (1 << 0)
+#define HOST_MB_GLOBAL_EXPEDITED (1 << 1)
+#define HOST_MB_REGISTER_GLOBAL_EXPEDITED (1 << 2)
+#define HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
+
 /*
  * The stub's seccomp filter: only the injected syscalls. mmap of the
  * MemoryFile; of another fd only MAP_PRIVATE | MAP_FIXED and never
@@ -74,26 +80,50 @@ static int build_filter(int memfd)
 	/*
 	 * Seccomp-trap mode: the filter of a seed's traced thread (plat_ctx_seed)
 	 * is also that of the guest thread it makes, under the guest thread's
-	 * own (the stricter action of the two wins). So it traps what it does
-	 * not allow, as the guest thread's does, and allows what that one
-	 * allows at its fixed addresses (futex, sched_yield, rt_sigreturn) and
-	 * what the guest thread runs before its filter (sigaltstack, seccomp);
-	 * and the seed's own calls: clone, the wait for its tracer (futex),
-	 * exit, dup2 onto the socket's number, membarrier registration. The
-	 * traced thread only ever runs the sentry's injected calls: a trapped
-	 * one fails its batch.
+	 * own (the stricter action of the two wins). So it refuses with EPERM
+	 * (for every architecture) what it does not allow, which the guest
+	 * filter's SIGSYS trap outranks, and allows what that one allows at its
+	 * fixed addresses (futex wait and wake, sched_yield, rt_sigreturn) and
+	 * what the guest thread makes before its filter (sigaltstack, seccomp
+	 * with a filter); and the seed's own calls: the two clones it is made
+	 * and makes with, its wait for its tracer, exit_group, dup2 onto the
+	 * socket's number, the membarrier registrations. A refused call fails
+	 * the traced thread's batch.
 	 */
-	scmp_filter_ctx c = seccomp_init(pt.systrap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
+	scmp_filter_ctx c = seccomp_init(pt.systrap ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_KILL_PROCESS);
 	if (!c)
 		return -ENOMEM;
 	if (pt.systrap) {
-		static const int allowed[] = { SCMP_SYS(futex), SCMP_SYS(sched_yield),
-					       SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack),
-					       SCMP_SYS(seccomp), SCMP_SYS(clone), SCMP_SYS(exit),
-					       SCMP_SYS(exit_group), SCMP_SYS(membarrier) };
-		int rc = 0;
-		for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !rc; i++)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, allowed[i], 0);
+		const uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+					      CLONE_THREAD | CLONE_SYSVSEM;
+		int rc = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
+		static const int plain[] = { SCMP_SYS(sched_yield), SCMP_SYS(rt_sigreturn),
+					     SCMP_SYS(sigaltstack), SCMP_SYS(exit),
+					     SCMP_SYS(exit_group) };
+		for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]) && !rc; i++)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, plain[i], 0);
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1,
+					      SCMP_A1(SCMP_CMP_EQ, FUTEX_WAIT));
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1,
+					      SCMP_A1(SCMP_CMP_EQ, FUTEX_WAKE));
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 1,
+					      SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER));
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+					      SCMP_A0(SCMP_CMP_EQ, CLONE_PARENT | SIGCHLD));
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+					      SCMP_A0(SCMP_CMP_EQ, thread_flags));
+		if (!rc)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 1,
+					      SCMP_A0(SCMP_CMP_EQ, HOST_MB_REGISTER_GLOBAL_EXPEDITED));
+		if (!rc)
+			rc = seccomp_rule_add(
+				c, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 1,
+				SCMP_A0(SCMP_CMP_EQ, HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE));
 		if (!rc)
 			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(dup2), 1,
 					      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)pt.stub_sock));
@@ -181,10 +211,6 @@ static void probe_vdso(void);
 #ifndef MEMBARRIER_CMD_QUERY
 #define MEMBARRIER_CMD_QUERY 0
 #endif
-#define HOST_MB_GLOBAL (1 << 0)
-#define HOST_MB_GLOBAL_EXPEDITED (1 << 1)
-#define HOST_MB_REGISTER_GLOBAL_EXPEDITED (1 << 2)
-#define HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE (1 << 6)
 static int host_mb_cmd;         /* the host command plat_memory_barrier issues, or 0: none */
 static bool host_mb_sync_core;  /* stubs also register for PRIVATE_EXPEDITED_SYNC_CORE */
 
@@ -1067,14 +1093,30 @@ static int stub_run_batch(struct stub *st, size_t n)
  * lock), as many per stop as the op pages hold. A batch that maps host
  * files receives them first and closes them last.
  */
-static int stub_flush(struct plat_as *as, struct stub *st)
+static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops);
+
+/* Take st's queue (as->lock held): *n operations, the caller's to run or free. */
+static struct pending_op *stub_take_locked(struct stub *st, size_t *n)
 {
-	pthread_mutex_lock(&as->lock);
 	struct pending_op *ops = st->pending;
-	size_t nops = st->npending;
+	*n = st->npending;
 	st->pending = NULL;
 	st->npending = st->cap = 0;
+	return ops;
+}
+
+static int stub_flush(struct plat_as *as, struct stub *st)
+{
+	size_t nops;
+	pthread_mutex_lock(&as->lock);
+	struct pending_op *ops = stub_take_locked(st, &nops);
 	pthread_mutex_unlock(&as->lock);
+	return stub_run_ops(st, ops, nops);
+}
+
+/* Run (and free) operations taken from st's queue. */
+static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
+{
 	int rc = 0;
 	for (size_t i = 0; i < nops && !rc;) {
 		/* The longest run of operations that fits, with its receive and closes. */
@@ -1149,11 +1191,19 @@ static void seed_free(struct stub *st)
 	stub_free(st);
 }
 
+/*
+ * Set when PTRACE_SEIZE of a seed is refused: a sentry without
+ * CAP_SYS_PTRACE cannot seize a non-dumpable process it did not fork
+ * itself (every stub is non-dumpable, and a seed is its creator's fork).
+ */
+static bool seeds_refused;
+
 struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 {
 	struct stub *parent = ctx->stub;
 	struct plat_as *as = ctx->as;
-	if (!pt.systrap || !parent || !as || parent->as != as || parent->pid <= 0)
+	if (!pt.systrap || __atomic_load_n(&seeds_refused, __ATOMIC_RELAXED) || !parent || !as ||
+	    parent->as != as || parent->pid <= 0)
 		return NULL;
 	struct plat_seed *seed = calloc(1, sizeof(*seed));
 	struct stub *st = calloc(1, sizeof(*st));
@@ -1165,14 +1215,21 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 	}
 	st->sock = -1;
 	st->stub_regs = parent->stub_regs;
-	/* Listed first: what other threads queue from now on reaches it too (twice is harmless). */
+	/*
+	 * Listed as the creator's queue is taken, in one hold of the lock: an
+	 * operation queued before is applied to the creator before the fork,
+	 * one queued after reaches the seed's own queue; none is applied to it
+	 * twice (an mprotect of what a later munmap removed would fail).
+	 */
+	size_t nops;
 	pthread_mutex_lock(&as->lock);
 	st->as = as;
 	st->seeding = true;
 	st->next = as->stubs;
 	as->stubs = st;
+	struct pending_op *ops = stub_take_locked(parent, &nops);
 	pthread_mutex_unlock(&as->lock);
-	int rc = parent->npending ? stub_flush(as, parent) : 0;
+	int rc = stub_run_ops(parent, ops, nops);
 	if (!rc && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		rc = -errno;
 	if (!rc) {
@@ -1204,8 +1261,12 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 	if (sv[1] >= 0)
 		close(sv[1]);
 	if (rc) {
-		if (rc == -ESRCH || rc == -ECHILD)
-			stub_kill(parent);       /* it must not run the guest in an unknown state */
+		/* The creator's stub must not run the guest in an unknown state. */
+		struct plat_event ev;
+		if (rc == -ECHILD)
+			stub_died(ctx, parent, true, &ev);      /* reaped by the wait */
+		else if (rc == -ESRCH)
+			stub_kill(parent);
 		seed_free(st);
 		free(seed);
 		return NULL;
@@ -1231,14 +1292,21 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 	int rc = 0, status;
 	if (ctx->stub || st->as != as || st->pid <= 0)
 		rc = -EINVAL;
-	if (!rc && ptrace(PTRACE_SEIZE, st->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+	if (!rc && ptrace(PTRACE_SEIZE, st->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0) {
 		rc = -errno;
+		if (rc == -EPERM)
+			__atomic_store_n(&seeds_refused, true, __ATOMIC_RELAXED);
+	}
 	if (!rc && ptrace(PTRACE_INTERRUPT, st->pid, 0, 0) < 0)
 		rc = -errno;
 	if (!rc)
 		rc = wait_stop(st->pid, &status);
-	if (!rc && (!WIFSTOPPED(status) || status >> 16 != PTRACE_EVENT_STOP))
+	if (!rc && !WIFSTOPPED(status)) {
+		st->pid = 0;            /* it exited (its wait timed out): reaped */
 		rc = -ECHILD;
+	}
+	if (!rc && status >> 16 != PTRACE_EVENT_STOP)
+		rc = -EPROTO;
 	if (!rc) {
 		st->tracer = ctx->tid;
 		/* Its own op, scratch and channel pages, and socket, over its creator's. */
@@ -1279,9 +1347,10 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		rc = systrap_seed_spawn(ctx, st);
 	}
 	if (rc) {
+		if (rc == -ECHILD)
+			st->pid = 0;            /* reaped by the wait that saw it exit */
 		pthread_mutex_lock(&ctx->cpu_lock);
-		if (ctx->cpu_pid == st->pid)
-			ctx->cpu_pid = 0;
+		ctx->cpu_pid = 0;
 		pthread_mutex_unlock(&ctx->cpu_lock);
 		st->ctx = NULL;
 		seed_free(st);

@@ -360,7 +360,8 @@ void systrap_interrupted(struct plat_ctx *ctx)
  * A sleeping sentry's periodic look at its stub: true if it died (reaped:
  * *status), after killing it if its guest thread has run
  * SYSTRAP_INTERRUPT_CPU_MS of user CPU since an interrupt it has not
- * answered.
+ * answered, or has gone alone (a host thread the kernel killed, which its
+ * process outlives, would leave this wait forever).
  */
 static bool systrap_check(struct plat_ctx *ctx, struct stub *st, int *status)
 {
@@ -368,9 +369,12 @@ static bool systrap_check(struct plat_ctx *ctx, struct stub *st, int *status)
 		uint64_t cpu = stub_user_cpu(st->pid);
 		if (!ctx->interrupt_cpu)
 			ctx->interrupt_cpu = cpu ? cpu : 1;
-		else if (cpu - ctx->interrupt_cpu > SYSTRAP_INTERRUPT_CPU_MS * 1000000ULL)
+		else if (cpu > ctx->interrupt_cpu &&
+			 cpu - ctx->interrupt_cpu > SYSTRAP_INTERRUPT_CPU_MS * 1000000ULL)
 			kill(st->pid, SIGKILL);
 	}
+	if (syscall(SYS_tgkill, st->pid, st->guest_tid, 0) < 0 && errno == ESRCH)
+		kill(st->pid, SIGKILL);
 	pid_t p = waitpid(st->pid, status, WNOHANG | __WALL);
 	if ((p == st->pid && (WIFEXITED(*status) || WIFSIGNALED(*status))) ||
 	    (p < 0 && errno == ECHILD)) {

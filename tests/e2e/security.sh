@@ -8,7 +8,8 @@
 #   1 fuzz      every syscall number 0..462 with garbage arguments: the
 #               sandbox survives and the host's /tmp/canary and a few host
 #               directories are unchanged
-#   2 int80     32-bit mkdir/open through `int $0x80`: nothing on the host,
+#   2 int80     32-bit mkdir/open through `int $0x80` (mkdir also from a
+#               second thread): nothing on the host,
 #               and never served as the 64-bit call of the same number
 #   3 overlay   writes/overwrites/chmods/deletes under /etc, /usr/bin, /tmp,
 #               /: the guest sees them, the host does not
@@ -145,7 +146,7 @@ sec_fuzz() {
 
 sec_int80() {
 	local kind path
-	for kind in mkdir open; do
+	for kind in mkdir open mkdir-thread; do
 		path=/tmp/int80-probe-$$-$RANDOM-$kind
 		rm -rf "$path"
 		run_to "$WORK/int80_$kind.sandbox" "$SB" run -- "$BIN/int80" "$kind" "$path" --i-am-sandboxed
@@ -158,6 +159,9 @@ sec_int80() {
 		elif [ -e "$path" ]; then
 			fail "int80_${kind}_no_host_effect" "$path exists on the host"
 			rm -rf "$path"
+		elif [ -z "$res" ]; then
+			fail "int80_${kind}_no_host_effect" "no result: the call never returned" \
+				"(status $(cat "$WORK/int80_$kind.sandbox.rc"))"
 		else
 			pass "int80_${kind}_no_host_effect"
 		fi
