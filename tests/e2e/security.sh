@@ -280,16 +280,24 @@ check_stub_maps() {
 	local name=$1
 	shift
 	"$SB" run -- "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err" &
-	local spid=$! stubs="" c tries=0
+	local spid=$! stubs="" c tries=0 sentry_exe
+	sentry_exe=$(readlink -f "$SB")
 	while [ $tries -lt 100 ] && kill -0 "$spid" 2>/dev/null; do
 		stubs=""
 		for c in $(pgrep -P "$spid"); do
 			grep -q 'sandbox-memory' "/proc/$c/maps" 2>/dev/null && stubs="$stubs $c"
 		done
-		# Wait until the guest's program (not just the loader) is mapped.
-		local first=${stubs# }
+		# Wait until the guest's program (not just the loader) is mapped, in
+		# a stub that has finished its set-up: a stub still maps the
+		# sentry's image until then (the first one's set-up may wait out
+		# the sentry's move into its memory cgroup, which holds up clone).
+		local first=${stubs# } settling=""
 		first=${first%% *}
-		[ -n "$first" ] && [ "$(wc -l <"/proc/$first/maps" 2>/dev/null)" -ge 3 ] && break
+		for c in $stubs; do
+			grep -qF "$sentry_exe" "/proc/$c/maps" 2>/dev/null && settling=1
+		done
+		[ -n "$first" ] && [ "$(wc -l <"/proc/$first/maps" 2>/dev/null)" -ge 3 ] &&
+			[ -z "$settling" ] && break
 		sleep 0.05
 		tries=$((tries + 1))
 	done
