@@ -102,31 +102,24 @@ static int build_filter(int memfd)
 					     SCMP_SYS(exit_group) };
 		for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]) && !rc; i++)
 			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, plain[i], 0);
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1,
-					      SCMP_A1(SCMP_CMP_EQ, FUTEX_WAIT));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1,
-					      SCMP_A1(SCMP_CMP_EQ, FUTEX_WAKE));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 1,
-					      SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-					      SCMP_A0(SCMP_CMP_EQ, CLONE_PARENT | SIGCHLD));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-					      SCMP_A0(SCMP_CMP_EQ, thread_flags));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 1,
-					      SCMP_A0(SCMP_CMP_EQ, HOST_MB_REGISTER_GLOBAL_EXPEDITED));
-		if (!rc)
-			rc = seccomp_rule_add(
-				c, SCMP_ACT_ALLOW, SCMP_SYS(membarrier), 1,
-				SCMP_A0(SCMP_CMP_EQ, HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE));
-		if (!rc)
-			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, SCMP_SYS(dup2), 1,
-					      SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)pt.stub_sock));
+		/* Calls allowed with one argument equal to one value. */
+		const struct {
+			int nr;
+			unsigned arg;
+			uint64_t value;
+		} one[] = {
+			{ SCMP_SYS(futex), 1, FUTEX_WAIT },
+			{ SCMP_SYS(futex), 1, FUTEX_WAKE },
+			{ SCMP_SYS(seccomp), 0, SECCOMP_SET_MODE_FILTER },
+			{ SCMP_SYS(clone), 0, CLONE_PARENT | SIGCHLD },
+			{ SCMP_SYS(clone), 0, thread_flags },
+			{ SCMP_SYS(membarrier), 0, HOST_MB_REGISTER_GLOBAL_EXPEDITED },
+			{ SCMP_SYS(membarrier), 0, HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE },
+			{ SCMP_SYS(dup2), 1, (uint64_t)pt.stub_sock },
+		};
+		for (size_t i = 0; i < sizeof(one) / sizeof(one[0]) && !rc; i++)
+			rc = seccomp_rule_add(c, SCMP_ACT_ALLOW, one[i].nr, 1,
+					      SCMP_CMP(one[i].arg, SCMP_CMP_EQ, one[i].value));
 		if (rc) {
 			seccomp_release(c);
 			return rc;

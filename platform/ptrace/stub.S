@@ -217,8 +217,11 @@ stub_rebase:
 9:	int3
 	ud2
 
-/* A seed's guest thread: clone(rdi, rsi, 0, 0, 0); the int3 with rax its tid. */
-stub_spawn_guest:
+/*
+ * clone(rdi, rsi, 0, 0, 0) of the guest thread, whose first instruction is
+ * stub_thread_start, in the stub page; the caller has rax (the tid).
+ */
+.macro CLONE_GUEST_THREAD
 	mov $56, %eax
 	xor %edx, %edx
 	xor %r10d, %r10d
@@ -226,18 +229,17 @@ stub_spawn_guest:
 	syscall
 	test %rax, %rax
 	jz stub_thread_start
+.endm
+
+/* A seed's guest thread, made by its traced thread: the int3 with rax its tid. */
+stub_spawn_guest:
+	CLONE_GUEST_THREAD
 	int3
 	ud2
 
+/* A new stub's guest thread, called by the child before it unmaps the sentry's image. */
 stub_clone_thread:
-	/* clone(rdi, rsi, 0, 0, 0): the new thread's first instruction is here, in the stub page */
-	mov $56, %eax
-	xor %edx, %edx
-	xor %r10d, %r10d
-	xor %r8d, %r8d
-	syscall
-	test %rax, %rax
-	jz stub_thread_start
+	CLONE_GUEST_THREAD
 	ret
 
 stub_thread_start:
