@@ -1222,7 +1222,9 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 	as->stubs = st;
 	struct pending_op *ops = stub_take_locked(parent, &nops);
 	pthread_mutex_unlock(&as->lock);
+	/* A failure in the creator's stub (its queue lost, the batch cut short) kills it. */
 	int rc = stub_run_ops(parent, ops, nops);
+	bool parent_bad = rc != 0;
 	if (!rc && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
 		rc = -errno;
 	if (!rc) {
@@ -1247,18 +1249,19 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 			st->pid = (pid_t)r.rax;
 		/* The creator's copy of the socket end goes again. */
 		out[0] = (struct stub_op){ SYS_close, { stub_recv_fd(0) } };
-		int crc = stub_run_batch(parent, 1);
+		int crc = rc == -ECHILD ? rc : stub_run_batch(parent, 1);
 		if (crc && !rc)
 			rc = crc;
+		parent_bad = rc != 0;
 	}
 	if (sv[1] >= 0)
 		close(sv[1]);
 	if (rc) {
 		/* The creator's stub must not run the guest in an unknown state. */
 		struct plat_event ev;
-		if (rc == -ECHILD)
+		if (parent_bad && rc == -ECHILD)
 			stub_died(ctx, parent, true, &ev);      /* reaped by the wait */
-		else if (rc == -ESRCH)
+		else if (parent_bad)
 			stub_kill(parent);
 		seed_free(st);
 		free(seed);
