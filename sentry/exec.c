@@ -17,6 +17,7 @@
 #include "sentry/exec.h"
 #include "sentry/mm_internal.h"
 #include "sentry/kernel_internal.h"
+#include "sentry/signal.h"
 #include "sentry/task.h"
 #include "sentry/timer.h"
 
@@ -289,6 +290,7 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	t->rseq_addr = 0;
 	t->clear_child_tid = 0;
 	t->regs = *regs;
+	signal_fpstate_reset(t);        /* the new image starts with the FPU at its reset state */
 }
 
 static int exec_depth(struct task *t, const char *path, char *const argv[], char *const envp[],

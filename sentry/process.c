@@ -760,6 +760,7 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		ctg->exit_signal = cr->exit_signal;
 	}
 	rc = clone_resources(t, c, flags);
+	signal_fpstate_fork(c, t);
 	c->regs = t->regs;
 	c->regs.rax = 0;
 	if (cr->stack)

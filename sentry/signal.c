@@ -399,6 +399,37 @@ static void reset_fpstate(struct task *t, long fplen, uint32_t mxcsr_mask)
 	free(init);
 }
 
+void signal_fpstate_reset(struct task *t)
+{
+	uint8_t *fp = t->ctx ? malloc(FPSTATE_MAX) : NULL;
+	long len = fp ? plat_ctx_get_fpstate(t->ctx, fp, FPSTATE_MAX) : -ENOMEM;
+	if (len >= 32) {
+		uint32_t mxcsr_mask;
+		memcpy(&mxcsr_mask, fp + 28, 4);
+		reset_fpstate(t, len, mxcsr_mask);
+	}
+	free(fp);
+}
+
+void signal_fpstate_fork(struct task *c, struct task *t)
+{
+	c->fp_init = t->ctx ? malloc(FPSTATE_MAX) : NULL;
+	c->fp_len = c->fp_init ? plat_ctx_get_fpstate(t->ctx, c->fp_init, FPSTATE_MAX) : -ENOMEM;
+	if (c->fp_len <= 0) {
+		free(c->fp_init);
+		c->fp_init = NULL;
+	}
+}
+
+void signal_fpstate_start(struct task *t)
+{
+	if (!t->fp_init)
+		return;
+	plat_ctx_set_fpstate(t->ctx, t->fp_init, (size_t)t->fp_len);   /* else it starts clean */
+	free(t->fp_init);
+	t->fp_init = NULL;
+}
+
 /* Build the frame and point the registers at the handler; false if the frame cannot be written. */
 static bool setup_frame(struct task *t, int sig, const siginfo_t *info,
 			const struct guest_sigaction *act)

@@ -46,6 +46,17 @@ siginfo_t *signal_timer_queued_locked(struct thread_group *tg, int sig, int time
 
 /* Free what is still queued: a task's (at its last reference), a group's (at its end). */
 void signal_release_task(struct task *t);
+/*
+ * The FPU state (x87, SSE, AVX...: the XSAVE image) across clone, fork and
+ * execve, as Linux keeps it. execve resets it to its state at process
+ * start (signal_fpstate_reset, the task's own thread). A new task starts
+ * with its creator's: signal_fpstate_fork copies it at the clone (the
+ * creator's thread), signal_fpstate_start gives it to the new task once
+ * its stub exists, before it first runs (its own thread).
+ */
+void signal_fpstate_reset(struct task *t);
+void signal_fpstate_fork(struct task *c, struct task *t);
+void signal_fpstate_start(struct task *t);
 void signal_release_group(struct thread_group *tg);
 
 /*

@@ -129,6 +129,7 @@ void task_put(struct task *t)
 	tg_put(t->tg);
 	pthread_mutex_destroy(&t->sleep_lock);
 	pthread_cond_destroy(&t->sleep_cond);
+	free(t->fp_init);
 	free(t);
 }
 
@@ -576,6 +577,8 @@ static void *task_run(struct task *t, struct plat_ctx *ctx)
 		int rc = plat_ctx_attach(t->ctx, as);
 		if (rc == 1)
 			rc = mm_replay(t->mm, t->ctx);
+		if (!rc && t->fp_init)
+			signal_fpstate_start(t);
 		if (!rc)
 			rc = plat_ctx_switch(t->ctx, as, &t->regs, &ev);
 		if (rc) {
