@@ -348,16 +348,23 @@ struct dentry *dentry_find_child(struct dentry *dir, const char *name)
 	return NULL;
 }
 
-int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
+int dentry_lookup_cached(struct dentry *dir, const char *name, struct dentry **out)
 {
 	struct dentry *c = dentry_find_child(dir, name);
-	if (c) {
-		if (!c->inode)
-			return -ENOENT;
-		dentry_get(c);
-		*out = c;
-		return 0;
-	}
+	if (!c)
+		return 1;
+	if (!c->inode)
+		return -ENOENT;
+	dentry_get(c);
+	*out = c;
+	return 0;
+}
+
+int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	int rc = dentry_lookup_cached(dir, name, out);
+	if (rc <= 0)
+		return rc;
 	if (!dir->inode || !S_ISDIR(dir->inode->mode))
 		return -ENOTDIR;
 	if (dir->dead)

@@ -370,6 +370,11 @@ void dentry_add_cached(struct dentry *d);
 void dentry_drop(struct dentry *d);
 /* Find a cached child (no new reference) or NULL. */
 struct dentry *dentry_find_child(struct dentry *dir, const char *name);
+/*
+ * The cached answer for name in dir: 0 (a new reference in *out), -ENOENT
+ * (a whiteout or negative entry), or 1 if nothing is cached for it.
+ */
+int dentry_lookup_cached(struct dentry *dir, const char *name, struct dentry **out);
 /* Look up one component: cache, then dir's lookup op; new reference or -errno. */
 int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out);
 /* dentry_lookup for a path walk: its lookup op may release vfs_lock meanwhile (above). */

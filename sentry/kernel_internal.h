@@ -83,12 +83,12 @@ void task_zap_other_threads(struct task *t);
 
 /* End only t (exit(2)); the group too if t is its last thread. */
 void task_exit_thread(struct task *t, int status);
-/* Start t's sentry thread (its loop); 0 or -errno. */
 /*
  * Start, at boot, the thread that will run the first task started (making
  * its stub meanwhile). Optional: without it task_start makes the thread.
  */
 void task_prestart(void);
+/* Start t's sentry thread (its loop); 0 or -errno. */
 int task_start(struct task *t);
 /* End t's whole thread group with a wait(2) status word. */
 void task_exit_group(struct task *t, int status);

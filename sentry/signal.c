@@ -415,10 +415,10 @@ void signal_fpstate_fork(struct task *c, struct task *t)
 {
 	c->fp_init = t->ctx ? malloc(FPSTATE_MAX) : NULL;
 	c->fp_len = c->fp_init ? plat_ctx_get_fpstate(t->ctx, c->fp_init, FPSTATE_MAX) : -ENOMEM;
-	if (c->fp_len <= 0) {
-		free(c->fp_init);
-		c->fp_init = NULL;
-	}
+	uint8_t *fit = c->fp_len > 0 ? realloc(c->fp_init, (size_t)c->fp_len) : NULL;
+	if (!fit)
+		free(c->fp_init);       /* it then starts clean */
+	c->fp_init = fit;
 }
 
 void signal_fpstate_start(struct task *t)

@@ -53,51 +53,26 @@ static struct inode *wrap_lower(struct super_block *sb, struct hostfs_node *ln)
 	return inode;
 }
 
-/*
- * After a lookup of the host ran without vfs_lock (relocked now): what
- * dentry_lookup would find now, if another thread changed dir meanwhile
- * (created, looked up, unlinked or renamed name: each leaves a cached
- * entry or whiteout for it; removed dir). The lower layer is checked too,
- * though nothing replaces a directory's today. 1: *rc is the answer (the
- * host's is dropped); 0: the host's result stands.
- */
-static int lookup_raced(struct dentry *dir, const char *name, struct hostfs_node *lower,
-			struct dentry **out, int *rc)
-{
-	struct dentry *c = dentry_find_child(dir, name);
-	if (c) {
-		*rc = c->inode ? 0 : -ENOENT;
-		if (c->inode) {
-			dentry_get(c);
-			*out = c;
-		}
-		return 1;
-	}
-	if (dir->dead || tmpfs_node(dir->inode)->lower != lower) {
-		*rc = -ENOENT;
-		return 1;
-	}
-	return 0;
-}
-
 int ovl_lookup_lower(struct dentry *dir, const char *name, struct dentry **out)
 {
-	struct hostfs_node *lower = tmpfs_node(dir->inode)->lower;
+	/* A directory's lower node is fixed for its inode's life, which the walk holds. */
 	struct hostfs_node *ln = NULL;
-	hostfs_node_get(lower);
 	bool unlocked = vfs_unlock_for_lookup(dir);
-	int rc = hostfs_lookup(lower, name, &ln);
+	int rc = hostfs_lookup(tmpfs_node(dir->inode)->lower, name, &ln);
 	if (unlocked) {
 		vfs_lock();
-		int raced;
-		if (lookup_raced(dir, name, lower, out, &raced)) {
+		/*
+		 * Another thread may have changed dir meanwhile: what it left cached
+		 * for name (an unlink or rename leaves a whiteout) wins over the
+		 * host's answer, and a removed directory has nothing.
+		 */
+		int cached = dentry_lookup_cached(dir, name, out);
+		if (cached <= 0 || dir->dead) {
 			if (ln)
 				hostfs_node_put(ln);
-			hostfs_node_put(lower);
-			return raced;
+			return cached <= 0 ? cached : -ENOENT;
 		}
 	}
-	hostfs_node_put(lower);
 	if (rc)
 		return rc == -ENOTDIR ? -ENOENT : rc;
 	struct inode *inode = wrap_lower(dir->inode->sb, ln);

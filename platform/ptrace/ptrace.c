@@ -392,7 +392,6 @@ struct plat_as *plat_as_create(void)
 	return as;
 }
 
-/* Queue one operation; hostfd >= 0 is a host file for an mmap (a copy is kept). */
 /*
  * Fold an operation into the last queued one when together they are one
  * call: an mmap of the MemoryFile right after the last one's end (in the
@@ -429,6 +428,7 @@ static bool stub_queue_merge(struct stub *st, uint64_t nr, uint64_t a0, uint64_t
 	return same;
 }
 
+/* Queue one operation; hostfd >= 0 is a host file for an mmap (a copy is kept). */
 static int stub_queue_fd(struct stub *st, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 			 uint64_t a3, int hostfd, uint64_t a4, uint64_t a5)
 {
@@ -1065,8 +1065,11 @@ int stub_call(struct stub *st, struct user_regs_struct *r)
 	return ptrace(PTRACE_GETREGS, st->pid, 0, r) < 0 ? -errno : 0;
 }
 
-/* Run the n operations at the stub's op pages in one stop; 0 or -errno. */
-static int stub_run_batch(struct stub *st, size_t n)
+/*
+ * Run the n operations at the stub's op pages in one stop; 0 or -errno.
+ * *last (if not NULL) gets the last one's result.
+ */
+static int stub_run_batch(struct stub *st, size_t n, long *last)
 {
 	struct user_regs_struct r = st->stub_regs;
 	r.rip = STUB_ADDR(stub_batch);
@@ -1078,15 +1081,10 @@ static int stub_run_batch(struct stub *st, size_t n)
 		return rc;
 	if (r.r14 != n)
 		return (long)r.rax < 0 ? (int)r.rax : -EIO;
+	if (last)
+		*last = (long)r.rax;
 	return 0;
 }
-
-/*
- * Run the stub's queued mapping operations (taken from the queue under the
- * lock), as many per stop as the op pages hold. A batch that maps host
- * files receives them first and closes them last.
- */
-static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops);
 
 /* Take st's queue (as->lock held): *n operations, the caller's to run or free. */
 static struct pending_op *stub_take_locked(struct stub *st, size_t *n)
@@ -1098,16 +1096,11 @@ static struct pending_op *stub_take_locked(struct stub *st, size_t *n)
 	return ops;
 }
 
-static int stub_flush(struct plat_as *as, struct stub *st)
-{
-	size_t nops;
-	pthread_mutex_lock(&as->lock);
-	struct pending_op *ops = stub_take_locked(st, &nops);
-	pthread_mutex_unlock(&as->lock);
-	return stub_run_ops(st, ops, nops);
-}
-
-/* Run (and free) operations taken from st's queue. */
+/*
+ * Run (and free) operations taken from a stub's queue, as many per stop
+ * as the op pages hold. A batch that maps host files receives them first
+ * and closes them last.
+ */
 static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 {
 	int rc = 0;
@@ -1143,7 +1136,7 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 		if (k)
 			rc = stub_send_fds(st, fds, k);
 		if (!rc)
-			rc = stub_run_batch(st, n);
+			rc = stub_run_batch(st, n, NULL);
 		if (rc && k && rc != -ECHILD) {
 			/* It may hold host files now: it must not run the guest again. */
 			stub_kill(st);
@@ -1152,6 +1145,16 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 	}
 	pending_free(ops, nops);
 	return rc;
+}
+
+/* Run the stub's queued mapping operations (taken from the queue under the lock). */
+static int stub_flush(struct plat_as *as, struct stub *st)
+{
+	size_t nops;
+	pthread_mutex_lock(&as->lock);
+	struct pending_op *ops = stub_take_locked(st, &nops);
+	pthread_mutex_unlock(&as->lock);
+	return stub_run_ops(st, ops, nops);
 }
 
 /* ---- seeds: a new thread's stub forked from its creator's ---- */
@@ -1237,19 +1240,13 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 		out[0] = (struct stub_op){ SYS_recvmsg, { (uint64_t)pt.stub_sock, STUB_SCRATCH_ADDR,
 							  STUB_RECV_FLAGS } };
 		out[1] = (struct stub_op){ SYS_clone, { CLONE_PARENT | SIGCHLD } };
-		struct user_regs_struct r = parent->stub_regs;
-		r.rip = STUB_ADDR(stub_batch);
-		r.r12 = STUB_OPS_ADDR;
-		r.r13 = 2;
-		r.r14 = 0;
-		rc = stub_call(parent, &r);
-		if (!rc && r.r14 != 2)
-			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
+		long pid = 0;
+		rc = stub_run_batch(parent, 2, &pid);
 		if (!rc)
-			st->pid = (pid_t)r.rax;
+			st->pid = (pid_t)pid;
 		/* The creator's copy of the socket end goes again. */
 		out[0] = (struct stub_op){ SYS_close, { stub_recv_fd(0) } };
-		int crc = rc == -ECHILD ? rc : stub_run_batch(parent, 1);
+		int crc = rc == -ECHILD ? rc : stub_run_batch(parent, 1, NULL);
 		if (crc && !rc)
 			rc = crc;
 		parent_bad = rc != 0;
@@ -1323,7 +1320,7 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		if (host_mb_sync_core)
 			out[n++] = (struct stub_op){ SYS_membarrier,
 						     { HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE } };
-		rc = stub_run_batch(st, n);
+		rc = stub_run_batch(st, n, NULL);
 	}
 	if (!rc && ctx->cpu >= 0) {
 		cpu_set_t set;

@@ -9,34 +9,18 @@
 #define MXCSR_SET 0x9fc0          /* flush-to-zero, round up, denormals-are-zero, all masked */
 #define FCW_SET 0x0b7f            /* x87: round up, 64-bit precision, all masked */
 
-static uint32_t get_mxcsr(void)
-{
-	uint32_t v;
-	__asm__ volatile("stmxcsr %0" : "=m"(v));
-	return v;
-}
-
-static void set_mxcsr(uint32_t v)
-{
-	__asm__ volatile("ldmxcsr %0" : : "m"(v));
-}
-
-static uint16_t get_fcw(void)
-{
-	uint16_t v;
-	__asm__ volatile("fnstcw %0" : "=m"(v));
-	return v;
-}
-
-static void set_fcw(uint16_t v)
-{
-	__asm__ volatile("fldcw %0" : : "m"(v));
-}
-
-/* Both control words packed in one value (the thread's and the child's report). */
+/* Both control words in one value: MXCSR above, the x87 control word below. */
 static long controls(void)
 {
-	return (long)get_mxcsr() << 16 | get_fcw();
+	uint32_t mxcsr;
+	uint16_t fcw;
+	__asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(mxcsr), "=m"(fcw));
+	return (long)mxcsr << 16 | fcw;
+}
+
+static void set_controls(uint32_t mxcsr, uint16_t fcw)
+{
+	__asm__ volatile("ldmxcsr %0; fldcw %1" : : "m"(mxcsr), "m"(fcw));
 }
 
 static void *thread_controls(void *arg)
@@ -51,8 +35,7 @@ int main(int argc, char **argv)
 		printf("%ld\n", controls());
 		return 0;
 	}
-	set_mxcsr(MXCSR_SET);
-	set_fcw(FCW_SET);
+	set_controls(MXCSR_SET, FCW_SET);
 	long want = (long)MXCSR_SET << 16 | FCW_SET;
 	CHECK_EQ(controls(), want, "set_here");
 
