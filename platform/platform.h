@@ -106,15 +106,17 @@ struct plat_ctx *plat_ctx_create(void);
 void plat_ctx_release(struct plat_ctx *ctx);
 
 /*
- * A new guest thread's stub, made from ctx's (the creator's, whose guest
+ * A new task's stub in as, made from ctx's (the creator's, whose guest
  * waits in the sentry for its clone): a fork of it, which has every
- * mapping of the address space already. plat_ctx_adopt, by the new
- * thread's context, makes it that context's stub without a replay; NULL
- * when the platform cannot (ptrace mode) or on a failure, and the new
- * context then makes its stub as usual.
+ * mapping already. as is ctx's own for a new thread, or a forked child's
+ * new address space, which must hold exactly what ctx's stub maps once
+ * its queued operations are applied (mm_fork_mirrors) and have no stub
+ * yet. plat_ctx_adopt, by the new task's context, makes it that context's
+ * stub without a replay; NULL when the platform cannot (ptrace mode) or
+ * on a failure, and the new context then makes its stub as usual.
  */
 struct plat_seed;
-struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx);
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as);
 /*
  * Make seed (in as) ctx's stub, on ctx's own thread before plat_ctx_attach
  * (which then returns 0). Frees the seed; 0 or -errno (ctx then has no

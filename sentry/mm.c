@@ -2141,9 +2141,12 @@ struct mm *mm_fork(struct mm *parent)
 	 * instant of the other threads).
 	 */
 	bool others = __atomic_load_n(&parent->refs, __ATOMIC_ACQUIRE) > 1;
+	bool mirrors = !others;
 	int rc = 0;
 	for (size_t i = 0; i < parent->nvmas && !rc; i++) {
 		struct vma *pv = &parent->vmas[i];
+		if (pv->fshared)
+			mirrors = false;
 		if (pv->host || pv->reserve) {
 			struct vma v = *pv;
 			if (v.reserve && v.file)
@@ -2219,7 +2222,13 @@ struct mm *mm_fork(struct mm *parent)
 	/* Memory locks are not inherited by a child (nor MCL_FUTURE: def_lock stays 0). */
 	for (size_t i = 0; i < mm->nvmas; i++)
 		mm->vmas[i].flags &= ~VMA_LOCK_MASK;
+	mm->fork_mirrors = mirrors;
 	return mm;
+}
+
+bool mm_fork_mirrors(struct mm *child)
+{
+	return child->fork_mirrors;
 }
 
 

@@ -24,10 +24,19 @@ struct giovec {
 #define GUEST_MAX_RW_COUNT (0x7ffff000UL)
 
 /*
- * A copy of parent for fork: private memory copied (populated pages only),
- * MAP_SHARED anonymous memory and file-cache pages shared. NULL on -ENOMEM.
+ * A copy of parent for fork: private memory copy-on-write (copied at once,
+ * populated pages only, while other threads of the parent run on), MAP_SHARED
+ * anonymous memory and file-cache pages shared. NULL on -ENOMEM.
  */
 struct mm *mm_fork(struct mm *parent);
+/*
+ * Whether child, just made by mm_fork, maps exactly what its parent's stubs
+ * map once the parent's queued platform operations are applied: no private
+ * copy was made and no shared file mapping (which another process's
+ * truncate may resync at any time) is in it. A stub forked from the
+ * parent's can then be the child's (plat_ctx_seed).
+ */
+bool mm_fork_mirrors(struct mm *child);
 
 /* Reference counting: every task using the address space holds one. */
 struct mm *mm_create(void);

@@ -88,6 +88,8 @@ struct mm {
 	int dumpable;
 	/* Syscall patching's state (usertrap.c), made by the first patchable trap (atomic). */
 	struct usertrap *usertrap;
+	/* Set by mm_fork for mm_fork_mirrors. */
+	bool fork_mirrors;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

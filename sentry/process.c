@@ -760,6 +760,13 @@ long process_clone(struct task *t, const struct clone_request *cr)
 		ctg->exit_signal = cr->exit_signal;
 	}
 	rc = clone_resources(t, c, flags);
+	/*
+	 * A forked child whose memory mirrors its parent's gets a fork of the
+	 * parent's stub (no replay), made before anything changes the child's
+	 * memory (CLONE_CHILD_SETTID's write below).
+	 */
+	if (!rc && !(flags & CLONE_VM) && t->ctx && mm_fork_mirrors(c->mm))
+		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(c->mm));
 	signal_fpstate_fork(c, t);
 	c->regs = t->regs;
 	c->regs.rax = 0;
@@ -778,6 +785,8 @@ long process_clone(struct task *t, const struct clone_request *cr)
 			ctg->nr_threads--;
 			pthread_mutex_unlock(&kernel.lock);
 		}
+		plat_seed_drop(c->seed);
+		c->seed = NULL;
 		task_put(c);
 		return rc;
 	}
@@ -796,7 +805,7 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	int event = rc ? 0 : ptrace_clone(t, c, flags, cr->exit_signal);
 	/* A child in this address space gets a fork of this thread's stub (no replay). */
 	if (!rc && (flags & CLONE_VM) && t->ctx)
-		c->seed = plat_ctx_seed(t->ctx);
+		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(t->mm));
 	if (!rc)
 		rc = task_start_thread(c);
 	if (rc) {

@@ -1164,8 +1164,10 @@ static int stub_flush(struct plat_as *as, struct stub *st)
  * the creator's stub already mirrors: forking that stub gives the new
  * thread's stub every mapping, where making one from the sentry costs a
  * fork, the stub's set-up and a replay of every mapping (hundreds of
- * host calls for a JVM). The creator's sentry thread forks it while it
- * serves the clone (plat_ctx_seed); the fork waits for the new thread's
+ * host calls for a JVM). A forked child's new address space starts as a
+ * copy of its parent's (mm_fork_mirrors): the parent's stub, its queue
+ * applied, mirrors that too. The creator's sentry thread forks it while
+ * it serves the clone (plat_ctx_seed); the fork waits for the new task's
  * sentry thread, which seizes it, gives it its own stub pages and socket
  * and its guest thread (plat_ctx_adopt). Seccomp-trap mode only.
  */
@@ -1194,12 +1196,12 @@ static void seed_free(struct stub *st)
  */
 static bool seeds_refused;
 
-struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as)
 {
 	struct stub *parent = ctx->stub;
-	struct plat_as *as = ctx->as;
-	if (!pt.systrap || __atomic_load_n(&seeds_refused, __ATOMIC_RELAXED) || !parent || !as ||
-	    parent->as != as || parent->pid <= 0)
+	struct plat_as *own = ctx->as;
+	if (!pt.systrap || __atomic_load_n(&seeds_refused, __ATOMIC_RELAXED) || !parent || !own ||
+	    !as || parent->as != own || parent->pid <= 0)
 		return NULL;
 	struct plat_seed *seed = calloc(1, sizeof(*seed));
 	struct stub *st = calloc(1, sizeof(*st));
@@ -1212,19 +1214,40 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx)
 	st->sock = -1;
 	st->stub_regs = parent->stub_regs;
 	/*
-	 * Listed as the creator's queue is taken, in one hold of the lock: an
-	 * operation queued before is applied to the creator before the fork,
-	 * one queued after reaches the seed's own queue; none is applied to it
-	 * twice (an mprotect of what a later munmap removed would fail).
+	 * A thread's seed is listed as the creator's queue is taken, in one
+	 * hold of the lock: an operation queued before is applied to the
+	 * creator before the fork, one queued after reaches the seed's own
+	 * queue; none is applied to it twice (an mprotect of what a later
+	 * munmap removed would fail). A child's address space is new and
+	 * nothing else reaches it yet: it must have no stub, and everything
+	 * queued on it from now on is the seed's.
 	 */
+	if (as != own) {
+		pthread_mutex_lock(&as->lock);
+		bool fresh = !as->stubs;
+		if (fresh) {
+			st->as = as;
+			st->seeding = true;
+			as->stubs = st;
+		}
+		pthread_mutex_unlock(&as->lock);
+		if (!fresh) {
+			mf_free(st->ops_off, stub_own_size());
+			free(st);
+			free(seed);
+			return NULL;
+		}
+	}
 	size_t nops;
-	pthread_mutex_lock(&as->lock);
-	st->as = as;
-	st->seeding = true;
-	st->next = as->stubs;
-	as->stubs = st;
+	pthread_mutex_lock(&own->lock);
+	if (as == own) {
+		st->as = as;
+		st->seeding = true;
+		st->next = as->stubs;
+		as->stubs = st;
+	}
 	struct pending_op *ops = stub_take_locked(parent, &nops);
-	pthread_mutex_unlock(&as->lock);
+	pthread_mutex_unlock(&own->lock);
 	/* A failure in the creator's stub (its queue lost, the batch cut short) kills it. */
 	int rc = stub_run_ops(parent, ops, nops);
 	bool parent_bad = rc != 0;
