@@ -2334,6 +2334,63 @@ static int cow_break_locked(struct mm *mm, uint64_t addr)
 	return cow_break_range_locked(mm, lo, hi);
 }
 
+/*
+ * Whether every reference to sh is one of mm's VMAs: no other address
+ * space shares its pages any more (the fork's other side exited or
+ * exec'd; the rest are pieces of one range split here). Other MMs only
+ * drop references meanwhile: one that holds none cannot fork a new one.
+ */
+static bool shared_sole_locked(struct mm *mm, const struct mm_shared *sh)
+{
+	int mine = 0;
+	for (size_t i = 0; i < mm->nvmas; i++)
+		mine += mm->vmas[i].shared == sh;
+	return mine == __atomic_load_n(&sh->refs, __ATOMIC_ACQUIRE);
+}
+
+/* Make mm's copy-on-write VMAs of sh (which mm alone holds) plain private memory again. */
+static int settle_one_locked(struct mm *mm, const struct mm_shared *sh)
+{
+	int rc = 0;
+	for (size_t j = 0; j < mm->nvmas && !rc; j++) {
+		struct vma *w = &mm->vmas[j];
+		if (w->shared != sh || !w->cow)
+			continue;
+		w->cow = false;
+		if (w->prot & PROT_WRITE)
+			rc = plat_as_protect(mm->as, w->start, w->end - w->start, w->prot);
+	}
+	return rc;
+}
+
+/*
+ * A write fault in copy-on-write memory that no other address space
+ * shares any more (sh, which mm alone holds): after a fork whose child
+ * exited or exec'd, the parent's first such fault makes every range in
+ * that state plain private memory, mapped writable again, at once (one
+ * batch of host calls instead of a fault each). Looks at the first
+ * SETTLE_MAX other ranges.
+ */
+#define SETTLE_MAX 64
+static int cow_settle_locked(struct mm *mm, const struct mm_shared *sh)
+{
+	const struct mm_shared *seen[SETTLE_MAX];
+	size_t nseen = 0;
+	int rc = settle_one_locked(mm, sh);
+	for (size_t i = 0; i < mm->nvmas && !rc && nseen < SETTLE_MAX; i++) {
+		const struct mm_shared *other = mm->vmas[i].shared;
+		bool known = false;
+		for (size_t k = 0; k < nseen && !known; k++)
+			known = seen[k] == other;
+		if (!mm->vmas[i].cow || known)
+			continue;
+		seen[nseen++] = other;
+		if (shared_sole_locked(mm, other))
+			rc = settle_one_locked(mm, other);
+	}
+	return rc;
+}
+
 /* cow_break_locked for [lo, hi), inside one copy-on-write VMA. */
 static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi)
 {
@@ -2342,7 +2399,7 @@ static int cow_break_range_locked(struct mm *mm, uint64_t lo, uint64_t hi)
 		return j;
 	struct vma *v = &mm->vmas[j];
 	uint64_t len = v->end - v->start;
-	if (__atomic_load_n(&v->shared->refs, __ATOMIC_ACQUIRE) == 1) {
+	if (shared_sole_locked(mm, v->shared)) {
 		v->cow = false;    /* the last sharer keeps the pages as they are */
 	} else {
 		uint64_t off;
@@ -2412,7 +2469,11 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, bool write)
 		uint64_t hi = MIN(v->end, (addr & ~(FAULT_AROUND - 1)) + FAULT_AROUND);
 		ok = cache_fill(v, lo, hi - lo) == 0 && map_cache_range_locked(mm, v, lo, hi, NULL) == 0;
 	} else if (i >= 0 && mm->vmas[i].cow) {
-		ok = (mm->vmas[i].prot & PROT_WRITE) && cow_break_locked(mm, addr) == 0;
+		/* A range this MM alone holds now: the others like it are settled with it. */
+		if ((mm->vmas[i].prot & PROT_WRITE) && shared_sole_locked(mm, mm->vmas[i].shared))
+			ok = cow_settle_locked(mm, mm->vmas[i].shared) == 0;
+		else
+			ok = (mm->vmas[i].prot & PROT_WRITE) && cow_break_locked(mm, addr) == 0;
 	} else if (i >= 0 && (mm->vmas[i].prot & PROT_WRITE) && !mm->vmas[i].host) {
 		/*
 		 * A writable VMA that this stub still maps with less: another

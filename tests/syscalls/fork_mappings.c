@@ -1,6 +1,6 @@
 /* A forked child sees its parent's address space as it is at the fork:
  * mappings, unmaps and protections made just before, copy-on-write pages
- * on both sides, shared memory, CLONE_CHILD_SETTID's write (the child's
+ * on both sides (and once one side is gone), shared memory, CLONE_CHILD_SETTID's write (the child's
  * only), forks of forks, forks while another thread runs, and patched
  * syscall sites. (In the sandbox a child's host process may be a fork of
  * its parent's: these are what that fork must carry over, and no more.) */
@@ -112,6 +112,68 @@ static void case_cow(void)
 	CHECK_EQ(bad, 0, "cow_parent_sees_its_own");
 	munmap(m, N * PAGE);
 	close(go[0]); close(go[1]); close(done[0]); close(done[1]);
+}
+
+/*
+ * Copy-on-write ranges after one side is gone: a parent whose child
+ * exited writes pieces of a range it split (mprotect) and other ranges;
+ * with two children, the first one's exit leaves the pages shared with
+ * the second, which must keep seeing the bytes of the fork.
+ */
+static void case_cow_after_exit(void)
+{
+	enum { N = 32 };
+	uint64_t *m = mmap(NULL, N * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	uint64_t *o = mmap(NULL, N * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	SETUP(m == MAP_FAILED || o == MAP_FAILED ? -1 : 0);
+	for (int i = 0; i < N; i++)
+		m[i * PAGE / 8] = o[i * PAGE / 8] = 1000 + (uint64_t)i;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(m[0] != 1000);
+	CHECK_EQ(child_status(pid), 0, "cow_exit_child");
+	/* Split the range in three, then write every piece and the other range. */
+	mprotect(m + 8 * PAGE / 8, 8 * PAGE, PROT_READ);
+	mprotect(m + 8 * PAGE / 8, 8 * PAGE, PROT_READ | PROT_WRITE);
+	for (int i = 0; i < N; i++)
+		m[i * PAGE / 8] = o[i * PAGE / 8] = 2000 + (uint64_t)i;
+	int bad = 0;
+	for (int i = 0; i < N; i++)
+		bad += m[i * PAGE / 8] != 2000 + (uint64_t)i || o[i * PAGE / 8] != 2000 + (uint64_t)i;
+	CHECK_EQ(bad, 0, "cow_exit_parent_writes");
+
+	/* Two children: the second keeps the fork's bytes after the first exits. */
+	int go[2];
+	SETUP(pipe(go));
+	pid_t second = fork();
+	if (second == 0) {
+		char c;
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		int b = 0;
+		for (int i = 0; i < N; i++)
+			b += m[i * PAGE / 8] != 2000 + (uint64_t)i || o[i * PAGE / 8] != 2000 + (uint64_t)i;
+		_exit(b != 0);
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	CHECK_EQ(child_status(pid), 0, "cow_first_child");
+	for (int i = 0; i < N; i++)
+		m[i * PAGE / 8] = o[i * PAGE / 8] = 3000 + (uint64_t)i;
+	char c = 0;
+	SETUP(write(go[1], &c, 1));
+	CHECK_EQ(child_status(second), 0, "cow_second_child_keeps_fork_bytes");
+	bad = 0;
+	for (int i = 0; i < N; i++)
+		bad += m[i * PAGE / 8] != 3000 + (uint64_t)i || o[i * PAGE / 8] != 3000 + (uint64_t)i;
+	CHECK_EQ(bad, 0, "cow_parent_keeps_its_bytes");
+	close(go[0]);
+	close(go[1]);
+	munmap(m, N * PAGE);
+	munmap(o, N * PAGE);
 }
 
 /* MAP_SHARED memory stays one: anonymous, and a memfd's. */
@@ -296,6 +358,7 @@ int main(void)
 {
 	case_before_fork();
 	case_cow();
+	case_cow_after_exit();
 	case_shared();
 	case_child_settid();
 	case_chain();
