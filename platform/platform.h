@@ -96,6 +96,9 @@ int plat_as_unmap(struct plat_as *as, uint64_t addr, uint64_t len);
 /* Change protection of a mirrored range; 0 or -errno. */
 int plat_as_protect(struct plat_as *as, uint64_t addr, uint64_t len, int prot);
 
+/* How many changes (plat_as_map, _map_file, _unmap, _protect) were queued on as so far. */
+uint64_t plat_as_changes(struct plat_as *as);
+
 /* Release the address space (its stub goes away). */
 void plat_as_release(struct plat_as *as);
 
@@ -108,15 +111,17 @@ void plat_ctx_release(struct plat_ctx *ctx);
 /*
  * A new task's stub in as, made from ctx's (the creator's, whose guest
  * waits in the sentry for its clone): a fork of it, which has every
- * mapping already. as is ctx's own for a new thread, or a forked child's
- * new address space, which must hold exactly what ctx's stub maps once
- * its queued operations are applied (mm_fork_mirrors) and have no stub
- * yet. plat_ctx_adopt, by the new task's context, makes it that context's
- * stub without a replay; NULL when the platform cannot (ptrace mode) or
- * on a failure, and the new context then makes its stub as usual.
+ * mapping already. as is ctx's own for a new thread (since NULL), or a
+ * forked child's new address space, which has no stub yet and holds
+ * exactly what ctx's stub maps once the operations queued on ctx's
+ * address space up to *since (its plat_as_changes count) are applied
+ * (mm_fork_mirrors); after any later one there is no seed.
+ * plat_ctx_adopt, by the new task's context, makes it that context's stub
+ * without a replay; NULL when the platform cannot (ptrace mode) or on a
+ * failure, and the new context then makes its stub as usual.
  */
 struct plat_seed;
-struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as);
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const uint64_t *since);
 /*
  * Make seed (in as) ctx's stub, on ctx's own thread before plat_ctx_attach
  * (which then returns 0). Frees the seed; 0 or -errno (ctx then has no

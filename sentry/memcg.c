@@ -426,6 +426,9 @@ static int reaper_move(const char *procs, long pid)
 	return w < 0 ? -1 : 0;
 }
 
+/* Looks for stubs still outside, at most (each finds those the last one's moved ones forked). */
+#define REAPER_RESCANS 8
+
 /* The pids a cgroup had when it was read (at most MEMBERS_MAX of them). */
 #define MEMBERS_MAX 256
 struct members {
@@ -454,19 +457,21 @@ static bool member_of(const struct members *m, long pid)
  * thread. Those born after the move are in already and are skipped: every
  * write to cgroup.procs, even of a member, holds all forks and exits on
  * the host (the sentry's included) for an RCU grace period. Raw calls
- * only (getdents64, read), no allocation.
+ * only (getdents64, read), no allocation. How many it moved.
  */
-static void reaper_move_children(const char *procs, pid_t sentry)
+static int reaper_move_children(const char *procs, pid_t sentry)
 {
 	static struct members in;
+	int moved = 0;
+	in.n = 0;
 	procs_scan(procs, member_add, &in);
 	member_add(getpid(), &in);      /* the reaper itself stays out */
 	char path[64], buf[4096];
 	if (!path_of(path, sizeof(path), "/proc/", sentry, "/task"))
-		return;
+		return 0;
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return;
+		return 0;
 	long n;
 	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
@@ -497,11 +502,12 @@ static void reaper_move_children(const char *procs, pid_t sentry)
 					pid = 0;
 				}
 			}
-			if (pid > 0 && !member_of(&in, pid))
-				reaper_move(procs, pid);
+			if (pid > 0 && !member_of(&in, pid) && reaper_move(procs, pid) == 0)
+				moved++;
 		}
 	}
 	close(dfd);
+	return moved;
 }
 
 /*
@@ -527,8 +533,13 @@ static void __attribute__((noreturn)) reaper_run(int rfd, const char *dir, const
 		syscall(SYS_close_range, 0, rfd - 1, 0);
 	syscall(SYS_close_range, rfd + 1, ~0U, 0);
 	/* cgroup.procs moves the whole process: every sentry thread. */
+	/*
+	 * Again until a look finds every child in: a stub still outside may
+	 * have forked another (a seed, plat_ctx_seed) before it was moved.
+	 */
 	if (reaper_move(procs, sentry) == 0)
-		reaper_move_children(procs, sentry);
+		for (int i = 0; i < REAPER_RESCANS && reaper_move_children(procs, sentry) > 0; i++)
+			;
 	int kept = -1;
 	for (;;) {
 		char c, ctl[CMSG_SPACE(sizeof(int))];

@@ -2211,6 +2211,8 @@ struct mm *mm_fork(struct mm *parent)
 		if (rc)
 			vma_release(&v);
 	}
+	/* The copy's moment, in the parent's queued changes (its copy-on-write protections last). */
+	mm->fork_since = plat_as_changes(parent->as);
 	pthread_mutex_unlock(&parent->lock);
 	int trc = usertrap_fork_end(mm, trap);
 	if (!rc)
@@ -2226,8 +2228,9 @@ struct mm *mm_fork(struct mm *parent)
 	return mm;
 }
 
-bool mm_fork_mirrors(struct mm *child)
+bool mm_fork_mirrors(struct mm *child, uint64_t *since)
 {
+	*since = child->fork_since;
 	return child->fork_mirrors;
 }
 

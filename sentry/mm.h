@@ -31,12 +31,13 @@ struct giovec {
 struct mm *mm_fork(struct mm *parent);
 /*
  * Whether child, just made by mm_fork, maps exactly what its parent's stubs
- * map once the parent's queued platform operations are applied: no private
- * copy was made and no shared file mapping (which another process's
- * truncate may resync at any time) is in it. A stub forked from the
- * parent's can then be the child's (plat_ctx_seed).
+ * map once the platform operations queued on the parent's address space
+ * up to *since (a plat_as_changes count, taken as the copy was made) are
+ * applied: no private copy was made and no shared file mapping (which
+ * another process's truncate may resync at any time) is in it. A stub
+ * forked from the parent's can then be the child's (plat_ctx_seed).
  */
-bool mm_fork_mirrors(struct mm *child);
+bool mm_fork_mirrors(struct mm *child, uint64_t *since);
 
 /* Reference counting: every task using the address space holds one. */
 struct mm *mm_create(void);

@@ -90,6 +90,7 @@ struct mm {
 	struct usertrap *usertrap;
 	/* Set by mm_fork for mm_fork_mirrors. */
 	bool fork_mirrors;
+	uint64_t fork_since;
 };
 
 /* Write into guest memory ignoring protection (the loader fills read-only text). */

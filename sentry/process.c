@@ -765,8 +765,9 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	 * parent's stub (no replay), made before anything changes the child's
 	 * memory (CLONE_CHILD_SETTID's write below).
 	 */
-	if (!rc && !(flags & CLONE_VM) && t->ctx && mm_fork_mirrors(c->mm))
-		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(c->mm));
+	uint64_t since;
+	if (!rc && !(flags & CLONE_VM) && t->ctx && mm_fork_mirrors(c->mm, &since))
+		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(c->mm), &since);
 	signal_fpstate_fork(c, t);
 	c->regs = t->regs;
 	c->regs.rax = 0;
@@ -805,7 +806,7 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	int event = rc ? 0 : ptrace_clone(t, c, flags, cr->exit_signal);
 	/* A child in this address space gets a fork of this thread's stub (no replay). */
 	if (!rc && (flags & CLONE_VM) && t->ctx)
-		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(t->mm));
+		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(t->mm), NULL);
 	if (!rc)
 		rc = task_start_thread(c);
 	if (rc) {

@@ -474,11 +474,20 @@ static int as_queue(struct plat_as *as, uint64_t nr, uint64_t a0, uint64_t a1, u
 {
 	int rc = 0;
 	pthread_mutex_lock(&as->lock);
+	as->changes++;
 	for (struct stub *st = as->stubs; st && !rc; st = st->next)
 		if (st->pid > 0 || st->seeding)
 			rc = stub_queue(st, nr, a0, a1, a2, a3, a4, a5);
 	pthread_mutex_unlock(&as->lock);
 	return rc;
+}
+
+uint64_t plat_as_changes(struct plat_as *as)
+{
+	pthread_mutex_lock(&as->lock);
+	uint64_t n = as->changes;
+	pthread_mutex_unlock(&as->lock);
+	return n;
 }
 
 int plat_as_map(struct plat_as *as, uint64_t addr, uint64_t len, uint64_t off, int prot)
@@ -493,6 +502,7 @@ int plat_as_map_file(struct plat_as *as, uint64_t addr, uint64_t len, int hostfd
 		return -EINVAL;
 	int rc = 0;
 	pthread_mutex_lock(&as->lock);
+	as->changes++;
 	for (struct stub *st = as->stubs; st && !rc; st = st->next)
 		if (st->pid > 0 || st->seeding)
 			rc = stub_queue_fd(st, SYS_mmap, addr, len, prot, MAP_PRIVATE | MAP_FIXED,
@@ -1067,18 +1077,22 @@ int stub_call(struct stub *st, struct user_regs_struct *r)
 
 /*
  * Run the n operations at the stub's op pages in one stop; 0 or -errno.
- * *last (if not NULL) gets the last one's result.
+ * *last (if not NULL) gets the last one's result, *cloned (if not NULL)
+ * a clone op's (the new process's pid).
  */
-static int stub_run_batch(struct stub *st, size_t n, long *last)
+static int stub_run_batch(struct stub *st, size_t n, long *last, long *cloned)
 {
 	struct user_regs_struct r = st->stub_regs;
 	r.rip = STUB_ADDR(stub_batch);
 	r.r12 = STUB_OPS_ADDR;
 	r.r13 = n;
 	r.r14 = 0;
+	r.r15 = 0;
 	int rc = stub_call(st, &r);
 	if (rc)
 		return rc;
+	if (cloned)
+		*cloned = (long)r.r15;  /* even when a later op failed */
 	if (r.r14 != n)
 		return (long)r.rax < 0 ? (int)r.rax : -EIO;
 	if (last)
@@ -1099,9 +1113,13 @@ static struct pending_op *stub_take_locked(struct stub *st, size_t *n)
 /*
  * Run (and free) operations taken from a stub's queue, as many per stop
  * as the op pages hold. A batch that maps host files receives them first
- * and closes them last.
+ * and closes them last. A clone op (a seed's fork, last in the queue,
+ * with the seed's socket end as its file) gives the new process's pid in
+ * *cloned and the number that file has in it in *clone_fd (the only one
+ * it receives; the rest of the batch closes the stub's own copy).
  */
-static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
+static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops, long *cloned,
+			int *clone_fd)
 {
 	int rc = 0;
 	for (size_t i = 0; i < nops && !rc;) {
@@ -1111,6 +1129,9 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 		while (j < nops) {
 			int nk = k + (ops[j].fd >= 0);
 			if ((j - i + 1) + (nk ? 1 + nk : 0) > STUB_OPS_MAX || nk > STUB_FDS_MAX)
+				break;
+			/* A fork's batch receives no other file: its child keeps what it received. */
+			if (ops[j].op.nr == SYS_clone && k)
 				break;
 			k = nk;
 			j++;
@@ -1123,10 +1144,17 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 			out[n++] = (struct stub_op){ SYS_recvmsg,
 						     { (uint64_t)pt.stub_sock, STUB_SCRATCH_ADDR,
 						       STUB_RECV_FLAGS } };
+		bool clones = false;
 		for (; i < j; i++) {
 			out[n] = ops[i].op;
+			if (ops[i].op.nr == SYS_clone) {
+				clones = true;
+				if (clone_fd)
+					*clone_fd = (int)stub_recv_fd(got);
+			}
 			if (ops[i].fd >= 0) {
-				out[n].a[4] = stub_recv_fd(got);
+				if (ops[i].op.nr != SYS_clone)
+					out[n].a[4] = stub_recv_fd(got);
 				fds[got++] = ops[i].fd;
 			}
 			n++;
@@ -1136,7 +1164,7 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops)
 		if (k)
 			rc = stub_send_fds(st, fds, k);
 		if (!rc)
-			rc = stub_run_batch(st, n, NULL);
+			rc = stub_run_batch(st, n, NULL, clones ? cloned : NULL);
 		if (rc && k && rc != -ECHILD) {
 			/* It may hold host files now: it must not run the guest again. */
 			stub_kill(st);
@@ -1154,7 +1182,7 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 	pthread_mutex_lock(&as->lock);
 	struct pending_op *ops = stub_take_locked(st, &nops);
 	pthread_mutex_unlock(&as->lock);
-	return stub_run_ops(st, ops, nops);
+	return stub_run_ops(st, ops, nops, NULL, NULL);
 }
 
 /* ---- seeds: a new thread's stub forked from its creator's ---- */
@@ -1196,7 +1224,7 @@ static void seed_free(struct stub *st)
  */
 static bool seeds_refused;
 
-struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as)
+struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const uint64_t *since)
 {
 	struct stub *parent = ctx->stub;
 	struct plat_as *own = ctx->as;
@@ -1232,14 +1260,25 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as)
 		}
 		pthread_mutex_unlock(&as->lock);
 		if (!fresh) {
-			mf_free(st->ops_off, stub_own_size());
-			free(st);
+			seed_free(st);
 			free(seed);
 			return NULL;
 		}
 	}
 	size_t nops;
 	pthread_mutex_lock(&own->lock);
+	/*
+	 * A child's copy was made at a count of the creator's changes: one
+	 * queued since (another process wrote into the creator's memory and
+	 * broke a copy-on-write range, say) is not the child's, and the fork
+	 * would carry it over. The child then gets its stub as usual.
+	 */
+	if (since && own->changes != *since) {
+		pthread_mutex_unlock(&own->lock);
+		seed_free(st);
+		free(seed);
+		return NULL;
+	}
 	if (as == own) {
 		st->as = as;
 		st->seeding = true;
@@ -1248,34 +1287,32 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as)
 	}
 	struct pending_op *ops = stub_take_locked(parent, &nops);
 	pthread_mutex_unlock(&own->lock);
-	/* A failure in the creator's stub (its queue lost, the batch cut short) kills it. */
-	int rc = stub_run_ops(parent, ops, nops);
-	bool parent_bad = rc != 0;
-	if (!rc && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
-		rc = -errno;
-	if (!rc) {
+	/*
+	 * The queue, then the fork (a child of the sentry, as every stub), in
+	 * the queue's last batch: it receives the seed's socket end with any
+	 * host files and closes its own copy again with them. A failure in
+	 * the creator's stub (its queue lost, the batch cut short) kills it.
+	 */
+	int rc = socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0 ? -errno : 0;
+	struct pending_op *all = rc ? NULL : realloc(ops, (nops + 1) * sizeof(*ops));
+	if (all) {
+		ops = all;
 		st->sock = sv[0];
-		rc = stub_send_fds(parent, &sv[1], 1);
-	}
-	if (!rc) {
-		/* recvmsg the seed's socket end, then fork (a child of the sentry, as every stub). */
-		struct stub_op *out = mf_ptr(parent->ops_off);
-		out[0] = (struct stub_op){ SYS_recvmsg, { (uint64_t)pt.stub_sock, STUB_SCRATCH_ADDR,
-							  STUB_RECV_FLAGS } };
-		out[1] = (struct stub_op){ SYS_clone, { CLONE_PARENT | SIGCHLD } };
-		long pid = 0;
-		rc = stub_run_batch(parent, 2, &pid);
-		if (!rc)
-			st->pid = (pid_t)pid;
-		/* The creator's copy of the socket end goes again. */
-		out[0] = (struct stub_op){ SYS_close, { stub_recv_fd(0) } };
-		int crc = rc == -ECHILD ? rc : stub_run_batch(parent, 1, NULL);
-		if (crc && !rc)
-			rc = crc;
-		parent_bad = rc != 0;
-	}
-	if (sv[1] >= 0)
+		ops[nops++] = (struct pending_op){ { SYS_clone, { CLONE_PARENT | SIGCHLD } }, sv[1] };
+	} else if (!rc) {
+		rc = -ENOMEM;
+		close(sv[0]);
 		close(sv[1]);
+	}
+	/* Without the fork the queue still runs: its operations are the creator's. */
+	long pid = 0;
+	int fd = -1;
+	int orc = stub_run_ops(parent, ops, nops, &pid, &fd);   /* frees ops (and sv[1]) */
+	if (pid > 0)
+		st->pid = (pid_t)pid;   /* killed by seed_free if anything failed */
+	if (!rc)
+		rc = orc ? orc : pid > 0 ? 0 : -EIO;
+	bool parent_bad = orc != 0;
 	if (rc) {
 		/* The creator's stub must not run the guest in an unknown state. */
 		struct plat_event ev;
@@ -1288,7 +1325,7 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as)
 		return NULL;
 	}
 	seed->st = st;
-	seed->fd = (int)stub_recv_fd(0);
+	seed->fd = fd;
 	return seed;
 }
 
@@ -1310,7 +1347,15 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		rc = -EINVAL;
 	if (!rc && ptrace(PTRACE_SEIZE, st->pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0) {
 		rc = -errno;
-		if (rc == -EPERM)
+		/*
+		 * A seed whose wait ran out (a stopped or frozen sandbox) is a
+		 * zombie, which no one can seize either: only a live one tells
+		 * that this sentry may not.
+		 */
+		int status;
+		if (rc == -EPERM && waitpid(st->pid, &status, WNOHANG | __WALL) == st->pid)
+			rc = -ECHILD;
+		else if (rc == -EPERM)
 			__atomic_store_n(&seeds_refused, true, __ATOMIC_RELAXED);
 	}
 	if (!rc && ptrace(PTRACE_INTERRUPT, st->pid, 0, 0) < 0)
@@ -1343,7 +1388,7 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		if (host_mb_sync_core)
 			out[n++] = (struct stub_op){ SYS_membarrier,
 						     { HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE } };
-		rc = stub_run_batch(st, n, NULL);
+		rc = stub_run_batch(st, n, NULL, NULL);
 	}
 	if (!rc && ctx->cpu >= 0) {
 		cpu_set_t set;

@@ -109,6 +109,7 @@ struct stub {
 struct plat_as {
 	pthread_mutex_t lock;       /* the stub list and every stub's queue */
 	struct stub *stubs;
+	uint64_t changes;           /* operations queued so far (plat_as_changes) */
 };
 
 struct plat_ctx {

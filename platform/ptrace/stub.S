@@ -11,7 +11,7 @@
  *   (the vDSO block; r13 == 0: nothing kept), then stop.
  * stub_batch: run r13 syscalls described at r12 (7 quadwords each: nr and
  *   six arguments), stopping early at the first error; on the int3, r14
- *   holds the number completed and rax the last result.
+ *   holds the number completed, rax the last result and r15 a clone op's.
  *
  * Seccomp-trap mode (systrap.c): the stub process has a
  * second thread that runs the guest, untraced.
@@ -122,11 +122,12 @@ stub_batch:
 	mov 40(%r12), %r8
 	mov 48(%r12), %r9
 	syscall
-	/* The child of a clone op (a seed: plat_ctx_seed) leaves the batch. */
-	test %rax, %rax
-	jnz 3f
+	/* The child of a clone op (a seed: plat_ctx_seed) leaves the batch; r15: the parent's result. */
 	cmpq $56, (%r12)
-	je stub_seed_child
+	jne 3f
+	test %rax, %rax
+	jz stub_seed_child
+	mov %rax, %r15
 3:	cmp $-4095, %rax
 	jae 2f
 	add $56, %r12

@@ -1,6 +1,7 @@
 /* A forked child sees its parent's address space as it is at the fork:
  * mappings, unmaps and protections made just before, copy-on-write pages
- * on both sides (and once one side is gone), shared memory, CLONE_CHILD_SETTID's write (the child's
+ * on both sides (and once one side is gone, or while another process
+ * writes into the parent), shared memory, CLONE_CHILD_SETTID's write (the child's
  * only), forks of forks, forks while another thread runs, and patched
  * syscall sites. (In the sandbox a child's host process may be a fork of
  * its parent's: these are what that fork must carry over, and no more.) */
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include "conformance.h"
 
@@ -174,6 +176,48 @@ static void case_cow_after_exit(void)
 	close(go[1]);
 	munmap(m, N * PAGE);
 	munmap(o, N * PAGE);
+}
+
+/*
+ * Forks while other processes write into the parent's memory
+ * (process_vm_writev breaks the copy-on-write range the fork just made):
+ * the child's writes must stay the child's.
+ */
+static void case_fork_while_written(void)
+{
+	volatile uint64_t *p = mmap(NULL, 1 << 21, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	SETUP(p == MAP_FAILED ? -1 : 0);
+	p[0] = 1;
+	p[512] = 0;
+	pid_t me = getpid(), writers[2];
+	for (int w = 0; w < 2; w++) {
+		writers[w] = fork();
+		if (writers[w] == 0) {
+			uint64_t v = 1;
+			struct iovec l = { &v, 8 }, r = { (void *)p, 8 };
+			for (;;)
+				if (process_vm_writev(me, &l, 1, &r, 1, 0) < 0)
+					pause();        /* not allowed here: nothing to race */
+		}
+	}
+	int seen = 0, bad = 0;
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			p[512] = 0x1000 + (uint64_t)i;
+			_exit(0);
+		}
+		bad += child_status(pid) != 0;
+		seen += p[512] != 0;
+	}
+	for (int w = 0; w < 2; w++) {
+		kill(writers[w], SIGKILL);
+		waitpid(writers[w], NULL, 0);
+	}
+	CHECK_EQ(bad, 0, "fork_while_written_children");
+	CHECK_EQ(seen, 0, "fork_while_written_child_writes_stay_its_own");
+	munmap((void *)p, 1 << 21);
 }
 
 /* MAP_SHARED memory stays one: anonymous, and a memfd's. */
@@ -359,6 +403,7 @@ int main(void)
 	case_before_fork();
 	case_cow();
 	case_cow_after_exit();
+	case_fork_while_written();
 	case_shared();
 	case_child_settid();
 	case_chain();
