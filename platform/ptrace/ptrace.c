@@ -94,8 +94,7 @@ static int build_filter(int memfd)
 	if (!c)
 		return -ENOMEM;
 	if (pt.systrap) {
-		const uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
-					      CLONE_THREAD | CLONE_SYSVSEM;
+		const uint64_t thread_flags = STUB_GUEST_THREAD_FLAGS;
 		int rc = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
 		static const int plain[] = { SCMP_SYS(sched_yield), SCMP_SYS(rt_sigreturn),
 					     SCMP_SYS(sigaltstack), SCMP_SYS(exit),
@@ -1352,7 +1351,6 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		 * zombie, which no one can seize either: only a live one tells
 		 * that this sentry may not.
 		 */
-		int status;
 		if (rc == -EPERM && waitpid(st->pid, &status, WNOHANG | __WALL) == st->pid)
 			rc = -ECHILD;
 		else if (rc == -EPERM)
@@ -1368,28 +1366,6 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 	}
 	if (!rc && status >> 16 != PTRACE_EVENT_STOP)
 		rc = -EPROTO;
-	if (!rc) {
-		st->tracer = ctx->tid;
-		/* Its own op, scratch and channel pages, and socket, over its creator's. */
-		struct user_regs_struct r = st->stub_regs;
-		r.rip = STUB_ADDR(stub_rebase);
-		r.r12 = st->ops_off;
-		r.r13 = (uint64_t)fd;
-		r.r14 = (uint64_t)pt.memfd;
-		r.r15 = (uint64_t)pt.stub_sock;
-		rc = stub_call(st, &r);
-		if (!rc && r.rbx != 5)
-			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
-	}
-	if (!rc && host_mb_cmd == HOST_MB_GLOBAL_EXPEDITED) {
-		struct stub_op *out = mf_ptr(st->ops_off);
-		size_t n = 0;
-		out[n++] = (struct stub_op){ SYS_membarrier, { HOST_MB_REGISTER_GLOBAL_EXPEDITED } };
-		if (host_mb_sync_core)
-			out[n++] = (struct stub_op){ SYS_membarrier,
-						     { HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE } };
-		rc = stub_run_batch(st, n, NULL, NULL);
-	}
 	if (!rc && ctx->cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -1397,15 +1373,38 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 		sched_setaffinity(st->pid, sizeof(set), &set);   /* its guest thread inherits it */
 	}
 	if (!rc) {
-		pthread_mutex_lock(&as->lock);
-		st->ctx = ctx;
-		pthread_mutex_unlock(&as->lock);
-		ctx->solo = false;
-		ctx->solo_streak = 0;
-		pthread_mutex_lock(&ctx->cpu_lock);
-		ctx->cpu_pid = st->pid;
-		pthread_mutex_unlock(&ctx->cpu_lock);
-		rc = systrap_seed_spawn(ctx, st);
+		/*
+		 * In one stop: its own op, scratch and channel pages, and socket,
+		 * over its creator's, the membarrier registrations, and its guest
+		 * thread, which starts from the channel laid out here.
+		 */
+		st->tracer = ctx->tid;
+		systrap_chan_init(st);
+		struct user_regs_struct r = st->stub_regs;
+		r.rip = STUB_ADDR(stub_rebase);
+		r.r12 = st->ops_off;
+		r.r13 = (uint64_t)fd;
+		r.r14 = (uint64_t)pt.memfd;
+		r.r15 = (uint64_t)pt.stub_sock;
+		r.rbp = 0;
+		if (host_mb_cmd == HOST_MB_GLOBAL_EXPEDITED)
+			r.rbp = HOST_MB_REGISTER_GLOBAL_EXPEDITED |
+				(host_mb_sync_core ? (uint64_t)HOST_MB_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE
+						     << 32 : 0);
+		rc = stub_call(st, &r);
+		if (!rc && r.rbx != 8)
+			rc = (long)r.rax < 0 ? (int)r.rax : -EIO;
+		if (!rc) {
+			pthread_mutex_lock(&as->lock);
+			st->ctx = ctx;
+			pthread_mutex_unlock(&as->lock);
+			ctx->solo = false;
+			ctx->solo_streak = 0;
+			pthread_mutex_lock(&ctx->cpu_lock);
+			ctx->cpu_pid = st->pid;
+			pthread_mutex_unlock(&ctx->cpu_lock);
+			rc = systrap_seed_spawned(ctx, st, (pid_t)r.rax);
+		}
 	}
 	if (rc) {
 		if (rc == -ECHILD)

@@ -40,14 +40,17 @@
 /* The signal plat_ctx_interrupt sends to a running stub thread. */
 #define INTERRUPT_SIGNAL SIGUSR1
 
+/* How a stub makes its guest thread (stub.S's GUEST_THREAD_FLAGS, 0x50f00). */
+#define STUB_GUEST_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+				 CLONE_THREAD | CLONE_SYSVSEM)
+
 /* The highest user address + 1 (4-level paging): fs/gs bases must stay below. */
 #define TASK_SIZE_MAX 0x7ffffffff000ULL
 
 /* The guest's flags as a resumed stub gets them: arithmetic flags, TF, DF, OF; IF set. */
 #define GUEST_EFLAGS(f) (((f) & 0xdd5) | 0x202)
 
-extern const char stub_code_start[], stub_code_end[], stub_batch[], stub_rebase[],
-	stub_spawn_guest[];
+extern const char stub_code_start[], stub_code_end[], stub_batch[], stub_rebase[];
 extern const char stub_clone_thread[], stub_sig_handler[], stub_sig_restorer[];
 extern const char stub_ret_futex_wake[], stub_ret_futex_wait[], stub_ret_yield[],
 	stub_ret_sigreturn[];
@@ -198,8 +201,8 @@ long systrap_child_start(void);
 void systrap_chan_init(struct stub *st);
 /* After the traced thread's first stop: the guest thread's first event and set-up. */
 int systrap_spawn(struct plat_ctx *ctx, struct stub *st);
-/* A seed's guest thread (plat_ctx_adopt): its channel laid out, the thread made, systrap_spawn. */
-int systrap_seed_spawn(struct plat_ctx *ctx, struct stub *st);
+/* A seed's guest thread (plat_ctx_adopt), tid, made by stub_rebase: systrap_spawn. */
+int systrap_seed_spawned(struct plat_ctx *ctx, struct stub *st, pid_t tid);
 int systrap_switch(struct plat_ctx *ctx, struct stub *st, struct guest_regs *regs,
 		   struct plat_event *ev);
 long systrap_get_fpstate(struct plat_ctx *ctx, struct stub *st, void *buf, size_t cap);

@@ -29,6 +29,8 @@
  */
 #define STUB_BASE 0x7ffffff00000
 #define STUB_SIZE 0x16000
+/* CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM (systrap.c) */
+#define GUEST_THREAD_FLAGS 0x50f00
 #define CHAN (STUB_BASE + 0x5000)
 /* Channel fields (struct systrap_chan in ptrace.c). */
 #define CH_STATE 0
@@ -77,7 +79,7 @@
 	.balign 4096
 	.globl stub_code_start, stub_code_end, stub_batch
 	.globl stub_clone_thread, stub_sig_handler, stub_sig_restorer
-	.globl stub_rebase, stub_spawn_guest
+	.globl stub_rebase
 	/* The return addresses of the guest thread's only allowed host syscalls (its filter). */
 	.globl stub_ret_futex_wake, stub_ret_futex_wait, stub_ret_yield, stub_ret_sigreturn
 	.globl stub_fast_entry, stub_fast_return, stub_fast_end, stub_ret_resync
@@ -159,10 +161,40 @@ seed_zero:
 	.quad 0
 
 /*
- * A seed's own stub pages over its parent's: r12 the MemoryFile offset
- * of its op pages, r13 the fd of its own socket's end, r14 the MemoryFile
- * fd, r15 the socket's fixed number. On the int3, rbx counts the calls
- * that succeeded (5: all) and rax holds the last result.
+ * clone(rdi, rsi, 0, 0, 0) of the guest thread, whose first instruction is
+ * stub_thread_start, in the stub page; the caller has rax (the tid).
+ */
+.macro CLONE_GUEST_THREAD
+	mov $56, %eax
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	syscall
+	test %rax, %rax
+	jz stub_thread_start
+.endm
+
+/* stub_rebase's membarrier(edi, 0, 0) (0: none, counted all the same): to 9f on a failure. */
+.macro SEED_MEMBARRIER
+	test %edi, %edi
+	jz 1f
+	mov $324, %eax
+	xor %esi, %esi
+	xor %edx, %edx
+	syscall
+	cmp $-4095, %rax
+	jae 9f
+1:	inc %ebx
+.endm
+
+/*
+ * A seed made a stub (plat_ctx_adopt), in one stop: its own stub pages
+ * over its parent's (r12 the MemoryFile offset of its op pages, r13 the
+ * fd of its own socket's end, r14 the MemoryFile fd, r15 the socket's
+ * fixed number), the membarrier registrations in ebp and in rbp's high
+ * half (0: none), then its guest thread. On the int3, rbx counts the
+ * steps that succeeded (8: all) and rax holds the last result (then the
+ * guest thread's tid).
  */
 stub_rebase:
 	xor %ebx, %ebx
@@ -215,27 +247,20 @@ stub_rebase:
 	cmp $-4095, %rax
 	jae 9f
 	inc %ebx
-9:	int3
-	ud2
-
-/*
- * clone(rdi, rsi, 0, 0, 0) of the guest thread, whose first instruction is
- * stub_thread_start, in the stub page; the caller has rax (the tid).
- */
-.macro CLONE_GUEST_THREAD
-	mov $56, %eax
-	xor %edx, %edx
-	xor %r10d, %r10d
-	xor %r8d, %r8d
-	syscall
-	test %rax, %rax
-	jz stub_thread_start
-.endm
-
-/* A seed's guest thread, made by its traced thread: the int3 with rax its tid. */
-stub_spawn_guest:
+	/* membarrier(ebp, 0, 0), then membarrier(rbp >> 32, 0, 0) */
+	mov %ebp, %edi
+	SEED_MEMBARRIER
+	mov %rbp, %rdi
+	shr $32, %rdi
+	SEED_MEMBARRIER
+	/* the guest thread, on the signal stack at the top of the stub's pages */
+	mov $GUEST_THREAD_FLAGS, %edi
+	movabs $(STUB_BASE + STUB_SIZE), %rsi
 	CLONE_GUEST_THREAD
-	int3
+	cmp $-4095, %rax
+	jae 9f
+	inc %ebx
+9:	int3
 	ud2
 
 /* A new stub's guest thread, called by the child before it unmaps the sentry's image. */

@@ -119,6 +119,7 @@ struct systrap_chan {
 		uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rip, rflags;
 	} fast;
 };
+_Static_assert(STUB_GUEST_THREAD_FLAGS == 0x50f00, "stub.S GUEST_THREAD_FLAGS");
 _Static_assert(offsetof(struct systrap_chan, state) == 0, "stub.S CH_STATE");
 _Static_assert(offsetof(struct systrap_chan, sentry_sleeping) == 4, "stub.S CH_SENTRY_SLEEPING");
 _Static_assert(offsetof(struct systrap_chan, stub_sleeping) == 8, "stub.S CH_STUB_SLEEPING");
@@ -299,9 +300,7 @@ long systrap_child_start(void)
 			return rc;
 	}
 	long (*clone_thread)(uint64_t flags, uint64_t stack) = (void *)STUB_ADDR(stub_clone_thread);
-	long tid = clone_thread(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-				CLONE_SYSVSEM,
-				STUB_ALT_ADDR + STUB_ALT_SIZE);
+	long tid = clone_thread(STUB_GUEST_THREAD_FLAGS, STUB_ALT_ADDR + STUB_ALT_SIZE);
 	if (tid < 0)
 		return tid;
 	((volatile struct systrap_chan *)STUB_CHAN_ADDR)->tid = (uint32_t)tid;
@@ -492,19 +491,11 @@ int systrap_spawn(struct plat_ctx *ctx, struct stub *st)
 	return 0;
 }
 
-int systrap_seed_spawn(struct plat_ctx *ctx, struct stub *st)
+int systrap_seed_spawned(struct plat_ctx *ctx, struct stub *st, pid_t tid)
 {
-	systrap_chan_init(st);
-	struct user_regs_struct r = st->stub_regs;
-	r.rip = STUB_ADDR(stub_spawn_guest);
-	r.rdi = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
-	r.rsi = STUB_ALT_ADDR + STUB_ALT_SIZE;
-	int rc = stub_call(st, &r);
-	if (rc)
-		return rc;
-	if ((long)r.rax <= 0)
-		return (long)r.rax < 0 ? (int)r.rax : -EIO;
-	__atomic_store_n(&chan_of(st)->tid, (uint32_t)r.rax, __ATOMIC_RELEASE);
+	if (tid <= 0)
+		return -EIO;
+	__atomic_store_n(&chan_of(st)->tid, (uint32_t)tid, __ATOMIC_RELEASE);
 	return systrap_spawn(ctx, st);
 }
 
