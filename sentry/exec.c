@@ -270,8 +270,11 @@ static void exec_commit(struct task *t, struct mm *mm, struct file *f, const cha
 	strncpy(t->comm, base, sizeof(t->comm) - 1);
 	t->comm[sizeof(t->comm) - 1] = 0;
 	pthread_mutex_unlock(&kernel.lock);
-	/* Its stub serves the new image when no one else (vfork's parent) uses the old one. */
-	if (mm_only_user(old) && t->ctx)
+	/*
+	 * Its stub (its own, whoever else still uses the old image: a vfork
+	 * parent) serves the new image, emptied of the old one.
+	 */
+	if (t->ctx)
 		plat_ctx_keep_stub(t->ctx);
 	mm_put(old);
 	if (old_exe)
