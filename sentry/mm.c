@@ -79,14 +79,20 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	/* No user is left and none can come back (mm_get_not_zero): empty it. */
+	/*
+	 * No user is left and none can come back (mm_get_not_zero): empty it,
+	 * its stubs first. A hole punched in the MemoryFile takes the pages
+	 * out of every process that maps them, one TLB shootdown each: with
+	 * the stubs gone, only the sentry's own mapping is left to look at
+	 * (a forked child's exit took 55 us here, the most of it shootdowns).
+	 */
+	plat_as_release(mm->as);
+	mm->as = NULL;
 	for (size_t i = 0; i < mm->nvmas; i++)
 		vma_release(&mm->vmas[i]);
 	free(mm->vmas);
 	mm->vmas = NULL;
 	mm->nvmas = mm->cap = 0;
-	plat_as_release(mm->as);
-	mm->as = NULL;
 	mm_drop(mm);
 }
 
