@@ -1668,7 +1668,7 @@ int mm_advise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		/* Shared memory keeps its pages (only MADV_REMOVE drops them), as in Linux. */
 		/* A shared file mapping's pages are the file's: nothing to drop here. */
 		if (discard && !v->cache && !v->fshared && !v->host && !v->reserve &&
-		    (!v->shared || v->cow || advice == MADV_REMOVE)) {
+		    (!(v->flags & VMA_SHARED) || advice == MADV_REMOVE)) {
 			uint64_t off = v->mf_off + (a - v->start);
 			mf_zero(off, n);
 			/* A private file mapping reads the file's bytes again. */
@@ -1944,7 +1944,8 @@ long mm_snapshot_vmas(struct mm *mm, struct mm_vma_info **out)
 		} else {
 			d->resident = s->reserve ? 0 : mf_resident(s->mf_off, s->end - s->start);
 			d->pages = s->cache ? MM_PAGES_FILE
-				 : s->shared && !s->cow ? MM_PAGES_SHARED_ANON : MM_PAGES_ANON;
+				 : s->shared && (s->flags & VMA_SHARED) ? MM_PAGES_SHARED_ANON
+				 : MM_PAGES_ANON;
 		}
 	}
 	pthread_mutex_unlock(&mm->lock);

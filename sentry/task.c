@@ -508,6 +508,12 @@ static void task_finish(struct task *t)
 	pthread_mutex_unlock(&kernel.lock);
 	if (last && !init)
 		rusage_group_exit(t, mm);   /* peak RSS; totals to the parent */
+	/*
+	 * Its stub goes before its hold on the address space: the last
+	 * thread's mm_put frees the platform's side of it, which a stub
+	 * released later would still be listed on.
+	 */
+	plat_ctx_release(rusage_task_detach(t));
 	if (init)
 		mf_shutdown();   /* the first process's end is the sandbox's end */
 	mm_put(mm);
@@ -515,7 +521,6 @@ static void task_finish(struct task *t)
 		vfs_sync_all();  /* other processes' shared mappings reach their host files */
 	if (files)
 		fdt_put(files);
-	plat_ctx_release(rusage_task_detach(t));
 	process_vfork_release(t);
 	if (init) {
 		kernel_init_exited(t->tg->exit_status);

@@ -1164,6 +1164,13 @@ static int stub_run_ops(struct stub *st, struct pending_op *ops, size_t nops, lo
 			rc = stub_send_fds(st, fds, k);
 		if (!rc)
 			rc = stub_run_batch(st, n, NULL, clones ? cloned : NULL);
+		if (rc && clones && cloned && *cloned < 0 && rc != -ECHILD) {
+			/* The fork itself failed, the rest done: the received files go, the stub stays. */
+			for (int x = 0; x < k; x++)
+				out[x] = (struct stub_op){ SYS_close, { stub_recv_fd(x) } };
+			if (stub_run_batch(st, (size_t)k, NULL, NULL) == 0)
+				k = 0;
+		}
 		if (rc && k && rc != -ECHILD) {
 			/* It may hold host files now: it must not run the guest again. */
 			stub_kill(st);
@@ -1311,7 +1318,8 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 		st->pid = (pid_t)pid;   /* killed by seed_free if anything failed */
 	if (!rc)
 		rc = orc ? orc : pid > 0 ? 0 : -EIO;
-	bool parent_bad = orc != 0;
+	/* A fork that failed by itself (the host's pid limit) leaves the creator's stub as it was. */
+	bool parent_bad = orc != 0 && !(pid < 0 && parent->pid > 0);
 	if (rc) {
 		/* The creator's stub must not run the guest in an unknown state. */
 		struct plat_event ev;

@@ -174,6 +174,21 @@ static void case_cow_after_exit(void)
 	CHECK_EQ(bad, 0, "cow_parent_keeps_its_bytes");
 	close(go[0]);
 	close(go[1]);
+
+	/* Private memory again the parent's alone: MADV_DONTNEED zeroes it, split or not. */
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	child_status(pid);
+	mprotect(m + PAGE / 8, PAGE, PROT_READ);
+	mprotect(m + PAGE / 8, PAGE, PROT_READ | PROT_WRITE);
+	o[0] = 7;
+	madvise(m, N * PAGE, MADV_DONTNEED);
+	madvise(o, N * PAGE, MADV_DONTNEED);
+	bad = 0;
+	for (int i = 0; i < N; i++)
+		bad += m[i * PAGE / 8] != 0 || o[i * PAGE / 8] != 0;
+	CHECK_EQ(bad, 0, "cow_dontneed_zeroes_after_exit");
 	munmap(m, N * PAGE);
 	munmap(o, N * PAGE);
 }
