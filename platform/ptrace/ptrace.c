@@ -1323,7 +1323,7 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 	if (rc) {
 		/* The creator's stub must not run the guest in an unknown state. */
 		struct plat_event ev;
-		if (parent_bad && rc == -ECHILD)
+		if (parent_bad && orc == -ECHILD)
 			stub_died(ctx, parent, true, &ev);      /* reaped by the wait */
 		else if (parent_bad)
 			stub_kill(parent);
