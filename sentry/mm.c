@@ -2235,6 +2235,15 @@ struct mm *mm_fork(struct mm *parent)
 	return mm;
 }
 
+void mm_fork_prebreak(struct mm *child, uint64_t addr)
+{
+	pthread_mutex_lock(&child->lock);
+	long i = vma_find_locked(child, addr);
+	if (i >= 0 && child->vmas[i].cow && (child->vmas[i].prot & PROT_WRITE))
+		cow_break_locked(child, addr);      /* on a failure the fault does it later */
+	pthread_mutex_unlock(&child->lock);
+}
+
 bool mm_fork_mirrors(struct mm *child, uint64_t *since)
 {
 	*since = child->fork_since;

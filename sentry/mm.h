@@ -38,6 +38,12 @@ struct mm *mm_fork(struct mm *parent);
  * forked from the parent's can then be the child's (plat_ctx_seed).
  */
 bool mm_fork_mirrors(struct mm *child, uint64_t *since);
+/*
+ * A new child's own copy, now, of the copy-on-write chunk around addr (a
+ * writable private page it is about to write: its stack), mapped with the
+ * rest of its first changes instead of after a fault of its own.
+ */
+void mm_fork_prebreak(struct mm *child, uint64_t addr);
 
 /* Reference counting: every task using the address space holds one. */
 struct mm *mm_create(void);

@@ -768,6 +768,13 @@ long process_clone(struct task *t, const struct clone_request *cr)
 	uint64_t since;
 	if (!rc && !(flags & CLONE_VM) && t->ctx && mm_fork_mirrors(c->mm, &since))
 		c->seed = plat_ctx_seed(t->ctx, mm_platform_as(c->mm), &since);
+	/*
+	 * Its stack is the first thing a child writes: its own copy comes
+	 * with its first mapping changes (CLONE_CHILD_SETTID's below, or the
+	 * replay), not after a fault.
+	 */
+	if (!rc && !(flags & CLONE_VM))
+		mm_fork_prebreak(c->mm, (cr->stack ? cr->stack : t->regs.rsp) - 1);
 	signal_fpstate_fork(c, t);
 	c->regs = t->regs;
 	c->regs.rax = 0;
