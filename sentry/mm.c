@@ -82,9 +82,8 @@ void mm_put(struct mm *mm)
 	/*
 	 * No user is left and none can come back (mm_get_not_zero): empty it,
 	 * its stubs first. A hole punched in the MemoryFile takes the pages
-	 * out of every process that maps them, one TLB shootdown each: with
-	 * the stubs gone, only the sentry's own mapping is left to look at
-	 * (a forked child's exit took 55 us here, the most of it shootdowns).
+	 * out of every process that maps them, a TLB shootdown each: with the
+	 * stubs gone, only the sentry's own mapping is left to look at.
 	 */
 	plat_as_release(mm->as);
 	mm->as = NULL;
