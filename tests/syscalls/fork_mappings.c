@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -274,6 +275,33 @@ static void case_child_settid(void)
 	CHECK_EQ(ctid, 0, "settid_not_in_parent");
 }
 
+/* A child on a stack of its own (clone without CLONE_VM): its writes there stay its own. */
+static char clone_stack[64 * 1024] __attribute__((aligned(16)));
+static volatile int clone_mark;
+
+static int clone_child(void *arg)
+{
+	(void)arg;
+	volatile char buf[512];
+	buf[0] = 1;
+	clone_mark = 42;
+	return clone_mark == 42 && buf[0] == 1 ? 0 : 1;
+}
+
+static void case_clone_own_stack(void)
+{
+	memset(clone_stack, 0x5a, sizeof(clone_stack));
+	clone_mark = 0;
+	pid_t pid = clone(clone_child, clone_stack + sizeof(clone_stack), SIGCHLD, NULL);
+	CHECK_EQ(child_status(pid), 0, "clone_own_stack_child");
+	CHECK_EQ(clone_mark, 0, "clone_own_stack_parent_mark");
+	/* glibc's clone writes fn and arg at the top itself, in the parent: below them only. */
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(clone_stack) - 64; i++)
+		bad += clone_stack[i] != 0x5a;
+	CHECK_EQ(bad, 0, "clone_own_stack_parent_bytes");
+}
+
 /* A chain of forks, each level with a mapping of its own. */
 static int chain(int depth, uint64_t *prev)
 {
@@ -421,6 +449,7 @@ int main(void)
 	case_fork_while_written();
 	case_shared();
 	case_child_settid();
+	case_clone_own_stack();
 	case_chain();
 	case_rounds();
 	case_reserve();
