@@ -207,7 +207,7 @@ struct task {
 
 	/* Execution state, touched only by the task's own sentry thread. */
 	struct plat_ctx *ctx;              /* set and cleared under kernel.lock (others sample it) */
-	struct plat_seed *seed;            /* a thread's stub forked from its creator's, until it runs */
+	struct plat_seed *seed;            /* its stub forked from its creator's, until it runs */
 	uint8_t *fp_init;                  /* its creator's FPU state, until it first runs (fp_len bytes) */
 	long fp_len;
 	struct guest_regs regs;

@@ -548,15 +548,15 @@ static uint64_t tv_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * 1000000000ULL + (uint64_t)tv.tv_usec * 1000ULL;
 }
 
-/*
- * Kill and reap a stub (any thread of the sentry may reap it); the CPU time
- * it used goes to its context.
- */
 uint64_t stub_own_size(void)
 {
 	return STUB_OPS_SIZE + STUB_SCRATCH_SIZE + (pt.systrap ? STUB_CHAN_SIZE + STUB_ALT_SIZE : 0);
 }
 
+/*
+ * Kill and reap a stub (any thread of the sentry may reap it); the CPU time
+ * it used goes to its context.
+ */
 void stub_kill(struct stub *st)
 {
 	if (st->pid <= 0)
@@ -1191,7 +1191,18 @@ static int stub_flush(struct plat_as *as, struct stub *st)
 	return stub_run_ops(st, ops, nops, NULL, NULL);
 }
 
-/* ---- seeds: a new thread's stub forked from its creator's ---- */
+/* Keep pid (0: this thread) on cpu (-1: leave it where it may run). */
+static void pin_cpu(pid_t pid, int cpu)
+{
+	if (cpu < 0)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* ---- seeds: a new task's stub forked from its creator's ---- */
 
 /*
  * A seed. A new guest thread shares its creator's address space, which
@@ -1209,6 +1220,15 @@ struct plat_seed {
 	struct stub *st;            /* listed on as (seeding) from before the fork */
 	int fd;                     /* its own socket's end, at this number in it */
 };
+
+/* List st on as as a seed (as->lock held): what is queued on as from now on reaches it. */
+static void seed_list_locked(struct plat_as *as, struct stub *st)
+{
+	st->as = as;
+	st->seeding = true;
+	st->next = as->stubs;
+	as->stubs = st;
+}
 
 /* Unlist and free a seed's stub, killing its process if it has one (any thread). */
 static void seed_free(struct stub *st)
@@ -1245,6 +1265,7 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 		free(st);
 		return NULL;
 	}
+	seed->st = st;
 	st->sock = -1;
 	st->stub_regs = parent->stub_regs;
 	/*
@@ -1259,15 +1280,11 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 	if (as != own) {
 		pthread_mutex_lock(&as->lock);
 		bool fresh = !as->stubs;
-		if (fresh) {
-			st->as = as;
-			st->seeding = true;
-			as->stubs = st;
-		}
+		if (fresh)
+			seed_list_locked(as, st);
 		pthread_mutex_unlock(&as->lock);
 		if (!fresh) {
-			seed_free(st);
-			free(seed);
+			plat_seed_drop(seed);
 			return NULL;
 		}
 	}
@@ -1281,16 +1298,11 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 	 */
 	if (since && own->changes != *since) {
 		pthread_mutex_unlock(&own->lock);
-		seed_free(st);
-		free(seed);
+		plat_seed_drop(seed);
 		return NULL;
 	}
-	if (as == own) {
-		st->as = as;
-		st->seeding = true;
-		st->next = as->stubs;
-		as->stubs = st;
-	}
+	if (as == own)
+		seed_list_locked(as, st);
 	struct pending_op *ops = stub_take_locked(parent, &nops);
 	pthread_mutex_unlock(&own->lock);
 	/*
@@ -1327,11 +1339,9 @@ struct plat_seed *plat_ctx_seed(struct plat_ctx *ctx, struct plat_as *as, const 
 			stub_died(ctx, parent, true, &ev);      /* reaped by the wait */
 		else if (parent_bad)
 			stub_kill(parent);
-		seed_free(st);
-		free(seed);
+		plat_seed_drop(seed);
 		return NULL;
 	}
-	seed->st = st;
 	seed->fd = fd;
 	return seed;
 }
@@ -1374,12 +1384,8 @@ int plat_ctx_adopt(struct plat_ctx *ctx, struct plat_as *as, struct plat_seed *s
 	}
 	if (!rc && status >> 16 != PTRACE_EVENT_STOP)
 		rc = -EPROTO;
-	if (!rc && ctx->cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(ctx->cpu, &set);
-		sched_setaffinity(st->pid, sizeof(set), &set);   /* its guest thread inherits it */
-	}
+	if (!rc)
+		pin_cpu(st->pid, ctx->cpu);     /* its guest thread inherits it */
 	if (!rc) {
 		/*
 		 * In one stop: its own op, scratch and channel pages, and socket,
@@ -1506,12 +1512,7 @@ struct plat_ctx *plat_ctx_create(void)
 	ctx->tid = gettid();
 	pthread_mutex_init(&ctx->cpu_lock, NULL);
 	ctx->cpu = cpu_pick(sched_getcpu());
-	if (ctx->cpu >= 0) {
-		cpu_set_t set;
-		CPU_ZERO(&set);
-		CPU_SET(ctx->cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
+	pin_cpu(0, ctx->cpu);
 	return ctx;
 }
 
